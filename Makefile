@@ -1,0 +1,50 @@
+# Two commands do all setup: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= data/calibrate.duckdb
+PORT ?= 8501
+
+.PHONY: run test lint bench bench-quick sample clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+data/sample/leads.csv: src/calibrate/sample.py | $(VENV)/.installed
+	$(BIN)/python -m calibrate.sample
+
+$(DB): data/sample/leads.csv
+	$(BIN)/calibrate ingest data/sample/leads.csv --db $(DB) --replace
+
+/usr/bin/chromium:
+	@echo "Installing Debian's chromium for the browser tests..."
+	@if [ "$$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null
+
+run: $(VENV)/.installed $(DB)
+	CALIBRATE_DB=$(DB) $(BIN)/streamlit run app.py --server.headless true \
+		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
+
+test: $(VENV)/.installed-test /usr/bin/chromium
+	$(BIN)/ruff check src tests app.py benchmarks
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test /usr/bin/chromium
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m benchmarks.run --sizes 100000,1000000,10000000
+
+bench-quick: $(VENV)/.installed-test /usr/bin/chromium
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m benchmarks.run --sizes 100000
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB).wal
