@@ -165,10 +165,20 @@ def _encoding(path: Path) -> str:
         return "latin-1"
 
 
+def _header_delimiter(path: Path, encoding: str) -> str | None:
+    """The delimiter used most in the header line (the sniffer can be misled by a ragged row)."""
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        header = fh.readline()
+    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else None
+
+
 def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) -> dict[str, Any]:
     encoding = read.get("encoding") or _encoding(path)
-    opts = ["header = true", "all_varchar = true", "auto_detect = true"]
-    delim = read.get("delimiter")
+    # skip = 0: the sniffer would otherwise skip leading rows to dodge a ragged one.
+    opts = ["header = true", "all_varchar = true", "auto_detect = true", "skip = 0"]
+    delim = read.get("delimiter") or _header_delimiter(path, encoding)
     if delim:
         opts.append(f"delim = {lit(delim)}")
     details: dict[str, Any] = {}
@@ -192,8 +202,6 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) 
     except duckdb.Error as exc:
         raise _csv_error(path, exc) from None
     details["encoding"] = encoding
-    if delim:
-        details["delimiter"] = delim
     return details
 
 
@@ -242,10 +250,11 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any])
     if sheet is None:
         sheet = sheets[0]
         for name in sheets:  # the first sheet that holds a table
-            if not book.parse(name, nrows=2, header=None).dropna(how="all").empty:
+            head = pd.read_excel(book, sheet_name=name, nrows=2, header=None)
+            if len(head.dropna(how="all")) >= 2:  # a header and at least one row
                 sheet = name
                 break
-    frame = book.parse(sheet, dtype=str, header=0)
+    frame = pd.read_excel(book, sheet_name=sheet, dtype=str, header=0)
     frame.columns = [str(c) for c in frame.columns]
     cur.register("_xlsx_frame", frame)
     cur.execute("CREATE OR REPLACE TEMP TABLE _raw AS SELECT * FROM _xlsx_frame")
@@ -347,7 +356,7 @@ def _profile(cur: duckdb.DuckDBPyConnection, columns: list[str], sql: _Sql,
         t = sql.text(q)
         parts += [
             f"count({t}) AS p{i}",
-            f"approx_count_distinct({t}) AS d{i}",
+            f"approx_count_distinct(lower({t})) AS d{i}",
             f"count(CASE WHEN ({t}) IS NOT NULL THEN {sql.number(q)} END) AS n{i}",
             f"count(CASE WHEN ({t}) IS NOT NULL THEN {sql.flag(q)} END) AS f{i}",
             f"count(CASE WHEN ({t}) IS NOT NULL THEN {sql.date(q)} END) AS t{i}",

@@ -317,12 +317,29 @@ def _where(mask: np.ndarray, value: Any, other: pa.Array) -> pa.Array:
     return pc.if_else(pa.array(mask), value, other)
 
 
+def _pad(x: np.ndarray, width: int = 2) -> pa.Array:
+    """Zero-padded integer strings."""
+    return pc.utf8_lpad(_s(np.asarray(x, dtype=np.int64)), width=width, padding="0")
+
+
+def _ymd(days: np.ndarray) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Year, month, day strings ("2026", "03", "07") of datetime64[D] values.
+
+    Integer arithmetic instead of ``pc.strftime``, which is ~50x slower.
+    """
+    month = days.astype("datetime64[M]")
+    year = month.astype("datetime64[Y]").astype(np.int64) + 1970
+    mon = month.astype(np.int64) % 12 + 1
+    day = (days - month.astype("datetime64[D]")).astype(np.int64) + 1
+    return _s(year), _pad(mon), _pad(day)
+
+
 def _thousands(x: np.ndarray) -> pa.Array:
     """Non-negative ints with thousands separators: 1200 -> "1,200", 2500000 -> "2,500,000"."""
     x = np.asarray(x, dtype=np.int64)
 
     def pad(v: np.ndarray) -> pa.Array:
-        return pc.utf8_lpad(_s(v), width=3, padding="0")
+        return _pad(v, 3)
 
     small = _s(x)
     mid = _join(_s(x // 1000), ",", pad(x % 1000))
@@ -465,14 +482,17 @@ def _chunk(
     closed = cday + dur.astype(np.int64).astype("timedelta64[D]")
 
     # strings
-    ts = pa.array(created)
     fmt = _draw(rng, RATES["created_at_formats"].values(), n)
+    y, mo, d = _ymd(cday)
+    secs = (created - cday.astype("datetime64[s]")).astype(np.int64)
+    iso = _join(y, "-", mo, "-", d)
+    clock = _join(_pad(secs // 3600), ":", _pad(secs // 60 % 60), ":", _pad(secs % 60))
     created_s = pc.if_else(
-        pa.array(fmt == 0), pc.strftime(ts, format="%Y-%m-%d %H:%M:%S"),
-        pc.if_else(pa.array(fmt == 1), pc.strftime(ts, format="%Y-%m-%d"),
-                   pc.strftime(ts, format="%m/%d/%Y")),
+        pa.array(fmt == 0), _join(iso, " ", clock),
+        pc.if_else(pa.array(fmt == 1), iso, _join(mo, "/", d, "/", y)),
     )  # fmt: skip
-    closed_s = _where(is_open, "", pc.strftime(pa.array(closed), format="%Y-%m-%d"))
+    cy, cm, cd = _ymd(closed)
+    closed_s = _where(is_open, "", _join(cy, "-", cm, "-", cd))
     status = pa.array([""] * n, pa.string())
     for code, key in enumerate(["won", "lost", "no_decision", "open"]):
         labels, probs = STATUS_LABELS[key]
