@@ -7,11 +7,11 @@ import datetime as dt
 import duckdb
 import pandas as pd
 import pytest
+from conftest import BANK_CSV
 
 from calibrate import store
 from calibrate.errors import InputError
 from calibrate.ingest import ingest, preview
-from conftest import BANK_CSV
 
 GOOD = """lead_id,created_at,status,title,industry,employees,page_views,demo_request,email
 L1,2025-01-05,Closed Won,VP,Software,"1,200",12,Yes,a@x.com
@@ -102,7 +102,8 @@ def test_duplicated_lead_ids_keep_the_last_row_and_are_reported(con, write_csv):
 
 
 def test_text_in_a_numeric_column_is_reported(con, write_csv):
-    body = "id,outcome,visits\n" + "".join(f"{i},lost,{i % 7}\n" for i in range(60)) + "x,won,n/a\ny,won,lots\n"
+    rows = "".join(f"{i},lost,{i % 7}\n" for i in range(60))
+    body = "id,outcome,visits\n" + rows + "x,won,n/a\ny,won,lots\n"
     report = ingest(con, write_csv(body))
     issue = next(i for i in report.issues if i.kind == "non-numeric values")
     assert issue.column == "visits" and issue.count == 1 and issue.rows == [62]
@@ -202,8 +203,8 @@ def test_no_outcome_column(con, write_csv):
 
 
 def test_unknown_outcome_labels_are_listed_with_rows_and_a_mapping_example(con, write_csv):
-    err = expect_error(con, write_csv("id,status,visits\n1,won,1\n2,Verbal Yes,1\n3,Verbal Yes,2\n"),
-                       "not recognised")
+    text = "id,status,visits\n1,won,1\n2,Verbal Yes,1\n3,Verbal Yes,2\n"
+    err = expect_error(con, write_csv(text), "not recognised")
     assert "'Verbal Yes' (2 rows)" in err.what and err.rows == [2, 3] and err.column == "status"
     assert '[outcomes]' in err.fix and 'won = ["Verbal Yes"]' in err.fix
 
@@ -223,6 +224,7 @@ def test_file_that_is_not_what_its_extension_says(con, write_csv, tmp_path):
 
 def test_ragged_row(con, write_csv):
     err = expect_error(con, write_csv("id,status,visits\n1,won,1\n2,lost,1,5,6\n"), "ragged")
+    assert err.rows == [2] and "5 fields but the header has 3" in err.what
     assert "delimiter" in err.fix
 
 

@@ -40,6 +40,7 @@ _FALSE = ("no", "n", "false", "f", "0", "0.0", "unchecked", "off")
 # Regexes (RE2, as DuckDB string literals) that a value must match before a parse is tried.
 _PLAIN_NUMBER = r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
 _DECORATED_NUMBER = r"[-+]?[$€£]?\s?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s?%?"
+_SLASH_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
 _ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 EARLIEST = datetime(1990, 1, 1)
 MAX_OUTCOME_LABELS = 50
@@ -200,9 +201,35 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) 
             else:
                 raise
     except duckdb.Error as exc:
+        ragged = _find_ragged(path, encoding, delim)
+        if ragged:
+            row, found, expected = ragged
+            raise InputError(
+                f"Row {row} has {found} fields but the header has {expected} (a ragged row).",
+                file=str(path), rows=[row],
+                fix="Check that row for a stray delimiter or an unclosed quote; if the "
+                    "delimiter was guessed wrong, set [read] delimiter in a mapping file.",
+            ) from None
         raise _csv_error(path, exc) from None
     details["encoding"] = encoding
     return details
+
+
+def _find_ragged(path: Path, encoding: str, delim: str | None) -> tuple[int, int, int] | None:
+    """On a failed read, find the first data row whose field count differs from the header."""
+    import csv
+
+    if not delim:
+        return None
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delim)
+        header = next(reader, None)
+        if header is None:
+            return None
+        for i, row in enumerate(reader, start=1):
+            if row and len(row) != len(header):
+                return i, len(row), len(header)
+    return None
 
 
 def _csv_error(path: Path, exc: Exception) -> InputError:
@@ -340,7 +367,7 @@ class _Sql:
             f"THEN try_strptime({t}, '{slash}') "
             f"WHEN regexp_full_match({t}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}} \\d{{1,2}}:\\d{{2}}') "
             f"THEN try_strptime({t}, '{slash} %H:%M') "
-            f"WHEN regexp_full_match({t}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}} \\d{{1,2}}:\\d{{2}}:\\d{{2}}') "
+            f"WHEN regexp_full_match({t}, '{_SLASH_DATE} \\d{{1,2}}:\\d{{2}}:\\d{{2}}') "
             f"THEN try_strptime({t}, '{slash} %H:%M:%S') "
             f"WHEN regexp_full_match({t}, '\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}') "
             f"THEN try_strptime({t}, '%d.%m.%Y') END)"
@@ -575,7 +602,7 @@ def ingest(
         outcome_sql = _outcome_expr(cur, p, by_role["outcome"], mapping)
         plans = _plan(cur, guesses, sql)
         issues = _run_checks(cur, plans)
-        select = [f"rowid + 1 AS _row", f"{outcome_sql} AS outcome"]
+        select = ["rowid + 1 AS _row", f"{outcome_sql} AS outcome"]
         if "lead_id" not in by_role:
             select.append("'row-' || CAST(rowid + 1 AS VARCHAR) AS lead_id")
         for plan in plans:
