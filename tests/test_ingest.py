@@ -7,11 +7,12 @@ import datetime as dt
 import duckdb
 import pandas as pd
 import pytest
-from conftest import BANK_CSV
 
 from calibrate import store
 from calibrate.errors import InputError
 from calibrate.ingest import ingest, preview
+
+from conftest import BANK_CSV
 
 GOOD = """lead_id,created_at,status,title,industry,employees,page_views,demo_request,email
 L1,2025-01-05,Closed Won,VP,Software,"1,200",12,Yes,a@x.com

@@ -1,0 +1,86 @@
+"""The store: where the file lives, its schema, one writer, clear messages when it cannot open."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from calibrate import store
+from calibrate.errors import DatabaseError, DatabaseInUseError
+
+
+def test_connect_creates_the_file_and_schema(db_path):
+    con = store.connect(db_path)
+    assert db_path.exists()
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"meta", "columns", "ingests", "fits", "scenarios"} <= tables
+    assert store.data_version(con) == 0 and store.lead_count(con) == 0
+    con.close()
+    again = store.connect(db_path)  # reopening keeps the schema, no migration needed
+    assert again.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+        str(store.SCHEMA_VERSION),)
+    again.close()
+
+
+def test_path_comes_from_argument_then_environment_then_default(monkeypatch, tmp_path):
+    monkeypatch.delenv(store.ENV_DB, raising=False)
+    assert store.resolve_db() == store.DEFAULT_DB
+    monkeypatch.setenv(store.ENV_DB, str(tmp_path / "env.duckdb"))
+    assert store.resolve_db() == tmp_path / "env.duckdb"
+    assert store.resolve_db(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+
+
+def test_a_newer_database_is_refused_clearly(db_path):
+    con = store.connect(db_path)
+    con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(DatabaseError, match="newer calibrate") as err:
+        store.connect(db_path)
+    assert str(db_path) in str(err.value) and "Upgrade" in err.value.fix
+
+
+def test_a_corrupt_file_is_reported_not_crashed(tmp_path):
+    bad = tmp_path / "bad.duckdb"
+    bad.write_bytes(b"this is not a database" * 1000)
+    with pytest.raises(DatabaseError) as err:
+        store.connect(bad)
+    assert str(bad) in str(err.value) and "restore" in err.value.fix
+
+
+def test_a_file_held_by_another_process_is_in_use(db_path):
+    store.connect(db_path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+         " time.sleep(30)", str(db_path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(DatabaseInUseError, match="in use by another process") as err:
+            store.connect(db_path)
+        assert "--db" in err.value.fix
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    store.connect(db_path).close()  # free again once the other process is gone
+
+
+def test_transaction_rolls_back_everything_on_error(con):
+    with pytest.raises(RuntimeError):
+        with store.transaction(con) as tx:
+            tx.execute("INSERT INTO meta VALUES ('x', 'y')")
+            raise RuntimeError("boom")
+    assert con.execute("SELECT count(*) FROM meta WHERE key = 'x'").fetchone() == (0,)
+
+
+def test_quote_makes_any_name_an_identifier(con):
+    name = 'a"; DROP TABLE meta; --'
+    con.execute(f"CREATE TABLE t ({store.quote(name)} INTEGER)")
+    assert con.execute("SELECT column_name FROM information_schema.columns "
+                       "WHERE table_name = 't'").fetchone() == (name,)
+    assert store.table_exists(con, "meta")
