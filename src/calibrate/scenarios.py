@@ -1,0 +1,139 @@
+"""Named scenarios and the agreement: append-only rows in the store, never overwritten.
+
+A scenario is the thresholds, settings and weights a side proposes, with its projected
+figures. Saving under an existing name adds a new version; marking one as the agreement
+adds an ``agreement`` row pointing at it. Nothing is ever updated or deleted, so every
+earlier save survives, and a restart finds them all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from calibrate.errors import CalibrateError
+from calibrate.store import to_json, transaction
+
+MAX_NAME = 120
+MAX_NOTE = 5_000
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One saved row: a proposal (``kind='scenario'``) or an agreement pointing at one."""
+
+    id: int
+    created_at: datetime
+    name: str
+    author: str
+    note: str
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def thresholds(self) -> dict[str, Any]:
+        return self.payload.get("thresholds", {})
+
+    @property
+    def figures(self) -> dict[str, Any]:
+        return self.payload.get("figures", {})
+
+
+def _clean(text: str | None, limit: int, what: str, required: bool = False) -> str:
+    value = (text or "").strip()
+    if required and not value:
+        raise CalibrateError(f"A scenario needs a {what}.", fix=f"Type a {what} and save again.")
+    if len(value) > limit:
+        raise CalibrateError(f"The {what} is {len(value):,} characters long.",
+                             fix=f"Keep it under {limit:,} characters.")
+    return value
+
+
+def save_scenario(con: duckdb.DuckDBPyConnection, name: str, payload: dict[str, Any], *,
+                  author: str = "", note: str = "", kind: str = "scenario") -> Scenario:
+    """Append a scenario (a new version when the name exists) and return it."""
+    name = _clean(name, MAX_NAME, "name", required=True)
+    author = _clean(author, MAX_NAME, "author")
+    note = _clean(note, MAX_NOTE, "note")
+    with transaction(con) as tx:
+        row = tx.execute(
+            "INSERT INTO scenarios VALUES (nextval('scenario_id_seq'), now(), ?, ?, ?, ?, ?) "
+            "RETURNING id, created_at",
+            [name, author, note, kind, to_json(payload)],
+        ).fetchone()
+    return Scenario(int(row[0]), row[1], name, author, note, kind, json.loads(to_json(payload)))
+
+
+def mark_agreement(con: duckdb.DuckDBPyConnection, scenario: Scenario, *, author: str = "",
+                   note: str = "") -> Scenario:
+    """Record that both sides agreed on ``scenario``: a new row, the scenario untouched."""
+    payload = dict(scenario.payload)
+    payload["agreed_scenario_id"] = scenario.id
+    return save_scenario(con, scenario.name, payload, author=author, note=note,
+                         kind="agreement")
+
+
+def _row(r: tuple) -> Scenario:
+    return Scenario(int(r[0]), r[1], r[2], r[3] or "", r[4] or "", r[5], json.loads(r[6]))
+
+
+def list_scenarios(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> list[Scenario]:
+    """Every saved row, newest first (optionally only one kind)."""
+    cur = con.cursor()
+    try:
+        sql = "SELECT id, created_at, name, author, note, kind, payload FROM scenarios"
+        params: list[Any] = []
+        if kind:
+            sql += " WHERE kind = ?"
+            params.append(kind)
+        rows = cur.execute(sql + " ORDER BY id DESC", params).fetchall()
+    finally:
+        cur.close()
+    return [_row(r) for r in rows]
+
+
+def get_scenario(con: duckdb.DuckDBPyConnection, scenario_id: int) -> Scenario:
+    """One saved row by id."""
+    for s in list_scenarios(con):
+        if s.id == scenario_id:
+            return s
+    raise CalibrateError(f"No scenario with id {scenario_id}.",
+                         fix="Pick one from the list of saved scenarios.")
+
+
+def latest_versions(con: duckdb.DuckDBPyConnection) -> list[Scenario]:
+    """The newest version of each named proposal, newest first."""
+    seen: set[str] = set()
+    out = []
+    for s in list_scenarios(con, "scenario"):
+        if s.name not in seen:
+            seen.add(s.name)
+            out.append(s)
+    return out
+
+
+def current_agreement(con: duckdb.DuckDBPyConnection) -> Scenario | None:
+    """The most recent agreement, if any."""
+    agreements = list_scenarios(con, "agreement")
+    return agreements[0] if agreements else None
+
+
+def compare(a: Scenario, b: Scenario) -> pd.DataFrame:
+    """Every threshold and figure of two scenarios side by side, with the difference."""
+    left_name, right_name = f"{a.name} #{a.id}", f"{b.name} #{b.id}"
+    rows = []
+    for section in ("thresholds", "figures"):
+        left = a.payload.get(section, {})
+        right = b.payload.get(section, {})
+        for key in list(dict.fromkeys([*left, *right])):
+            x, y = left.get(key), right.get(key)
+            diff = y - x if isinstance(x, int | float) and isinstance(y, int | float) \
+                and not isinstance(x, bool) else None
+            rows.append({"section": section, "item": key, left_name: x, right_name: y,
+                         "difference": diff})
+    return pd.DataFrame(rows, columns=["section", "item", left_name, right_name, "difference"])
