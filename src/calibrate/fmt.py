@@ -1,0 +1,54 @@
+"""Numbers formatted for the back of a meeting room: 1.2k, 23.4%, $1.5M."""
+
+from __future__ import annotations
+
+import math
+
+#: One colour per outcome, used by every chart so won is always the same green.
+OUTCOME_COLOURS = {
+    "won": "#2e7d32",
+    "lost": "#c62828",
+    "no_decision": "#f9a825",
+    "open": "#78909c",
+}
+OUTCOME_LABELS = {"won": "Won", "lost": "Lost", "no_decision": "No decision", "open": "Open"}
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    """A count in short form: 950, 1.2k, 34.5k, 1.2M (a dash when missing)."""
+    if _missing(value):
+        return "–"
+    v = float(value)
+    sign = "-" if v < 0 else ""
+    v = abs(v)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= limit:
+            text = f"{v / limit:.{digits}f}".rstrip("0").rstrip(".")
+            return f"{sign}{text}{suffix}"
+    if v == int(v):
+        return f"{sign}{int(v):,}"
+    return f"{sign}{v:.{digits}f}"
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage: 0.234 -> 23.4% (a dash when missing)."""
+    if _missing(value):
+        return "–"
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def money(value: float | None, symbol: str = "$") -> str:
+    """An amount with a currency symbol in short form: $1.5M, -$200."""
+    if _missing(value):
+        return "–"
+    text = number(abs(float(value)))
+    return f"-{symbol}{text}" if float(value) < 0 else f"{symbol}{text}"
+
+
+def interval(low: float | None, high: float | None, digits: int = 1) -> str:
+    """A percentage interval: 4.1% to 6.3%."""
+    return f"{percent(low, digits)} to {percent(high, digits)}"

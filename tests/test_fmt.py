@@ -1,0 +1,25 @@
+import math
+
+from calibrate import fmt
+
+
+def test_numbers_are_short_and_readable():
+    assert fmt.number(950) == "950"
+    assert fmt.number(1234) == "1.2k"
+    assert fmt.number(34_500) == "34.5k"
+    assert fmt.number(1_200_000) == "1.2M"
+    assert fmt.number(2000) == "2k"
+    assert fmt.number(-1500) == "-1.5k"
+    assert fmt.number(12.34) == "12.3"
+    assert fmt.number(None) == "–" and fmt.number(math.nan) == "–"
+
+
+def test_percent_money_interval():
+    assert fmt.percent(0.234) == "23.4%"
+    assert fmt.money(1_500_000) == "$1.5M" and fmt.money(-200) == "-$200"
+    assert fmt.interval(0.041, 0.063) == "4.1% to 6.3%"
+
+
+def test_every_outcome_has_one_colour():
+    assert set(fmt.OUTCOME_COLOURS) == set(fmt.OUTCOME_LABELS) == {
+        "won", "lost", "no_decision", "open"}
