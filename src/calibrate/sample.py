@@ -8,7 +8,10 @@ Everything is vectorised (numpy + pyarrow compute). Data is generated in chunks 
 chunk ``i`` is seeded from ``SeedSequence(seed, spawn_key=(1, i))`` and lead ids continue across
 chunks, so 10M rows can be streamed to disk without ever holding them in memory. The company pool
 (name, domain, industry, country, size) is seeded from ``seed`` alone and shared by all chunks.
-The content depends on ``(n, seed, months, end, chunk)``.
+The content depends on ``(n, seed, months, end, chunk)``; ``write(..., chunk=c)`` writes exactly
+``generate(..., chunk=c)``. CSV is encoded with arrow compute (quoting only fields containing
+commas, quotes or line breaks) because ``pyarrow.csv.CSVWriter`` quotes every string value;
+Parquet goes through ``pyarrow.parquet.ParquetWriter`` (string columns, a row group per chunk).
 
 Rows: ``n`` distinct leads (ids ``L0000001`` ... ``Ln``, at least 7 digits) plus ~0.3% exact
 duplicate rows, each placed right after its original. So ``len(frame) == n + duplicates``.
@@ -52,13 +55,18 @@ Messy values (rates per row, clean values are kept for the logit):
 * employees >= 1000 written with thousands separators in ~50% of rows ("1,200").
 * page_views 0.2% "-1"; visits 0.1% "n/a"; visits > page_views in ~1.5% (tracking mismatch).
 * ~0.3% exact duplicate rows.
+
+Behaviour (clean values): a latent interest ``z ~ N(shift(lead_source), 1)`` drives right-skewed,
+zero-heavy counts; visits <= page_views, email_clicks <= email_opens; Students view career pages
+more; competitors view pricing pages more (but never win); demo_request ~3%, contact_us ~4%.
+Employees come from a log-normal company pool (5..200,000); sales_team is Inside Sales (< 200),
+Field (< 5000) or Enterprise. amount (won only) is log-normal around 15,000, rising with size.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,91 +81,334 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 COLUMNS: list[str] = [
-    "lead_id", "created_at", "closed_at", "status", "first_name", "last_name", "email", "phone",
-    "company", "seniority", "department", "industry", "country", "region", "employees",
-    "lead_source", "sales_team", "page_views", "visits", "minutes_on_site", "pricing_page_views",
-    "career_page_views", "email_opens", "email_clicks", "email_open_rate", "content_downloads",
-    "webinars_attended", "demo_request", "contact_us", "amount",
-]  # fmt: skip
+    "lead_id",
+    "created_at",
+    "closed_at",
+    "status",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "seniority",
+    "department",
+    "industry",
+    "country",
+    "region",
+    "employees",
+    "lead_source",
+    "sales_team",
+    "page_views",
+    "visits",
+    "minutes_on_site",
+    "pricing_page_views",
+    "career_page_views",
+    "email_opens",
+    "email_clicks",
+    "email_open_rate",
+    "content_downloads",
+    "webinars_attended",
+    "demo_request",
+    "contact_us",
+    "amount",
+]
 SCHEMA = pa.schema([(c, pa.string()) for c in COLUMNS])
 DEFAULT_END = date(2026, 10, 31)
 DEFAULT_CHUNK = 1_000_000
 
 # --- attribute distributions (level -> share) -------------------------------------------------
-SENIORITY = {"C-Level": 0.06, "VP": 0.08, "Director": 0.14, "Manager": 0.25,
-             "Individual Contributor": 0.40, "Student": 0.07}  # fmt: skip
-DEPARTMENT = {"IT": 0.22, "Finance": 0.12, "Marketing": 0.18, "Sales": 0.14, "Operations": 0.12,
-              "HR": 0.07, "Engineering": 0.15}  # fmt: skip
-INDUSTRY = {"Software": 0.22, "Financial Services": 0.14, "Manufacturing": 0.15,
-            "Healthcare": 0.13, "Retail": 0.12, "Education": 0.08, "Government": 0.07,
-            "Telecom": 0.087, "Agriculture": 0.003}  # fmt: skip
-COUNTRY = {"United States": 0.38, "United Kingdom": 0.09, "Germany": 0.08, "Canada": 0.06,
-           "France": 0.05, "Netherlands": 0.04, "Sweden": 0.03, "India": 0.06, "Japan": 0.04,
-           "Australia": 0.05, "Singapore": 0.03, "Brazil": 0.04, "Mexico": 0.047,
-           "New Zealand": 0.003}  # fmt: skip
-REGION_OF = {"United States": "North America", "Canada": "North America",
-             "United Kingdom": "EMEA", "Germany": "EMEA", "France": "EMEA", "Netherlands": "EMEA",
-             "Sweden": "EMEA", "India": "APAC", "Japan": "APAC", "Australia": "APAC",
-             "Singapore": "APAC", "New Zealand": "APAC", "Brazil": "LATAM", "Mexico": "LATAM"}  # fmt: skip
-DIAL = {"United States": "1", "Canada": "1", "United Kingdom": "44", "Germany": "49",
-        "France": "33", "Netherlands": "31", "Sweden": "46", "India": "91", "Japan": "81",
-        "Australia": "61", "Singapore": "65", "New Zealand": "64", "Brazil": "55", "Mexico": "52"}  # fmt: skip
-TLD = {"United Kingdom": "co.uk", "Germany": "de", "France": "fr", "Netherlands": "nl",
-       "Sweden": "se", "Japan": "jp", "Australia": "com.au", "Brazil": "com.br"}  # fmt: skip
-LEAD_SOURCE = {"Webinar": 0.12, "Paid Search": 0.20, "Organic Search": 0.22, "Trade Show": 0.09,
-               "Partner Referral": 0.07, "Purchased List": 0.15, "Content Syndication": 0.15}  # fmt: skip
+SENIORITY = {
+    "C-Level": 0.06,
+    "VP": 0.08,
+    "Director": 0.14,
+    "Manager": 0.25,
+    "Individual Contributor": 0.40,
+    "Student": 0.07,
+}
+DEPARTMENT = {
+    "IT": 0.22,
+    "Finance": 0.12,
+    "Marketing": 0.18,
+    "Sales": 0.14,
+    "Operations": 0.12,
+    "HR": 0.07,
+    "Engineering": 0.15,
+}
+INDUSTRY = {
+    "Software": 0.22,
+    "Financial Services": 0.14,
+    "Manufacturing": 0.15,
+    "Healthcare": 0.13,
+    "Retail": 0.12,
+    "Education": 0.08,
+    "Government": 0.07,
+    "Telecom": 0.087,
+    "Agriculture": 0.003,
+}
+COUNTRY = {
+    "United States": 0.38,
+    "United Kingdom": 0.09,
+    "Germany": 0.08,
+    "Canada": 0.06,
+    "France": 0.05,
+    "Netherlands": 0.04,
+    "Sweden": 0.03,
+    "India": 0.06,
+    "Japan": 0.04,
+    "Australia": 0.05,
+    "Singapore": 0.03,
+    "Brazil": 0.04,
+    "Mexico": 0.047,
+    "New Zealand": 0.003,
+}
+REGION_OF = {
+    "United States": "North America",
+    "Canada": "North America",
+    "United Kingdom": "EMEA",
+    "Germany": "EMEA",
+    "France": "EMEA",
+    "Netherlands": "EMEA",
+    "Sweden": "EMEA",
+    "India": "APAC",
+    "Japan": "APAC",
+    "Australia": "APAC",
+    "Singapore": "APAC",
+    "New Zealand": "APAC",
+    "Brazil": "LATAM",
+    "Mexico": "LATAM",
+}
+DIAL = {
+    "United States": "1",
+    "Canada": "1",
+    "United Kingdom": "44",
+    "Germany": "49",
+    "France": "33",
+    "Netherlands": "31",
+    "Sweden": "46",
+    "India": "91",
+    "Japan": "81",
+    "Australia": "61",
+    "Singapore": "65",
+    "New Zealand": "64",
+    "Brazil": "55",
+    "Mexico": "52",
+}
+TLD = {
+    "United Kingdom": "co.uk",
+    "Germany": "de",
+    "France": "fr",
+    "Netherlands": "nl",
+    "Sweden": "se",
+    "Japan": "jp",
+    "Australia": "com.au",
+    "Brazil": "com.br",
+}
+LEAD_SOURCE = {
+    "Webinar": 0.12,
+    "Paid Search": 0.20,
+    "Organic Search": 0.22,
+    "Trade Show": 0.09,
+    "Partner Referral": 0.07,
+    "Purchased List": 0.15,
+    "Content Syndication": 0.15,
+}
 REGIONS = ["North America", "EMEA", "APAC", "LATAM"]
 
 FIRST_NAMES = [
-    ("James", "james"), ("Mary", "mary"), ("Robert", "robert"), ("Patricia", "patricia"),
-    ("Michael", "michael"), ("Jennifer", "jennifer"), ("David", "david"), ("Linda", "linda"),
-    ("William", "william"), ("Elizabeth", "elizabeth"), ("Richard", "richard"), ("Susan", "susan"),
-    ("Thomas", "thomas"), ("Jessica", "jessica"), ("Daniel", "daniel"), ("Sarah", "sarah"),
-    ("Matthew", "matthew"), ("Karen", "karen"), ("Anthony", "anthony"), ("Emily", "emily"),
-    ("Mark", "mark"), ("Laura", "laura"), ("Steven", "steven"), ("Anna", "anna"),
-    ("Paul", "paul"), ("Olivia", "olivia"), ("Kevin", "kevin"), ("Sophie", "sophie"),
-    ("Lukas", "lukas"), ("Hannah", "hannah"), ("Pierre", "pierre"), ("Camille", "camille"),
-    ("José", "jose"), ("Lucía", "lucia"), ("Søren", "soren"), ("Zoë", "zoe"), ("Chloé", "chloe"),
-    ("Priya", "priya"), ("Rahul", "rahul"), ("Wei", "wei"), ("Mei", "mei"), ("Hiroshi", "hiroshi"),
-    ("Yuki", "yuki"), ("Ana", "ana"), ("Mateo", "mateo"), ("Liam", "liam"), ("Noah", "noah"),
-    ("Emma", "emma"), ("Ava", "ava"), ("Ethan", "ethan"),
+    ("James", "james"),
+    ("Mary", "mary"),
+    ("Robert", "robert"),
+    ("Patricia", "patricia"),
+    ("Michael", "michael"),
+    ("Jennifer", "jennifer"),
+    ("David", "david"),
+    ("Linda", "linda"),
+    ("William", "william"),
+    ("Elizabeth", "elizabeth"),
+    ("Richard", "richard"),
+    ("Susan", "susan"),
+    ("Thomas", "thomas"),
+    ("Jessica", "jessica"),
+    ("Daniel", "daniel"),
+    ("Sarah", "sarah"),
+    ("Matthew", "matthew"),
+    ("Karen", "karen"),
+    ("Anthony", "anthony"),
+    ("Emily", "emily"),
+    ("Mark", "mark"),
+    ("Laura", "laura"),
+    ("Steven", "steven"),
+    ("Anna", "anna"),
+    ("Paul", "paul"),
+    ("Olivia", "olivia"),
+    ("Kevin", "kevin"),
+    ("Sophie", "sophie"),
+    ("Lukas", "lukas"),
+    ("Hannah", "hannah"),
+    ("Pierre", "pierre"),
+    ("Camille", "camille"),
+    ("José", "jose"),
+    ("Lucía", "lucia"),
+    ("Søren", "soren"),
+    ("Zoë", "zoe"),
+    ("Chloé", "chloe"),
+    ("Priya", "priya"),
+    ("Rahul", "rahul"),
+    ("Wei", "wei"),
+    ("Mei", "mei"),
+    ("Hiroshi", "hiroshi"),
+    ("Yuki", "yuki"),
+    ("Ana", "ana"),
+    ("Mateo", "mateo"),
+    ("Liam", "liam"),
+    ("Noah", "noah"),
+    ("Emma", "emma"),
+    ("Ava", "ava"),
+    ("Ethan", "ethan"),
 ]
 LAST_NAMES = [
-    ("Smith", "smith"), ("Johnson", "johnson"), ("Williams", "williams"), ("Brown", "brown"),
-    ("Jones", "jones"), ("Miller", "miller"), ("Davis", "davis"), ("Wilson", "wilson"),
-    ("Anderson", "anderson"), ("Taylor", "taylor"), ("Thomas", "thomas"), ("Moore", "moore"),
-    ("Martin", "martin"), ("Jackson", "jackson"), ("Thompson", "thompson"), ("White", "white"),
-    ("Harris", "harris"), ("Clark", "clark"), ("Lewis", "lewis"), ("Walker", "walker"),
-    ("Young", "young"), ("Allen", "allen"), ("King", "king"), ("Wright", "wright"),
-    ("Scott", "scott"), ("Green", "green"), ("Baker", "baker"), ("Adams", "adams"),
-    ("Müller", "mueller"), ("Schmidt", "schmidt"), ("Dubois", "dubois"), ("Lefèvre", "lefevre"),
-    ("García", "garcia"), ("Fernández", "fernandez"), ("O'Brien", "obrien"), ("Nguyen", "nguyen"),
-    ("Kim", "kim"), ("Patel", "patel"), ("Sharma", "sharma"), ("Chen", "chen"), ("Wang", "wang"),
-    ("Tanaka", "tanaka"), ("Sato", "sato"), ("Silva", "silva"), ("Santos", "santos"),
-    ("Jensen", "jensen"), ("Andersson", "andersson"), ("de Vries", "devries"), ("Rossi", "rossi"),
+    ("Smith", "smith"),
+    ("Johnson", "johnson"),
+    ("Williams", "williams"),
+    ("Brown", "brown"),
+    ("Jones", "jones"),
+    ("Miller", "miller"),
+    ("Davis", "davis"),
+    ("Wilson", "wilson"),
+    ("Anderson", "anderson"),
+    ("Taylor", "taylor"),
+    ("Thomas", "thomas"),
+    ("Moore", "moore"),
+    ("Martin", "martin"),
+    ("Jackson", "jackson"),
+    ("Thompson", "thompson"),
+    ("White", "white"),
+    ("Harris", "harris"),
+    ("Clark", "clark"),
+    ("Lewis", "lewis"),
+    ("Walker", "walker"),
+    ("Young", "young"),
+    ("Allen", "allen"),
+    ("King", "king"),
+    ("Wright", "wright"),
+    ("Scott", "scott"),
+    ("Green", "green"),
+    ("Baker", "baker"),
+    ("Adams", "adams"),
+    ("Müller", "mueller"),
+    ("Schmidt", "schmidt"),
+    ("Dubois", "dubois"),
+    ("Lefèvre", "lefevre"),
+    ("García", "garcia"),
+    ("Fernández", "fernandez"),
+    ("O'Brien", "obrien"),
+    ("Nguyen", "nguyen"),
+    ("Kim", "kim"),
+    ("Patel", "patel"),
+    ("Sharma", "sharma"),
+    ("Chen", "chen"),
+    ("Wang", "wang"),
+    ("Tanaka", "tanaka"),
+    ("Sato", "sato"),
+    ("Silva", "silva"),
+    ("Santos", "santos"),
+    ("Jensen", "jensen"),
+    ("Andersson", "andersson"),
+    ("de Vries", "devries"),
+    ("Rossi", "rossi"),
     ("Kowalski", "kowalski"),
 ]
 COMPANY_A = [
-    "North", "Blue", "Apex", "Silver", "Bright", "Iron", "Cedar", "Summit", "Pioneer", "Quantum",
-    "Harbor", "Granite", "Nova", "Vertex", "Crescent", "Evergreen", "Atlas", "Falcon", "Maple",
-    "Orion", "Sterling", "Lumen", "Meridian", "Vista", "Coral", "Redwood", "Beacon", "Cobalt",
-    "Horizon", "Keystone", "Aspen", "Willow", "Polar", "Crimson", "Golden", "Swift", "Prime",
-    "Clear", "True", "Bold",
+    "North",
+    "Blue",
+    "Apex",
+    "Silver",
+    "Bright",
+    "Iron",
+    "Cedar",
+    "Summit",
+    "Pioneer",
+    "Quantum",
+    "Harbor",
+    "Granite",
+    "Nova",
+    "Vertex",
+    "Crescent",
+    "Evergreen",
+    "Atlas",
+    "Falcon",
+    "Maple",
+    "Orion",
+    "Sterling",
+    "Lumen",
+    "Meridian",
+    "Vista",
+    "Coral",
+    "Redwood",
+    "Beacon",
+    "Cobalt",
+    "Horizon",
+    "Keystone",
+    "Aspen",
+    "Willow",
+    "Polar",
+    "Crimson",
+    "Golden",
+    "Swift",
+    "Prime",
+    "Clear",
+    "True",
+    "Bold",
 ]
 COMPANY_B = [
-    "wind", "stone", "field", "bridge", "point", "line", "gate", "ridge", "works", "forge",
-    "path", "wave", "light", "peak", "river", "core", "scale", "logic", "grid", "sphere",
-    "leaf", "star", "vale", "port", "crest",
+    "wind",
+    "stone",
+    "field",
+    "bridge",
+    "point",
+    "line",
+    "gate",
+    "ridge",
+    "works",
+    "forge",
+    "path",
+    "wave",
+    "light",
+    "peak",
+    "river",
+    "core",
+    "scale",
+    "logic",
+    "grid",
+    "sphere",
+    "leaf",
+    "star",
+    "vale",
+    "port",
+    "crest",
 ]
 COMPANY_S = [
-    "Systems", "Labs", "Group", "Partners", "Technologies", "Solutions", "Holdings", "Industries",
-    "Networks", "Dynamics", "Consulting", "Analytics",
+    "Systems",
+    "Labs",
+    "Group",
+    "Partners",
+    "Technologies",
+    "Solutions",
+    "Holdings",
+    "Industries",
+    "Networks",
+    "Dynamics",
+    "Consulting",
+    "Analytics",
 ]
 LEGAL = ["", ", Inc.", " LLC", " Ltd", ", Inc", " GmbH"]
 LEGAL_P = [0.55, 0.15, 0.12, 0.08, 0.05, 0.05]
 
-COMPETITORS = [("RivalSoft", "rivalsoft.com"), ("Acme Analytics", "acmeanalytics.io"),
-               ("LeadLens", "leadlens.ai")]  # fmt: skip
+COMPETITORS = [
+    ("RivalSoft", "rivalsoft.com"),
+    ("Acme Analytics", "acmeanalytics.io"),
+    ("LeadLens", "leadlens.ai"),
+]
 THROWAWAY = ["mailinator.com", "guerrillamail.com", "10minutemail.com", "yopmail.com"]
 FAKE_NAMES = [("Johnny", "Prospect"), ("Test", "Test"), ("Mickey", "Mouse"), ("asdf", "asdf")]
 FAKE_PHONES = ["555-555-5555", "(555) 555-0100", "+1-555-555-0199"]
@@ -171,23 +422,38 @@ STATUS_LABELS = {
 }
 RATES = {
     "duplicate_rows": 0.003,
-    "competitor_email": 0.01, "throwaway_email": 0.01, "malformed_email": 0.003,
-    "fake_name": 0.005, "fake_phone": 0.005,
+    "competitor_email": 0.01,
+    "throwaway_email": 0.01,
+    "malformed_email": 0.003,
+    "fake_name": 0.005,
+    "fake_phone": 0.005,
     "created_at_formats": {"%Y-%m-%d %H:%M:%S": 0.85, "%Y-%m-%d": 0.10, "%m/%d/%Y": 0.05},
-    "placeholders": {"seniority": ["Select", 0.03], "department": ["-", 0.02],
-                     "industry": ["Unknown", 0.02], "country": ["N/A", 0.01],
-                     "employees": ["N/A", 0.01]},
-    "blanks": {c: 0.02 for c in ("phone", "seniority", "department", "industry", "country",
-                                 "employees")},
+    "placeholders": {
+        "seniority": ["Select", 0.03],
+        "department": ["-", 0.02],
+        "industry": ["Unknown", 0.02],
+        "country": ["N/A", 0.01],
+        "employees": ["N/A", 0.01],
+    },
+    "blanks": {
+        c: 0.02 for c in ("phone", "seniority", "department", "industry", "country", "employees")
+    },
     "employees_thousands_separator": 0.5,
-    "page_views_negative": 0.002, "visits_text_na": 0.001, "visits_gt_page_views": 0.015,
-}  # fmt: skip
+    "page_views_negative": 0.002,
+    "visits_text_na": 0.001,
+    "visits_gt_page_views": 0.015,
+}
 OUTCOME = {
-    "open_window_days": 60, "open_prob_recent": 0.8, "open_prob_older": 0.04,
-    "no_decision_prob_if_closed_not_won": 0.3, "won_prob_if_closed": "sigmoid(logit), 0 for junk",
-    "closed_days_min": 5, "closed_days_max": 180, "expected_won_share_of_closed": 0.045,
+    "open_window_days": 60,
+    "open_prob_recent": 0.8,
+    "open_prob_older": 0.04,
+    "no_decision_prob_if_closed_not_won": 0.3,
+    "won_prob_if_closed": "sigmoid(logit), 0 for junk",
+    "closed_days_min": 5,
+    "closed_days_max": 180,
+    "expected_won_share_of_closed": 0.045,
     "status_labels": {k: dict(zip(v[0], v[1], strict=True)) for k, v in STATUS_LABELS.items()},
-}  # fmt: skip
+}
 
 TRUTH: dict[str, Any] = {
     "description": (
@@ -202,25 +468,59 @@ TRUTH: dict[str, Any] = {
     "months": 24,
     "intercept": -6.9,
     "categorical": {
-        "seniority": {"C-Level": 1.4, "VP": 1.2, "Director": 1.0, "Manager": 0.4,
-                      "Individual Contributor": 0.0, "Student": -3.0},
-        "department": {"IT": 0.5, "Engineering": 0.35, "Finance": 0.3, "Operations": 0.1,
-                       "Marketing": 0.0, "Sales": -0.1, "HR": -0.6},
-        "industry": {"Software": 0.9, "Financial Services": 0.7, "Telecom": 0.3,
-                     "Manufacturing": 0.2, "Healthcare": 0.1, "Retail": 0.0, "Government": -0.4,
-                     "Education": -0.5, "Agriculture": 0.0},
+        "seniority": {
+            "C-Level": 1.4,
+            "VP": 1.2,
+            "Director": 1.0,
+            "Manager": 0.4,
+            "Individual Contributor": 0.0,
+            "Student": -3.0,
+        },
+        "department": {
+            "IT": 0.5,
+            "Engineering": 0.35,
+            "Finance": 0.3,
+            "Operations": 0.1,
+            "Marketing": 0.0,
+            "Sales": -0.1,
+            "HR": -0.6,
+        },
+        "industry": {
+            "Software": 0.9,
+            "Financial Services": 0.7,
+            "Telecom": 0.3,
+            "Manufacturing": 0.2,
+            "Healthcare": 0.1,
+            "Retail": 0.0,
+            "Government": -0.4,
+            "Education": -0.5,
+            "Agriculture": 0.0,
+        },
         "region": {"North America": 0.3, "EMEA": 0.1, "APAC": -0.1, "LATAM": -0.3},
-        "lead_source": {"Partner Referral": 0.9, "Trade Show": 0.4, "Webinar": 0.4,
-                        "Organic Search": 0.3, "Paid Search": 0.0, "Content Syndication": -0.4,
-                        "Purchased List": -1.2},
+        "lead_source": {
+            "Partner Referral": 0.9,
+            "Trade Show": 0.4,
+            "Webinar": 0.4,
+            "Organic Search": 0.3,
+            "Paid Search": 0.0,
+            "Content Syndication": -0.4,
+            "Purchased List": -1.2,
+        },
     },
     "numeric": {
         name: {"transform": "log1p", "weight": w}
-        for name, w in [("employees", 0.12), ("page_views", 0.15), ("visits", 0.2),
-                        ("minutes_on_site", 0.1), ("pricing_page_views", 0.85),
-                        ("career_page_views", -0.2), ("email_opens", 0.05),
-                        ("email_clicks", 0.3), ("content_downloads", 0.35),
-                        ("webinars_attended", 0.7)]
+        for name, w in [
+            ("employees", 0.12),
+            ("page_views", 0.15),
+            ("visits", 0.2),
+            ("minutes_on_site", 0.1),
+            ("pricing_page_views", 0.85),
+            ("career_page_views", -0.2),
+            ("email_opens", 0.05),
+            ("email_clicks", 0.3),
+            ("content_downloads", 0.35),
+            ("webinars_attended", 0.7),
+        ]
     },
     "flags": {"demo_request": 2.0, "contact_us": 1.2},
     "no_direct_effect": ["email_open_rate", "sales_team", "country"],
@@ -234,14 +534,22 @@ TRUTH: dict[str, Any] = {
     },
     "outcome": OUTCOME,
     "messy": RATES,
-}  # fmt: skip
+}
 
 
-def write_truth(path: Path) -> None:
-    """Write ``TRUTH`` as pretty JSON so the fitted model can be compared with it."""
+def write_truth(path: Path, *, seed: int | None = None, n: int | None = None) -> None:
+    """Write ``TRUTH`` as pretty JSON so the fitted model can be compared with it.
+
+    ``seed`` and ``n`` (optional) record how the matching export was generated.
+    """
+    truth = dict(TRUTH)
+    if seed is not None:
+        truth["seed"] = seed
+    if n is not None:
+        truth["n"] = n
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(TRUTH, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # --- the true model ---------------------------------------------------------------------------
@@ -334,17 +642,23 @@ def _ymd(days: np.ndarray) -> tuple[pa.Array, pa.Array, pa.Array]:
     return _s(year), _pad(mon), _pad(day)
 
 
+def _fill(mask: np.ndarray, subset: pa.Array, other: Any) -> pa.Array:
+    """Put ``subset`` (one value per True in ``mask``) at the masked rows, ``other`` elsewhere."""
+    idx = pa.array(np.cumsum(mask) - 1, mask=~mask)
+    return pc.coalesce(subset.take(idx), other)
+
+
 def _thousands(x: np.ndarray) -> pa.Array:
     """Non-negative ints with thousands separators: 1200 -> "1,200", 2500000 -> "2,500,000"."""
     x = np.asarray(x, dtype=np.int64)
-
-    def pad(v: np.ndarray) -> pa.Array:
-        return _pad(v, 3)
-
     small = _s(x)
-    mid = _join(_s(x // 1000), ",", pad(x % 1000))
-    big = _join(_s(x // 1_000_000), ",", pad(x // 1000 % 1000), ",", pad(x % 1000))
-    return pc.if_else(pa.array(x >= 1_000_000), big, pc.if_else(pa.array(x >= 1000), mid, small))
+    sep = x >= 1000
+    if not sep.any():
+        return small
+    y = x[sep]
+    mid = _join(_s(y // 1000), ",", _pad(y % 1000, 3))
+    big = _join(_s(y // 1_000_000), ",", _pad(y // 1000 % 1000, 3), ",", _pad(y % 1000, 3))
+    return _fill(sep, pc.if_else(pa.array(y >= 1_000_000), big, mid), small)
 
 
 # --- company pool -----------------------------------------------------------------------------
@@ -403,10 +717,15 @@ def _window(months: int, end: date) -> tuple[np.datetime64, np.datetime64]:
 
 
 def _chunk(
-    rng: np.random.Generator, pool: _Pool, n: int, first_id: int, width: int, months: int,
+    rng: np.random.Generator,
+    pool: _Pool,
+    n: int,
+    first_id: int,
+    width: int,
+    months: int,
     end: date,
-) -> tuple[pa.Table, np.ndarray]:  # fmt: skip
-    """Generate ``n`` distinct leads (plus duplicates) as an all-string table and their logit."""
+) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """``n`` distinct leads as an all-string table, their logit, and the row index with dups."""
     u = rng.random  # short alias
     comp = np.minimum(np.searchsorted(pool.cdf, u(n), side="right"), pool.cdf.size - 1)
     sen = _draw(rng, SENIORITY.values(), n)
@@ -420,8 +739,11 @@ def _chunk(
     student = sen == seniorities.index("Student")
 
     # junk identities (decided up front: competitors browse pricing pages a lot)
-    email_kind = _draw(rng, [RATES["competitor_email"], RATES["throwaway_email"],
-                             RATES["malformed_email"], 1 - 0.023], n)  # fmt: skip
+    email_kind = _draw(
+        rng,
+        [RATES["competitor_email"], RATES["throwaway_email"], RATES["malformed_email"], 1 - 0.023],
+        n,
+    )
     competitor, throwaway, malformed = email_kind == 0, email_kind == 1, email_kind == 2
     fake_name = u(n) < RATES["fake_name"]
     fake_phone = u(n) < RATES["fake_phone"]
@@ -454,15 +776,27 @@ def _chunk(
     def cat(levels: list[str], codes: np.ndarray) -> pd.Categorical:
         return pd.Categorical.from_codes(codes, categories=levels)
 
-    clean = pd.DataFrame({
-        "seniority": cat(seniorities, sen), "department": cat(list(DEPARTMENT), dep),
-        "industry": cat(list(INDUSTRY), ind), "region": cat(REGIONS, region_code),
-        "lead_source": cat(sources, src), "employees": emp, "page_views": pv, "visits": visits,
-        "minutes_on_site": tenths / 10, "pricing_page_views": pricing,
-        "career_page_views": career, "email_opens": opens, "email_clicks": clicks,
-        "content_downloads": downloads, "webinars_attended": webinars, "demo_request": demo,
-        "contact_us": contact,
-    })  # fmt: skip
+    clean = pd.DataFrame(
+        {
+            "seniority": cat(seniorities, sen),
+            "department": cat(list(DEPARTMENT), dep),
+            "industry": cat(list(INDUSTRY), ind),
+            "region": cat(REGIONS, region_code),
+            "lead_source": cat(sources, src),
+            "employees": emp,
+            "page_views": pv,
+            "visits": visits,
+            "minutes_on_site": tenths / 10,
+            "pricing_page_views": pricing,
+            "career_page_views": career,
+            "email_opens": opens,
+            "email_clicks": clicks,
+            "content_downloads": downloads,
+            "webinars_attended": webinars,
+            "demo_request": demo,
+            "contact_us": contact,
+        }
+    )
     logit = true_logit(clean)
 
     # dates and outcomes
@@ -488,15 +822,19 @@ def _chunk(
     iso = _join(y, "-", mo, "-", d)
     clock = _join(_pad(secs // 3600), ":", _pad(secs // 60 % 60), ":", _pad(secs % 60))
     created_s = pc.if_else(
-        pa.array(fmt == 0), _join(iso, " ", clock),
+        pa.array(fmt == 0),
+        _join(iso, " ", clock),
         pc.if_else(pa.array(fmt == 1), iso, _join(mo, "/", d, "/", y)),
-    )  # fmt: skip
+    )
     cy, cm, cd = _ymd(closed)
     closed_s = _where(is_open, "", _join(cy, "-", cm, "-", cd))
-    status = pa.array([""] * n, pa.string())
+    all_labels: list[str] = []
+    label = np.zeros(n, dtype=np.int64)
     for code, key in enumerate(["won", "lost", "no_decision", "open"]):
         labels, probs = STATUS_LABELS[key]
-        status = _where(outcome == code, _pick(labels, _draw(rng, probs, n)), status)
+        label = np.where(outcome == code, len(all_labels) + _draw(rng, probs, n), label)
+        all_labels += labels
+    status = _pick(all_labels, label)
 
     fi, li = rng.integers(0, len(FIRST_NAMES), n), rng.integers(0, len(LAST_NAMES), n)
     first = _pick([f for f, _ in FIRST_NAMES], fi)
@@ -516,16 +854,26 @@ def _chunk(
     domain = _where(throwaway, _pick(THROWAWAY, rng.integers(0, len(THROWAWAY), n)), domain)
     local = _join(first_a, ".", last_a)
     email = _join(local, "@", domain)
-    bad = _where(u(n) < 0.5, _join(local, "@"),
-                 _pick(MALFORMED_EMAILS, rng.integers(0, len(MALFORMED_EMAILS), n)))  # fmt: skip
+    bad = _where(
+        u(n) < 0.5,
+        _join(local, "@"),
+        _pick(MALFORMED_EMAILS, rng.integers(0, len(MALFORMED_EMAILS), n)),
+    )
     email = _where(malformed, bad, email)
 
-    exch = rng.integers(200, 1000, n)
-    exch = np.where(exch == 555, 556, exch)
+    area, exch = rng.integers(201, 990, n), rng.integers(200, 1000, n)
+    area, exch = np.where(area == 555, 556, area), np.where(exch == 555, 556, exch)  # 555 = fake
     dial = np.array([DIAL[c] for c in COUNTRY], dtype=object)
-    phone = _join("+", pa.array(dial[cty], pa.string()), "-", _s(rng.integers(201, 990, n)), "-",
-                  _s(exch), "-", pc.utf8_lpad(_s(rng.integers(0, 10_000, n)), width=4,
-                                              padding="0"))  # fmt: skip
+    phone = _join(
+        "+",
+        pa.array(dial[cty], pa.string()),
+        "-",
+        _s(area),
+        "-",
+        _s(exch),
+        "-",
+        pc.utf8_lpad(_s(rng.integers(0, 10_000, n)), width=4, padding="0"),
+    )
     phone = _where(fake_phone, _pick(FAKE_PHONES, rng.integers(0, len(FAKE_PHONES), n)), phone)
 
     def messy(values: pa.Array, column: str) -> pa.Array:
@@ -537,64 +885,73 @@ def _chunk(
 
     countries = list(COUNTRY)
     country_s = messy(_pick(countries, cty), "country")
-    region_s = _where(~np.isin(np.asarray(country_s.to_numpy(zero_copy_only=False)),
-                               countries), "", _pick(REGIONS, region_code))  # fmt: skip
-    emp_s = _where((u(n) < RATES["employees_thousands_separator"]) & (emp >= 1000),
-                   _thousands(emp), _s(emp))  # fmt: skip
+    known = pc.is_in(country_s, value_set=pa.array(countries)).to_numpy(zero_copy_only=False)
+    region_s = _where(~known, "", _pick(REGIONS, region_code))
+    sep = (u(n) < RATES["employees_thousands_separator"]) & (emp >= 1000)
+    emp_s = _fill(sep, _thousands(emp[sep]), _s(emp))
     team = np.where(emp < 200, 0, np.where(emp < 5000, 1, 2))
     pv_s = _where(u(n) < RATES["page_views_negative"], "-1", _s(pv))
     visits_s = _where(u(n) < RATES["visits_text_na"], "n/a", _s(visits))
-    amount = np.round(np.exp(np.log(15_000) + 0.35 * np.log(emp / 250) + 0.6 *
-                             rng.standard_normal(n)) / 500) * 500  # fmt: skip
+    amount = (
+        np.round(
+            np.exp(np.log(15_000) + 0.35 * np.log(emp / 250) + 0.6 * rng.standard_normal(n)) / 500
+        )
+        * 500
+    )
     amount = np.clip(amount, 1_000, 2_000_000).astype(np.int64)
     yes_no = ["No", "Yes"]
 
-    width_ids = pc.utf8_lpad(_s(np.arange(first_id, first_id + n, dtype=np.int64)), width=width,
-                             padding="0")  # fmt: skip
-    table = pa.table({
-        "lead_id": _join("L", width_ids),
-        "created_at": created_s,
-        "closed_at": closed_s,
-        "status": status,
-        "first_name": first,
-        "last_name": last,
-        "email": email,
-        "phone": messy(phone, "phone"),
-        "company": company,
-        "seniority": messy(_pick(seniorities, sen), "seniority"),
-        "department": messy(_pick(list(DEPARTMENT), dep), "department"),
-        "industry": messy(_pick(list(INDUSTRY), ind), "industry"),
-        "country": country_s,
-        "region": region_s,
-        "employees": messy(emp_s, "employees"),
-        "lead_source": _pick(sources, src),
-        "sales_team": _pick(["Inside Sales", "Field", "Enterprise"], team),
-        "page_views": pv_s,
-        "visits": visits_s,
-        "minutes_on_site": _join(_s(tenths // 10), ".", _s(tenths % 10)),
-        "pricing_page_views": _s(pricing),
-        "career_page_views": _s(career),
-        "email_opens": _s(opens),
-        "email_clicks": _s(clicks),
-        "email_open_rate": _join(_s(open_rate), "%"),
-        "content_downloads": _s(downloads),
-        "webinars_attended": _s(webinars),
-        "demo_request": _pick(yes_no, demo.astype(np.int64)),
-        "contact_us": _pick(yes_no, contact.astype(np.int64)),
-        "amount": _where(~won, "", _thousands(amount)),
-    }, schema=SCHEMA)  # fmt: skip
+    width_ids = pc.utf8_lpad(
+        _s(np.arange(first_id, first_id + n, dtype=np.int64)), width=width, padding="0"
+    )
+    table = pa.table(
+        {
+            "lead_id": _join("L", width_ids),
+            "created_at": created_s,
+            "closed_at": closed_s,
+            "status": status,
+            "first_name": first,
+            "last_name": last,
+            "email": email,
+            "phone": messy(phone, "phone"),
+            "company": company,
+            "seniority": messy(_pick(seniorities, sen), "seniority"),
+            "department": messy(_pick(list(DEPARTMENT), dep), "department"),
+            "industry": messy(_pick(list(INDUSTRY), ind), "industry"),
+            "country": country_s,
+            "region": region_s,
+            "employees": messy(emp_s, "employees"),
+            "lead_source": _pick(sources, src),
+            "sales_team": _pick(["Inside Sales", "Field", "Enterprise"], team),
+            "page_views": pv_s,
+            "visits": visits_s,
+            "minutes_on_site": _join(_s(tenths // 10), ".", _s(tenths % 10)),
+            "pricing_page_views": _s(pricing),
+            "career_page_views": _s(career),
+            "email_opens": _s(opens),
+            "email_clicks": _s(clicks),
+            "email_open_rate": _join(_s(open_rate), "%"),
+            "content_downloads": _s(downloads),
+            "webinars_attended": _s(webinars),
+            "demo_request": _pick(yes_no, demo.astype(np.int64)),
+            "contact_us": _pick(yes_no, contact.astype(np.int64)),
+            "amount": _fill(won, _thousands(amount[won]), pa.scalar("")),
+        },
+        schema=SCHEMA,
+    )
 
     dup = u(n) < RATES["duplicate_rows"]
-    if dup.any():
-        idx = np.repeat(np.arange(n), 1 + dup.astype(np.int64))
-        return table.take(pa.array(idx)), logit[idx]
-    return table, logit
+    return table, logit, np.repeat(np.arange(n), 1 + dup.astype(np.int64))
 
 
 def _chunks(
     n: int, seed: int, months: int, end: date, chunk: int
-) -> Iterator[tuple[pa.Table, np.ndarray]]:
-    """Yield ``(table, logit)`` per chunk of at most ``chunk`` distinct leads."""
+) -> Iterator[tuple[pa.Table, np.ndarray, np.ndarray]]:
+    """Yield ``(distinct leads, their logit, row index)`` per chunk of at most ``chunk`` leads.
+
+    The row index repeats the ~0.3% duplicated leads (``table.take(index)`` is the export);
+    the CSV writer applies it to encoded lines instead, which is cheaper.
+    """
     if n < 0 or chunk < 1:
         raise ValueError("n must be >= 0 and chunk >= 1")
     pool = _pool(seed)
@@ -605,59 +962,69 @@ def _chunks(
 
 
 def generate(
-    n: int = 50_000, seed: int = 7, months: int = 24, end: date = DEFAULT_END,
+    n: int = 50_000,
+    seed: int = 7,
+    months: int = 24,
+    end: date = DEFAULT_END,
     chunk: int = DEFAULT_CHUNK,
-) -> tuple[pd.DataFrame, np.ndarray]:  # fmt: skip
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The raw export (all columns strings, blanks "") and the true logit of every row.
 
     ``n`` distinct leads plus ~0.3% exact duplicate rows; generated in chunks of ``chunk`` leads
     exactly as ``write`` does, so ``write(..., chunk=c)`` writes ``generate(..., chunk=c)``.
     """
     tables, logits = [], []
-    for table, logit in _chunks(n, seed, months, end, chunk):
-        tables.append(table)
-        logits.append(logit)
+    for table, logit, idx in _chunks(n, seed, months, end, chunk):
+        tables.append(table.take(pa.array(idx)))
+        logits.append(logit[idx])
     table = pa.concat_tables(tables) if tables else SCHEMA.empty_table()
     frame = table.to_pandas()
     return frame, np.concatenate(logits) if logits else np.empty(0)
 
 
 # --- writing ----------------------------------------------------------------------------------
-def _csv_field(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+def _csv_field(col: pa.Array, kind: pa.DataType) -> pa.Array:
     """Quote a string column only where needed (RFC 4180: commas, quotes, line breaks)."""
-    col = pc.cast(col, pa.large_string())
-    needs = pc.match_substring_regex(col, r'[",\r\n]')
-    if not pc.any(needs).as_py():
+    col = pc.cast(col, kind)
+    data = col.buffers()[2]
+    raw = data.to_pybytes() if data is not None else b""
+    if not any(ch in raw for ch in (b",", b'"', b"\n", b"\r")):  # fast path: memchr
         return col
-    quote = pa.scalar('"', pa.large_string())
-    quoted = pc.binary_join_element_wise(
-        quote, pc.replace_substring(col, '"', '""'), quote, pa.scalar("", pa.large_string())
-    )
+    needs = pc.match_substring_regex(col, r'[",\r\n]')
+    quote, empty = pa.scalar('"', kind), pa.scalar("", kind)
+    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(col, '"', '""'), quote, empty)
     return pc.if_else(needs, quoted, col)
 
 
-def _csv_bytes(table: pa.Table) -> memoryview:
-    """Encode a table as CSV lines (no header) with arrow compute, zero-copy into one buffer.
+def _csv_bytes(table: pa.Table, idx: np.ndarray) -> memoryview:
+    """Encode ``table.take(idx)`` as CSV lines (no header) with arrow compute, into one buffer.
 
     pyarrow's CSVWriter quotes every string value; exports should only quote where needed.
     """
-    fields = [_csv_field(table.column(i)) for i in range(table.num_columns)]
-    comma, newline, empty = (pa.scalar(c, pa.large_string()) for c in (",", "\n", ""))
-    lines = pc.binary_join_element_wise(*fields, comma)
-    lines = pc.binary_join_element_wise(lines, newline, empty)
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
-    if len(lines) == 0:
+    if len(idx) == 0:
         return memoryview(b"")
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
+    table = table.combine_chunks()
+    cols = [table.column(i).chunk(0) for i in range(table.num_columns)]
+    size = sum(c.buffers()[2].size for c in cols if c.buffers()[2] is not None)
+    kind = pa.string() if size + 40 * len(table) < 2**31 - 1 else pa.large_string()
+    fields = [_csv_field(c, kind) for c in cols]
+    fields[-1] = pc.binary_join_element_wise(fields[-1], pa.scalar("\n", kind), pa.scalar("", kind))
+    lines = pc.binary_join_element_wise(*fields, pa.scalar(",", kind)).take(pa.array(idx))
+    width = np.int32 if kind == pa.string() else np.int64
+    offsets = np.frombuffer(lines.buffers()[1], dtype=width)
     lo, hi = offsets[lines.offset], offsets[lines.offset + len(lines)]
     return memoryview(lines.buffers()[2])[lo:hi]
 
 
 def _write(
-    path: Path, n: int, seed: int, fmt: str, chunk: int, months: int = 24,
+    path: Path,
+    n: int,
+    seed: int,
+    fmt: str,
+    chunk: int,
+    months: int = 24,
     end: date = DEFAULT_END,
-) -> dict[str, int]:  # fmt: skip
+) -> dict[str, int]:
     """Stream chunks to ``path``; return row and outcome counts for the summary."""
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
@@ -666,24 +1033,24 @@ def _write(
     stats = {"rows": 0, "won": 0, "closed": 0}
     chunks = _chunks(n, seed, months, end, chunk)
 
-    def count(table: pa.Table) -> None:
-        status = table.column("status")
-        stats["rows"] += table.num_rows
+    def count(table: pa.Table, idx: np.ndarray) -> None:
+        status = table.column("status").take(pa.array(idx))
+        stats["rows"] += len(idx)
         stats["won"] += pc.sum(pc.is_in(status, pa.array(STATUS_LABELS["won"][0]))).as_py() or 0
         open_ = pc.sum(pc.is_in(status, pa.array(STATUS_LABELS["open"][0]))).as_py() or 0
-        stats["closed"] += table.num_rows - open_
+        stats["closed"] += len(idx) - open_
 
     if fmt == "csv":
         with open(path, "wb") as fh:
             fh.write((",".join(COLUMNS) + "\n").encode("utf-8"))
-            for table, _ in chunks:
-                fh.write(_csv_bytes(table))
-                count(table)
+            for table, _, idx in chunks:
+                fh.write(_csv_bytes(table, idx))
+                count(table, idx)
     else:
         with pq.ParquetWriter(path, SCHEMA, compression="zstd") as writer:
-            for table, _ in chunks:
-                writer.write_table(table)
-                count(table)
+            for table, _, idx in chunks:
+                writer.write_table(table.take(pa.array(idx)))
+                count(table, idx)
     return stats
 
 
@@ -706,24 +1073,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=50_000, help="distinct leads (default 50000)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("data/sample/leads.csv"))
-    parser.add_argument("--format", choices=["csv", "parquet"], default=None,
-                        help="default: from the --out suffix (.parquet) else csv")  # fmt: skip
-    parser.add_argument("--truth", type=Path, default=None,
-                        help="default: truth.json next to --out")  # fmt: skip
+    parser.add_argument(
+        "--format",
+        choices=["csv", "parquet"],
+        default=None,
+        help="default: from the --out suffix (.parquet) else csv",
+    )
+    parser.add_argument(
+        "--truth", type=Path, default=None, help="default: truth.json next to --out"
+    )
     parser.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     fmt = args.format or ("parquet" if args.out.suffix.lower() == ".parquet" else "csv")
     truth = args.truth or args.out.with_name("truth.json")
     t0 = time.perf_counter()
     stats = _write(args.out, args.n, args.seed, fmt, args.chunk)
-    write_truth(truth)
+    write_truth(truth, seed=args.seed, n=args.n)
     size = args.out.stat().st_size / 1e6
     share = stats["won"] / max(stats["closed"], 1)
     print(
         f"wrote {stats['rows']:,} rows ({args.n:,} leads, seed {args.seed}) to {args.out} "
         f"({size:.1f} MB, won {share:.1%} of closed) and {truth} in "
-        f"{time.perf_counter() - t0:.1f}s",
-        file=sys.stdout,
+        f"{time.perf_counter() - t0:.1f}s"
     )
     return 0
 

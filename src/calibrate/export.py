@@ -1,0 +1,263 @@
+"""Writing the agreed weights (CSV, XLSX, JSON, a rules list) and the one-page agreement.
+
+Every text cell that a spreadsheet could run as a formula (starting with =, +, -, @, a tab
+or a carriage return) is prefixed with a quote, so an export never executes anything.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from calibrate import fmt
+from calibrate.weights import TABLE_COLUMNS, Weights
+
+FORMATS = ("csv", "json", "xlsx", "rules")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text value made safe for spreadsheets; numbers and other values unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell (and column name) neutralised."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def rules_list(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as flat rules a marketing-automation admin can key in.
+
+    One row per level with non-zero points: score (profile or behavior), field, operator,
+    value, points. Integer ranges are written inclusive ("3 and 5"); "Other" is the list of
+    named levels it excludes; "Missing" is "is empty".
+    """
+    rows = []
+    for (_axis, attribute), group in table.groupby(["axis", "attribute"], sort=False):
+        named = [lv for lv in group["level"] if lv not in ("Other", "Missing")]
+        for r in group.itertuples(index=False):
+            if int(r.points) == 0:
+                continue
+            op, value = _condition(r, named)
+            rows.append({"score": r.axis, "field": attribute, "operator": op, "value": value,
+                         "points": int(r.points)})
+    return pd.DataFrame(rows, columns=["score", "field", "operator", "value", "points"])
+
+
+def _condition(r: Any, named: list[str]) -> tuple[str, str]:
+    if r.level == "Missing":
+        return "is empty", ""
+    if r.kind == "flag":
+        return "is", "true" if r.level == "Yes" else "false"
+    if r.kind == "numeric":
+        lo, hi = r.lower, r.upper
+        lo_ok = lo is not None and not math.isnan(lo) and not math.isinf(lo)
+        hi_ok = hi is not None and not math.isnan(hi) and not math.isinf(hi)
+        integral = (not lo_ok or float(lo).is_integer()) and (not hi_ok or float(hi).is_integer())
+        if lo_ok and hi_ok:
+            if integral:
+                return ("equals", _number(lo)) if hi - lo == 1 else (
+                    "between", f"{_number(lo)} and {_number(hi - 1)}")
+            return "at least ... and less than", f"{_number(lo)} and {_number(hi)}"
+        if lo_ok:
+            return "at least", _number(lo)
+        if hi_ok:
+            return ("at most", _number(hi - 1)) if integral else ("less than", _number(hi))
+        return "is not empty", ""
+    if r.level == "Other":
+        return "not in", "; ".join(named)
+    return "equals", r.level
+
+
+def export_bytes(weights: Weights, format: str) -> bytes:
+    """The weights in one of :data:`FORMATS`, as the bytes of the file to download."""
+    if format == "json":
+        return weights.to_json().encode("utf-8")
+    if format == "csv":
+        return safe_frame(weights.table[TABLE_COLUMNS]).to_csv(index=False).encode("utf-8")
+    if format == "rules":
+        return safe_frame(rules_list(weights.table)).to_csv(index=False).encode("utf-8")
+    if format == "xlsx":
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
+            safe_frame(weights.table[TABLE_COLUMNS]).to_excel(xl, sheet_name="Points",
+                                                              index=False)
+            safe_frame(rules_list(weights.table)).to_excel(xl, sheet_name="Rules", index=False)
+            about = {"created_at": weights.created_at.isoformat(), **{
+                f"data.{k}": v for k, v in weights.data.items()}, **{
+                f"metric.{k}": v for k, v in weights.metrics.items()
+                if isinstance(v, int | float | str)}}
+            if weights.thresholds:
+                about.update({f"threshold.{k}": v for k, v in weights.thresholds.items()})
+            safe_frame(pd.DataFrame({"item": list(about), "value": [str(v) for v in
+                                                                    about.values()]})
+                       ).to_excel(xl, sheet_name="About", index=False)
+        return buffer.getvalue()
+    raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+
+
+def write_export(weights: Weights, format: str, path: str | Path) -> Path:
+    """Write :func:`export_bytes` to a file."""
+    p = Path(path)
+    p.write_bytes(export_bytes(weights, format))
+    return p
+
+
+def read_export(path: str | Path, format: str) -> pd.DataFrame:
+    """Read a points table back from a CSV, XLSX or JSON export (for checks and re-use)."""
+    from calibrate.weights import table_from_records
+
+    if format == "json":
+        return Weights.read(path).table
+    if format == "csv":
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    elif format == "xlsx":
+        frame = pd.read_excel(path, sheet_name="Points", keep_default_na=False, na_values=[""])
+    else:
+        raise ValueError(f"cannot read a {format} export back as a table")
+    for col in ("axis", "attribute", "kind", "level"):
+        frame[col] = frame[col].astype(str).map(
+            lambda v: v[1:] if v.startswith("'") and v[1:2] in _FORMULA_START else v)
+    return table_from_records(frame.to_dict("records"))
+
+
+# ---------------------------------------------------------------------- the agreement
+
+
+def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: str,
+                       thresholds: Mapping[str, Any], rules_text: list[str] | None = None,
+                       date: datetime | None = None, signed_by: str = "") -> str:
+    """One page stating the MQL definition, thresholds, projected figures and date."""
+    when = (date or datetime.now()).strftime("%Y-%m-%d")
+    lines = [f"# {title}", "", f"Agreed on {when}" + (f" by {signed_by}" if signed_by else "")
+             + ".", "", "## Definition of a sales-ready lead (MQL)", ""]
+    lines.append(_definition(thresholds))
+    if rules_text:
+        lines += ["", "Rules applied before the score:", ""]
+        lines += [f"- {r}" for r in rules_text]
+    lines += ["", "## Projected figures", "", "| Figure | Value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in _figure_rows(figures)]
+    data = weights.data
+    if data:
+        lines += ["", f"Based on {fmt.number(data.get('rows'))} leads"
+                  + (f" created {data.get('created_from', '')[:10]} to "
+                     f"{data.get('created_to', '')[:10]}" if data.get("created_from") else "")
+                  + "."]
+    for axis in ("profile", "behavior"):
+        part = weights.table[weights.table["axis"] == axis]
+        if part.empty:
+            continue
+        lines += ["", f"## {axis.capitalize()} points", "", "| Attribute | Level | Points |",
+                  "|---|---|---|"]
+        lines += [f"| {_md(r.attribute)} | {_md(r.level)} | {int(r.points)} |"
+                  for r in part.itertuples() if int(r.points) != 0]
+    lines += ["", "Signed for marketing: ______________________", "",
+              "Signed for sales: ______________________", "",
+              f"Review again before {_review_date(date)}.", ""]
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def _review_date(date: datetime | None) -> str:
+    d = date or datetime.now()
+    return f"{d.year}-12-31" if d.month < 10 else f"{d.year + 1}-06-30"
+
+
+def _definition(thresholds: Mapping[str, Any]) -> str:
+    if thresholds.get("mode") == "total":
+        return f"A lead is an MQL when its total score is at least {thresholds.get('min_total')}."
+    return (f"A lead is an MQL when its profile score is at least "
+            f"{thresholds.get('min_profile')} **and** its behavior score is at least "
+            f"{thresholds.get('min_behavior')}.")
+
+
+_FIGURE_LABELS = {
+    "mqls_per_month": ("MQLs per month", fmt.number),
+    "conversion": ("Conversion (win rate of MQLs)", fmt.percent),
+    "wins_per_month": ("Wins per month", fmt.number),
+    "share_of_wins": ("Share of all wins captured", fmt.percent),
+    "no_decision_rate": ("No-decision rate of MQLs", fmt.percent),
+    "nurture_per_month": ("Nurture pool per month", fmt.number),
+    "nurture_win_rate": ("Nurture pool win rate", fmt.percent),
+    "capacity_used": ("Sales capacity used", fmt.percent),
+    "expected_value_per_month": ("Expected value per month", fmt.money),
+}
+
+
+def _figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    for key, (label, f) in _FIGURE_LABELS.items():
+        if key in figures and figures[key] is not None:
+            rows.append((label, f(figures[key])))
+    return rows
+
+
+def agreement_html(markdown: str) -> str:
+    """The agreement as a standalone HTML page (a small Markdown subset, all text escaped)."""
+    body: list[str] = []
+    table: list[list[str]] = []
+    in_list = False
+
+    def flush_table() -> None:
+        if table:
+            head, *rest = table
+            body.append("<table><thead><tr>" + "".join(f"<th>{c}</th>" for c in head)
+                        + "</tr></thead><tbody>"
+                        + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+                                  for row in rest) + "</tbody></table>")
+            table.clear()
+
+    for line in markdown.splitlines():
+        text = html.escape(line).replace("**", "")
+        if line.startswith("|"):
+            cells = [c.strip().replace("\\|", "|") for c in
+                     html.escape(line).replace("\\|", "\x00").strip("|").split("|")]
+            cells = [c.replace("\x00", "|") for c in cells]
+            if not all(set(c) <= {"-"} for c in cells):
+                table.append(cells)
+            continue
+        flush_table()
+        if in_list and not line.startswith("- "):
+            body.append("</ul>")
+            in_list = False
+        if line.startswith("# "):
+            body.append(f"<h1>{text[2:]}</h1>")
+        elif line.startswith("## "):
+            body.append(f"<h2>{text[3:]}</h2>")
+        elif line.startswith("- "):
+            if not in_list:
+                body.append("<ul>")
+                in_list = True
+            body.append(f"<li>{text[2:]}</li>")
+        elif line.strip():
+            body.append(f"<p>{text}</p>")
+    flush_table()
+    if in_list:
+        body.append("</ul>")
+    style = ("body{font-family:system-ui,sans-serif;max-width:52em;margin:2em auto;"
+             "line-height:1.5}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+             "padding:.3em .8em;text-align:left}")
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>MQL agreement</title>"
+            f"<style>{style}</style></head><body>" + "\n".join(body) + "</body></html>")
