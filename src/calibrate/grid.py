@@ -1,0 +1,319 @@
+"""The precomputed count grid that makes a threshold move a lookup, not a query.
+
+Why: the workshop moves two sliders (min profile, min behavior) and expects every figure to
+follow at once. Leads are counted ONCE in DuckDB by (profile points, behavior points, total,
+rule class, outcome, month, segment): one row per combination that occurs (about 350,000
+rows for a million leads over 24 months and 4 segments, counted in well under a second).
+:meth:`Grid.cube` turns the rows for a window of months and a segment into dense numpy
+arrays with 2-D suffix sums, so "leads with profile >= p and behavior >= b, by outcome"
+is ``cube.above[p, b]``.
+
+Layout of a :class:`Cube` (``O = len(OUTCOMES) = 4``: won, lost, no_decision, open):
+
+- ``cells[k, p, b, o]`` (3, 101, 101, O) int64: leads at exactly profile ``p``, behavior
+  ``b``, outcome ``o``, for rule class ``k`` (0 none: scored normally, 1 auto-qualified,
+  2 auto-disqualified).
+- ``above[p, b, o]`` (102, 102, O): suffix sums of ``cells[0]`` over ``p' >= p, b' >= b``;
+  row and column 101 are zero so a threshold of 101 means "nobody".
+- ``totals[k, t, o]`` (3, 101, O): leads by total score; ``total_above[t, o]`` (102, O)
+  the suffix sums for class 0.
+- ``qualified[o]``, ``disqualified[o]``, ``scored[o]`` (O,): per-outcome totals by class.
+- ``won_amount``, ``won_with_amount``: sum and count of the known amounts of won leads
+  (all classes), for the default value of a win.
+
+Arrays are read-only, and :meth:`Grid.cube` caches cubes by (months, segment), so a cube
+can be shared between reruns and threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from calibrate.store import quote
+
+OUTCOMES: tuple[str, ...] = ("won", "lost", "no_decision", "open")
+WON, LOST, NO_DECISION, OPEN = range(4)
+CLOSED_IDX: tuple[int, ...] = (WON, LOST, NO_DECISION)
+RULE_CLASSES: tuple[str, ...] = ("none", "qualified", "disqualified")
+NONE, QUALIFIED, DISQUALIFIED = range(3)
+POINTS = 101  # points run 0..100
+_CACHE_SIZE = 64
+
+_GRID_COLUMNS = [
+    "profile_points", "behavior_points", "total", "rule_class", "outcome", "month", "segment",
+    "leads", "amount_sum", "amount_n",
+]
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def _suffix2(a: np.ndarray) -> np.ndarray:
+    """Suffix sums over the first two axes, padded with a zero row and column at 101."""
+    out = np.zeros((a.shape[0] + 1, a.shape[1] + 1) + a.shape[2:], dtype=a.dtype)
+    out[:-1, :-1] = a[::-1, ::-1].cumsum(0).cumsum(1)[::-1, ::-1]
+    return out
+
+
+def _suffix1(a: np.ndarray) -> np.ndarray:
+    out = np.zeros((a.shape[0] + 1,) + a.shape[1:], dtype=a.dtype)
+    out[:-1] = a[::-1].cumsum(0)[::-1]
+    return out
+
+
+def as_month(value: Any) -> dt.date:
+    """The first day of the month of a date, datetime, Timestamp or 'YYYY-MM[-DD]' text."""
+    if isinstance(value, str):
+        value = pd.Timestamp(value)
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return dt.date(value.year, value.month, 1)
+    if isinstance(value, dt.date):
+        return dt.date(value.year, value.month, 1)
+    if isinstance(value, np.datetime64):
+        return as_month(pd.Timestamp(value))
+    raise TypeError(f"not a month: {value!r}")
+
+
+def months_between(first: dt.date, last: dt.date) -> int:
+    """Calendar months from ``first`` to ``last``, both included."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+@dataclass(frozen=True, eq=False)
+class Cube:
+    """Dense counts for one window of months and one segment (layout in the module doc).
+
+    ``months`` is the window's month count (the months selected, or the span from the first
+    to the last month with leads; at least 1), the default divisor for per-month figures.
+    """
+
+    cells: np.ndarray
+    above: np.ndarray
+    totals: np.ndarray
+    total_above: np.ndarray
+    won_amount: float
+    won_with_amount: int
+    months: int
+    month_list: tuple[dt.date, ...] = ()
+    segment: str | None = None
+    qualified: np.ndarray = field(init=False)
+    disqualified: np.ndarray = field(init=False)
+    scored: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_class = self.cells.sum(axis=(1, 2))
+        for name, k in (("scored", NONE), ("qualified", QUALIFIED),
+                        ("disqualified", DISQUALIFIED)):
+            object.__setattr__(self, name, _readonly(by_class[k].copy()))
+
+    @property
+    def leads(self) -> int:
+        """All leads in the cube, whatever their rule."""
+        return int(self.cells.sum())
+
+    @property
+    def mean_won_amount(self) -> float | None:
+        """Mean known amount of the won leads (None without amounts)."""
+        return self.won_amount / self.won_with_amount if self.won_with_amount else None
+
+    @classmethod
+    def empty(cls, months: int = 1) -> Cube:
+        """A cube with no leads (an empty segment or window)."""
+        return _make_cube(np.zeros((3, POINTS, POINTS, 4), np.int64),
+                          np.zeros((3, POINTS, 4), np.int64), 0.0, 0, months)
+
+
+def _make_cube(cells: np.ndarray, totals: np.ndarray, won_amount: float, won_n: int,
+               months: int, month_list: tuple[dt.date, ...] = (),
+               segment: str | None = None) -> Cube:
+    return Cube(
+        cells=_readonly(cells), above=_readonly(_suffix2(cells[NONE])),
+        totals=_readonly(totals), total_above=_readonly(_suffix1(totals[NONE])),
+        won_amount=float(won_amount), won_with_amount=int(won_n), months=max(int(months), 1),
+        month_list=month_list, segment=segment,
+    )
+
+
+@dataclass(eq=False)
+class Grid:
+    """Lead counts by (profile, behavior, total, rule class, outcome, month, segment).
+
+    ``frame`` columns: profile_points, behavior_points, total (int 0..100), rule_class
+    ('none' / 'qualified' / 'disqualified'), outcome, month (datetime64, NaT when unknown),
+    segment (NaN when unknown), leads, amount_sum, amount_n (count of known amounts).
+    ``months`` and ``segments`` list the distinct known values, sorted.
+    """
+
+    frame: pd.DataFrame
+    months: list[dt.date]
+    segments: list[str]
+    _codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[Any, ...], Cube] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        f = self.frame
+        month_pos = {m: i for i, m in enumerate(self.months)}
+        month_codes, month_values = pd.factorize(f["month"], sort=True)
+        month_map = np.array([month_pos.get(as_month(m), -1) for m in month_values] + [-1],
+                             dtype=np.int64)
+        seg_pos = {s: i for i, s in enumerate(self.segments)}
+        seg_codes, seg_values = pd.factorize(f["segment"], sort=True)
+        seg_map = np.array([seg_pos.get(str(s), -1) for s in seg_values] + [-1], np.int64)
+        self._codes = {
+            "p": f["profile_points"].to_numpy(np.int64),
+            "b": f["behavior_points"].to_numpy(np.int64),
+            "t": f["total"].to_numpy(np.int64),
+            "k": _category_codes(f["rule_class"], RULE_CLASSES),
+            "o": _category_codes(f["outcome"], OUTCOMES),
+            "m": month_map[month_codes],  # factorize's -1 (missing) picks the trailing -1
+            "s": seg_map[seg_codes],
+            "n": f["leads"].to_numpy(np.int64),
+            "amount": f["amount_sum"].to_numpy(np.float64),
+            "amount_n": f["amount_n"].to_numpy(np.int64),
+        }
+
+    @property
+    def leads(self) -> int:
+        """Number of leads counted."""
+        return int(self._codes["n"].sum())
+
+    def cube(self, months: Iterable[Any] | None = None, segment: str | None = None) -> Cube:
+        """Dense counts for the selected months (None: all, undated leads included) and
+        segment (None: all segments). Months not in the data count toward the window's
+        length but add no leads; an unknown segment gives an empty cube. Cached.
+        """
+        month_key = None if months is None else tuple(sorted({as_month(m) for m in months}))
+        key = (month_key, segment)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        c = self._codes
+        mask = np.ones(len(c["n"]), dtype=bool)
+        if month_key is not None:
+            wanted = [self.months.index(m) for m in month_key if m in self.months]
+            mask &= np.isin(c["m"], wanted)
+            span = len(month_key)
+        elif self.months:
+            span = months_between(self.months[0], self.months[-1])
+        else:
+            span = 1
+        if segment is not None:
+            code = self.segments.index(segment) if segment in self.segments else -2
+            mask &= c["s"] == code
+        n = c["n"][mask]
+        k, p, b, t, o = (c[x][mask] for x in ("k", "p", "b", "t", "o"))
+        flat = ((k * POINTS + p) * POINTS + b) * 4 + o
+        cells = np.bincount(flat, weights=n, minlength=3 * POINTS * POINTS * 4)
+        cells = cells.astype(np.int64).reshape(3, POINTS, POINTS, 4)
+        totals = np.bincount((k * POINTS + t) * 4 + o, weights=n, minlength=3 * POINTS * 4)
+        totals = totals.astype(np.int64).reshape(3, POINTS, 4)
+        won = o == WON
+        cube = _make_cube(cells, totals, float(c["amount"][mask][won].sum()),
+                          int(c["amount_n"][mask][won].sum()), span,
+                          month_key if month_key is not None else tuple(self.months), segment)
+        if len(self._cache) >= _CACHE_SIZE:
+            try:  # oldest first; another thread may be evicting too
+                self._cache.pop(next(iter(self._cache)), None)
+            except (StopIteration, RuntimeError):
+                pass
+        self._cache[key] = cube
+        return cube
+
+
+def _category_codes(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
+    """Integer codes of text or categorical values (-1 for anything else)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        if list(values.cat.categories) == list(categories):
+            return values.cat.codes.to_numpy(np.int64)
+        values = values.astype(object)
+    return pd.Categorical(values, categories=list(categories)).codes.astype(np.int64)
+
+
+def _output_columns(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    return [str(r[0]) for r in con.execute(f"DESCRIBE {sql}").fetchall()]
+
+
+def build_grid(con: duckdb.DuckDBPyConnection, scored_sql: str) -> Grid:
+    """Count the scored leads once, in DuckDB.
+
+    ``scored_sql`` returns one row per lead with profile_points, behavior_points, total
+    (integers; NULL counts as 0, values are clipped to 0..100), outcome (NULL counts as
+    'open'), rule (NULL, 'qualified:...' or 'disqualified:...'), month (first of the month;
+    may be NULL), segment (may be NULL) and optionally amount. Raises ValueError for an
+    outcome outside won / lost / no_decision / open or a missing column.
+    """
+    sql = scored_sql.strip().rstrip(";")
+    cols = _output_columns(con, sql)
+    needed = ["profile_points", "behavior_points", "total", "outcome", "rule", "month",
+              "segment"]
+    missing = [c for c in needed if c not in cols]
+    if missing:
+        raise ValueError(f"the scored query lacks column(s): {', '.join(missing)}")
+
+    def points(col: str) -> str:
+        return f"least(greatest(coalesce(CAST(round({quote(col)}) AS INTEGER), 0), 0), 100)"
+
+    has_amount = "amount" in cols
+    amount_sum = "coalesce(sum(amount), 0)" if has_amount else "0.0"
+    amount_n = "count(amount)" if has_amount else "0"
+    amount_col = ", CAST(amount AS DOUBLE) AS amount" if has_amount else ""
+    outcomes = "ENUM(" + ", ".join(f"'{o}'" for o in OUTCOMES) + ")"
+    classes = "ENUM(" + ", ".join(f"'{c}'" for c in RULE_CLASSES) + ")"
+    query = f"""
+        SELECT profile_points, behavior_points, total, rule_class, outcome, month, segment,
+               count(*) AS leads, CAST({amount_sum} AS DOUBLE) AS amount_sum,
+               CAST({amount_n} AS BIGINT) AS amount_n
+        FROM (
+            SELECT {points('profile_points')} AS profile_points,
+                   {points('behavior_points')} AS behavior_points,
+                   {points('total')} AS total,
+                   CAST(CASE WHEN starts_with(rule, 'disqualified') THEN 'disqualified'
+                        WHEN starts_with(rule, 'qualified') THEN 'qualified'
+                        ELSE 'none' END AS {classes}) AS rule_class,
+                   CAST(coalesce(CAST(outcome AS VARCHAR), 'open') AS {outcomes}) AS outcome,
+                   CAST(date_trunc('month', month) AS DATE) AS month,
+                   CAST(segment AS VARCHAR) AS segment{amount_col}
+            FROM ({sql}) AS scored
+        ) AS s
+        GROUP BY ALL
+        ORDER BY ALL
+    """
+    try:
+        frame = con.execute(query).df()
+    except duckdb.ConversionException:
+        bad = con.execute(
+            f"SELECT DISTINCT CAST(outcome AS VARCHAR) FROM ({sql}) AS scored "
+            f"WHERE outcome IS NOT NULL AND CAST(outcome AS VARCHAR) NOT IN "
+            f"({', '.join(repr(o) for o in OUTCOMES)}) LIMIT 10"
+        ).fetchall()
+        if not bad:
+            raise
+        shown = ", ".join(repr(r[0]) for r in bad)
+        raise ValueError(f"unknown outcome(s) in the scored query: {shown}; expected "
+                         f"{', '.join(OUTCOMES)}") from None
+    frame.columns = _GRID_COLUMNS
+    months = [as_month(m) for m in pd.unique(frame["month"].dropna())]
+    segments = [str(s) for s in pd.unique(frame["segment"].dropna())]
+    return Grid(frame=frame, months=sorted(set(months)), segments=sorted(set(segments)))
+
+
+def grid_from_frame(leads: pd.DataFrame) -> Grid:
+    """A grid from a pandas frame of scored leads (same columns as ``build_grid``'s query).
+
+    For tests and notebooks; it routes through DuckDB so both paths share one definition.
+    """
+    con = duckdb.connect()
+    try:
+        con.register("scored_frame", leads)
+        return build_grid(con, "SELECT * FROM scored_frame")
+    finally:
+        con.close()
