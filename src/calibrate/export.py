@@ -197,7 +197,7 @@ _FIGURE_LABELS = {
     "mqls_per_month": ("MQLs per month", fmt.number),
     "conversion": ("Conversion (win rate of MQLs)", fmt.percent),
     "wins_per_month": ("Wins per month", fmt.number),
-    "share_of_wins": ("Share of all wins captured", fmt.percent),
+    "win_share": ("Share of all wins captured", fmt.percent),
     "no_decision_rate": ("No-decision rate of MQLs", fmt.percent),
     "nurture_per_month": ("Nurture pool per month", fmt.number),
     "nurture_win_rate": ("Nurture pool win rate", fmt.percent),

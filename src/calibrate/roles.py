@@ -249,3 +249,20 @@ def mapping_from_dict(data: dict[str, Any], source: str = "mapping") -> Mapping:
         placeholders=[str(x) for x in data.get("placeholders", {}).get("values", [])],
         read=dict(data.get("read", {})),
     )
+
+
+def mapping_from_choices(choices: list[dict[str, str]], base: Mapping | None = None) -> Mapping:
+    """A mapping from the roles and types a user picked in the app (one dict per column).
+
+    Each dict has ``source_name``, ``role`` and ``type``; the rest of ``base`` (outcome
+    labels, placeholders, read options) is kept.
+    """
+    base = base or Mapping()
+    columns = {c["source_name"]: {"role": c["role"], "type": c["type"]} for c in choices
+               if c.get("source_name")}
+    return mapping_from_dict({
+        "columns": columns,
+        "outcomes": base.outcomes,
+        "placeholders": {"values": base.placeholders},
+        "read": base.read,
+    }, "the column table")

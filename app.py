@@ -1,0 +1,18 @@
+"""calibrate's Streamlit app: wires the pages in calibrate.ui; all logic lives in calibrate."""
+
+import streamlit as st
+
+from calibrate.ui import data, export, scenarios, sidebar, thresholds, weights
+
+st.set_page_config(page_title="calibrate", page_icon=":material/tune:", layout="wide")
+page = st.navigation([
+    st.Page(thresholds.render, title="Thresholds", icon=":material/tune:",
+            url_path="thresholds", default=True),
+    st.Page(weights.render, title="Weights", icon=":material/balance:", url_path="weights"),
+    st.Page(data.render, title="Data", icon=":material/table:", url_path="data"),
+    st.Page(scenarios.render, title="Scenarios", icon=":material/compare:",
+            url_path="scenarios"),
+    st.Page(export.render, title="Export", icon=":material/download:", url_path="export"),
+])
+sidebar.render()
+page.run()

@@ -1,0 +1,32 @@
+"""The sidebar: which data, which weights and which scenario are active."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from calibrate import fmt, store
+from calibrate.scenarios import current_agreement
+from calibrate.ui import state
+
+
+def render() -> None:
+    con = state.connection()
+    with st.sidebar:
+        st.markdown("### calibrate")
+        rows = store.lead_count(con)
+        if rows:
+            last = con.execute("SELECT file FROM ingests WHERE mode <> 'roles' "
+                               "ORDER BY id DESC LIMIT 1").fetchone()
+            st.markdown(f"**Data:** {Path(last[0]).name if last else '?'}  \n"
+                        f"{fmt.number(rows)} leads · version {store.data_version(con)}")
+        else:
+            st.markdown("**Data:** none loaded")
+        active = st.session_state.get("active_scenario")
+        st.markdown(f"**Scenario:** {active or 'unsaved'}")
+        agreement = current_agreement(con)
+        if agreement is not None:
+            st.markdown(f"**Agreement:** {agreement.name} "
+                        f"({agreement.created_at:%Y-%m-%d})")
+        st.caption(f"Database: {Path(state.db_path()).name}")
