@@ -1,0 +1,1 @@
+"""Benchmarks of ingest, fit and the slider answer (run with `make bench`)."""
