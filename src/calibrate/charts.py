@@ -138,15 +138,14 @@ def calibration_chart(table: pd.DataFrame) -> go.Figure:
     return _finish(fig, "Calibration (held-out leads)")
 
 
-def lift_chart(table: pd.DataFrame) -> go.Figure:
-    """Win rate by score decile (10 = best) on held-out leads, against the average."""
-    fig = go.Figure(go.Bar(x=table["decile"], y=table["win_rate"],
+def lift_chart(deciles: pd.DataFrame, base_rate: float | None = None) -> go.Figure:
+    """Win rate by score decile (1 = highest scores) on held-out leads, against the average."""
+    fig = go.Figure(go.Bar(x=deciles["bin"], y=deciles["win_rate"],
                            marker={"color": fmt.OUTCOME_COLOURS["won"]},
-                           text=[fmt.percent(v) for v in table["win_rate"]],
+                           text=[fmt.percent(v) for v in deciles["win_rate"]],
                            textposition="outside"))
-    if "base_rate" in table:
-        fig.add_hline(y=float(table["base_rate"].iloc[0]), line={"dash": "dash"},
-                      annotation_text="average")
-    fig.update_xaxes(title="Score decile (10 = highest scores)", dtick=1)
+    if base_rate is not None and not math.isnan(base_rate):
+        fig.add_hline(y=base_rate, line={"dash": "dash"}, annotation_text="average")
+    fig.update_xaxes(title="Score decile (1 = highest scores)", dtick=1)
     fig.update_yaxes(title="Win rate", tickformat=".0%")
     return _finish(fig, "Win rate by score decile (held-out leads)")

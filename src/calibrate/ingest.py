@@ -571,9 +571,13 @@ def ingest(
     outcome: str | None = None,
     mapping: Mapping | str | os.PathLike[str] | None = None,
     replace: bool = False,
+    require_outcome: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Load a file into ``leads`` (replacing, or appending to, what is there).
+
+    With ``require_outcome=False`` a file without an outcome column loads as open leads
+    (new leads to score with agreed weights).
 
     Appending requires the same columns; rows whose ``lead_id`` is already stored replace
     the stored ones (a newer export wins). Raises :class:`InputError` with the file,
@@ -588,7 +592,7 @@ def ingest(
         say("reading")
         fmt, details, rows, _stats, guesses = analyse(cur, p, mapping, outcome)
         by_role = {g.role: g for g in guesses}
-        if "outcome" not in by_role:
+        if "outcome" not in by_role and require_outcome:
             raise InputError(
                 "No outcome column found (looked for names like outcome, status, stage, "
                 "converted, won).", file=str(p),
@@ -599,7 +603,8 @@ def ingest(
                              fix="Map at least one column as profile or behavior.")
         sql = _Sql(PLACEHOLDERS + tuple(mapping.placeholders))
         say("checking")
-        outcome_sql = _outcome_expr(cur, p, by_role["outcome"], mapping)
+        outcome_sql = (_outcome_expr(cur, p, by_role["outcome"], mapping)
+                       if "outcome" in by_role else "'open'")
         plans = _plan(cur, guesses, sql)
         issues = _run_checks(cur, plans)
         select = ["rowid + 1 AS _row", f"{outcome_sql} AS outcome"]
@@ -617,7 +622,10 @@ def ingest(
         final = ("SELECT * EXCLUDE (_row) FROM _clean "
                  "QUALIFY row_number() OVER (PARTITION BY lead_id ORDER BY _row DESC) = 1 "
                  "ORDER BY _row")
-        columns = [g for g in guesses]
+        columns = list(guesses)
+        if "outcome" not in by_role:
+            columns.insert(0, ColumnGuess("", "outcome", "outcome", "categorical",
+                                          "no outcome column: all open"))
         if "lead_id" not in by_role:
             columns.insert(0, ColumnGuess("", "lead_id", "lead_id", "text", "row number"))
         mode = _store(cur, p, final, columns, rows, replace, issues)

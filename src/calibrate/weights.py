@@ -146,3 +146,18 @@ def latest_weights(con: duckdb.DuckDBPyConnection, data_version: int) -> Weights
     weights = Weights.from_dict(json.loads(row[1]), source="the database")
     weights.id = int(row[0])
     return weights
+
+
+def load_weights(con: duckdb.DuckDBPyConnection, weights_id: int) -> Weights:
+    """Saved weights by id."""
+    cur = con.cursor()
+    try:
+        row = cur.execute("SELECT weights FROM fits WHERE id = ?", [weights_id]).fetchone()
+    finally:
+        cur.close()
+    if row is None:
+        raise InputError(f"No saved weights with id {weights_id}.", file="the database",
+                         fix="Pick weights from the list of saved ones.")
+    weights = Weights.from_dict(json.loads(row[0]), source="the database")
+    weights.id = int(weights_id)
+    return weights

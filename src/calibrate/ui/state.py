@@ -39,3 +39,44 @@ def connection() -> duckdb.DuckDBPyConnection:
 def show_error(exc: CalibrateError) -> None:
     """A user error as a readable message box (never a traceback)."""
     st.error(exc.message)
+
+
+def active_weights(con: duckdb.DuckDBPyConnection):
+    """The weights in force for the loaded data: the newest saved, else a fresh fit (saved)."""
+    from calibrate import workshop
+    from calibrate.weights import latest_weights, save_weights
+
+    version = store.data_version(con)
+    weights = latest_weights(con, version)
+    if weights is None:
+        with st.spinner("Fitting suggested weights on the closed leads..."):
+            weights = workshop.suggested_weights(con)
+            save_weights(con, weights, version)
+    return weights
+
+
+@st.cache_resource(show_spinner="Scoring every lead once...", max_entries=16)
+def _grid(path: str, version: int, weights_id: int, rules_key: str):
+    import json
+
+    from calibrate import workshop
+    from calibrate.rules import RuleSet
+    from calibrate.weights import load_weights
+
+    con = _connect(path).cursor()
+    try:
+        weights = load_weights(con, weights_id)
+        return workshop.workshop_grid(con, weights, RuleSet.from_dict(json.loads(rules_key)))
+    finally:
+        con.close()
+
+
+def workshop_grid(con: duckdb.DuckDBPyConnection, weights):
+    """The count grid for the weights in force (cached per data version, weights, rules)."""
+    import json
+
+    from calibrate.workshop import rules_of
+
+    rules = rules_of(weights)
+    return _grid(db_path(), store.data_version(con), int(weights.id),
+                 json.dumps(rules.to_dict(), sort_keys=True))

@@ -1,0 +1,101 @@
+"""Scoring leads with agreed weights: the stored leads, or a new file of leads.
+
+Each lead gets profile and behavior points, the total, grade (A-D), level (1-4), the
+auto-rule that applies (if any), whether it is an MQL under the thresholds, and the top
+three reasons. Contact fields are used by the rules but only leave as hashes unless asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from calibrate import store
+from calibrate.errors import InputError
+from calibrate.ingest import ingest
+from calibrate.roles import CONTACT_ROLES, Mapping
+from calibrate.rules import RuleSet, rule_sql
+from calibrate.score import score_leads
+from calibrate.weights import Weights
+
+Contacts = Literal["drop", "hash", "plain"]
+
+
+def _hash(value: object) -> object:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return hashlib.sha256(str(value).strip().lower().encode()).hexdigest()[:16]
+
+
+def is_mql(frame: pd.DataFrame, thresholds: dict | None) -> pd.Series:
+    """Whether each scored lead passes the thresholds after the auto-rules."""
+    rule = frame["rule"].fillna("")
+    if not thresholds:
+        passed = pd.Series(False, index=frame.index)
+    elif thresholds.get("mode") == "total":
+        passed = frame["total"] >= int(thresholds.get("min_total", 101))
+    else:
+        passed = (frame["profile_points"] >= int(thresholds.get("min_profile", 101))) & (
+            frame["behavior_points"] >= int(thresholds.get("min_behavior", 101)))
+    return (passed | rule.str.startswith("qualified")) & ~rule.str.startswith("disqualified")
+
+
+def scored_leads(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet | None = None,
+                 *, contacts: Contacts = "hash", thresholds: dict | None = None,
+                 source: str = "leads", source_file: str | None = None) -> pd.DataFrame:
+    """Every lead of ``source`` with its scores, rule, MQL flag and top three reasons."""
+    rules = rules or (RuleSet.from_dict(weights.rules) if weights.rules else RuleSet())
+    thresholds = thresholds if thresholds is not None else weights.thresholds
+    cols = store.read_columns(con)
+    types = {c.name: c.type for c in cols if c.role != "ignore"}
+    physical = {r[0] for r in con.execute(f"DESCRIBE {store.quote(source)}").fetchall()}
+    missing = sorted(set(weights.table["attribute"]) - physical)
+    if missing:
+        raise InputError(
+            f"The leads lack {len(missing)} column(s) the weights score: {', '.join(missing)}.",
+            file=str(source_file) if source_file else None, column=missing[0],
+            fix="Export the leads with those columns (same names as when the weights were "
+                "fitted), or map them with a mapping file.")
+    scores = score_leads(con, weights.table, source, reasons=3)
+    keep = ["lead_id", "profile_points", "behavior_points", "total", "grade", "level",
+            "reasons"]
+    scores = scores[keep]
+    contact_cols = [c.name for c in cols if c.role in CONTACT_ROLES]
+    facts = ["lead_id", "outcome"] + (contact_cols if contacts != "drop" else [])
+    facts_sql = ", ".join(store.quote(c) for c in facts)
+    extra = con.execute(
+        f"SELECT {facts_sql}, {rule_sql(rules, types)} AS rule FROM {store.quote(source)}"
+    ).df()
+    out = extra.merge(scores, on="lead_id", how="left")
+    if contacts == "hash":
+        for c in contact_cols:
+            out[c] = out[c].map(_hash)
+            out = out.rename(columns={c: f"{c}_hash"})
+    out["mql"] = is_mql(out, thresholds)
+    first = ["lead_id", "outcome", "profile_points", "behavior_points", "total", "grade",
+             "level", "rule", "mql", "reasons"]
+    return out[first + [c for c in out.columns if c not in first]]
+
+
+def score_file(path: str | os.PathLike[str], weights: Weights, *,
+               mapping: Mapping | str | None = None, contacts: Contacts = "hash",
+               thresholds: dict | None = None) -> pd.DataFrame:
+    """Score a file of new (or old) leads with agreed weights, without touching the store.
+
+    The file goes through the same ingest (cleaning, role guessing) into a throwaway
+    in-memory database; it needs no outcome column.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        for stmt in store._SCHEMA:
+            con.execute(stmt)
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(store.SCHEMA_VERSION)])
+        ingest(con, path, mapping=mapping, replace=True, require_outcome=False)
+        return scored_leads(con, weights, contacts=contacts, thresholds=thresholds,
+                            source_file=str(path))
+    finally:
+        con.close()

@@ -1,0 +1,90 @@
+"""The Export screen: the weight table, scored leads and the one-page agreement."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from calibrate import store
+from calibrate.errors import CalibrateError
+from calibrate.export import agreement_html, agreement_markdown, export_bytes
+from calibrate.rules import describe
+from calibrate.scenarios import current_agreement, latest_versions
+from calibrate.scoring import scored_leads
+from calibrate.ui import state
+from calibrate.workshop import rules_of
+
+MIME = {"csv": "text/csv", "json": "application/json", "rules": "text/csv",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def render() -> None:
+    st.title("Export")
+    con = state.connection()
+    if not store.lead_count(con):
+        st.info("No leads loaded yet: open the Data page first.")
+        return
+    try:
+        weights = state.active_weights(con)
+    except CalibrateError as exc:
+        state.show_error(exc)
+        return
+    agreement = current_agreement(con)
+    scenarios = latest_versions(con)
+    source = agreement or (scenarios[0] if scenarios else None)
+    if source is not None:
+        weights.thresholds = source.thresholds
+        st.caption(f"Thresholds from {'the agreement' if agreement else 'scenario'} "
+                   f"'{source.name}' (#{source.id}).")
+    else:
+        st.caption("No scenario saved yet: the weights are exported without thresholds.")
+    rules = rules_of(weights)
+    weights.rules = rules.to_dict()
+    stamp = dt.date.today().isoformat()
+
+    st.subheader("Weight table")
+    c = st.columns(4)
+    for col, (fmt_, label, ext) in zip(c, [("csv", "Points table (CSV)", "csv"),
+                                           ("xlsx", "Points table (Excel)", "xlsx"),
+                                           ("json", "Weights (JSON, for scoring)", "json"),
+                                           ("rules", "Rules list for marketing automation",
+                                            "csv")], strict=True):
+        col.download_button(label, export_bytes(weights, fmt_),
+                            file_name=f"calibrate-{'rules' if fmt_ == 'rules' else 'weights'}"
+                                      f"-{stamp}.{ext}",
+                            mime=MIME[fmt_], key=f"dl_{fmt_}")
+
+    st.subheader("Scored leads")
+    contacts = st.radio("Contact fields (email, phone, name)", ["hash", "drop", "plain"],
+                        horizontal=True, key="contacts",
+                        format_func={"hash": "hashed", "drop": "left out",
+                                     "plain": "as they are"}.get)
+    if st.button("Prepare scored leads", key="prepare_scored"):
+        frame = scored_leads(con, weights, rules, contacts=contacts)
+        st.session_state["scored_csv"] = frame.to_csv(index=False).encode("utf-8")
+        st.session_state["scored_rows"] = len(frame)
+    if "scored_csv" in st.session_state:
+        st.download_button(f"Scored leads ({st.session_state['scored_rows']:,} rows, CSV)",
+                           st.session_state["scored_csv"],
+                           file_name=f"calibrate-scored-leads-{stamp}.csv", mime="text/csv",
+                           key="dl_scored")
+
+    st.subheader("The agreement")
+    if source is None:
+        st.info("Save a scenario (and mark it as the agreement) to write the agreement page.")
+        return
+    columns = {c.name: c.type for c in store.read_columns(con)}
+    md = agreement_markdown(
+        weights, source.figures, title="What a sales-ready lead is: our agreement",
+        thresholds=source.thresholds, rules_text=describe(rules, columns),
+        date=source.created_at, signed_by=source.author)
+    with st.expander("Preview", expanded=False):
+        st.markdown(md)
+    c = st.columns(2)
+    c[0].download_button("Agreement (Markdown)", md.encode("utf-8"),
+                         file_name=f"mql-agreement-{stamp}.md", mime="text/markdown",
+                         key="dl_agreement_md")
+    c[1].download_button("Agreement (HTML)", agreement_html(md).encode("utf-8"),
+                         file_name=f"mql-agreement-{stamp}.html", mime="text/html",
+                         key="dl_agreement_html")

@@ -1,0 +1,91 @@
+"""The Scenarios screen: saved proposals side by side, and marking the agreement."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from calibrate import fmt
+from calibrate.errors import CalibrateError
+from calibrate.scenarios import (
+    Scenario,
+    compare,
+    current_agreement,
+    latest_versions,
+    list_scenarios,
+    mark_agreement,
+)
+from calibrate.ui import state
+from calibrate.ui.thresholds import _key
+
+
+def overview(rows: list[Scenario]) -> pd.DataFrame:
+    """One line per scenario with its headline figures, formatted for the room."""
+    return pd.DataFrame([{
+        "#": s.id, "name": s.name, "author": s.author, "saved": f"{s.created_at:%Y-%m-%d %H:%M}",
+        "thresholds": _thresholds(s), "MQLs / month": fmt.number(s.figures.get("mqls_per_month")),
+        "conversion": fmt.percent(s.figures.get("conversion")),
+        "wins / month": fmt.number(s.figures.get("wins_per_month")), "note": s.note,
+    } for s in rows])
+
+
+def _thresholds(s: Scenario) -> str:
+    t = s.thresholds
+    if t.get("mode") == "total":
+        return f"total ≥ {t.get('min_total')}"
+    return f"profile ≥ {t.get('min_profile')}, behavior ≥ {t.get('min_behavior')}"
+
+
+def load_into_workshop(s: Scenario) -> None:
+    """Put a scenario's thresholds on the workshop sliders (for its segment)."""
+    segment = s.payload.get("segment")
+    t = s.thresholds
+    st.session_state["total_mode"] = t.get("mode") == "total"
+    for name in ("min_profile", "min_behavior", "min_total"):
+        if name in t:
+            st.session_state[_key(name, segment)] = int(t[name])
+    st.session_state["active_scenario"] = s.name
+
+
+def render() -> None:
+    st.title("Scenarios")
+    con = state.connection()
+    latest = latest_versions(con)
+    if not latest:
+        st.info("No scenarios yet: save one from the Thresholds page.")
+        return
+    agreement = current_agreement(con)
+    if agreement is not None:
+        st.success(f"Agreement: **{agreement.name}** ({_thresholds(agreement)}), recorded "
+                   f"{agreement.created_at:%Y-%m-%d %H:%M}"
+                   + (f" by {agreement.author}" if agreement.author else ""))
+    st.dataframe(overview(latest), hide_index=True, width="stretch")
+
+    labels = {f"{s.name} (#{s.id})": s for s in latest}
+    names = list(labels)
+    st.subheader("Compare two scenarios")
+    c = st.columns(2)
+    a = c[0].selectbox("Scenario A", names, index=0, key="cmp_a")
+    b = c[1].selectbox("Scenario B", names, index=min(1, len(names) - 1), key="cmp_b")
+    table = compare(labels[a], labels[b])
+    st.dataframe(table, hide_index=True, width="stretch")
+
+    st.subheader("Use or agree")
+    chosen = st.selectbox("Scenario", names, key="chosen")
+    c = st.columns(3)
+    if c[0].button("Load into the workshop", key="load_scenario"):
+        load_into_workshop(labels[chosen])
+        st.success(f"Loaded '{labels[chosen].name}': open the Thresholds page.")
+    with st.form("agree"):
+        who = st.text_input("Agreed by", placeholder="VP Sales and VP Marketing", key="agree_by")
+        note = st.text_input("Note", key="agree_note")
+        if st.form_submit_button("Mark as the agreement", type="primary"):
+            try:
+                mark_agreement(con, labels[chosen], author=who, note=note)
+            except CalibrateError as exc:
+                state.show_error(exc)
+            else:
+                st.rerun()
+    with st.expander("Every save, oldest versions included (nothing is ever overwritten)"):
+        st.dataframe(overview(list_scenarios(con)).assign(
+            kind=[s.kind for s in list_scenarios(con)]), hide_index=True, width="stretch")

@@ -1,0 +1,175 @@
+"""The Weights screen: suggested points with their intervals, edits, metrics, auto-rules."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from calibrate import charts, fmt, store
+from calibrate.errors import CalibrateError
+from calibrate.points import edit_points
+from calibrate.rules import RuleSet
+from calibrate.score import evaluate
+from calibrate.ui import state
+from calibrate.weights import Weights, save_weights
+from calibrate.workshop import rules_of, suggested_weights
+
+ND_CHOICES = {"Count as not won": False, "Leave out of the fit": True}
+
+
+@st.cache_resource(show_spinner="Fitting the model on the closed leads...", max_entries=8)
+def _fit(path: str, version: int, exclude_no_decision: bool):
+    """The fit itself (kept for its test split, so edits can be evaluated on it)."""
+    import warnings
+
+    from calibrate.model import fit
+
+    con = state._connect(path).cursor()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return fit(con, exclude_no_decision=exclude_no_decision)
+    finally:
+        con.close()
+
+
+def fit_for(con, exclude_no_decision: bool):
+    return _fit(state.db_path(), store.data_version(con), exclude_no_decision)
+
+
+def no_decision_comparison(con) -> pd.DataFrame:
+    """Suggested points with no-decisions as not won, and left out, side by side."""
+    from calibrate.points import points_table
+
+    a = points_table(fit_for(con, False))
+    b = points_table(fit_for(con, True))
+    keys = ["axis", "attribute", "level"]
+    merged = a[keys + ["suggested_points"]].merge(
+        b[keys + ["suggested_points"]], on=keys, how="outer",
+        suffixes=(" (not won)", " (left out)"))
+    merged["difference"] = (merged["suggested_points (left out)"]
+                            - merged["suggested_points (not won)"])
+    return merged.sort_values("difference", key=abs, ascending=False)
+
+
+def metrics_row(metrics: dict, label: str = "Held-out leads") -> None:
+    c = st.columns(5)
+    c[0].metric("AUC", f"{metrics['auc']:.3f}" if metrics.get("auc") is not None else "–",
+                help="Chance a random win scores above a random non-win (0.5 = coin toss)")
+    c[1].metric("KS", f"{metrics['ks']:.3f}" if metrics.get("ks") is not None else "–")
+    c[2].metric("Log loss", f"{metrics['log_loss']:.4f}" if metrics.get("log_loss") else "–")
+    c[3].metric("Brier", f"{metrics['brier']:.4f}" if metrics.get("brier") else "–")
+    c[4].metric(label, fmt.number(metrics.get("leads")),
+                help=f"{fmt.number(metrics.get('wins'))} wins")
+
+
+def edit_section(con, weights: Weights, axis: str) -> dict[tuple[str, str], int]:
+    part = weights.table[weights.table["axis"] == axis].copy()
+    part["interval"] = [f"{lo:+.2f} to {hi:+.2f}" if pd.notna(lo) else "–"
+                        for lo, hi in zip(part["ci_low"], part["ci_high"], strict=True)]
+    part["win rate"] = part["win_rate"].map(fmt.percent)
+    view = part[["attribute", "level", "points", "suggested_points", "leads", "wins",
+                 "win rate", "interval"]]
+    edited = st.data_editor(
+        view, hide_index=True, width="stretch", key=f"edit_{axis}_{weights.id}",
+        disabled=[c for c in view.columns if c != "points"],
+        column_config={"points": st.column_config.NumberColumn("points", min_value=-100,
+                                                               max_value=200, step=1),
+                       "suggested_points": st.column_config.NumberColumn("suggested")})
+    edits = {}
+    for old, new in zip(view.itertuples(index=False), edited.itertuples(index=False),
+                        strict=True):
+        if int(new.points) != int(old.points):
+            edits[(old.attribute, old.level)] = int(new.points)
+    return edits
+
+
+def rules_section(con, weights: Weights) -> None:
+    rules = rules_of(weights)
+    with st.expander("Auto-rules applied before the score"):
+        flags = [c.name for c in store.read_columns(con) if c.type == "flag"]
+        qualify = st.multiselect("Auto-qualify when true", flags,
+                                 default=[f for f in rules.qualify_flags if f in flags],
+                                 key="rule_qualify")
+        competitors = st.text_area("Competitor email domains (one per line)",
+                                   "\n".join(rules.competitor_domains), key="rule_comp")
+        throwaway = st.text_area("Throwaway email domains (one per line)",
+                                 "\n".join(rules.throwaway_domains), key="rule_throw")
+        if st.button("Save rules", key="save_rules"):
+            new = RuleSet.from_dict({**rules.to_dict(), "qualify_flags": qualify,
+                                     "competitor_domains": _lines(competitors),
+                                     "throwaway_domains": _lines(throwaway)})
+            updated = Weights.from_dict(weights.to_dict())
+            updated.rules = new.to_dict()
+            save_weights(con, updated, store.data_version(con))
+            st.rerun()
+
+
+def _lines(text: str) -> list[str]:
+    return [x.strip().lower() for x in text.splitlines() if x.strip()]
+
+
+def render() -> None:
+    st.title("Weights")
+    con = state.connection()
+    if not store.lead_count(con):
+        st.info("No leads loaded yet: open the Data page first.")
+        return
+    try:
+        weights = state.active_weights(con)
+    except CalibrateError as exc:
+        state.show_error(exc)
+        return
+    exclude = bool(weights.options.get("exclude_no_decision", False))
+    c = st.columns([1.2, 1, 2])
+    choice = c[0].radio("No-decision leads", list(ND_CHOICES),
+                        index=list(ND_CHOICES.values()).index(exclude), horizontal=True,
+                        key="nd_choice")
+    if ND_CHOICES[choice] != exclude and c[1].button("Refit with this choice", key="refit"):
+        new = suggested_weights(con, exclude_no_decision=ND_CHOICES[choice])
+        new.rules = weights.rules
+        save_weights(con, new, store.data_version(con))
+        st.rerun()
+    for warning in weights.metrics.get("leakage", []):
+        st.warning(f"Possible leak: {warning}")
+    metrics_row(weights.metrics)
+    edited_any = bool((weights.table["points"] != weights.table["suggested_points"]).any())
+    if edited_any:
+        try:
+            result = fit_for(con, exclude)
+            now = evaluate(con, weights.table, result.split).to_dict()
+            st.caption(f"With your edits: AUC {now['auc']:.3f} (suggested "
+                       f"{weights.metrics.get('auc', float('nan')):.3f}).")
+        except Exception as exc:  # evaluation is informative only; never block the page
+            st.caption(f"Could not evaluate the edits: {exc}")
+
+    edits: dict[tuple[str, str], int] = {}
+    for axis in ("profile", "behavior"):
+        st.subheader(f"{axis.capitalize()} points")
+        left, right = st.columns([1.25, 1])
+        with left:
+            edits |= edit_section(con, weights, axis)
+        right.plotly_chart(charts.weights_chart(weights.table, axis), key=f"wchart_{axis}")
+    if edits:
+        st.info(f"{len(edits)} edited value(s) not saved yet.")
+        if st.button("Save edited points", type="primary", key="save_edits"):
+            updated = Weights.from_dict(weights.to_dict())
+            updated.table = edit_points(weights.table, edits)
+            save_weights(con, updated, store.data_version(con))
+            st.rerun()
+    rules_section(con, weights)
+
+    st.subheader("How good is the model on leads it has not seen")
+    left, right = st.columns(2)
+    deciles = pd.DataFrame(weights.metrics.get("deciles", []))
+    calibration = pd.DataFrame(weights.metrics.get("calibration", []))
+    if not deciles.empty:
+        left.plotly_chart(charts.lift_chart(deciles, weights.metrics.get("base_rate")),
+                          key="lift_chart")
+    if not calibration.empty:
+        right.plotly_chart(charts.calibration_chart(calibration), key="calibration_chart")
+    with st.expander("How the points move if no-decisions are left out of the fit"):
+        st.dataframe(no_decision_comparison(con), hide_index=True, width="stretch")
+    st.caption("Fit options: " + json.dumps(weights.options, default=str))

@@ -1,0 +1,97 @@
+"""What the workshop screen stands on: the weights in force, scored leads, the count grid.
+
+The grid is built once per (data version, weights, rules): one SQL pass that scores every
+lead and groups by profile points, behavior points, rule, outcome, month and segment. Every
+slider move afterwards is a lookup in the grid's cumulative sums (see :mod:`tradeoff`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import duckdb
+
+from calibrate import store
+from calibrate.grid import Grid, build_grid
+from calibrate.rules import RuleSet, rule_sql
+from calibrate.score import score_sql
+from calibrate.weights import Weights
+
+
+def scored_sql(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet,
+               source: str = "leads") -> str:
+    """One row per lead: points on both axes, total, outcome, rule, month, segment, amount."""
+    columns = {c.name: c.type for c in store.read_columns(con) if c.role != "ignore"}
+    month = "date_trunc('month', created_at)" if "created_at" in columns else "NULL::DATE"
+    segment = "segment" if "segment" in columns else "NULL::VARCHAR"
+    amount = "amount" if "amount" in columns else "NULL::DOUBLE"
+    rule = rule_sql(rules, columns)
+    facts = (f"SELECT lead_id, outcome, {rule} AS rule, {month} AS month, "
+             f"{segment} AS segment, {amount} AS amount FROM {source}")
+    return (
+        "SELECT s.profile_points, s.behavior_points, s.total, l.outcome, l.rule, l.month, "
+        f"l.segment, l.amount FROM ({facts}) AS l JOIN ({score_sql(weights.table, source)}) "
+        "AS s USING (lead_id)"
+    )
+
+
+def workshop_grid(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet) -> Grid:
+    """The profile-by-behavior count grid for these weights and rules."""
+    cur = con.cursor()
+    try:
+        return build_grid(cur, scored_sql(cur, weights, rules))
+    finally:
+        cur.close()
+
+
+def fingerprint(weights: Weights, rules: RuleSet) -> str:
+    """A short stable hash of the points and rules in force (a cache key)."""
+    payload = json.dumps([weights.table[["attribute", "level", "points"]].values.tolist(),
+                          rules.to_dict()], default=str, sort_keys=True)
+    return hashlib.sha1(payload.encode()).hexdigest()[:12]
+
+
+def last_months(grid: Grid, n: int | None) -> list[dt.date] | None:
+    """The last ``n`` months of inflow in the grid (None: the whole history)."""
+    if not n or not grid.months:
+        return None
+    return list(grid.months)[-int(n):]
+
+
+def rules_of(weights: Weights) -> RuleSet:
+    """The auto-rules stored with the weights (the defaults when none were set)."""
+    return RuleSet.from_dict(weights.rules) if weights.rules else RuleSet()
+
+
+def suggested_weights(con: duckdb.DuckDBPyConnection, *, exclude_no_decision: bool = False,
+                      **fit_options) -> Weights:
+    """Fit the model on the closed leads and turn it into the suggested weights document."""
+    import warnings
+
+    from calibrate.model import fit
+    from calibrate.points import points_table
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # leakage is reported in the document
+        result = fit(con, exclude_no_decision=exclude_no_decision, leakage="warn",
+                     **fit_options)
+    return weights_from_fit(con, result, points_table(result))
+
+
+def weights_from_fit(con: duckdb.DuckDBPyConnection, result, table) -> Weights:
+    """The weights document of a fit: its table, data range, options, metrics, warnings."""
+    lo, hi = result.data_range
+    metrics = result.metrics.to_dict()
+    metrics["leakage"] = [str(w) for w in result.leakage]
+    metrics["dropped"] = list(result.dropped)
+    metrics["skipped"] = dict(result.skipped)
+    metrics["C"] = result.C
+    return Weights(
+        table=table,
+        data={"rows": int(store.lead_count(con)), "data_version": store.data_version(con),
+              "created_from": lo.isoformat() if lo else None,
+              "created_to": hi.isoformat() if hi else None, **{
+                  f"n_{k}": int(v) for k, v in result.counts.items()}},
+        options=dict(result.options), metrics=metrics)
