@@ -17,6 +17,43 @@ SAMPLE_CSV = ROOT / "data" / "sample" / "leads.csv"
 TRUTH_JSON = ROOT / "data" / "sample" / "truth.json"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The bundled sample is generated (deterministically) rather than committed."""
+    if not SAMPLE_CSV.exists():
+        from calibrate import sample
+
+        SAMPLE_CSV.parent.mkdir(parents=True, exist_ok=True)
+        sample.write(SAMPLE_CSV)
+        if not TRUTH_JSON.exists():
+            sample.write_truth(TRUTH_JSON)
+
+
+@pytest.fixture(scope="session")
+def sample_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample leads ingested and fitted once; tests copy the file (see ``sample_db``)."""
+    from calibrate import workshop
+    from calibrate.ingest import ingest
+    from calibrate.weights import save_weights
+
+    path = tmp_path_factory.mktemp("template") / "sample.duckdb"
+    con = store.connect(path)
+    ingest(con, SAMPLE_CSV, replace=True)
+    save_weights(con, workshop.suggested_weights(con), store.data_version(con))
+    con.close()
+    return path
+
+
+@pytest.fixture
+def sample_db(sample_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the fitted sample database, set as the app's database."""
+    import shutil
+
+    path = tmp_path / "app.duckdb"
+    shutil.copy(sample_db_template, path)
+    monkeypatch.setenv(store.ENV_DB, str(path))
+    return path
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "calibrate.duckdb"

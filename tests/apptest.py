@@ -1,0 +1,25 @@
+"""Running one page of the app under streamlit's AppTest (no browser)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 120
+
+
+def page(name: str) -> AppTest:
+    """An AppTest of ``calibrate.ui.<name>.render()``, already run once."""
+    at = AppTest.from_string(f"from calibrate.ui import {name}\n{name}.render()\n",
+                             default_timeout=TIMEOUT)
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    """No traceback on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
