@@ -66,7 +66,7 @@ def metrics_row(metrics: dict, label: str = "Held-out leads") -> None:
 
 
 def edit_section(con, weights: Weights, axis: str) -> dict[tuple[str, str], int]:
-    part = weights.table[weights.table["axis"] == axis].copy()
+    part = weights.table[weights.table["axis"] == axis].reset_index(drop=True)
     part["interval"] = [f"{lo:+.2f} to {hi:+.2f}" if pd.notna(lo) else "–"
                         for lo, hi in zip(part["ci_low"], part["ci_high"], strict=True)]
     part["win rate"] = part["win_rate"].map(fmt.percent)

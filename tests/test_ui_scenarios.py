@@ -1,0 +1,52 @@
+"""The Scenarios screen under AppTest: list, compare, load into the workshop, agree."""
+
+from __future__ import annotations
+
+from apptest import assert_clean, page
+
+from calibrate import store
+from calibrate.scenarios import current_agreement, save_scenario
+
+
+def _save_two(path):
+    con = store.connect(path)
+    save_scenario(con, "Marketing proposal", {
+        "thresholds": {"mode": "both", "min_profile": 30, "min_behavior": 20, "min_total": 50},
+        "figures": {"mqls_per_month": 900.0, "conversion": 0.05}, "segment": None},
+        author="Mia")
+    save_scenario(con, "Sales proposal", {
+        "thresholds": {"mode": "both", "min_profile": 60, "min_behavior": 50, "min_total": 50},
+        "figures": {"mqls_per_month": 300.0, "conversion": 0.12}, "segment": None},
+        author="Sam")
+    con.close()
+
+
+def test_empty_list_is_a_message(sample_db):
+    at = page("scenarios")
+    assert "No scenarios yet" in at.info[0].value
+
+
+def test_compare_shows_differences(sample_db):
+    _save_two(sample_db)
+    at = page("scenarios")
+    overview = at.dataframe[0].value
+    assert list(overview["name"]) == ["Sales proposal", "Marketing proposal"]
+    table = at.dataframe[1].value.set_index("item")
+    assert table.loc["min_profile", "difference"] == -30
+
+
+def test_load_and_agree(sample_db):
+    _save_two(sample_db)
+    at = page("scenarios")
+    at.selectbox(key="chosen").set_value(at.selectbox(key="chosen").options[0])
+    at.button(key="load_scenario").click().run()
+    assert_clean(at)
+    assert at.session_state["min_profile::All segments"] == 60
+    at.text_input(key="agree_by").input("Both VPs")
+    at.button[-1].click().run()
+    assert_clean(at)
+    con = store.connect(sample_db)
+    agreed = current_agreement(con)
+    con.close()
+    assert agreed.name == "Sales proposal" and agreed.author == "Both VPs"
+    assert "Agreement: **Sales proposal**" in at.success[0].value

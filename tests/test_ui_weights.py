@@ -1,0 +1,50 @@
+"""The Weights screen under AppTest: points by axis, metrics, edits saved as new weights."""
+
+from __future__ import annotations
+
+from apptest import assert_clean, metric, page
+
+from calibrate import store
+from calibrate.weights import latest_weights
+
+
+def test_points_metrics_and_charts_are_shown(sample_db):
+    at = page("weights")
+    assert float(metric(at, "AUC")) > 0.7
+    editors = at.data_editor
+    assert len(editors) == 2
+    profile = editors[0].value
+    assert {"seniority", "industry"} <= set(profile["attribute"])
+    assert (profile["points"] == profile["suggested_points"]).all()
+
+
+def test_an_edit_is_saved_as_new_weights_and_evaluated(sample_db):
+    at = page("weights")
+    editor = at.data_editor[1]  # behavior
+    view = editor.value
+    row = int(view.index[view["attribute"] == "demo_request"][0])
+    old = int(view.loc[row, "points"])
+    at.session_state[editor.key] = {"edited_rows": {row: {"points": old + 7}},
+                                    "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="save_edits").click().run()
+    assert_clean(at)
+    con = store.connect(sample_db)
+    weights = latest_weights(con, store.data_version(con))
+    con.close()
+    t = weights.table.set_index(["attribute", "level"])
+    level = view.loc[row, "level"]
+    assert t.loc[("demo_request", level), "points"] == old + 7
+    assert t.loc[("demo_request", level), "suggested_points"] == old
+    assert any("With your edits" in c.value for c in at.caption)
+
+
+def test_no_decision_choice_refits(sample_db):
+    at = page("weights")
+    at.radio(key="nd_choice").set_value("Leave out of the fit").run()
+    at.button(key="refit").click().run()
+    assert_clean(at)
+    con = store.connect(sample_db)
+    weights = latest_weights(con, store.data_version(con))
+    con.close()
+    assert weights.options["exclude_no_decision"] is True
