@@ -1,0 +1,639 @@
+"""Turning each scored attribute into a small integer code: levels, pooled "Other", "Missing", bins.
+
+Why: the fit and the score both work on codes, not on strings. Every lead becomes a row of
+small integers, so leads with the same codes collapse into one row (``GROUP BY``) and the
+design matrix is built straight from the codes. The encoding is learnt once from the closed
+leads with a few SQL aggregates (no Python loop over rows) and is plain data, so the same
+CASE expressions (:func:`encode_sql`) serve the fit, the score and the export.
+
+Levels, by kind (codes are positions in ``levels``):
+
+* categorical (and free text): one level per value held by at least ``min_count`` leads
+  (default: 1% of the leads, at least 30), most common first; rarer and unseen values pool
+  into ``"Other"``; NULL is ``"Missing"``. The stored values ``"Other"`` and ``"Missing"``
+  are reserved: they join the pooled and the missing level.
+* numeric: bins a person can type into a marketing-automation rule. Cut points start from
+  data quantiles rounded to readable numbers (whole numbers for counts, giving levels like
+  ``"0"``, ``"1-2"``, ``"3-5"``, ``"6-10"``, ``"11+"``); bins smaller than ``min_share`` of
+  the leads merge into a neighbour; when the win rate has a clear monotone trend over the
+  bins (rank correlation at least 0.75 and a trend test with |z| >= 3) adjacent bins that
+  break it are pooled (pool-adjacent-violators); then the most similar neighbours
+  (smallest chi-square) merge until at most ``max_bins`` remain. A bin holds
+  ``lower <= x < upper``.
+* flag: ``"No"``, ``"Yes"``, ``"Missing"``.
+
+Every attribute ends with a ``"Missing"`` level, and categorical ones have ``"Other"``, even
+when no lead fell there while learning: new leads can.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+from scipy.stats import rankdata
+
+from calibrate.store import ColumnInfo, quote, read_columns
+
+__all__ = [
+    "ANY",
+    "AttributeEncoding",
+    "Encoding",
+    "MISSING",
+    "OTHER",
+    "encode_sql",
+    "learn_encoding",
+    "literal",
+]
+
+OTHER = "Other"
+MISSING = "Missing"
+ANY = "Any value"
+NO, YES = "No", "Yes"
+AXES = ("profile", "behavior")
+KINDS = ("categorical", "numeric", "flag")
+#: Column types (from ingest) mapped to the encoding kind; ``date`` is not encoded yet.
+KIND_OF_TYPE = {"categorical": "categorical", "text": "categorical", "numeric": "numeric",
+                "flag": "flag"}
+CLOSED_SQL = "outcome IN ('won', 'lost', 'no_decision')"
+_QUANTILES = (0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55,
+              0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99)
+_MANTISSAS = (1.0, 2.0, 2.5, 5.0)
+QUANTILE_SAMPLE = 200_000
+TREND_RHO = 0.75
+TREND_Z = 3.0
+
+
+def literal(text: str) -> str:
+    """A SQL string literal with single quotes doubled (DuckDB treats backslashes literally)."""
+    value = str(text)
+    if "\x00" in value:
+        raise ValueError("values with NUL characters cannot be encoded")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _num_literal(value: float) -> str:
+    """A DOUBLE literal that round-trips exactly."""
+    return f"CAST('{float(value)!r}' AS DOUBLE)"
+
+
+@dataclass
+class AttributeEncoding:
+    """How one attribute becomes a code: its levels (display labels) and, for numbers, cuts.
+
+    ``edges`` are the interior cut points of a numeric attribute, ascending: level ``i`` holds
+    ``edges[i-1] <= x < edges[i]`` (unbounded at the ends); the last level is ``"Missing"``.
+    ``counts`` and ``wins`` per level are what the encoding was learnt from (informative).
+    """
+
+    name: str
+    axis: str
+    kind: str
+    levels: list[str]
+    edges: list[float] = field(default_factory=list)
+    integer: bool = False
+    source_type: str = ""
+    trend: str = ""
+    counts: list[int] = field(default_factory=list)
+    wins: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.axis not in AXES:
+            raise ValueError(f"axis must be one of {AXES}; got {self.axis!r}.")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}; got {self.kind!r}.")
+        if not self.levels or self.levels[-1] != MISSING:
+            raise ValueError(f"{self.name}: the last level must be {MISSING!r}.")
+        if len(set(self.levels)) != len(self.levels):
+            raise ValueError(f"{self.name}: level labels must be distinct.")
+        if self.kind == "numeric" and len(self.edges) != len(self.levels) - 2:
+            raise ValueError(f"{self.name}: a numeric attribute needs len(levels) - 2 edges.")
+        if self.kind == "categorical" and OTHER not in self.levels:
+            raise ValueError(f"{self.name}: a categorical attribute needs an {OTHER!r} level.")
+
+    @property
+    def size(self) -> int:
+        """Number of levels (codes run from 0 to size - 1)."""
+        return len(self.levels)
+
+    @property
+    def missing_code(self) -> int:
+        return len(self.levels) - 1
+
+    @property
+    def other_code(self) -> int | None:
+        return self.levels.index(OTHER) if self.kind == "categorical" else None
+
+    def values(self) -> list[str]:
+        """Categorical: the stored values that have a level of their own, in code order."""
+        if self.kind != "categorical":
+            return []
+        return [v for v in self.levels if v not in (OTHER, MISSING)]
+
+    def bounds(self) -> list[tuple[float, float]]:
+        """Per level ``(lower, upper)``: numeric bin bounds, NaN when unbounded or not a bin."""
+        nan = float("nan")
+        if self.kind != "numeric":
+            return [(nan, nan)] * self.size
+        cuts = [nan, *self.edges, nan]
+        return [(cuts[i], cuts[i + 1]) for i in range(self.size - 1)] + [(nan, nan)]
+
+    def sql(self, column: str | None = None) -> str:
+        """A CASE expression giving this attribute's code for one row.
+
+        ``column`` is the SQL expression of the stored value (default: the quoted name).
+        Values are written as escaped literals, never spliced raw.
+        """
+        col = column or quote(self.name)
+        m = self.missing_code
+        if self.kind == "categorical":
+            x = f"CAST({col} AS VARCHAR)"
+            whens = " ".join(f"WHEN {literal(v)} THEN {i}" for i, v in enumerate(self.levels)
+                             if v not in (OTHER, MISSING))
+            return (f"(CASE WHEN {x} IS NULL THEN {m} ELSE CASE {x} {whens} "
+                    f"WHEN {literal(MISSING)} THEN {m} ELSE {self.other_code} END END)")
+        if self.kind == "flag":
+            x = f"TRY_CAST({col} AS BOOLEAN)"
+            return f"(CASE WHEN {x} IS NULL THEN {m} WHEN {x} THEN 1 ELSE 0 END)"
+        x = f"TRY_CAST({col} AS DOUBLE)"
+        whens = " ".join(f"WHEN {x} < {_num_literal(e)} THEN {i}"
+                         for i, e in enumerate(self.edges))
+        return f"(CASE WHEN {x} IS NULL THEN {m} {whens} ELSE {len(self.edges)} END)"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AttributeEncoding:
+        return cls(**data)
+
+
+@dataclass
+class Encoding:
+    """The encodings of all attributes of a fit, in a fixed order (the design's columns)."""
+
+    attributes: list[AttributeEncoding]
+    leads: int = 0
+    min_count: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[AttributeEncoding]:
+        return iter(self.attributes)
+
+    def __len__(self) -> int:
+        return len(self.attributes)
+
+    def __getitem__(self, name: str) -> AttributeEncoding:
+        for a in self.attributes:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [a.name for a in self.attributes]
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.array([a.size for a in self.attributes], dtype=np.int64)
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Column offset of each attribute in the one-hot design."""
+        sizes = self.sizes
+        return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+    def select(self, names: Sequence[str]) -> Encoding:
+        """The encoding restricted to ``names`` (in this encoding's order)."""
+        keep = set(names)
+        return Encoding([a for a in self.attributes if a.name in keep], self.leads,
+                        self.min_count, dict(self.skipped))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"attributes": [a.to_dict() for a in self.attributes], "leads": self.leads,
+                "min_count": self.min_count, "skipped": dict(self.skipped)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Encoding:
+        return cls([AttributeEncoding.from_dict(a) for a in data["attributes"]],
+                   int(data.get("leads", 0)), int(data.get("min_count", 0)),
+                   dict(data.get("skipped", {})))
+
+
+def encode_sql(encoding: Encoding | Sequence[AttributeEncoding]) -> str:
+    """SELECT expressions turning a row of ``leads`` into one code per attribute.
+
+    Each expression is aliased with the attribute's (quoted) name, e.g.
+    ``SELECT lead_id, {encode_sql(enc)} FROM leads``. The fit and the score use this same
+    function, so a lead always gets the same code in both.
+    """
+    attrs = list(encoding)
+    if not attrs:
+        raise ValueError("the encoding has no attributes")
+    return ", ".join(f"{a.sql()} AS {quote(a.name)}" for a in attrs)
+
+
+# ------------------------------------------------------------------------------ learning
+
+
+def _resolve_min_count(min_count: int | float | None, n: int) -> int:
+    """The level threshold in leads: default max(30, 1% of leads); a float is a share."""
+    if min_count is None:
+        return max(30, math.ceil(0.01 * n))
+    if isinstance(min_count, bool) or not isinstance(min_count, int | float | np.number):
+        raise TypeError(f"min_count must be an int >= 1, a float in (0, 1) or None; got "
+                        f"{min_count!r}.")
+    if isinstance(min_count, float | np.floating) and not float(min_count).is_integer():
+        if not 0 < min_count < 1:
+            raise ValueError(f"min_count as a share must be in (0, 1); got {min_count!r}.")
+        return max(1, math.ceil(float(min_count) * n))
+    if min_count < 1:
+        raise ValueError(f"min_count must be >= 1; got {min_count!r}.")
+    return int(min_count)
+
+
+def _check_learn_params(max_bins: int, min_share: float) -> None:
+    if isinstance(max_bins, bool) or not isinstance(max_bins, int | np.integer) or max_bins < 1:
+        raise ValueError(f"max_bins must be an int >= 1; got {max_bins!r}.")
+    if (isinstance(min_share, bool) or not isinstance(min_share, int | float)
+            or not 0 <= min_share < 0.5):
+        raise ValueError(f"min_share must be a float in [0, 0.5); got {min_share!r}.")
+
+
+def learn_encoding(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str = "leads",
+    where: str | None = None,
+    columns: Sequence[ColumnInfo] | None = None,
+    min_count: int | float | None = None,
+    max_bins: int = 5,
+    min_share: float = 0.03,
+    monotone: bool = True,
+) -> Encoding:
+    """Learn the levels and bins of every profile and behavior attribute from closed leads.
+
+    ``source`` is a table name; ``where`` a SQL condition selecting the leads to learn from
+    (default: the closed ones); ``columns`` the attributes (default: every profile and
+    behavior column of the stored mapping). Date attributes are not encoded yet: they are
+    listed in ``Encoding.skipped``.
+    """
+    relation = f"(SELECT * FROM {quote(source)} WHERE {where or CLOSED_SQL})"
+    if columns is None:
+        columns = [c for c in read_columns(con) if c.role in AXES]
+    return _learn(con, relation, "outcome = 'won'", columns, min_count=min_count,
+                  max_bins=max_bins, min_share=min_share, monotone=monotone)
+
+
+def _learn(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    target: str,
+    columns: Sequence[ColumnInfo],
+    *,
+    min_count: int | float | None,
+    max_bins: int,
+    min_share: float,
+    monotone: bool,
+) -> Encoding:
+    """Learn from ``relation`` (a trusted SQL relation) with win indicator ``target``."""
+    _check_learn_params(max_bins, min_share)
+    skipped: dict[str, str] = {}
+    usable: list[ColumnInfo] = []
+    for c in columns:
+        if c.role not in AXES:
+            raise ValueError(f"{c.name}: only profile and behavior columns are encoded "
+                             f"(role is {c.role!r}).")
+        if c.type == "date":
+            skipped[c.name] = "date attributes are not scored yet"
+        elif c.type not in KIND_OF_TYPE:
+            skipped[c.name] = f"type {c.type!r} cannot be scored"
+        else:
+            usable.append(c)
+    base = (f"SELECT ({target})::INTEGER AS _won, hash(lead_id, 11) AS _h"
+            + "".join(f", {quote(c.name)}" for c in usable) + f" FROM {relation}")
+    n, _ = con.execute(f"SELECT count(*), coalesce(sum(_won), 0) FROM ({base})").fetchone()
+    n = int(n)
+    threshold = _resolve_min_count(min_count, n)
+    kinds = {c.name: KIND_OF_TYPE[c.type] for c in usable}
+    cats = [c.name for c in usable if kinds[c.name] == "categorical"]
+    nums = [c.name for c in usable if kinds[c.name] == "numeric"]
+    flags = [c.name for c in usable if kinds[c.name] == "flag"]
+    learnt: dict[str, AttributeEncoding] = {}
+    axis = {c.name: c.role for c in usable}
+    stype = {c.name: c.type for c in usable}
+    if cats:
+        for name, (levels, counts, wins) in _learn_categorical(con, base, cats,
+                                                               threshold).items():
+            learnt[name] = AttributeEncoding(name, axis[name], "categorical", levels,
+                                             source_type=stype[name], counts=counts,
+                                             wins=wins)
+    if nums:
+        for name, spec in _learn_numeric(con, base, nums, n, threshold, max_bins, min_share,
+                                         monotone).items():
+            learnt[name] = AttributeEncoding(name, axis[name], "numeric", spec["levels"],
+                                             edges=spec["edges"], integer=spec["integer"],
+                                             source_type=stype[name], trend=spec["trend"],
+                                             counts=spec["counts"], wins=spec["wins"])
+    if flags:
+        for name, (counts, wins) in _learn_flags(con, base, flags).items():
+            learnt[name] = AttributeEncoding(name, axis[name], "flag", [NO, YES, MISSING],
+                                             source_type=stype[name], counts=counts,
+                                             wins=wins)
+    return Encoding([learnt[c.name] for c in usable], n, threshold, skipped)
+
+
+def _counts_by(con: duckdb.DuckDBPyConnection, select: str, names: list[str]
+               ) -> list[tuple[str, Any, int, int]]:
+    """(attribute, value, leads, wins) for every value of every attribute.
+
+    One small GROUP BY per attribute over a shared CTE (faster in DuckDB than UNPIVOT).
+    """
+    parts = [f"SELECT {literal(n)} AS _name, CAST({quote(n)} AS VARCHAR) AS _value, "
+             f"count(*)::BIGINT, sum(_won)::BIGINT FROM _src GROUP BY {quote(n)}" for n in names]
+    return con.execute(f"WITH _src AS ({select}) " + " UNION ALL ".join(parts)).fetchall()
+
+
+def _learn_categorical(con: duckdb.DuckDBPyConnection, base: str, names: list[str],
+                       threshold: int) -> dict[str, tuple[list[str], list[int], list[int]]]:
+    select = ("SELECT _won, " + ", ".join(f"CAST({quote(n)} AS VARCHAR) AS {quote(n)}"
+                                          for n in names) + f" FROM ({base})")
+    rows = _counts_by(con, select, names)
+    per: dict[str, list[tuple[Any, int, int]]] = {n: [] for n in names}
+    for name, value, count, wins in rows:
+        per[name].append((value, int(count), int(wins)))
+    out = {}
+    for name in names:
+        kept = sorted(((v, c, w) for v, c, w in per[name]
+                       if v is not None and v not in (OTHER, MISSING) and c >= threshold),
+                      key=lambda t: (-t[1], t[0]))
+        kept_values = {v for v, _, _ in kept}
+        other_c = sum(c for v, c, _ in per[name] if v is not None and v != MISSING
+                      and v not in kept_values)
+        other_w = sum(w for v, c, w in per[name] if v is not None and v != MISSING
+                      and v not in kept_values)
+        miss_c = sum(c for v, c, _ in per[name] if v is None or v == MISSING)
+        miss_w = sum(w for v, c, w in per[name] if v is None or v == MISSING)
+        levels = [v for v, _, _ in kept] + [OTHER, MISSING]
+        counts = [c for _, c, _ in kept] + [other_c, miss_c]
+        wins = [w for _, _, w in kept] + [other_w, miss_w]
+        out[name] = (levels, counts, wins)
+    return out
+
+
+def _learn_flags(con: duckdb.DuckDBPyConnection, base: str, names: list[str]
+                 ) -> dict[str, tuple[list[int], list[int]]]:
+    select = ("SELECT _won, " + ", ".join(
+        f"(CASE WHEN TRY_CAST({quote(n)} AS BOOLEAN) IS NULL THEN 2 "
+        f"WHEN TRY_CAST({quote(n)} AS BOOLEAN) THEN 1 ELSE 0 END) AS {quote(n)}"
+        for n in names) + f" FROM ({base})")
+    out = {n: ([0, 0, 0], [0, 0, 0]) for n in names}
+    for name, code, count, wins in _counts_by(con, select, names):
+        out[name][0][int(code)] = int(count)
+        out[name][1][int(code)] = int(wins)
+    return out
+
+
+# ------------------------------------------------------------------------- numeric bins
+
+
+def _clean(value: float) -> float:
+    """Strip binary noise (0.30000000000000004 -> 0.3)."""
+    return float(f"{value:.12g}")
+
+
+def readable(q: float, tol: float, integer: bool) -> float:
+    """The coarsest round number within ``tol`` of ``q`` (multiples of 1, 2, 2.5, 5 x 10^k).
+
+    Whole numbers only when ``integer``. Returns ``q`` itself when nothing is close enough.
+    """
+    best = q
+    if tol <= 0 or not math.isfinite(q):
+        return best
+    top = int(math.floor(math.log10(max(abs(q), tol)))) + 1
+    for k in range(top - 12, top + 1):
+        for m in _MANTISSAS:
+            unit = m * 10.0**k
+            if integer and (unit < 1 or not float(unit).is_integer()):
+                continue
+            r = _clean(round(q / unit) * unit)
+            if abs(r - q) <= tol * (1 + 1e-12):
+                best = r
+    return best
+
+
+def candidate_cuts(quantiles: Sequence[float], lo: float, hi: float, integer: bool
+                   ) -> list[float]:
+    """Readable cut points from data quantiles: each rounded within half the gap to its
+    neighbours; counts cut just above a round number (so 5 closes "3-5")."""
+    qs = sorted({float(q) for q in quantiles if q is not None and math.isfinite(q)})
+    cuts = set()
+    for i, q in enumerate(qs):
+        left = q - (qs[i - 1] if i > 0 else lo)
+        right = (qs[i + 1] if i + 1 < len(qs) else hi) - q
+        gaps = [g for g in (left, right) if g > 0]
+        tol = 0.5 * min(gaps) if gaps else 0.0
+        if integer:
+            cut = float(math.floor(readable(q, tol, True))) + 1
+        else:
+            cut = readable(q, tol, False)
+        if lo < cut <= hi:
+            cuts.add(_clean(cut))
+    return sorted(cuts)
+
+
+def fmt_number(value: float) -> str:
+    """A number as a person writes it: no exponent, thousands separators, no trailing zeros."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    text = np.format_float_positional(float(value), trim="-", precision=12)
+    sign = "-" if text.startswith("-") else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}" + (f".{frac}" if frac else "")
+
+
+def bin_labels(edges: Sequence[float], integer: bool, data_min: float) -> list[str]:
+    """Display labels of the bins cut at ``edges`` (without the Missing level)."""
+    if not edges:
+        return [ANY]
+    labels = []
+    k = len(edges)
+    for i in range(k + 1):
+        lo = edges[i - 1] if i > 0 else None
+        hi = edges[i] if i < k else None
+        if integer:
+            if lo is None:
+                top = hi - 1
+                if data_min == 0 and top >= 0:
+                    labels.append("0" if top == 0 else f"0-{fmt_number(top)}")
+                else:
+                    labels.append(f"<= {fmt_number(top)}")
+            elif hi is None:
+                labels.append(f"{fmt_number(lo)}+")
+            else:
+                top = hi - 1
+                sep = " to " if lo < 0 or top < 0 else "-"
+                labels.append(fmt_number(lo) if top == lo
+                              else f"{fmt_number(lo)}{sep}{fmt_number(top)}")
+        else:
+            if lo is None:
+                labels.append(f"< {fmt_number(hi)}")
+            elif hi is None:
+                labels.append(f">= {fmt_number(lo)}")
+            else:
+                labels.append(f"{fmt_number(lo)} to < {fmt_number(hi)}")
+    return labels
+
+
+def _chi2(n1: float, w1: float, n2: float, w2: float) -> float:
+    """Chi-square statistic of a 2x2 table (two bins x won / not won); 0 when degenerate."""
+    n = n1 + n2
+    w = w1 + w2
+    if n <= 0 or w <= 0 or w >= n or n1 <= 0 or n2 <= 0:
+        return 0.0
+    expected = np.array([n1 * w / n, n1 * (n - w) / n, n2 * w / n, n2 * (n - w) / n])
+    observed = np.array([w1, n1 - w1, w2, n2 - w2])
+    return float(np.sum((observed - expected) ** 2 / expected))
+
+
+def _trend(n: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """(rank correlation of bin order with bin win rate, Cochran-Armitage trend z)."""
+    k = len(n)
+    if k < 2 or n.sum() <= 0:
+        return 0.0, 0.0
+    rate = np.divide(w, n, out=np.zeros(k), where=n > 0)
+    r1 = np.arange(k, dtype=float)
+    r2 = rankdata(rate)
+    if np.std(r2) == 0:
+        rho = 0.0
+    else:
+        rho = float(np.corrcoef(r1, r2)[0, 1])
+    total, wins = n.sum(), w.sum()
+    p = wins / total
+    # Scores: each bin's mid-rank among leads (a lead-level Spearman-type trend test).
+    s = np.cumsum(n) - n / 2.0
+    var = p * (1 - p) * (np.sum(n * s * s) - np.sum(n * s) ** 2 / total)
+    if var <= 0:
+        return rho, 0.0
+    z = float(np.sum(s * (w - n * p)) / math.sqrt(var))
+    return rho, z
+
+
+def merge_bins(
+    n: Sequence[float],
+    w: Sequence[float],
+    *,
+    min_n: float,
+    max_bins: int,
+    monotone: bool = True,
+) -> tuple[list[tuple[int, int]], str]:
+    """Group candidate bins (given leads ``n`` and wins ``w``) into final bins.
+
+    Returns the groups as ``(first, last)`` candidate indices and the trend enforced
+    (``"increasing"``, ``"decreasing"`` or ``""``). Steps: bins under ``min_n`` leads merge
+    into the neighbour with the closer win rate; a clear monotone trend is enforced by
+    pool-adjacent-violators; then the most similar neighbours merge (smallest chi-square)
+    until at most ``max_bins`` remain.
+    """
+    bins = [[i, i, float(a), float(b)] for i, (a, b) in enumerate(zip(n, w, strict=True))]
+    if not bins:
+        return [], ""
+
+    def rate(b: list[float]) -> float:
+        return b[3] / b[2] if b[2] > 0 else 0.0
+
+    def merge(i: int) -> None:  # bins i and i + 1
+        a, b = bins[i], bins[i + 1]
+        bins[i] = [a[0], b[1], a[2] + b[2], a[3] + b[3]]
+        del bins[i + 1]
+
+    while len(bins) > 1:
+        i = min(range(len(bins)), key=lambda j: bins[j][2])
+        if bins[i][2] >= min_n:
+            break
+        if i == 0:
+            merge(0)
+        elif i == len(bins) - 1:
+            merge(i - 1)
+        else:
+            left = abs(rate(bins[i - 1]) - rate(bins[i]))
+            right = abs(rate(bins[i + 1]) - rate(bins[i]))
+            if bins[i][2] == 0:
+                left, right = bins[i - 1][2], bins[i + 1][2]
+            merge(i - 1 if left <= right else i)
+    trend = ""
+    if monotone and len(bins) >= 3:
+        rho, z = _trend(np.array([b[2] for b in bins]), np.array([b[3] for b in bins]))
+        if abs(rho) >= TREND_RHO and abs(z) >= TREND_Z and np.sign(rho) == np.sign(z):
+            trend = "increasing" if z > 0 else "decreasing"
+            sign = 1.0 if z > 0 else -1.0
+            stack: list[list[float]] = []
+            for b in bins:
+                stack.append(list(b))
+                while len(stack) >= 2 and sign * (rate(stack[-2]) - rate(stack[-1])) > 0:
+                    top = stack.pop()
+                    prev = stack[-1]
+                    stack[-1] = [prev[0], top[1], prev[2] + top[2], prev[3] + top[3]]
+            bins = stack
+    while len(bins) > max(1, max_bins):
+        i = min(range(len(bins) - 1),
+                key=lambda j: _chi2(bins[j][2], bins[j][3], bins[j + 1][2], bins[j + 1][3]))
+        merge(i)
+    return [(int(b[0]), int(b[1])) for b in bins], trend
+
+
+def _learn_numeric(con: duckdb.DuckDBPyConnection, base: str, names: list[str], n: int,
+                   threshold: int, max_bins: int, min_share: float, monotone: bool
+                   ) -> dict[str, dict[str, Any]]:
+    qlist = "[" + ", ".join(str(q) for q in _QUANTILES) + "]"
+    # Candidate cuts only need rough quantiles: above QUANTILE_SAMPLE leads they come from a
+    # deterministic hash sample (the bin counts that follow use every lead).
+    every = max(1, math.ceil(n / QUANTILE_SAMPLE))
+    sample = f" FILTER (WHERE _h % {every} = 0)" if every > 1 else ""
+    parts = []
+    for c in names:
+        x = quote(c)
+        parts += [f"count({x})", f"min({x})", f"max({x})",
+                  f"coalesce(bool_and({x} = round({x})), true)",
+                  f"quantile_disc({x}, {qlist}){sample}"]
+    stats = con.execute("SELECT " + ", ".join(parts) + f" FROM ({base})").fetchone()
+    cuts: dict[str, list[float]] = {}
+    info: dict[str, tuple[int, float, float, bool]] = {}
+    for i, c in enumerate(names):
+        count, lo, hi, integer, qs = stats[5 * i: 5 * i + 5]
+        count = int(count)
+        integer = bool(integer)
+        if count == 0:
+            cuts[c], info[c] = [], (0, 0.0, 0.0, integer)
+        else:
+            cuts[c] = candidate_cuts(list(qs or []), float(lo), float(hi), integer)
+            info[c] = (count, float(lo), float(hi), integer)
+    select = "SELECT _won, " + ", ".join(
+        f"(CASE WHEN {quote(c)} IS NULL THEN -1 "
+        + " ".join(f"WHEN {quote(c)} < {_num_literal(e)} THEN {j}" for j, e in enumerate(cuts[c]))
+        + f" ELSE {len(cuts[c])} END) AS {quote(c)}"
+        for c in names) + f" FROM ({base})"
+    per: dict[str, dict[int, tuple[int, int]]] = {c: {} for c in names}
+    for name, code, count, wins in _counts_by(con, select, names):
+        per[name][int(code)] = (int(count), int(wins))
+    out = {}
+    for c in names:
+        count, lo, _hi, integer = info[c]
+        k = len(cuts[c]) + 1
+        cn = np.array([per[c].get(j, (0, 0))[0] for j in range(k)], dtype=float)
+        cw = np.array([per[c].get(j, (0, 0))[1] for j in range(k)], dtype=float)
+        miss = per[c].get(-1, (0, 0))
+        min_n = max(float(threshold), min_share * count) if count else 0.0
+        groups, trend = merge_bins(cn, cw, min_n=min_n, max_bins=max_bins, monotone=monotone)
+        edges = [cuts[c][last] for _, last in groups[:-1]]
+        levels = bin_labels(edges, integer, lo) + [MISSING]
+        counts = [int(cn[a:b + 1].sum()) for a, b in groups]
+        wins = [int(cw[a:b + 1].sum()) for a, b in groups]
+        out[c] = {"levels": levels, "edges": [float(e) for e in edges], "integer": integer,
+                  "trend": trend, "counts": counts + [miss[0]], "wins": wins + [miss[1]]}
+    return out

@@ -1,0 +1,277 @@
+"""The points table: the agreement's core, one row per attribute level with editable points.
+
+Why points and not coefficients: a workshop agrees on whole numbers that a marketing-
+automation system can add up. The model's logit coefficients are scaled per axis so that
+each axis (profile = fit, behavior = engagement) runs from 0 to ``scale`` points:
+
+* within an attribute, the level with the lowest coefficient gets 0 points and the others
+  ``(coefficient - lowest) / logit range of the axis * scale``, so points keep the order of
+  the coefficients;
+* each attribute's maximum is apportioned by largest remainders so the maxima of an axis
+  sum to exactly ``scale``; a lead's profile (behavior) points are the sum over profile
+  (behavior) attributes;
+* one total score proportional to the model's logit is
+  ``total = round((profile * R_p + behavior * R_b) / (R_p + R_b))``, where ``R_axis`` is the
+  axis's logit range (the sum over its attributes of highest minus lowest coefficient),
+  available from the table itself (:func:`axis_ranges`): profile * R_p / scale is the
+  profile logit above its minimum, so the total is the whole logit rescaled to 0..scale.
+
+The table has a fixed column schema (:data:`COLUMNS`); ``lower``/``upper`` are numeric bin
+bounds (lower inclusive, upper exclusive, NaN when unbounded or not numeric). Rounding is
+half up everywhere (``floor(x + 0.5)``), the same in numpy and in SQL.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calibrate.encode import MISSING, OTHER, AttributeEncoding, Encoding
+
+__all__ = [
+    "COLUMNS",
+    "axis_ranges",
+    "edit_points",
+    "encoding_from_table",
+    "grade",
+    "level",
+    "points_table",
+    "table_from_records",
+    "table_to_records",
+    "total_points",
+    "validate_table",
+]
+
+COLUMNS = ["axis", "attribute", "kind", "level", "code", "lower", "upper", "points",
+           "suggested_points", "coefficient", "ci_low", "ci_high", "leads", "wins", "win_rate"]
+_STR = ("axis", "attribute", "kind", "level")
+_INT = ("code", "points", "suggested_points", "leads", "wins")
+_FLOAT = ("lower", "upper", "coefficient", "ci_low", "ci_high", "win_rate")
+AXES = ("profile", "behavior")
+GRADES = ("A", "B", "C", "D")
+DEFAULT_CUTOFFS = (75, 50, 25)
+
+
+def round_half_up(x: Any) -> np.ndarray:
+    """``floor(x + 0.5)`` as int64 (the rounding used in SQL too)."""
+    return np.floor(np.asarray(x, dtype=float) + 0.5).astype(np.int64)
+
+
+def _conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with exactly :data:`COLUMNS` in order and their dtypes."""
+    out = frame.loc[:, COLUMNS].copy()
+    for c in _STR:
+        out[c] = out[c].astype("str")
+    for c in _INT:
+        out[c] = out[c].astype("int64")
+    for c in _FLOAT:
+        out[c] = out[c].astype("float64")
+    return out.reset_index(drop=True)
+
+
+def _apportion(quotas: np.ndarray, total: int) -> np.ndarray:
+    """Integers summing to ``total`` closest to ``quotas`` (largest remainders, ties by order)."""
+    base = np.floor(quotas).astype(np.int64)
+    short = int(total - base.sum())
+    if short > 0:
+        order = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - base[i]), i))
+        for i in order[:short]:
+            base[i] += 1
+    return base
+
+
+def points_table(fit: Any, scale: int = 100) -> pd.DataFrame:
+    """Suggested points for every level of a :class:`~calibrate.model.FitResult`.
+
+    ``points`` starts equal to ``suggested_points``; edit it with :func:`edit_points`.
+    """
+    if isinstance(scale, bool) or not isinstance(scale, int | np.integer) or scale < 1:
+        raise ValueError(f"The 'scale' parameter must be an int >= 1. Got {scale!r} instead.")
+    lv = fit.levels.copy()
+    lv["points"] = 0
+    spans = lv.groupby("attribute", sort=False)["coefficient"].agg(["min", "max"])
+    spans["range"] = spans["max"] - spans["min"]
+    axis_of = lv.groupby("attribute", sort=False)["axis"].first()
+    for axis in AXES:
+        attrs = [a for a in spans.index if axis_of[a] == axis]
+        if not attrs:
+            continue
+        ranges = spans.loc[attrs, "range"].to_numpy(dtype=float)
+        total_range = float(ranges.sum())
+        if total_range <= 0:
+            continue
+        maxima = _apportion(scale * ranges / total_range, scale)
+        for attr, top, span in zip(attrs, maxima, ranges, strict=True):
+            rows = lv["attribute"] == attr
+            if span <= 0:
+                continue
+            rel = (lv.loc[rows, "coefficient"] - spans.loc[attr, "min"]) / span
+            lv.loc[rows, "points"] = round_half_up(rel.to_numpy() * int(top))
+    lv["suggested_points"] = lv["points"]
+    return _conform(lv)
+
+
+def validate_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Check a points table's schema and consistency; return it conformed.
+
+    Raises ``ValueError`` naming the problem (missing columns, unknown axis or kind, codes
+    that are not 0..k-1 per attribute, a missing ``Missing`` or ``Other`` level).
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"a points table must be a pandas DataFrame; got {type(table).__name__}")
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"the points table lacks columns: {', '.join(missing)}")
+    out = _conform(table)
+    bad_axis = sorted(set(out["axis"]) - set(AXES))
+    if bad_axis:
+        raise ValueError(f"unknown axis values: {bad_axis}; use 'profile' or 'behavior'")
+    bad_kind = sorted(set(out["kind"]) - {"categorical", "numeric", "flag"})
+    if bad_kind:
+        raise ValueError(f"unknown kind values: {bad_kind}")
+    for attr, rows in out.groupby("attribute", sort=False):
+        codes = sorted(rows["code"])
+        if codes != list(range(len(rows))):
+            raise ValueError(f"{attr}: codes must be 0..{len(rows) - 1}; got {codes}")
+        if rows["axis"].nunique() != 1 or rows["kind"].nunique() != 1:
+            raise ValueError(f"{attr}: one axis and one kind per attribute")
+        ordered = rows.sort_values("code")
+        if ordered["level"].iloc[-1] != MISSING:
+            raise ValueError(f"{attr}: the last level must be {MISSING!r}")
+        if rows["kind"].iloc[0] == "categorical" and OTHER not in set(rows["level"]):
+            raise ValueError(f"{attr}: a categorical attribute needs an {OTHER!r} level")
+    return out
+
+
+def encoding_from_table(table: pd.DataFrame) -> Encoding:
+    """The encoding a points table implies: the same codes as the fit that made it.
+
+    Categorical levels other than Other/Missing are stored values; numeric bins are cut at
+    the ``lower`` bounds of bins 2..k.
+    """
+    out = validate_table(table)
+    attrs = []
+    for attr, rows in out.groupby("attribute", sort=False):
+        rows = rows.sort_values("code")
+        kind = rows["kind"].iloc[0]
+        levels = [str(v) for v in rows["level"]]
+        edges: list[float] = []
+        if kind == "numeric":
+            lowers = rows["lower"].to_numpy()[1:-1]
+            if np.isnan(lowers).any():
+                raise ValueError(f"{attr}: numeric bins after the first need a lower bound")
+            edges = [float(v) for v in lowers]
+        attrs.append(AttributeEncoding(str(attr), rows["axis"].iloc[0], kind, levels, edges))
+    return Encoding(attrs)
+
+
+def axis_ranges(table: pd.DataFrame) -> dict[str, float]:
+    """Logit range per axis: sum over its attributes of (highest - lowest coefficient).
+
+    Falls back to the axis's maximum points when coefficients are missing (a hand-made
+    table), which weighs points equally.
+    """
+    out = {}
+    for axis in AXES:
+        rows = table[table["axis"] == axis]
+        if rows.empty:
+            out[axis] = 0.0
+            continue
+        spans = rows.groupby("attribute")["coefficient"].agg(lambda s: s.max() - s.min())
+        if spans.isna().any():
+            out[axis] = float(rows.groupby("attribute")["points"].max().sum())
+        else:
+            out[axis] = float(spans.sum())
+    return out
+
+
+def total_points(profile: Any, behavior: Any, ranges: Mapping[str, float]) -> np.ndarray:
+    """One score from the two axes, proportional to the model's logit (see module docs)."""
+    p = np.asarray(profile, dtype=float)
+    b = np.asarray(behavior, dtype=float)
+    rp, rb = float(ranges.get("profile", 0.0)), float(ranges.get("behavior", 0.0))
+    if rp + rb <= 0:
+        return round_half_up((p + b) / 2.0)
+    return round_half_up((p * rp + b * rb) / (rp + rb))
+
+
+def edit_points(table: pd.DataFrame, edits: Mapping[tuple[str, str], int]) -> pd.DataFrame:
+    """A copy of ``table`` with ``points`` of the given ``(attribute, level)`` rows replaced.
+
+    ``suggested_points`` (the model's suggestion) is kept, so an edit can always be compared
+    with, and reset to, the suggestion. Unknown keys and non-integer points raise.
+    """
+    out = validate_table(table)
+    index = {(a, lv): i for i, (a, lv) in enumerate(zip(out["attribute"], out["level"],
+                                                        strict=True))}
+    for key, value in edits.items():
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise ValueError(f"edit keys must be (attribute, level) pairs; got {key!r}")
+        if key not in index:
+            raise ValueError(f"no level {key[1]!r} of attribute {key[0]!r} in the table")
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            if not (isinstance(value, float) and value.is_integer()):
+                raise ValueError(f"points must be whole numbers; got {value!r} for {key}")
+        out.loc[index[key], "points"] = int(value)
+    return out
+
+
+def _cutoffs(cutoffs: Sequence[float], n: int, name: str) -> list[float]:
+    values = [float(c) for c in cutoffs]
+    if len(values) != n or any(not math.isfinite(v) for v in values) or values != sorted(
+            values, reverse=True) or len(set(values)) != n:
+        raise ValueError(f"{name} must be {n} distinct numbers, highest first; got {cutoffs!r}")
+    return values
+
+
+def grade(profile_points: Any, cutoffs: Sequence[float] = DEFAULT_CUTOFFS) -> np.ndarray:
+    """Profile grade per lead: 'A' at or above the first cut-off, then 'B', 'C', else 'D'."""
+    cuts = _cutoffs(cutoffs, 3, "cutoffs")
+    x = np.asarray(profile_points, dtype=float)
+    return np.select([x >= cuts[0], x >= cuts[1], x >= cuts[2]], ["A", "B", "C"], "D")
+
+
+def level(behavior_points: Any, cutoffs: Sequence[float] = DEFAULT_CUTOFFS) -> np.ndarray:
+    """Behavior level per lead: 1 at or above the first cut-off, then 2, 3, else 4."""
+    cuts = _cutoffs(cutoffs, 3, "cutoffs")
+    x = np.asarray(behavior_points, dtype=float)
+    return np.select([x >= cuts[0], x >= cuts[1], x >= cuts[2]], [1, 2, 3], 4).astype(np.int64)
+
+
+def table_to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe rows (NaN as None, numpy numbers as Python ones), in :data:`COLUMNS` order.
+
+    ``table_from_records(table_to_records(t))`` equals ``t`` exactly (floats round-trip
+    through JSON's shortest representation).
+    """
+    out = validate_table(table)
+    records = []
+    for row in out.itertuples(index=False):
+        rec: dict[str, Any] = {}
+        for c, v in zip(COLUMNS, row, strict=True):
+            if c in _STR:
+                rec[c] = str(v)
+            elif c in _INT:
+                rec[c] = int(v)
+            else:
+                rec[c] = None if v is None or (isinstance(v, float) and math.isnan(v)) \
+                    else float(v)
+        records.append(rec)
+    return records
+
+
+def table_from_records(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Rebuild a points table from :func:`table_to_records` output (e.g. parsed JSON)."""
+    rows = []
+    for i, rec in enumerate(records):
+        missing = [c for c in COLUMNS if c not in rec]
+        if missing:
+            raise ValueError(f"record {i} lacks {', '.join(missing)}")
+        rows.append({c: (float("nan") if c in _FLOAT and rec[c] is None else rec[c])
+                     for c in COLUMNS})
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return validate_table(frame)
