@@ -85,3 +85,10 @@ def test_hostile_text_is_stored_verbatim(con):
     name = "'); DROP TABLE scenarios; --"
     save_scenario(con, name, MARKETING, note='=HYPERLINK("x")')
     assert list_scenarios(con)[0].name == name
+
+
+def test_a_scenario_compared_with_itself_has_distinct_columns(con):
+    a = save_scenario(con, "Only one", MARKETING)
+    table = compare(a, a)
+    assert len(set(table.columns)) == len(table.columns)
+    assert (table["difference"].dropna() == 0).all()

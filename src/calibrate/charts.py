@@ -46,7 +46,7 @@ def tradeoff_chart(curve: pd.DataFrame, current: dict[str, float],
         fig.add_vline(x=capacity, line={"dash": "dash", "color": "#455a64", "width": 2},
                       annotation_text=f"sales capacity {fmt.number(capacity)}/month",
                       annotation_position="top left")
-    fig.update_xaxes(title="MQLs per month")
+    fig.update_xaxes(title="MQLs per month", rangemode="tozero")
     fig.update_yaxes(title="Conversion (win rate)", tickformat=".0%")
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
     return _finish(fig, "Quantity against quality")

@@ -125,7 +125,7 @@ def current_agreement(con: duckdb.DuckDBPyConnection) -> Scenario | None:
 
 def compare(a: Scenario, b: Scenario) -> pd.DataFrame:
     """Every threshold and figure of two scenarios side by side, with the difference."""
-    left_name, right_name = f"{a.name} #{a.id}", f"{b.name} #{b.id}"
+    left_name, right_name = f"A: {a.name} #{a.id}", f"B: {b.name} #{b.id}"
     rows = []
     for section in ("thresholds", "figures"):
         left = a.payload.get(section, {})

@@ -64,6 +64,8 @@ def render() -> None:
     labels = {f"{s.name} (#{s.id})": s for s in latest}
     names = list(labels)
     st.subheader("Compare two scenarios")
+    if len(names) < 2:
+        st.caption("Save a second scenario to compare two side by side.")
     c = st.columns(2)
     a = c[0].selectbox("Scenario A", names, index=0, key="cmp_a")
     b = c[1].selectbox("Scenario B", names, index=min(1, len(names) - 1), key="cmp_b")
