@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pandas as pd
+
 from calibrate.cli import main
 
 from conftest import BANK_CSV
@@ -25,3 +27,70 @@ def test_errors_are_messages_not_tracebacks(db_path, tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "No outcome column found" in done.stderr and "--outcome" in done.stderr
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "calibrate.cli", *args],
+                          capture_output=True, text=True)
+
+
+def test_fit_score_export_round_trip(tmp_path):
+    from conftest import SAMPLE_CSV
+
+    db = str(tmp_path / "c.duckdb")
+    assert main(["ingest", str(SAMPLE_CSV), "--db", db]) == 0
+    weights = tmp_path / "weights.json"
+    done = run_cli("fit", "--db", db, "--out", str(weights))
+    assert done.returncode == 0, done.stderr
+    assert "AUC 0.8" in done.stdout and "PROFILE points" in done.stdout
+    assert "seniority" in done.stdout and weights.exists()
+
+    scored = tmp_path / "scored.csv"
+    done = run_cli("score", str(SAMPLE_CSV), "--weights", str(weights), "--out", str(scored))
+    assert done.returncode == 0, done.stderr
+    frame = pd.read_csv(scored)
+    assert len(frame) == 50_000
+    assert {"profile_points", "behavior_points", "total", "grade", "level", "rule",
+            "reasons"} <= set(frame.columns)
+    assert set(frame["grade"]) <= set("ABCD") and set(frame["level"]) <= {1, 2, 3, 4}
+    assert frame["reasons"].str.contains(r"\(\+\d+\)").mean() > 0.9
+    assert "email_hash" in frame.columns and "email" not in frame.columns
+
+    for fmt in ("csv", "rules", "json"):
+        done = run_cli("export", "--format", fmt, "--db", db)
+        assert done.returncode == 0, done.stderr
+    assert run_cli("export", "--format", "rules", "--db", db).stdout.startswith(
+        "score,field,operator,value,points")
+    done = run_cli("export", "--format", "markdown", "--db", db)
+    assert done.returncode == 2 and "No scenario" in done.stderr
+
+    # Scoring a file without the columns the weights score is a message, not a traceback.
+    other = tmp_path / "other.csv"
+    other.write_text("id,visits\n1,2\n")
+    done = run_cli("score", str(other), "--weights", str(weights))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "lack" in done.stderr and "seniority" in done.stderr
+
+
+def test_fit_on_an_empty_database_says_what_to_do(tmp_path):
+    done = run_cli("fit", "--db", str(tmp_path / "e.duckdb"))
+    assert done.returncode == 2 and "calibrate ingest" in done.stderr
+
+
+def test_backup_and_restore(tmp_path):
+    from calibrate import store
+
+    db = tmp_path / "c.duckdb"
+    assert main(["ingest", str(BANK_CSV), "--outcome", "y", "--db", str(db)]) == 0
+    backup = tmp_path / "b.duckdb"
+    assert run_cli("backup", "--db", str(db), "--out", str(backup)).returncode == 0
+    assert run_cli("backup", "--db", str(db), "--out", str(backup)).returncode == 2  # no overwrite
+    con = store.connect(db)
+    con.execute("DELETE FROM leads")
+    con.close()
+    done = run_cli("restore", str(backup), "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    con = store.connect(db)
+    assert store.lead_count(con) == 41_188
+    con.close()
+    assert list(tmp_path.glob("c.duckdb.before-restore-*"))  # the replaced file is kept

@@ -33,7 +33,147 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"ingest": cmd_ingest}
+def _active_weights(con):
+    """The weights in force: the newest saved for the data, else a fresh fit (saved)."""
+    from calibrate import store, workshop
+    from calibrate.weights import latest_weights, save_weights
+
+    weights = latest_weights(con, store.data_version(con))
+    if weights is None:
+        weights = workshop.suggested_weights(con)
+        save_weights(con, weights, store.data_version(con))
+    return weights
+
+
+def _print_fit(weights) -> None:
+    m = weights.metrics
+    print(f"Fit on {m.get('leads', 0):,.0f} held-out leads: AUC {m.get('auc', float('nan')):.3f}"
+          f", KS {m.get('ks', float('nan')):.3f}, log loss {m.get('log_loss', float('nan')):.4f}"
+          f", Brier {m.get('brier', float('nan')):.4f}")
+    for warning in m.get("leakage", []):
+        print(f"warning: possible leak: {warning}")
+    table = weights.table
+    for axis in ("profile", "behavior"):
+        print(f"\n{axis.upper()} points")
+        part = table[table["axis"] == axis]
+        for r in part.itertuples():
+            print(f"  {r.attribute:<24} {r.level:<24} {int(r.points):>4}   "
+                  f"({r.leads:,} leads, win rate {r.win_rate:.1%})")
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from calibrate import store, workshop
+    from calibrate.errors import ModelError
+    from calibrate.weights import save_weights
+
+    con = store.connect(args.db)
+    try:
+        if not store.lead_count(con):
+            raise ModelError("No leads are loaded.", file=str(store.resolve_db(args.db)),
+                             fix="Load leads first: calibrate ingest FILE.")
+        weights = workshop.suggested_weights(con, exclude_no_decision=args.exclude_no_decision)
+        save_weights(con, weights, store.data_version(con))
+    finally:
+        con.close()
+    _print_fit(weights)
+    if args.out:
+        from pathlib import Path
+
+        Path(args.out).write_text(weights.to_json(), encoding="utf-8")
+        print(f"\nWeights written to {args.out}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from calibrate.export import safe_frame
+    from calibrate.scoring import score_file
+    from calibrate.weights import Weights
+
+    weights = Weights.read(args.weights)
+    frame = safe_frame(score_file(args.file, weights, mapping=args.mapping,
+                                  contacts=args.contacts))
+    if args.out:
+        frame.to_csv(args.out, index=False)
+        counts = frame["grade"].value_counts().sort_index().to_dict()
+        print(f"Scored {len(frame):,} leads into {args.out} (grades: "
+              + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + ")")
+    else:
+        frame.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from calibrate import store
+    from calibrate.export import agreement_html, agreement_markdown, export_bytes
+    from calibrate.rules import describe
+    from calibrate.scenarios import current_agreement, latest_versions
+    from calibrate.workshop import rules_of
+
+    con = store.connect(args.db)
+    try:
+        weights = _active_weights(con)
+        source = current_agreement(con) or next(iter(latest_versions(con)), None)
+        if source is not None:
+            weights.thresholds = source.thresholds
+        rules = rules_of(weights)
+        weights.rules = rules.to_dict()
+        if args.format in ("markdown", "html"):
+            if source is None:
+                from calibrate.errors import CalibrateError
+
+                raise CalibrateError("No scenario or agreement is saved yet.",
+                                     fix="Save a scenario in the app's Thresholds page first.")
+            columns = {c.name: c.type for c in store.read_columns(con)}
+            text = agreement_markdown(weights, source.figures,
+                                      title="What a sales-ready lead is: our agreement",
+                                      thresholds=source.thresholds,
+                                      rules_text=describe(rules, columns),
+                                      date=source.created_at, signed_by=source.author)
+            data = (agreement_html(text) if args.format == "html" else text).encode("utf-8")
+        else:
+            data = export_bytes(weights, args.format)
+    finally:
+        con.close()
+    if args.out:
+        Path(args.out).write_bytes(data)
+        print(f"Wrote {args.format} to {args.out}")
+    elif args.format == "xlsx":
+        from calibrate.errors import CalibrateError
+
+        raise CalibrateError("An XLSX export needs a file.", fix="Pass --out weights.xlsx.")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from calibrate import store
+    from calibrate.backup import backup, default_backup_path
+
+    db = store.resolve_db(args.db)
+    con = store.connect(db)
+    try:
+        path = backup(con, args.out or default_backup_path(db))
+    finally:
+        con.close()
+    print(f"Backed up {db} to {path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from calibrate.backup import restore
+
+    target = restore(args.backup, args.db)
+    print(f"Restored {args.backup} into {target} (the previous file was kept beside it)")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "ingest": cmd_ingest, "fit": cmd_fit, "score": cmd_score, "export": cmd_export,
+    "backup": cmd_backup, "restore": cmd_restore,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +189,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--delimiter", help="CSV delimiter (default: detected)")
     p.add_argument("--replace", action="store_true",
                    help="replace the stored leads (default: append, newer rows win)")
+    _db_arg(p)
+
+    p = sub.add_parser("fit", help="fit suggested weights on the closed leads")
+    p.add_argument("--exclude-no-decision", action="store_true",
+                   help="leave no-decision leads out (default: they count as not won)")
+    p.add_argument("--out", help="also write the weights as JSON to this file")
+    _db_arg(p)
+
+    p = sub.add_parser("score", help="score a file of leads with agreed weights")
+    p.add_argument("file")
+    p.add_argument("--weights", required=True, help="weights JSON (calibrate export)")
+    p.add_argument("--out", help="CSV to write (default: standard output)")
+    p.add_argument("--mapping", help="TOML file overriding roles and types")
+    p.add_argument("--contacts", choices=["hash", "drop", "plain"], default="hash",
+                   help="how contact fields appear in the output (default: hashed)")
+
+    p = sub.add_parser("export", help="export the weights in force, or the agreement")
+    p.add_argument("--format", required=True,
+                   choices=["csv", "json", "xlsx", "rules", "markdown", "html"])
+    p.add_argument("--out", help="file to write (default: standard output)")
+    _db_arg(p)
+
+    p = sub.add_parser("backup", help="copy the database to a new file")
+    p.add_argument("--out", help="backup file (default: data/backups/<name>-<time>.duckdb)")
+    _db_arg(p)
+
+    p = sub.add_parser("restore", help="replace the database with a backup")
+    p.add_argument("backup")
     _db_arg(p)
     return parser
 
