@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from calibrate.ui import data, export, scenarios, sidebar, thresholds, weights
+from calibrate.ui import access, data, export, scenarios, sidebar, thresholds, weights
 
 st.set_page_config(page_title="calibrate", page_icon=":material/tune:", layout="wide")
+if not access.gate():
+    st.stop()
 page = st.navigation([
     st.Page(thresholds.render, title="Thresholds", icon=":material/tune:",
             url_path="thresholds", default=True),
