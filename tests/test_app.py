@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from browser import assert_no_exception, browser, full_screenshot, streamlit_server, wait_idle
 
 ROOT = Path(__file__).resolve().parents[1]

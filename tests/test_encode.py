@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from model_fixtures import make_store
 
 from calibrate.encode import (
     ANY,
@@ -22,6 +21,8 @@ from calibrate.encode import (
     merge_bins,
     readable,
 )
+
+from model_fixtures import make_store
 
 
 def _store(n: int = 3000, seed: int = 1):

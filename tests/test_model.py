@@ -10,6 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from scipy.stats import spearmanr
+from sklearn.linear_model import LogisticRegression
+
+from calibrate import metrics as mx
+from calibrate.encode import encode_sql
+from calibrate.errors import ModelError
+from calibrate.model import fit, leakage_checks, predict
+from calibrate.store import quote
+
 from model_fixtures import (
     TRUTH_JSON,
     bank_connection,
@@ -20,14 +29,6 @@ from model_fixtures import (
     synthetic_leads,
     synthetic_store,
 )
-from scipy.stats import spearmanr
-from sklearn.linear_model import LogisticRegression
-
-from calibrate import metrics as mx
-from calibrate.encode import encode_sql
-from calibrate.errors import ModelError
-from calibrate.model import fit, leakage_checks, predict
-from calibrate.store import quote
 
 
 def _quiet_fit(con, **kw):

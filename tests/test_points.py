@@ -7,14 +7,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from model_fixtures import (
-    bank_connection,
-    bank_fit,
-    make_store,
-    sample_connection,
-    sample_fit,
-    synthetic_leads,
-)
 from scipy.stats import spearmanr
 
 from calibrate.encode import encode_sql
@@ -33,6 +25,15 @@ from calibrate.points import (
     validate_table,
 )
 from calibrate.score import score_leads
+
+from model_fixtures import (
+    bank_connection,
+    bank_fit,
+    make_store,
+    sample_connection,
+    sample_fit,
+    synthetic_leads,
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from model_fixtures import bank_connection, bank_fit, make_store, synthetic_leads
 
 from calibrate.encode import MISSING, OTHER
 from calibrate.model import fit
@@ -20,6 +19,8 @@ from calibrate.points import (
     total_points,
 )
 from calibrate.score import evaluate, points_column, score_leads, score_sql, top_reasons
+
+from model_fixtures import bank_connection, bank_fit, make_store, synthetic_leads
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from apptest import assert_clean, metric, page
-
 from calibrate import store
+
+from apptest import assert_clean, metric, page
 
 CSV = ("lead_id,status,industry,page_views,demo_request\n"
        + "".join(f"{i},{'won' if i % 5 == 0 else 'lost'},{'Software' if i % 2 else 'Retail'},"

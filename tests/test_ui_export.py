@@ -6,11 +6,12 @@ import io
 import json
 
 import pandas as pd
-from apptest import assert_clean, page
 from test_ui_scenarios import _save_two
 
 from calibrate import store
 from calibrate.scenarios import latest_versions, mark_agreement
+
+from apptest import assert_clean, page
 
 
 def test_weight_downloads(sample_db):

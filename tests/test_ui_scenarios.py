@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from apptest import assert_clean, page
-
 from calibrate import store
 from calibrate.scenarios import current_agreement, save_scenario
+
+from apptest import assert_clean, page
 
 
 def _save_two(path):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from apptest import assert_clean, metric, page
-
 from calibrate import store
 from calibrate.scenarios import list_scenarios
+
+from apptest import assert_clean, metric, page
 
 
 def test_sliders_move_volume_and_conversion(sample_db):

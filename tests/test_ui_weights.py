@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from apptest import assert_clean, metric, page
-
 from calibrate import store
 from calibrate.weights import latest_weights
+
+from apptest import assert_clean, metric, page
 
 
 def test_points_metrics_and_charts_are_shown(sample_db):
