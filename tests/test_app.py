@@ -90,3 +90,41 @@ def test_a_workshop_end_to_end(tmp_path):
         assert "MQLs per month" in agreement
         assert_no_exception(page)
     assert SCREENSHOT.exists() and SCREENSHOT.stat().st_size > 20_000
+
+
+def test_two_sessions_save_at_once_and_a_bad_upload_is_a_message(sample_db, tmp_path):
+    from calibrate import store
+    from calibrate.scenarios import list_scenarios
+
+    bad = tmp_path / "no-outcome.csv"
+    bad.write_text("id,visits,industry\n1,2,Retail\n2,5,Software\n")
+    with streamlit_server(sample_db) as url, browser(tmp_path / "profile") as ctx:
+        pages = [ctx.new_page(), ctx.new_page()]
+        for p, name in zip(pages, ("Marketing proposal", "Sales proposal"), strict=True):
+            p.goto(url)
+            p.locator("[data-testid=stMetric]", has_text="MQLs per month").wait_for(
+                timeout=120_000)
+            wait_idle(p, 120_000)
+            p.get_by_label("Scenario name").fill(name)
+        for p in pages:  # both clicks go out before either save is answered
+            p.get_by_role("button", name="Save scenario").click(no_wait_after=True)
+        for p, name in zip(pages, ("Marketing proposal", "Sales proposal"), strict=True):
+            p.get_by_text(f"Saved scenario '{name}'").wait_for(timeout=60_000)
+            assert_no_exception(p)
+
+        page = pages[0]
+        page.goto(f"{url}/data")
+        page.get_by_text("Load leads").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="Upload a file").click()
+        page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(bad))
+        page.get_by_role("button", name="Load this file").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Load this file").click()
+        page.get_by_text("No outcome column found").wait_for(timeout=60_000)
+        assert page.get_by_text("How to fix").count() >= 1
+        assert_no_exception(page)
+    con = store.connect(sample_db)
+    names = sorted(s.name for s in list_scenarios(con))
+    leads = store.lead_count(con)
+    con.close()
+    assert names == ["Marketing proposal", "Sales proposal"]
+    assert leads == 50_000  # the failed upload changed nothing

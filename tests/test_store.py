@@ -84,3 +84,19 @@ def test_quote_makes_any_name_an_identifier(con):
     assert con.execute("SELECT column_name FROM information_schema.columns "
                        "WHERE table_name = 't'").fetchone() == (name,)
     assert store.table_exists(con, "meta")
+
+
+def test_an_older_database_is_copied_aside_before_migrating(db_path, monkeypatch):
+    con = store.connect(db_path)
+    con.execute("CREATE TABLE leads AS SELECT 1 AS lead_id")
+    con.close()
+    monkeypatch.setattr(store, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1)
+    con = store.connect(db_path)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+        str(store.SCHEMA_VERSION),)
+    con.close()
+    copies = list((db_path.parent / "backups").glob("*-schema1-*.duckdb"))
+    assert len(copies) == 1
+    old = store.duckdb.connect(str(copies[0]))
+    assert old.execute("SELECT count(*) FROM leads").fetchone() == (1,)
+    old.close()

@@ -103,6 +103,8 @@ def _migrate(con: duckdb.DuckDBPyConnection, db: Path) -> None:
             )
         if found == SCHEMA_VERSION:
             return
+        if found:
+            backup_before_migration(con, db, found)
     with WRITE_LOCK:
         con.execute("BEGIN")
         try:
@@ -115,6 +117,19 @@ def _migrate(con: duckdb.DuckDBPyConnection, db: Path) -> None:
         except Exception:
             con.execute("ROLLBACK")
             raise
+
+
+def backup_before_migration(con: duckdb.DuckDBPyConnection, db: Path, found: int) -> Path:
+    """Copy the file aside before changing its schema, so there is always a way back."""
+    import shutil
+    from datetime import datetime
+
+    con.execute("CHECKPOINT")
+    target = db.parent / "backups" / (
+        f"{db.stem}-schema{found}-{datetime.now():%Y%m%d-%H%M%S}{db.suffix}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(db, target)
+    return target
 
 
 @contextmanager
