@@ -33,18 +33,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _active_weights(con):
-    """The weights in force: the newest saved for the data, else a fresh fit (saved)."""
-    from calibrate import store, workshop
-    from calibrate.weights import latest_weights, save_weights
-
-    weights = latest_weights(con, store.data_version(con))
-    if weights is None:
-        weights = workshop.suggested_weights(con)
-        save_weights(con, weights, store.data_version(con))
-    return weights
-
-
 def _print_fit(weights) -> None:
     m = weights.metrics
     print(f"Fit on {m.get('leads', 0):,.0f} held-out leads: AUC {m.get('auc', float('nan')):.3f}"
@@ -106,31 +94,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from calibrate import store
-    from calibrate.export import agreement_html, agreement_markdown, export_bytes
-    from calibrate.rules import describe
-    from calibrate.scenarios import current_agreement, latest_versions
-    from calibrate.workshop import rules_of
+    from calibrate.export import agreement_html, export_bytes
+    from calibrate.workshop import active_weights, agreement_text, with_agreed_thresholds
 
+    if args.format == "xlsx" and not args.out:
+        raise CalibrateError("An XLSX export needs a file.", fix="Pass --out weights.xlsx.")
     con = store.connect(args.db)
     try:
-        weights = _active_weights(con)
-        source = current_agreement(con) or next(iter(latest_versions(con)), None)
-        if source is not None:
-            weights.thresholds = source.thresholds
-        rules = rules_of(weights)
-        weights.rules = rules.to_dict()
+        weights = active_weights(con)
+        source = with_agreed_thresholds(con, weights)
         if args.format in ("markdown", "html"):
             if source is None:
-                from calibrate.errors import CalibrateError
-
                 raise CalibrateError("No scenario or agreement is saved yet.",
                                      fix="Save a scenario in the app's Thresholds page first.")
-            columns = {c.name: c.type for c in store.read_columns(con)}
-            text = agreement_markdown(weights, source.figures,
-                                      title="What a sales-ready lead is: our agreement",
-                                      thresholds=source.thresholds,
-                                      rules_text=describe(rules, columns),
-                                      date=source.created_at, signed_by=source.author)
+            text = agreement_text(con, weights, source)
             data = (agreement_html(text) if args.format == "html" else text).encode("utf-8")
         else:
             data = export_bytes(weights, args.format)
@@ -139,10 +116,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.out:
         Path(args.out).write_bytes(data)
         print(f"Wrote {args.format} to {args.out}")
-    elif args.format == "xlsx":
-        from calibrate.errors import CalibrateError
-
-        raise CalibrateError("An XLSX export needs a file.", fix="Pass --out weights.xlsx.")
     else:
         sys.stdout.write(data.decode("utf-8"))
     return 0

@@ -6,14 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
-from calibrate import store
-from calibrate.errors import CalibrateError
-from calibrate.export import agreement_html, agreement_markdown, export_bytes
-from calibrate.rules import describe
-from calibrate.scenarios import current_agreement, latest_versions
+from calibrate.export import agreement_html, export_bytes
 from calibrate.scoring import scored_leads
 from calibrate.ui import state
-from calibrate.workshop import rules_of
+from calibrate.workshop import agreement_text, rules_of, with_agreed_thresholds
 
 MIME = {"csv": "text/csv", "json": "application/json", "rules": "text/csv",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -22,25 +18,16 @@ MIME = {"csv": "text/csv", "json": "application/json", "rules": "text/csv",
 def render() -> None:
     st.title("Export")
     con = state.connection()
-    if not store.lead_count(con):
-        st.info("No leads loaded yet: open the Data page first.")
+    weights = state.page_weights(con)
+    if weights is None:
         return
-    try:
-        weights = state.active_weights(con)
-    except CalibrateError as exc:
-        state.show_error(exc)
-        return
-    agreement = current_agreement(con)
-    scenarios = latest_versions(con)
-    source = agreement or (scenarios[0] if scenarios else None)
+    source = with_agreed_thresholds(con, weights)
     if source is not None:
-        weights.thresholds = source.thresholds
-        st.caption(f"Thresholds from {'the agreement' if agreement else 'scenario'} "
-                   f"'{source.name}' (#{source.id}).")
+        kind = "the agreement" if source.kind == "agreement" else "scenario"
+        st.caption(f"Thresholds from {kind} '{source.name}' (#{source.id}).")
     else:
         st.caption("No scenario saved yet: the weights are exported without thresholds.")
     rules = rules_of(weights)
-    weights.rules = rules.to_dict()
     stamp = dt.date.today().isoformat()
 
     st.subheader("Weight table")
@@ -74,11 +61,7 @@ def render() -> None:
     if source is None:
         st.info("Save a scenario (and mark it as the agreement) to write the agreement page.")
         return
-    columns = {c.name: c.type for c in store.read_columns(con)}
-    md = agreement_markdown(
-        weights, source.figures, title="What a sales-ready lead is: our agreement",
-        thresholds=source.thresholds, rules_text=describe(rules, columns),
-        date=source.created_at, signed_by=source.author)
+    md = agreement_text(con, weights, source)
     with st.expander("Preview", expanded=False):
         st.markdown(md)
     c = st.columns(2)

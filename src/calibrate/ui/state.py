@@ -42,17 +42,23 @@ def show_error(exc: CalibrateError) -> None:
 
 
 def active_weights(con: duckdb.DuckDBPyConnection):
-    """The weights in force for the loaded data: the newest saved, else a fresh fit (saved)."""
+    """The weights in force (a first fit happens once per data version, then it is saved)."""
     from calibrate import workshop
-    from calibrate.weights import latest_weights, save_weights
 
-    version = store.data_version(con)
-    weights = latest_weights(con, version)
-    if weights is None:
-        with st.spinner("Fitting suggested weights on the closed leads..."):
-            weights = workshop.suggested_weights(con)
-            save_weights(con, weights, version)
-    return weights
+    with st.spinner("Fitting suggested weights on the closed leads..."):
+        return workshop.active_weights(con)
+
+
+def page_weights(con: duckdb.DuckDBPyConnection):
+    """The weights for a page, or None after telling the user why there are none."""
+    if not store.lead_count(con):
+        st.info("No leads loaded yet: open the Data page first.")
+        return None
+    try:
+        return active_weights(con)
+    except CalibrateError as exc:
+        show_error(exc)
+        return None
 
 
 @st.cache_resource(show_spinner="Scoring every lead once...", max_entries=16)

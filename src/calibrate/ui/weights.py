@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from calibrate import charts, fmt, store
-from calibrate.errors import CalibrateError
 from calibrate.points import edit_points
 from calibrate.rules import RuleSet
 from calibrate.score import evaluate
@@ -114,13 +113,8 @@ def _lines(text: str) -> list[str]:
 def render() -> None:
     st.title("Weights")
     con = state.connection()
-    if not store.lead_count(con):
-        st.info("No leads loaded yet: open the Data page first.")
-        return
-    try:
-        weights = state.active_weights(con)
-    except CalibrateError as exc:
-        state.show_error(exc)
+    weights = state.page_weights(con)
+    if weights is None:
         return
     exclude = bool(weights.options.get("exclude_no_decision", False))
     c = st.columns([1.2, 1, 2])
