@@ -16,7 +16,7 @@ from calibrate.scenarios import (
     mark_agreement,
 )
 from calibrate.ui import state
-from calibrate.ui.thresholds import _key
+from calibrate.ui.thresholds import slider_key
 
 
 def overview(rows: list[Scenario]) -> pd.DataFrame:
@@ -43,7 +43,7 @@ def load_into_workshop(s: Scenario) -> None:
     st.session_state["total_mode"] = t.get("mode") == "total"
     for name in ("min_profile", "min_behavior", "min_total"):
         if name in t:
-            st.session_state[_key(name, segment)] = int(t[name])
+            st.session_state[slider_key(name, segment)] = int(t[name])
     st.session_state["active_scenario"] = s.name
 
 

@@ -20,7 +20,7 @@ ALL = "All segments"
 WINDOWS = {"Last 3 months": 3, "Last 6 months": 6, "Last 12 months": 12, "All history": 0}
 
 
-def _key(name: str, segment: str | None) -> str:
+def slider_key(name: str, segment: str | None) -> str:
     """Each segment keeps its own thresholds."""
     return f"{name}::{segment or ALL}"
 
@@ -55,10 +55,10 @@ def _apply_suggestion(cube, settings: Settings, segment: str | None, objective: 
         return
     st.session_state["suggest_message"] = result.reason
     if result.min_total is not None:
-        st.session_state[_key("min_total", segment)] = int(result.min_total)
+        st.session_state[slider_key("min_total", segment)] = int(result.min_total)
     else:
-        st.session_state[_key("min_profile", segment)] = int(result.min_profile)
-        st.session_state[_key("min_behavior", segment)] = int(result.min_behavior)
+        st.session_state[slider_key("min_profile", segment)] = int(result.min_profile)
+        st.session_state[slider_key("min_behavior", segment)] = int(result.min_behavior)
 
 
 @st.fragment
@@ -68,19 +68,19 @@ def threshold_panel(grid, months: list | None, segment: str | None, base: Settin
     total_mode = st.toggle("Use one total score instead of two thresholds", key="total_mode")
     left, right = st.columns(2)
     for name, default in (("min_profile", 50), ("min_behavior", 50), ("min_total", 50)):
-        st.session_state.setdefault(_key(name, segment), default)
+        st.session_state.setdefault(slider_key(name, segment), default)
     if total_mode:
-        left.slider("Minimum total score", 0, 100, key=_key("min_total", segment))
+        left.slider("Minimum total score", 0, 100, key=slider_key("min_total", segment))
     else:
-        left.slider("Minimum profile score", 0, 100, key=_key("min_profile", segment),
+        left.slider("Minimum profile score", 0, 100, key=slider_key("min_profile", segment),
                     help="Who they are: title, department, industry, region, size.")
-        right.slider("Minimum behavior score", 0, 100, key=_key("min_behavior", segment),
+        right.slider("Minimum behavior score", 0, 100, key=slider_key("min_behavior", segment),
                      help="What they did: visits, pricing pages, webinars, email clicks.")
     settings = Settings(
         mode="total" if total_mode else "both",
-        min_profile=st.session_state[_key("min_profile", segment)],
-        min_behavior=st.session_state[_key("min_behavior", segment)],
-        min_total=st.session_state[_key("min_total", segment)],
+        min_profile=st.session_state[slider_key("min_profile", segment)],
+        min_behavior=st.session_state[slider_key("min_behavior", segment)],
+        min_total=st.session_state[slider_key("min_total", segment)],
         months_in_window=base.months_in_window, reps=base.reps,
         leads_per_rep_per_month=base.leads_per_rep_per_month,
         cost_per_lead_worked=base.cost_per_lead_worked, value_per_win=base.value_per_win)
