@@ -14,6 +14,7 @@ from calibrate.errors import CalibrateError
 from calibrate.ingest import IngestReport, ingest, preview
 from calibrate.quality import quality, set_roles
 from calibrate.roles import ROLES, TYPES, mapping_from_choices
+from calibrate.rules import RuleSet
 from calibrate.ui import state
 
 MAX_UPLOAD_MB = 500  # matches server.maxUploadSize in .streamlit/config.toml
@@ -146,7 +147,8 @@ def summary_section() -> None:
     attrs["missing"] = attrs["missing_share"].map(fmt.percent)
     edited = st.data_editor(
         attrs[["name", "role", "type", "missing", "distinct"]], hide_index=True,
-        width="stretch", key=f"attr_roles_{store.data_version(con)}",
+        width="stretch", height=state.table_height(len(attrs)),
+        key=f"attr_roles_{store.data_version(con)}",
         disabled=["name", "type", "missing", "distinct"],
         column_config={"role": st.column_config.SelectboxColumn(
             "role", options=["profile", "behavior", "ignore"], required=True)})
@@ -171,13 +173,26 @@ def summary_section() -> None:
 
 def rules_section(con) -> None:
     """How many leads each auto-rule hits, and how they converted."""
-    from calibrate.rules import RuleSet, rule_hits
+    from calibrate.rules import rule_hits
 
-    hits = rule_hits(con, RuleSet())
+    hits = rule_hits(con, rules_in_force(con))
     if hits.empty:
         return
     st.markdown("**Auto-rules** (applied before the score)")
-    st.dataframe(hits, hide_index=True, width="stretch")
+    view = hits.assign(
+        rule=hits["rule"].fillna("no rule"), share=hits["share"].map(fmt.percent),
+        win_rate=hits["win_rate"].map(fmt.percent))
+    st.dataframe(view.rename(columns={"win_rate": "win rate"}), hide_index=True,
+                 width="stretch")
+
+
+def rules_in_force(con) -> RuleSet:
+    """The rules saved with the newest weights (the defaults before any fit)."""
+    from calibrate.weights import latest_weights
+    from calibrate.workshop import rules_of
+
+    weights = latest_weights(con, store.data_version(con))
+    return rules_of(weights) if weights is not None else RuleSet()
 
 
 def render() -> None:

@@ -86,3 +86,8 @@ def workshop_grid(con: duckdb.DuckDBPyConnection, weights):
     rules = rules_of(weights)
     return _grid(db_path(), store.data_version(con), int(weights.id),
                  json.dumps(rules.to_dict(), sort_keys=True))
+
+
+def table_height(rows: int, cap: int = 1600) -> int:
+    """Pixels for a table to show all its rows (up to a cap) instead of a tiny scroller."""
+    return min(cap, 35 * (rows + 1) + 3)
