@@ -86,7 +86,7 @@ __all__ = [
 ]
 
 CLOSED = ("won", "lost", "no_decision")
-DEFAULT_CS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+DEFAULT_CS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 MIN_CLASS = 10
 _PACK_LIMIT = 2**62  # largest packed GROUP BY key
 Z95 = 1.959963984540054
@@ -752,7 +752,7 @@ def fit(
     *,
     exclude_no_decision: bool = False,
     min_count: int | float | None = None,
-    cv_folds: int = 5,
+    cv_folds: int = 3,
     Cs: int | Sequence[float] = DEFAULT_CS,
     class_weight: str | None = "balanced",
     leakage: str = "warn",
@@ -763,7 +763,7 @@ def fit(
     max_bins: int = 5,
     min_share: float = 0.03,
     refit: bool = False,
-    cv_max_rows: int = 50_000,
+    cv_max_rows: int = 30_000,
     tol: float = 1e-6,
     max_iter: int = 100,
 ) -> FitResult:
