@@ -1,0 +1,346 @@
+"""RESULTS.md from the raw results of :mod:`benchmarks.run`, with issue 5's targets judged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# Issue 5's targets.
+INGEST_RATIO_MAX = 1.5  # ingest CSV seconds / bare read_csv seconds
+OPTBINNING_SPEEDUP_MIN = 4.0  # optbinning seconds / project fit seconds
+SKLEARN_SPEEDUP_MIN = 1.5  # scikit-learn seconds / project fit seconds
+AUC_TOLERANCE = 0.005  # project test AUC may trail a baseline's by at most this
+BIG_N = 10_000_000  # the fit time and memory targets apply from this size
+BIG_FIT_SECONDS_MAX = 20.0
+BIG_FIT_RSS_MAX = 4 * 1024**3
+SLIDER_P95_MS_MAX = 5.0
+BROWSER_P95_MS_MAX = 300.0
+
+
+@dataclass
+class Verdict:
+    n: int
+    target: str
+    measured: str
+    status: str  # PASS, MISS or n/a
+    detail: str = ""
+
+
+# ------------------------------------------------------------------------- formatting
+
+
+def secs(x: float | None) -> str:
+    if x is None:
+        return "–"
+    if x >= 100:
+        return f"{x:,.0f} s"
+    if x >= 10:
+        return f"{x:.1f} s"
+    return f"{x:.2f} s"
+
+
+def ms(x: float | None) -> str:
+    if x is None:
+        return "–"
+    if x >= 100:
+        return f"{x:,.0f} ms"
+    if x >= 1:
+        return f"{x:.1f} ms"
+    return f"{x:.3f} ms"
+
+
+def size(b: float | None) -> str:
+    if b is None:
+        return "–"
+    if b >= 1024**3:
+        return f"{b / 1024**3:.2f} GiB"
+    if b >= 1024**2:
+        return f"{b / 1024**2:,.0f} MiB"
+    return f"{b / 1024:,.0f} KiB"
+
+
+def ratio(x: float | None) -> str:
+    return "–" if x is None else (f"{x:.1f}x" if x >= 10 else f"{x:.2f}x")
+
+
+def auc(x: float | None) -> str:
+    return "–" if x is None else f"{x:.4f}"
+
+
+def _ok(stage: dict[str, Any] | None) -> bool:
+    return bool(stage) and "error" not in stage and "skipped" not in stage
+
+
+def _why_not(stage: dict[str, Any] | None) -> str:
+    if not stage:
+        return "not run"
+    if "error" in stage:
+        return "ERROR: " + str(stage["error"])
+    if "skipped" in stage:
+        return "skipped: " + str(stage["skipped"])
+    return ""
+
+
+def _pctl(d: dict[str, Any] | None) -> str:
+    if not d or "p50_ms" not in d:
+        return "–"
+    return f"{ms(d['p50_ms'])} / {ms(d['p95_ms'])}"
+
+
+# ---------------------------------------------------------------------------- targets
+
+
+def verdicts(n: int, stages: dict[str, Any]) -> list[Verdict]:
+    """Every target of issue 5 that applies to size ``n``, judged on its stages."""
+    out: list[Verdict] = []
+    ing = stages.get("ingest_csv")
+    target = f"Ingest CSV within {INGEST_RATIO_MAX:g}x of bare read_csv"
+    if _ok(ing) and ing.get("ratio"):
+        r = ing["ratio"]
+        out.append(Verdict(n, target, f"{ratio(r)} ({secs(ing['seconds'])} vs "
+                                      f"{secs(ing['bare']['seconds'])})",
+                           *(("PASS", "") if r <= INGEST_RATIO_MAX else
+                             ("MISS", f"{r / INGEST_RATIO_MAX:.1f}x over the limit; would "
+                                      f"need {secs(ing['bare']['seconds'] * INGEST_RATIO_MAX)}"))))
+    else:
+        out.append(Verdict(n, target, "–", "n/a", _why_not(ing)))
+
+    fit = stages.get("fit")
+    for key, label, need in (("optbinning", "optbinning", OPTBINNING_SPEEDUP_MIN),
+                             ("sklearn", "scikit-learn", SKLEARN_SPEEDUP_MIN)):
+        base = stages.get(key)
+        t_speed = f"Fit at least {need:g}x faster than {label}"
+        t_auc = f"Fit test AUC no lower than {label}'s by more than {AUC_TOLERANCE}"
+        if not (_ok(fit) and _ok(base)):
+            why = _why_not(fit) or _why_not(base)
+            out += [Verdict(n, t_speed, "–", "n/a", why), Verdict(n, t_auc, "–", "n/a", why)]
+            continue
+        speed = base["seconds"] / fit["seconds"]
+        out.append(Verdict(
+            n, t_speed, f"{ratio(speed)} ({secs(base['seconds'])} vs {secs(fit['seconds'])})",
+            *(("PASS", "") if speed >= need else
+              ("MISS", f"{need / speed:.1f}x short; project fit would need "
+                       f"{secs(base['seconds'] / need)}"))))
+        gap = fit["auc"] - base["auc"]
+        out.append(Verdict(
+            n, t_auc, f"{auc(fit['auc'])} vs {auc(base['auc'])} ({gap:+.4f})",
+            *(("PASS", "") if gap >= -AUC_TOLERANCE else
+              ("MISS", f"{-gap - AUC_TOLERANCE:.4f} beyond the tolerance"))))
+
+    if n >= BIG_N:
+        for t, value, limit, fmt in (
+                (f"Fit under {BIG_FIT_SECONDS_MAX:g} s at {n:,}", "seconds",
+                 BIG_FIT_SECONDS_MAX, secs),
+                (f"Fit peak RSS under {size(BIG_FIT_RSS_MAX)} at {n:,}", "peak_rss",
+                 BIG_FIT_RSS_MAX, size)):
+            if _ok(fit) and fit.get(value) is not None:
+                v = fit[value]
+                out.append(Verdict(n, t, fmt(v), *(("PASS", "") if v < limit else
+                                                    ("MISS", f"{v / limit:.2f}x the limit"))))
+            else:
+                out.append(Verdict(n, t, "–", "n/a", _why_not(fit)))
+
+    th = stages.get("thresholds")
+    t = f"Slider answer p95 under {SLIDER_P95_MS_MAX:g} ms (server side, figures())"
+    if _ok(th) and th.get("figures"):
+        p95 = th["figures"]["p95_ms"]
+        out.append(Verdict(n, t, ms(p95), *(("PASS", "") if p95 < SLIDER_P95_MS_MAX else
+                                             ("MISS", f"{p95 / SLIDER_P95_MS_MAX:.1f}x over"))))
+    else:
+        out.append(Verdict(n, t, "–", "n/a", _why_not(th)))
+
+    br = stages.get("browser")
+    t = (f"Browser key press to new MQL figure on screen (first frame after the change) p95 "
+         f"under {BROWSER_P95_MS_MAX:g} ms")
+    if _ok(br):
+        p95 = (br.get("in_page_frame") or br["in_page"])["p95_ms"]
+        out.append(Verdict(n, t, ms(p95), *(("PASS", "") if p95 < BROWSER_P95_MS_MAX else
+                                             ("MISS", f"{p95 - BROWSER_P95_MS_MAX:,.0f} ms "
+                                                      f"({p95 / BROWSER_P95_MS_MAX:.1f}x) over"))))
+    else:
+        out.append(Verdict(n, t, "–", "n/a", _why_not(br)))
+    return out
+
+
+# ----------------------------------------------------------------------------- render
+
+
+def _stage_table(n: int, r: dict[str, Any]) -> list[str]:
+    st = r["stages"]
+    rows = ["| Stage | Measured | Peak RSS | Baseline | Baseline measured | Baseline RSS | "
+            "Ratio | Test AUC (project / baseline) |",
+            "|---|---|---|---|---|---|---|---|"]
+
+    def row(*cells: str) -> None:
+        rows.append("| " + " | ".join(cells) + " |")
+
+    for key, label in (("ingest_csv", "Ingest CSV: `ingest()`"),
+                       ("ingest_parquet", "Ingest Parquet: `ingest()`")):
+        s = st.get(key)
+        if _ok(s):
+            b = s["bare"]
+            reader = "read_csv" if key == "ingest_csv" else "read_parquet"
+            row(label, secs(s["seconds"]), size(s["peak_rss"]), f"bare DuckDB `{reader}`",
+                secs(b["seconds"]), size(b.get("peak_rss")),
+                f"{ratio(s['ratio'])} slower", "")
+        else:
+            row(label, _why_not(s), "", "", "", "", "", "")
+
+    fit = st.get("fit")
+    if _ok(fit):
+        for key, label in (("sklearn", "scikit-learn pipeline"),
+                           ("optbinning", "optbinning BinningProcess + Scorecard")):
+            b = st.get(key)
+            if _ok(b):
+                speed = b["seconds"] / fit["seconds"]
+                row("Fit: `suggested_weights()`", secs(fit["seconds"]), size(fit["peak_rss"]),
+                    label, secs(b["seconds"]), size(b["peak_rss"]),
+                    f"project {ratio(speed)} faster" if speed >= 1 else
+                    f"project {ratio(1 / speed)} slower",
+                    f"{auc(fit['auc'])} / {auc(b['auc'])}")
+            else:
+                row("Fit: `suggested_weights()`", secs(fit["seconds"]), size(fit["peak_rss"]),
+                    label, _why_not(b), "", "", f"{auc(fit['auc'])} / –")
+    else:
+        row("Fit: `suggested_weights()`", _why_not(fit), "", "", "", "", "", "")
+
+    th = st.get("thresholds")
+    if _ok(th):
+        nv = th["naive"]
+        row("Thresholds precompute: `workshop_grid` + `grid.cube`",
+            secs(th["precompute_seconds"]), size(th["peak_rss"]),
+            "naive: scored leads materialised in DuckDB", secs(nv["precompute_seconds"]),
+            "", "", "")
+        fig = th["figures"]
+        speed = nv["p95_ms"] / fig["p95_ms"] if fig["p95_ms"] else None
+        row(f"Slider move: `figures()` p50 / p95 ({fig['n']} moves)", _pctl(fig), "",
+            "naive: one DuckDB COUNT query per move", _pctl(nv), "",
+            f"project {ratio(speed)} faster (p95)" if speed else "–", "")
+        panel = th.get("panel") or {}
+        row("Extra: whole threshold panel per move (figures, curve, heatmap, 2 distributions, "
+            "4 plotly figures) p50 / p95", _pctl(panel) if "p50_ms" in panel else
+            str(panel.get("error", "–")), "", "", "", "", "", "")
+    else:
+        row("Thresholds", _why_not(th), "", "", "", "", "", "")
+
+    br = st.get("browser")
+    if _ok(br):
+        row(f"Browser: key press → MQL text changes, in page, p50 / p95 ({br['presses']} "
+            "presses)", _pctl(br["in_page"]), size(br.get("server_peak_rss")) + " (server)",
+            "", "", "", "", "")
+        row("Browser: key press → first animation frame after the change, p50 / p95",
+            _pctl(br.get("in_page_frame")), "", "", "", "", "", "")
+        row("Browser: same as the first row, timed in Python around press + wait, p50 / p95",
+            _pctl(br["round_trip"]), "", "", "", "", "", "")
+        row("Browser: key press → new value sent on the websocket (client side), p50 / p95",
+            _pctl(br.get("key_to_send")), "", "", "", "", "", "")
+        row("Browser: value sent → MQL text changes (server rerun + network + render), "
+            "p50 / p95", _pctl(br.get("send_to_change")), "", "", "", "", "", "")
+        row("Browser: key press → rerun finished (charts drawn), p50 / p95",
+            _pctl(br["to_idle"]), "", "", "", "", "", "")
+        row("Browser: first page load (incl. grid build)", secs(br["first_load_seconds"]),
+            "", "", "", "", "", "")
+    else:
+        row("Browser round trip", _why_not(br), "", "", "", "", "", "")
+    return rows
+
+
+def _breakdown(r: dict[str, Any]) -> list[str]:
+    st = r["stages"]
+    lines = []
+    for key, label in (("ingest_csv", "Ingest CSV"), ("ingest_parquet", "Ingest Parquet")):
+        s = st.get(key)
+        if not _ok(s):
+            continue
+        total = s["seconds"]
+        phases = ", ".join(f"{k} {secs(v)}" for k, v in s["phases"].items())
+        steps = ", ".join(f"`{k}` {secs(v)} ({v / total:.0%})" if not k.startswith("(")
+                          else f"{k} {secs(v)} ({v / total:.0%})"
+                          for k, v in s["steps"].items() if v >= 0.005 * total)
+        lines.append(f"- **{label}** ({s['rows_read']:,} rows read, {s['rows_loaded']:,} "
+                     f"loaded, DB {size(s['db_bytes'])}): progress phases: {phases}. "
+                     f"Self time by function of `calibrate.ingest`: {steps}.")
+    fit = st.get("fit")
+    if _ok(fit):
+        steps = ", ".join(f"{k} {secs(v)}" for k, v in fit["steps"].items() if k != "total")
+        c = fit["counts"]
+        lines.append(f"- **Fit** ({fit['split']['kind']} split: {c.get('train', 0):,} train / "
+                     f"{c.get('test', 0):,} test leads, {c.get('patterns', 0):,} patterns, "
+                     f"{len(fit['attributes'])} attributes, {fit['levels']} levels, C = "
+                     f"{fit['C']:g}): {steps}."
+                     + (f" Left out as leakage: {', '.join(fit['dropped'])}."
+                        if fit["dropped"] else "")
+                     + (f" Note: {fit['note']}." if fit.get("note") else ""))
+    for key, label in (("sklearn", "scikit-learn"), ("optbinning", "optbinning")):
+        b = st.get(key)
+        if _ok(b):
+            lines.append(f"- **{label}** ({b['what']}): reading {b['train_rows']:,} training "
+                         f"rows into pandas {secs(b['read_seconds'])} of "
+                         f"{secs(b['seconds'])}; tested on {b['test_rows']:,} rows.")
+    th = st.get("thresholds")
+    if _ok(th):
+        nv = th["naive"]
+        lines.append(f"- **Thresholds**: grid {secs(th['grid_seconds'])} "
+                     f"({th['grid_rows']:,} rows), cube {secs(th['cube_seconds'])} (window: "
+                     f"last {th['window_months']} months, all segments, the app's default); "
+                     f"naive answers agree with `figures()` on {nv['agree']}/{nv['moves']} "
+                     "moves.")
+        parts = (th.get("panel") or {}).get("parts_p50_ms")
+        if parts:
+            lines.append("- **Threshold panel per move** (median ms of each piece): "
+                         + ", ".join(f"`{k}` {ms(v)}" for k, v in parts.items()) + ".")
+    return lines
+
+
+def render(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    g = results["git"]
+    v = m.get("versions", {})
+    out = [
+        "# Benchmarks (issue 5)",
+        "",
+        f"Written by `{results['command'].strip()}`; every run rewrites this file. What each "
+        "figure means and how it is measured: [README.md](README.md).",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), "
+        f"RAM {size(m['ram'])}",
+        f"- Python {m['python']} on {m['os']}; "
+        + ", ".join(f"{k} {val}" for k, val in v.items()),
+        f"- Date: {results['started']}"
+        + (f" to {results['finished']}" if results.get("finished") else " (run not finished)"),
+        f"- Git commit: {g['commit']}"
+        + (f" plus uncommitted changes in {', '.join(g['dirty'][:8])}"
+           + (" ..." if len(g["dirty"]) > 8 else "") if g["dirty"] else ""),
+        "",
+        "## Targets",
+        "",
+        "| N | Target | Measured | Result |",
+        "|---|---|---|---|",
+    ]
+    sizes = sorted(results["sizes"].items(), key=lambda kv: int(kv[0]))
+    for n, r in sizes:
+        for verdict in verdicts(int(n), r["stages"]):
+            result = verdict.status + (f": {verdict.detail}" if verdict.detail else "")
+            out.append(f"| {int(n):,} | {verdict.target} | {verdict.measured} | {result} |")
+    if not any(int(n) >= BIG_N for n, _ in sizes):
+        out += ["", f"The {BIG_N:,}-lead fit targets (under {BIG_FIT_SECONDS_MAX:g} s, peak "
+                f"RSS under {size(BIG_FIT_RSS_MAX)}) were not measured in this run."]
+    for n, r in sizes:
+        files = r.get("files", {})
+        desc = ", ".join(
+            f"{fmt.upper()} {size(f['bytes'])}"
+            + (f" (generated in {secs(f['generated_seconds'])})"
+               if f.get("generated_seconds") else " (reused)")
+            for fmt, f in files.items())
+        out += ["", f"## N = {int(n):,} leads", "", f"Files: {desc}.", ""]
+        out += _stage_table(int(n), r)
+        out += ["", "Where the time goes:", ""] + _breakdown(r)
+        loads = {k: s["load_before"] for k, s in r["stages"].items() if "load_before" in s}
+        if loads:
+            out += [f"- **System load** (1-minute load average on {m['cores']} cores when each "
+                    "stage started; other work on the machine inflates the times): "
+                    + ", ".join(f"{k} {v:.1f}" for k, v in loads.items()) + "."]
+    out.append("")
+    return "\n".join(out)

@@ -1,0 +1,263 @@
+"""Benchmarks of issue 5: ingest, fit, threshold answers and the browser round trip.
+
+``python -m benchmarks.run --sizes 100000,1000000 [--out benchmarks/RESULTS.md]
+[--work benchmarks/work] [--skip-browser] [--skip-baselines]``
+
+For each size N the sample generator writes N leads as CSV and Parquet into the work
+directory (reused when present), then every stage runs in a fresh Python process
+(:mod:`benchmarks.stages`) so that its peak RSS is its own. The results go to RESULTS.md
+(rewritten each run, see :mod:`benchmarks.report`) and, raw, to ``WORK/results.json``.
+See benchmarks/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import report
+
+ROOT = Path(__file__).resolve().parents[1]
+BROWSER_MAX_DEFAULT = 1_000_000
+
+
+def parse_sizes(text: str) -> list[int]:
+    sizes = []
+    for part in text.split(","):
+        part = part.strip().lower().replace("_", "")
+        if not part:
+            continue
+        mult = 1
+        if part[-1] in "km":
+            mult = 1_000 if part[-1] == "k" else 1_000_000
+            part = part[:-1]
+        sizes.append(int(float(part) * mult))
+    if not sizes or any(n < 1_000 for n in sizes):
+        raise argparse.ArgumentTypeError("sizes must be 1000 leads or more, e.g. 100000,1000000")
+    return sizes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split(
+        "\n\n")[0])
+    ap.add_argument("--sizes", type=parse_sizes, default=parse_sizes("100000"),
+                    help="comma-separated lead counts (100000, 1M, 10m ...)")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work",
+                    help="generated files and databases (kept; files are reused)")
+    ap.add_argument("--skip-browser", action="store_true", help="no browser round trip")
+    ap.add_argument("--browser-max", type=int, default=BROWSER_MAX_DEFAULT,
+                    help="largest N that gets the browser stage (default 1,000,000)")
+    ap.add_argument("--skip-baselines", action="store_true",
+                    help="no scikit-learn / optbinning baselines")
+    ap.add_argument("--seed", type=int, default=7, help="sample generator seed")
+    ap.add_argument("--moves", type=int, default=200, help="random slider moves timed")
+    ap.add_argument("--panel-moves", type=int, default=50,
+                    help="moves timed for the whole threshold panel (an extra figure)")
+    ap.add_argument("--presses", type=int, default=30, help="key presses in the browser")
+    ap.add_argument("--stage-timeout", type=float, default=3 * 3600,
+                    help="seconds before a stage process is killed")
+    return ap
+
+
+# ---------------------------------------------------------------------------- machine
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        usable = os.cpu_count()
+    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable, "ram": ram,
+            "python": platform.python_version(), "os": platform.platform(),
+            "versions": _versions()}
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for name in ("duckdb", "numpy", "pandas", "scikit-learn", "optbinning", "streamlit",
+                 "playwright"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_state() -> dict[str, Any]:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD") or "unknown"
+        dirty = [line[3:] for line in git("status", "--porcelain").splitlines()
+                 if line[3:].startswith(("src/", "app.py", "pyproject.toml"))]
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": []}
+    return {"commit": commit, "dirty": dirty}
+
+
+# -------------------------------------------------------------------------- execution
+
+
+def say(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def ensure_sample(path: Path, n: int, seed: int, fmt: str) -> dict[str, Any]:
+    """Write the sample file unless a complete one is there (written to a temp name first)."""
+    if path.exists():
+        return {"path": str(path), "bytes": path.stat().st_size, "generated_seconds": None}
+    from calibrate import sample
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    say(f"generating {n:,} leads as {fmt} -> {path}")
+    t = time.perf_counter()
+    sample.write(tmp, n=n, seed=seed, fmt=fmt)
+    tmp.replace(path)
+    return {"path": str(path), "bytes": path.stat().st_size,
+            "generated_seconds": time.perf_counter() - t}
+
+
+def run_stage(stage: str, spec: dict[str, Any], folder: Path, label: str,
+              timeout: float) -> dict[str, Any]:
+    """Run one stage in a fresh interpreter; its JSON result (or the error)."""
+    spec_path = folder / f"{label}.spec.json"
+    out_path = folder / f"{label}.result.json"
+    spec_path.write_text(json.dumps(spec, indent=1))
+    out_path.unlink(missing_ok=True)
+    say(f"  {label} ...")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    load = os.getloadavg()[0]
+    t = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.stages", stage, str(spec_path), str(out_path)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    wall = time.perf_counter() - t
+    if out_path.exists():
+        result = json.loads(out_path.read_text())
+    else:
+        tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-15:]
+        result = {"error": f"stage process exited with {proc.returncode}",
+                  "traceback": "\n".join(tail)}
+    result["process_seconds"] = wall
+    result["load_before"] = load  # 1-minute load average when the stage started
+    if "error" in result:
+        say(f"  {label} FAILED: {result['error']}")
+    elif "skipped" in result:
+        say(f"  {label} skipped: {result['skipped']}")
+    else:
+        say(f"  {label} done in {wall:.1f} s")
+    return result
+
+
+def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
+    work = args.work.resolve()
+    folder = work / f"n{n}"
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {fmt: ensure_sample(work / f"leads_{n}_seed{args.seed}.{fmt}", n, args.seed, fmt)
+             for fmt in ("csv", "parquet")}
+    db = folder / "leads.duckdb"
+    stages: dict[str, Any] = {}
+    timeout = args.stage_timeout
+
+    stages["ingest_csv"] = run_stage("ingest", {
+        "format": "csv", "source": files["csv"]["path"], "db": str(db),
+        "bare_db": str(folder / "bare_csv.duckdb")}, folder, "ingest_csv", timeout)
+    stages["ingest_parquet"] = run_stage("ingest", {
+        "format": "parquet", "source": files["parquet"]["path"],
+        "db": str(folder / "leads_from_parquet.duckdb"),
+        "bare_db": str(folder / "bare_parquet.duckdb")}, folder, "ingest_parquet", timeout)
+    (folder / "leads_from_parquet.duckdb").unlink(missing_ok=True)
+    if "error" in stages["ingest_csv"]:
+        return {"files": files, "stages": stages}
+
+    baseline_spec = str(folder / "baseline.spec.json")
+    stages["fit"] = run_stage("fit", {"db": str(db), "baseline_spec": baseline_spec},
+                              folder, "fit", timeout)
+    if "error" in stages["fit"]:
+        return {"files": files, "stages": stages}
+    if args.skip_baselines:
+        stages["sklearn"] = stages["optbinning"] = {"skipped": "--skip-baselines"}
+    else:
+        for name in ("sklearn", "optbinning"):
+            stages[name] = run_stage(name, {"baseline_spec": baseline_spec}, folder, name,
+                                     timeout)
+    stages["thresholds"] = run_stage("thresholds", {
+        "db": str(db), "moves": args.moves, "panel_moves": args.panel_moves,
+        "seed": args.seed}, folder, "thresholds", timeout)
+    if args.skip_browser:
+        stages["browser"] = {"skipped": "--skip-browser"}
+    elif n > args.browser_max:
+        stages["browser"] = {"skipped": f"N above --browser-max {args.browser_max:,}"}
+    else:
+        start = stages["thresholds"].get("browser_profile_start", 50)
+        stages["browser"] = run_stage("browser", {
+            "db": str(db), "presses": args.presses, "profile_start": start},
+            folder, "browser", timeout)
+    return {"files": files, "stages": stages}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": machine(), "git": git_state(),
+        "command": "python -m benchmarks.run " + " ".join(argv if argv is not None
+                                                          else sys.argv[1:]),
+        "options": {"moves": args.moves, "presses": args.presses, "seed": args.seed},
+        "sizes": {},
+    }
+    raw = args.work / "results.json"
+    for n in args.sizes:
+        say(f"N = {n:,}")
+        results["sizes"][str(n)] = bench_size(n, args)
+        raw.write_text(json.dumps(results, indent=1, default=str))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report.render(results))  # after each size: partial runs count
+    results["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    raw.write_text(json.dumps(results, indent=1, default=str))
+    args.out.write_text(report.render(results))
+    say(f"wrote {args.out}")
+    errors = [f"N={n} {s}" for n, r in results["sizes"].items()
+              for s, v in r["stages"].items() if "error" in v]
+    if errors:
+        say("stages failed: " + ", ".join(errors))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
