@@ -1,16 +1,21 @@
 """Loading a CRM export (CSV, Parquet, XLSX) into the ``leads`` table, cleaned and checked.
 
-The file is read by DuckDB's own readers into a staging table of text, every column is
-profiled in one SQL pass to guess its role and type, cleaned in SQL (placeholders, Yes/No,
-thousands separators, percent signs, dates in several formats, negative counts, duplicate
-ids), and swapped into ``leads`` inside one transaction: a failed ingest changes nothing.
+DuckDB reads the file, streaming (Python never holds a CSV or Parquet file): a fixed-size,
+deterministic sample is profiled to guess each column's role and type, then one pass over
+the file evaluates every cleaning expression once (placeholders, Yes/No, thousands
+separators, percent signs, dates in several formats, negative counts) and records, per
+value, a small code saying what was cleaned. The issue counts and example rows come from
+those codes, duplicate ids are merged, and the result is swapped into ``leads`` inside one
+transaction: a failed ingest changes nothing.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from calibrate.errors import InputError
+from calibrate.errors import CalibrateError, InputError
 from calibrate.outcomes import CLOSED, OUTCOMES, normalise_all
 from calibrate.roles import (
     ATTRIBUTE_ROLES,
@@ -45,7 +50,13 @@ _ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 EARLIEST = datetime(1990, 1, 1)
 MAX_OUTCOME_LABELS = 50
 PROFILE_SAMPLE = 20_000
+#: DuckDB may use at most this much memory during an ingest; beyond it, it spills to disk.
+MEMORY_CAP = 2 << 30
 _EXAMPLES = 5
+
+# What the cleaning did to a value: bits of the per-column code stored next to it.
+_PLACEHOLDER, _INVALID, _SEPARATORS, _NEGATIVE, _FUTURE, _EARLY, _FRACTION = (
+    1, 2, 4, 8, 16, 32, 64)
 
 
 @dataclass
@@ -148,9 +159,19 @@ def _check_format(path: Path, real: str) -> None:
     if real == "csv":
         with open(path, "rb") as fh:
             head = fh.read(4096)
-        if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if _looks_binary(head):
             raise InputError("The file is binary, not a CSV, Parquet or XLSX export.",
                              file=str(path), fix="Export the leads as CSV, Parquet or XLSX.")
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes (outside UTF-16) or mostly control bytes: not a text export."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    return control > max(8, len(head) // 20)
 
 
 def _encoding(path: Path) -> str:
@@ -169,50 +190,10 @@ def _encoding(path: Path) -> str:
 def _header_delimiter(path: Path, encoding: str) -> str | None:
     """The delimiter used most in the header line (the sniffer can be misled by a ragged row)."""
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
-        header = fh.readline()
+        header = fh.readline(1 << 20)
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else None
-
-
-def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) -> dict[str, Any]:
-    encoding = read.get("encoding") or _encoding(path)
-    # skip = 0: the sniffer would otherwise skip leading rows to dodge a ragged one.
-    opts = ["header = true", "all_varchar = true", "auto_detect = true", "skip = 0"]
-    delim = read.get("delimiter") or _header_delimiter(path, encoding)
-    if delim:
-        opts.append(f"delim = {lit(delim)}")
-    details: dict[str, Any] = {}
-
-    def attempt(enc: str) -> None:
-        cur.execute(
-            "CREATE OR REPLACE TEMP TABLE _raw AS SELECT * FROM read_csv(?, "
-            + ", ".join(opts + [f"encoding = {lit(enc)}"]) + ")",
-            [str(path)],
-        )
-
-    try:
-        try:
-            attempt(encoding)
-        except duckdb.InvalidInputException as exc:
-            if "unicode" in str(exc).lower() and encoding == "utf-8" and "encoding" not in read:
-                encoding = "latin-1"
-                attempt(encoding)
-            else:
-                raise
-    except duckdb.Error as exc:
-        ragged = _find_ragged(path, encoding, delim)
-        if ragged:
-            row, found, expected = ragged
-            raise InputError(
-                f"Row {row} has {found} fields but the header has {expected} (a ragged row).",
-                file=str(path), rows=[row],
-                fix="Check that row for a stray delimiter or an unclosed quote; if the "
-                    "delimiter was guessed wrong, set [read] delimiter in a mapping file.",
-            ) from None
-        raise _csv_error(path, exc) from None
-    details["encoding"] = encoding
-    return details
 
 
 def _find_ragged(path: Path, encoding: str, delim: str | None) -> tuple[int, int, int] | None:
@@ -223,12 +204,15 @@ def _find_ragged(path: Path, encoding: str, delim: str | None) -> tuple[int, int
         return None
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=delim)
-        header = next(reader, None)
-        if header is None:
+        try:
+            header = next(reader, None)
+            if header is None:
+                return None
+            for i, row in enumerate(reader, start=1):
+                if row and len(row) != len(header):
+                    return i, len(row), len(header)
+        except csv.Error:
             return None
-        for i, row in enumerate(reader, start=1):
-            if row and len(row) != len(header):
-                return i, len(row), len(header)
     return None
 
 
@@ -253,6 +237,9 @@ def _csv_error(path: Path, exc: Exception) -> InputError:
     elif "unicode" in text.lower():
         what = "The file's text encoding could not be read."
         fix = 'Save it as UTF-8, or set [read] encoding = "latin-1" in a mapping file.'
+    elif "unterminated quote" in text.lower() or "quote" in first.lower():
+        what = "A quoted field is never closed (an unterminated quote)."
+        fix = "Check the row for a stray double quote, or export the file again."
     else:
         what = f"The file could not be read as CSV: {first}"
         fix = "Check that it is a delimited text export with a header row."
@@ -260,43 +247,209 @@ def _csv_error(path: Path, exc: Exception) -> InputError:
                       fix=fix)
 
 
-def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) -> dict[str, Any]:
+@dataclass
+class _Source:
+    """The file as DuckDB sees it: ``_raw`` (text columns and a row number) and ``_sample``."""
+
+    fmt: str
+    details: dict[str, Any]
+    columns: list[str]
+    sample_rows: int
+    whole: bool  # whether ``_sample`` holds every row of the file
+
+
+def _row_column(columns: list[str]) -> str:
+    """A name for the row number that no column of the file has (names are case-blind)."""
+    taken = {c.lower() for c in columns}
+    name = "_row"
+    while name in taken:
+        name = "_" + name
+    return name
+
+
+def _csv_options(path: Path, read: dict[str, Any], encoding: str) -> tuple[str, str | None]:
+    # skip = 0: the sniffer would otherwise skip leading rows to dodge a ragged one.
+    opts = ["header = true", "all_varchar = true", "auto_detect = true", "skip = 0",
+            f"encoding = {lit(encoding)}"]
+    delim = read.get("delimiter") or _header_delimiter(path, encoding)
+    if delim:
+        opts.append(f"delim = {lit(delim)}")
+    quote_char = read.get("quote")
+    if quote_char:
+        opts.append(f"quote = {lit(quote_char)}")
+    return ", ".join(opts), delim
+
+
+def _estimate_rows(path: Path) -> int:
+    """Rows of a text file, estimated from the line lengths of its first megabyte."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    lines = head.count(b"\n")
+    if len(head) >= size:
+        return lines
+    return int(size / max(1, len(head)) * max(1, lines))
+
+
+def _make_sample(cur: duckdb.DuckDBPyConnection, rows: int) -> tuple[int, bool]:
+    """Copy a deterministic sample of about ``PROFILE_SAMPLE`` rows of ``_file`` to ``_sample``.
+
+    Rows are picked by a hash of their values, so the same file always gives the same
+    sample (a reservoir sample over a parallel scan would not). This is the first full
+    pass over the file, so it is also where a broken file shows itself.
+    """
+    cols = [quote(r[0]) for r in cur.execute("DESCRIBE _file").fetchall()]
+    whole = rows <= 2 * PROFILE_SAMPLE
+    where = "" if whole else f" WHERE hash({', '.join(cols)}) % {int(rows)} < {PROFILE_SAMPLE}"
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE _sample AS SELECT * FROM _file{where}")
+    n = int(cur.execute("SELECT count(*) FROM _sample").fetchone()[0])
+    if n == 0 and not whole:  # the estimate was wrong: look at the start of the file
+        cur.execute("CREATE OR REPLACE TEMP TABLE _sample AS SELECT * FROM _file "
+                    f"LIMIT {2 * PROFILE_SAMPLE}")
+        n = int(cur.execute("SELECT count(*) FROM _sample").fetchone()[0])
+    return n, whole
+
+
+def _raw_view(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Number the rows of ``_file`` as the view ``_raw``; return the file's column names."""
+    columns = [r[0] for r in cur.execute("DESCRIBE _file").fetchall()]
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW _raw AS SELECT row_number() OVER () AS "
+                f"{quote(_row_column(columns))}, * FROM _file")
+    return columns
+
+
+def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) -> _Source:
+    encoding = read.get("encoding") or _encoding(path)
+    est = _estimate_rows(path)
+
+    def attempt(enc: str) -> tuple[list[str], int, bool]:
+        opts, _ = _csv_options(path, read, enc)
+        cur.execute("CREATE OR REPLACE TEMP VIEW _file AS SELECT * FROM read_csv("
+                    + lit(str(path)) + ", " + opts + ")")
+        columns = _raw_view(cur)
+        n, whole = _make_sample(cur, est)
+        return columns, n, whole
+
+    try:
+        try:
+            columns, n, whole = attempt(encoding)
+        except duckdb.InvalidInputException as exc:
+            if "unicode" in str(exc).lower() and encoding == "utf-8" and "encoding" not in read:
+                encoding = "latin-1"
+                columns, n, whole = attempt(encoding)
+            else:
+                raise
+    except duckdb.Error as exc:
+        _, delim = _csv_options(path, read, encoding)
+        ragged = _find_ragged(path, encoding, delim)
+        if ragged:
+            row, found, expected = ragged
+            raise InputError(
+                f"Row {row} has {found} fields but the header has {expected} (a ragged row).",
+                file=str(path), rows=[row],
+                fix="Check that row for a stray delimiter or an unclosed quote; if the "
+                    "delimiter was guessed wrong, set [read] delimiter in a mapping file.",
+            ) from None
+        raise _csv_error(path, exc) from None
+    return _Source("csv", {"encoding": encoding}, columns, n, whole)
+
+
+def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> _Source:
+    try:
+        cur.execute(f"CREATE OR REPLACE TEMP VIEW _parquet AS SELECT * FROM read_parquet("
+                    f"{lit(str(path))})")
+        cols = [r[0] for r in cur.execute("DESCRIBE _parquet").fetchall()]
+        cur.execute("CREATE OR REPLACE TEMP VIEW _file AS SELECT "
+                    + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in cols)
+                    + " FROM _parquet")
+        columns = _raw_view(cur)
+        rows = int(cur.execute("SELECT count(*) FROM _parquet").fetchone()[0])
+        n, whole = _make_sample(cur, rows)
+    except duckdb.Error as exc:
+        raise InputError(f"The Parquet file cannot be read: {str(exc).splitlines()[0]}",
+                         file=str(path), fix="Write the file again.") from None
+    return _Source("parquet", {}, columns, n, whole)
+
+
+def _xlsx_header(frame: Any, path: Path) -> list[str]:
+    """Column names of a sheet; blank (or merged) header cells get generated names."""
+    names = []
+    blanks = []
+    for i, c in enumerate(frame.columns):
+        name = str(c)
+        if name.startswith("Unnamed:") or not name.strip() or name == "nan":
+            blanks.append(i + 1)
+            name = f"column_{i + 1}"
+        names.append(name)
+    if blanks and len(blanks) == len(names):
+        raise InputError("The sheet's first row is empty: it has no header row.",
+                         file=str(path),
+                         fix="Put the column names in the first row of the sheet (no title "
+                             "rows above the table, no merged header cells).")
+    return names
+
+
+def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) -> _Source:
+    import zipfile
+
     import pandas as pd
 
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many kinds for a broken zip
+        sheets = [str(s) for s in book.sheet_names]
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise InputError(f"The workbook cannot be opened: {exc}", file=str(path),
                          fix="Open it in Excel and save it again as .xlsx, or export CSV.") \
             from None
-    sheets = [str(s) for s in book.sheet_names]
+    except Exception as exc:  # openpyxl raises many kinds for a broken zip
+        raise InputError(f"The workbook cannot be opened: {type(exc).__name__}: {exc}",
+                         file=str(path),
+                         fix="Open it in Excel and save it again as .xlsx, or export CSV.") \
+            from None
     sheet = read.get("sheet")
     if sheet is not None and str(sheet) not in sheets:
         raise InputError(f"The workbook has no sheet named '{sheet}'.", file=str(path),
                          fix=f"Choose one of: {', '.join(sheets)}.")
-    if sheet is None:
-        sheet = sheets[0]
-        for name in sheets:  # the first sheet that holds a table
-            head = pd.read_excel(book, sheet_name=name, nrows=2, header=None)
-            if len(head.dropna(how="all")) >= 2:  # a header and at least one row
-                sheet = name
-                break
-    frame = pd.read_excel(book, sheet_name=sheet, dtype=str, header=0)
-    frame.columns = [str(c) for c in frame.columns]
+    try:
+        if sheet is None:
+            sheet = sheets[0]
+            for name in sheets:  # the first sheet that holds a table
+                head = pd.read_excel(book, sheet_name=name, nrows=2, header=None)
+                if len(head.dropna(how="all")) >= 2:  # a header and at least one row
+                    sheet = name
+                    break
+        frame = pd.read_excel(book, sheet_name=sheet, dtype=str, header=0)
+    except Exception as exc:  # a damaged sheet: openpyxl raises many kinds
+        raise InputError(f"The sheet '{sheet}' cannot be read: {type(exc).__name__}: {exc}",
+                         file=str(path),
+                         fix="Open it in Excel and save it again as .xlsx, or export CSV.") \
+            from None
+    frame.columns = _xlsx_header(frame, path)
+    frame = frame.dropna(how="all")  # rows left empty (formatting, merged cells below)
     cur.register("_xlsx_frame", frame)
-    cur.execute("CREATE OR REPLACE TEMP TABLE _raw AS SELECT * FROM _xlsx_frame")
-    cur.unregister("_xlsx_frame")
+    try:
+        cur.execute("CREATE OR REPLACE TEMP TABLE _file AS SELECT "
+                    + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}"
+                                for c in frame.columns)
+                    + " FROM _xlsx_frame")
+    finally:
+        cur.unregister("_xlsx_frame")
+    columns = _raw_view(cur)
+    n, whole = _make_sample(cur, len(frame))
     details: dict[str, Any] = {"sheet": sheet}
     if len(sheets) > 1:
         details["sheets"] = ", ".join(sheets)
-    return details
+    return _Source("xlsx", details, columns, n, whole)
 
 
 def read_raw(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
              read: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
-    """Read a file into the temporary text table ``_raw``; return its format and details."""
-    p = Path(path)
-    read = read or {}
+    """Open a file as the view ``_raw`` (text columns after a row number); return its format."""
+    source = _open(cur, Path(path), read or {})
+    return source.fmt, source.details
+
+
+def _open(cur: duckdb.DuckDBPyConnection, p: Path, read: dict[str, Any]) -> _Source:
     if not p.exists():
         raise InputError("The file does not exist.", file=str(p), fix="Check the path.")
     if p.is_dir():
@@ -309,58 +462,72 @@ def read_raw(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
     fmt = sniff_format(p)
     _check_format(p, fmt)
     if fmt == "parquet":
-        try:
-            cur.execute("CREATE OR REPLACE TEMP TABLE _parquet AS SELECT * FROM read_parquet(?)",
-                        [str(p)])
-        except duckdb.Error as exc:
-            raise InputError(f"The Parquet file cannot be read: {str(exc).splitlines()[0]}",
-                             file=str(p), fix="Write the file again.") from None
-        cols = [r[0] for r in cur.execute("DESCRIBE _parquet").fetchall()]
-        cur.execute("CREATE OR REPLACE TEMP TABLE _raw AS SELECT "
-                    + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in cols)
-                    + " FROM _parquet")
-        cur.execute("DROP TABLE _parquet")
-        details: dict[str, Any] = {}
-    elif fmt == "xlsx":
-        details = _read_xlsx(cur, p, read)
-    else:
-        details = _read_csv(cur, p, read)
-    return fmt, details
+        return _read_parquet(cur, p)
+    if fmt == "xlsx":
+        return _read_xlsx(cur, p, read)
+    return _read_csv(cur, p, read)
 
 
 # ---------------------------------------------------------------------- cleaning SQL
 
 
 class _Sql:
-    """Cleaning expressions for one column, shared by the profile, the checks and the load."""
+    """Cleaning expressions over an already trimmed value ``t`` (see :meth:`trimmed`)."""
 
     def __init__(self, placeholders: tuple[str, ...]) -> None:
-        self.placeholders = _in_list(tuple(sorted({p.lower() for p in placeholders})))
+        values = sorted({p.strip().lower() for p in placeholders})
+        self.placeholders = _in_list(tuple(values))
+        self.longest = max(len(v.encode("utf-8")) for v in values)
+        # Placeholders the typed parses would accept ("0", "no", "1990-01-01"): typed
+        # columns then test for placeholders before parsing.
+        self.typed_guard = any(_parses(v) for v in values)
 
-    def text(self, col: str) -> str:
-        return (f"CASE WHEN {col} IS NULL OR lower(trim({col})) IN {self.placeholders} "
-                f"THEN NULL ELSE trim({col}) END")
+    @staticmethod
+    def trimmed(col: str) -> str:
+        # trim() is costly: only call it when an end may be a (Unicode) space.
+        return (f"CASE WHEN starts_with({col}, ' ') OR ends_with({col}, ' ') "
+                f"OR strlen({col}) <> length({col}) THEN trim({col}) ELSE {col} END")
 
-    def number(self, col: str) -> str:
+    def is_placeholder(self, t: str) -> str:
+        return f"(strlen({t}) <= {self.longest} AND lower({t}) IN {self.placeholders})"
+
+    def text(self, t: str) -> str:
+        return f"CASE WHEN {self.is_placeholder(t)} THEN NULL ELSE {t} END"
+
+    def guard(self, t: str, expr: str) -> str:
+        """``expr``, but missing for placeholders that would otherwise parse."""
+        if not self.typed_guard:
+            return expr
+        return f"(CASE WHEN {self.is_placeholder(t)} THEN NULL ELSE {expr} END)"
+
+    @staticmethod
+    def plain_number(t: str) -> str:
         # Guard each parse with a regex: a failed cast costs far more than a match.
-        t = f"trim({col})"
-        return (f"(CASE WHEN regexp_full_match({t}, '{_PLAIN_NUMBER}') THEN CAST({t} AS DOUBLE) "
-                f"WHEN regexp_full_match({t}, '{_DECORATED_NUMBER}') "
+        return f"(CASE WHEN regexp_full_match({t}, '{_PLAIN_NUMBER}') THEN CAST({t} AS DOUBLE) END)"
+
+    @staticmethod
+    def decorated_number(t: str) -> str:
+        return (f"(CASE WHEN regexp_full_match({t}, '{_DECORATED_NUMBER}') "
                 f"THEN CAST(regexp_replace({t}, '[$€£%,\\s]', '', 'g') AS DOUBLE) END)")
 
-    def plain_number(self, col: str) -> str:
-        return f"(CASE WHEN regexp_full_match(trim({col}), '{_PLAIN_NUMBER}') THEN 1 END)"
+    def number(self, t: str) -> str:
+        # A number never starts with a letter: a cheap test skips the regexes for words.
+        return (f"(CASE WHEN {t} >= 'A' AND {t} < '{{' THEN NULL "
+                f"ELSE coalesce({self.plain_number(t)}, {self.decorated_number(t)}) END)")
 
-    def flag(self, col: str) -> str:
-        low = f"lower(trim({col}))"
-        return (f"(CASE WHEN {low} IN {_in_list(_TRUE)} THEN true "
-                f"WHEN {low} IN {_in_list(_FALSE)} THEN false ELSE NULL END)")
+    @staticmethod
+    def flag(t: str) -> str:
+        low = f"lower({t})"
+        return (f"(CASE WHEN strlen({t}) > 9 THEN NULL WHEN {low} IN {_in_list(_TRUE)} THEN true "
+                f"WHEN {low} IN {_in_list(_FALSE)} THEN false END)")
 
-    def date(self, col: str, day_first: bool = False) -> str:
-        t = f"trim({col})"
+    @staticmethod
+    def date(t: str, day_first: bool = False) -> str:
         slash = "%d/%m/%Y" if day_first else "%m/%d/%Y"
         return (
-            f"(CASE WHEN regexp_full_match({t}, '{_ISO_DATE}') THEN TRY_CAST({t} AS TIMESTAMP) "
+            # Every accepted form starts with a digit: a cheap test skips the regexes.
+            f"(CASE WHEN NOT ({t} >= '0' AND {t} < ':') THEN NULL "
+            f"WHEN regexp_full_match({t}, '{_ISO_DATE}') THEN TRY_CAST({t} AS TIMESTAMP) "
             f"WHEN regexp_full_match({t}, '\\d{{4}}/\\d{{1,2}}/\\d{{1,2}}') "
             f"THEN try_strptime({t}, '%Y/%m/%d') "
             f"WHEN regexp_full_match({t}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}') "
@@ -374,71 +541,91 @@ class _Sql:
         )
 
 
+def _parses(value: str) -> bool:
+    """Whether a placeholder would be read as a number, a yes/no or a date."""
+    return bool(
+        re.fullmatch(_PLAIN_NUMBER, value) or re.fullmatch(_DECORATED_NUMBER, value)
+        or value in _TRUE or value in _FALSE or re.match(r"\d{1,4}[-/.]\d{1,2}[-/.]\d", value))
+
+
 def _profile(cur: duckdb.DuckDBPyConnection, columns: list[str], sql: _Sql,
              rows: int) -> list[ColumnStats]:
-    """One SQL pass over a sample of ``_raw`` that measures how each column's values look."""
-    parts = []
-    for i, c in enumerate(columns):
-        q = quote(c)
-        t = sql.text(q)
-        parts += [
-            f"count({t}) AS p{i}",
-            f"approx_count_distinct(lower({t})) AS d{i}",
-            f"count(CASE WHEN ({t}) IS NOT NULL THEN {sql.number(q)} END) AS n{i}",
-            f"count(CASE WHEN ({t}) IS NOT NULL THEN {sql.flag(q)} END) AS f{i}",
-            f"count(CASE WHEN ({t}) IS NOT NULL THEN {sql.date(q)} END) AS t{i}",
-        ]
-    # Types are guessed from a fixed sample (as DuckDB's own sniffer does): the cost stays
-    # flat with file size; the checks that follow still see every row.
-    values = cur.execute("SELECT " + ", ".join(parts) + " FROM _raw "
-                         f"USING SAMPLE reservoir({PROFILE_SAMPLE} ROWS) REPEATABLE (7)").fetchone()
+    """Measure how each column's values look, from the distinct values of ``_sample``.
+
+    Types are guessed from a fixed sample (as DuckDB's own sniffer does): the cost stays
+    flat with file size; the checks that follow still see every row. Each parse runs once
+    per distinct value of a column, in one short query whatever the number of columns.
+    """
+    if not columns:
+        return []
+    names = ", ".join(quote(c) for c in columns)
+    found = cur.execute(
+        "WITH v AS (SELECT col, val, count(*) AS n FROM (UNPIVOT (SELECT * FROM _sample) "
+        f"ON {names} INTO NAME col VALUE val) GROUP BY ALL), "
+        f"t AS (SELECT col, n, {sql.text('_s')} AS t FROM "
+        f"(SELECT col, n, {sql.trimmed('val')} AS _s FROM v)) "
+        f"SELECT col, sum(n), count(DISTINCT lower(t)), "
+        f"coalesce(sum(n) FILTER (WHERE {sql.number('t')} IS NOT NULL), 0), "
+        f"coalesce(sum(n) FILTER (WHERE {sql.flag('t')} IS NOT NULL), 0), "
+        f"coalesce(sum(n) FILTER (WHERE {sql.date('t')} IS NOT NULL), 0) "
+        "FROM t WHERE t IS NOT NULL GROUP BY col"
+    ).fetchall()
+    by_col = {r[0]: r[1:] for r in found}
     stats = []
-    for i, c in enumerate(columns):
-        p, d, n, f, t = values[5 * i: 5 * i + 5]
+    for c in columns:
+        p, d, n, f, t = by_col.get(c, (0, 0, 0, 0, 0))
         stats.append(ColumnStats(c, rows, int(p), int(d), int(n), int(f), int(t)))
     return stats
 
 
-def _example_rows(cur: duckdb.DuckDBPyConnection, condition: str) -> list[int]:
-    return [int(r[0]) for r in cur.execute(
-        f"SELECT rowid + 1 FROM _raw WHERE {condition} ORDER BY rowid LIMIT {_EXAMPLES}"
-    ).fetchall()]
-
-
 def _day_first(cur: duckdb.DuckDBPyConnection, col: str, sql: _Sql) -> bool:
-    """Whether slash dates in a column are day-first: some first part above 12."""
-    q = quote(col)
-    t = sql.text(q)
+    """Whether slash dates in a column are day-first: some first part above 12 (sampled)."""
+    t = sql.text(sql.trimmed(quote(col)))
     row = cur.execute(
         f"SELECT count(*) FILTER (WHERE TRY_CAST(split_part({t}, '/', 1) AS INT) > 12), "
         f"count(*) FILTER (WHERE TRY_CAST(split_part({t}, '/', 2) AS INT) > 12) "
-        f"FROM _raw WHERE regexp_matches({t}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')"
+        f"FROM _sample WHERE regexp_matches({t}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')"
     ).fetchone()
     return row[0] > 0 and row[1] == 0
 
 
+def _counts_column(cur: duckdb.DuckDBPyConnection, col: str, sql: _Sql) -> bool:
+    """Whether a behavior column holds counts: whole numbers, no percentages (sampled)."""
+    t = sql.trimmed(quote(col))
+    n, whole, pct = cur.execute(
+        f"SELECT count(v), count(v) FILTER (WHERE v = trunc(v)), "
+        f"count(*) FILTER (WHERE contains(t, '%')) "
+        f"FROM (SELECT {t} AS t, {sql.number(t)} AS v FROM _sample)"
+    ).fetchone()
+    return n > 0 and pct == 0 and whole >= 0.99 * n
+
+
 @dataclass
 class _Plan:
-    """How each raw column becomes a column of ``leads``: the SQL and its checks."""
+    """How one raw column becomes a column of ``leads``, in the stages of one query.
+
+    Over the trimmed text ``_t{i}``: ``parse`` gives ``_p{i}``, ``refine`` (numbers) gives
+    ``_v{i}``, then ``value`` is what is stored and ``state`` the bits of what was done.
+    """
 
     guess: ColumnGuess
-    expr: str
-    checks: list[tuple[str, str, str]]  # (kind, condition on _raw, action)
+    parse: str
+    refine: str | None
+    value: str
+    state: str
+    checks: list[tuple[str, int, str]]  # (kind, bit of the state, action)
 
 
 def _plan(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess], sql: _Sql) -> list[_Plan]:
     now = datetime.now()
+    future = f"TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}' + INTERVAL 1 DAY"
+    early = f"TIMESTAMP '{EARLIEST:%Y-%m-%d}'"
     plans = []
-    for g in guesses:
-        if g.role == "ignore" or g.role == "outcome":
-            continue
-        q = quote(g.source_name)
-        t = sql.text(q)
-        present = f"({t}) IS NOT NULL"
-        checks: list[tuple[str, str, str]] = [
-            ("placeholder values", f"{q} IS NOT NULL AND trim({q}) <> '' AND ({t}) IS NULL",
-             "treated as missing"),
-        ]
+    for i, g in enumerate(g for g in guesses if g.role not in ("ignore", "outcome")):
+        t, p, v = f"_t{i}", f"_p{i}", f"_v{i}"
+        blank = f"{t} IS NULL OR {t} = ''"
+        missing = f"CASE WHEN {blank} THEN NULL WHEN {sql.is_placeholder(t)} THEN 1 ELSE 2 END"
+        placeholder = ("placeholder values", _PLACEHOLDER, "treated as missing")
         type_ = g.type
         if g.role in ("created_at", "closed_at"):
             type_ = "date"
@@ -448,59 +635,116 @@ def _plan(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess], sql: _Sql)
         if g.role == "amount":
             type_ = "numeric"
         g.type = type_
+        refine = None
         if type_ == "numeric":
-            num = sql.number(q)
-            checks.append(("non-numeric values", f"{present} AND {num} IS NULL",
-                           "set to missing; fix the values or map the column as categorical"))
-            checks.append(("values with separators or symbols (1,200 / 35% / $)",
-                           f"{present} AND {sql.plain_number(q)} IS NULL AND {num} IS NOT NULL",
-                           "cleaned to plain numbers"))
+            parse = sql.guard(t, sql.plain_number(t))
+            refine = f"coalesce({p}, {sql.guard(t, sql.decorated_number(t))})"
+            good = f"isfinite({v})"
+            bits = [f"CASE WHEN {p} IS NULL THEN {_SEPARATORS} ELSE 0 END"]
+            checks = [placeholder,
+                      ("non-numeric values", _INVALID,
+                       "set to missing; fix the values or map the column as categorical"),
+                      ("values with separators or symbols (1,200 / 35% / $)", _SEPARATORS,
+                       "cleaned to plain numbers")]
             if g.role == "behavior":
-                checks.append(("negative counts", f"{num} < 0", "set to missing"))
-                expr = f"CASE WHEN {num} < 0 THEN NULL ELSE {num} END"
-            else:
-                expr = num
+                bits.append(f"CASE WHEN {v} < 0 THEN {_NEGATIVE} ELSE 0 END")
+                checks.append(("negative counts", _NEGATIVE, "set to missing"))
+                good += f" AND {v} >= 0"
+                if _counts_column(cur, g.source_name, sql):
+                    bits.append(f"CASE WHEN {v} <> trunc({v}) THEN {_FRACTION} ELSE 0 END")
+                    checks.append(("fractional counts (a count should be a whole number)",
+                                   _FRACTION, "kept as they are; check the export"))
+            value = f"CASE WHEN {good} THEN {v} END"
+            state = (f"CASE WHEN {v} IS NULL OR NOT isfinite({v}) THEN {missing} "
+                     f"ELSE nullif({' + '.join(bits)}, 0) END")
         elif type_ == "flag":
-            checks.append(("values that are not yes/no", f"{present} AND {sql.flag(q)} IS NULL",
-                           "set to missing"))
-            expr = sql.flag(q)
+            parse = sql.guard(t, sql.flag(t))
+            value = p
+            state = f"CASE WHEN {p} IS NULL THEN {missing} END"
+            checks = [placeholder, ("values that are not yes/no", _INVALID, "set to missing")]
         elif type_ == "date":
-            d = sql.date(q, _day_first(cur, g.source_name, sql))
-            checks.append(("unreadable dates", f"{present} AND {d} IS NULL",
-                           "set to missing; use YYYY-MM-DD"))
-            checks.append(("dates in the future", f"{d} > TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}' "
-                           "+ INTERVAL 1 DAY", "set to missing"))
-            checks.append(("dates before 1990", f"{d} < TIMESTAMP '1990-01-01'",
-                           "set to missing"))
-            expr = (f"CASE WHEN {d} > TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}' + INTERVAL 1 DAY "
-                    f"OR {d} < TIMESTAMP '1990-01-01' THEN NULL ELSE {d} END")
+            parse = sql.guard(t, sql.date(t, _day_first(cur, g.source_name, sql)))
+            value = f"CASE WHEN {p} > {future} OR {p} < {early} THEN NULL ELSE {p} END"
+            state = (f"CASE WHEN {p} IS NULL THEN {missing} WHEN {p} > {future} THEN {_FUTURE} "
+                     f"WHEN {p} < {early} THEN {_EARLY} END")
+            checks = [placeholder,
+                      ("unreadable dates", _INVALID, "set to missing; use YYYY-MM-DD"),
+                      ("dates in the future", _FUTURE, "set to missing"),
+                      ("dates before 1990", _EARLY, "set to missing")]
         else:
-            expr = t
-        plans.append(_Plan(g, expr, checks))
+            parse = sql.text(t)
+            value = p
+            if g.role == "lead_id":
+                value = f"coalesce({p}, 'row-' || CAST(_row AS VARCHAR))"
+            state = f"CASE WHEN {p} IS NULL AND {t} <> '' THEN 1 END"
+            checks = [placeholder]
+        plans.append(_Plan(g, parse, refine, value, state, checks))
     return plans
 
 
+_NEW = "_calibrate_new"  # the cleaned rows, built inside the ingest's transaction
+
+
+def _clean(cur: duckdb.DuckDBPyConnection, plans: list[_Plan], outcome: ColumnGuess | None,
+           generated_id: bool, sql: _Sql) -> None:
+    """One pass over the file into the table ``_calibrate_new``: every cleaned value, the row
+    number ``_row``, the outcome label ``outcome`` (mapped later) and per column a code
+    ``_s{i}`` of what the cleaning did.
+
+    The stages are nested projections, so each expression is evaluated once per value.
+    The table is written once, in its final place; the helper columns are dropped after.
+    """
+    raw = [r[0] for r in cur.execute("DESCRIBE _raw").fetchall()]
+    stage1 = [f"{quote(raw[0])} AS _row"]
+    if outcome is not None:
+        stage1.append(f"{sql.trimmed(quote(outcome.source_name))} AS _label")
+    stage1 += [f"{sql.trimmed(quote(p.guess.source_name))} AS _t{i}"
+               for i, p in enumerate(plans)]
+    stage2 = [f"{p.parse} AS _p{i}" for i, p in enumerate(plans)]
+    stage3 = [f"{p.refine} AS _v{i}" for i, p in enumerate(plans) if p.refine]
+    final = ["_label AS outcome" if outcome is not None else "'open' AS outcome"]
+    if generated_id:
+        final.append("'row-' || CAST(_row AS VARCHAR) AS lead_id")
+    final += [f"{p.value} AS {quote(p.guess.name)}" for p in plans]
+    final += ["_row"] + [f"CAST({p.state} AS UTINYINT) AS _s{i}" for i, p in enumerate(plans)]
+    query = f"SELECT {', '.join(stage1)} FROM _raw"
+    for stage in (stage2, stage3):
+        if stage:
+            query = f"SELECT *, {', '.join(stage)} FROM ({query})"
+    cur.execute(f"CREATE OR REPLACE TABLE {_NEW} AS SELECT {', '.join(final)} FROM ({query})")
+
+
 def _run_checks(cur: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> list[Issue]:
-    """Count every check in one pass, then fetch example rows for those that hit."""
-    conds = [(p.guess.name, kind, cond, action) for p in plans for kind, cond, action in p.checks]
-    if not conds:
+    """Count every check, with its first example rows, from the codes of ``_calibrate_new``."""
+    if not plans:
         return []
-    counts = cur.execute(
-        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c[2]})" for c in conds) + " FROM _raw"
+    hits = cur.execute(
+        "SELECT " + ", ".join(f"count(_s{i})" for i in range(len(plans))) + f" FROM {_NEW}"
     ).fetchone()
     issues = []
-    for (name, kind, cond, action), n in zip(conds, counts, strict=True):
-        if n:
-            issues.append(Issue(name, kind, int(n), _example_rows(cur, cond), action))
+    for i, plan in enumerate(plans):
+        if not hits[i]:
+            continue
+        codes = cur.execute(f"SELECT _s{i}, count(*) FROM {_NEW} WHERE _s{i} IS NOT NULL "
+                            "GROUP BY 1").fetchall()
+        for kind, bit, action in plan.checks:
+            n = sum(count for code, count in codes if code & bit)
+            if n:
+                rows = [int(r[0]) for r in cur.execute(
+                    f"SELECT _row FROM {_NEW} WHERE (_s{i} & {bit}) <> 0 ORDER BY _row "
+                    f"LIMIT {_EXAMPLES}").fetchall()]
+                issues.append(Issue(plan.guess.name, kind, int(n), rows, action))
     return issues
 
 
 def _outcome_expr(cur: duckdb.DuckDBPyConnection, path: Path, guess: ColumnGuess,
                   mapping: Mapping) -> str:
-    """SQL mapping raw outcome labels to won/lost/no_decision/open; unknown labels fail."""
-    q = quote(guess.source_name)
+    """SQL mapping the outcome labels (still raw in ``_calibrate_new``) to won/lost/....
+
+    Unknown labels fail, naming them with their counts and rows.
+    """
     labels = cur.execute(
-        f"SELECT trim({q}) AS label, count(*) FROM _raw GROUP BY 1 ORDER BY 2 DESC"
+        f"SELECT outcome, count(*) FROM {_NEW} GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
     if len(labels) > MAX_OUTCOME_LABELS:
         raise InputError(
@@ -512,10 +756,12 @@ def _outcome_expr(cur: duckdb.DuckDBPyConnection, path: Path, guess: ColumnGuess
     if unknown:
         counts = dict(labels)
         shown = ", ".join(f"'{u}' ({counts[u]:,} rows)" for u in unknown[:10])
+        if len(unknown) > 10:
+            shown += f" and {len(unknown) - 10:,} more"
         first = unknown[0]
         rows = [int(r[0]) for r in cur.execute(
-            f"SELECT rowid + 1 FROM _raw WHERE trim({q}) = ? ORDER BY rowid LIMIT 5", [first]
-        ).fetchall()]
+            f"SELECT _row FROM {_NEW} WHERE outcome = ? ORDER BY _row LIMIT {_EXAMPLES}",
+            [first]).fetchall()]
         raise InputError(
             f"Outcome labels not recognised: {shown}.",
             file=str(path), column=guess.source_name, rows=rows,
@@ -524,23 +770,18 @@ def _outcome_expr(cur: duckdb.DuckDBPyConnection, path: Path, guess: ColumnGuess
                 "Known labels include: won / closed won / converted / yes / 1; lost / closed "
                 "lost / no / 0; no decision / stalled; open / in progress / blank.")
     cases = " ".join(
-        f"WHEN trim({q}) = {lit(label)} THEN {lit(out)}"
+        f"WHEN outcome = {lit(label)} THEN {lit(out)}"
         for label, out in mapping_.items() if label is not None
     )
     null_case = lit(mapping_.get(None, "open"))
-    return f"CASE WHEN {q} IS NULL THEN {null_case} {cases} ELSE 'open' END"
+    return f"CASE WHEN outcome IS NULL THEN {null_case} {cases} ELSE 'open' END"
 
 
-def analyse(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
-            mapping: Mapping | None = None, outcome: str | None = None,
-            ) -> tuple[str, dict[str, Any], int, list[ColumnStats], list[ColumnGuess]]:
-    """Read a file into ``_raw`` and guess every column: the first half of an ingest."""
-    mapping = mapping or Mapping()
-    p = Path(path)
-    fmt, details = read_raw(cur, p, mapping.read)
-    columns = [r[0] for r in cur.execute("DESCRIBE _raw").fetchall()]
-    rows = int(cur.execute("SELECT count(*) FROM _raw").fetchone()[0])
-    if rows == 0:
+def _analyse(cur: duckdb.DuckDBPyConnection, p: Path, mapping: Mapping,
+             outcome: str | None) -> tuple[_Source, list[ColumnStats], list[ColumnGuess]]:
+    source = _open(cur, p, mapping.read)
+    columns = source.columns
+    if source.sample_rows == 0:
         raise InputError("The file has a header but no rows of data.", file=str(p),
                          fix="Export the leads again with their rows.")
     for name in list(mapping.columns) + ([outcome] if outcome else []):
@@ -549,9 +790,20 @@ def analyse(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
                              file=str(p), column=name,
                              fix=f"Use one of the file's columns: {', '.join(columns)}.")
     sql = _Sql(PLACEHOLDERS + tuple(mapping.placeholders))
-    stats = _profile(cur, columns, sql, rows)
+    stats = _profile(cur, columns, sql, source.sample_rows)
     guesses = guess_columns(stats, mapping, outcome)
-    return fmt, details, rows, stats, guesses
+    return source, stats, guesses
+
+
+def analyse(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
+            mapping: Mapping | None = None, outcome: str | None = None,
+            ) -> tuple[str, dict[str, Any], int, list[ColumnStats], list[ColumnGuess]]:
+    """Open a file as ``_raw`` and guess every column: the first half of an ingest."""
+    with _duckdb_errors(Path(path)):
+        source, stats, guesses = _analyse(cur, Path(path), mapping or Mapping(), outcome)
+        rows = source.sample_rows if source.whole else int(
+            cur.execute("SELECT count(*) FROM _raw").fetchone()[0])
+    return source.fmt, source.details, rows, stats, guesses
 
 
 def preview(path: str | os.PathLike[str], mapping: Mapping | None = None,
@@ -559,9 +811,55 @@ def preview(path: str | os.PathLike[str], mapping: Mapping | None = None,
     """The guessed roles and types of a file's columns, without storing anything."""
     cur = duckdb.connect()
     try:
-        return analyse(cur, path, mapping, outcome)[4]
+        with _duckdb_errors(Path(path)):
+            return _analyse(cur, Path(path), mapping or Mapping(), outcome)[2]
     finally:
         cur.close()
+
+
+@contextmanager
+def _duckdb_errors(path: Path) -> Iterator[None]:
+    """Any other DuckDB error while reading a file becomes a message, never a traceback."""
+    try:
+        yield
+    except CalibrateError:
+        raise
+    except duckdb.OutOfMemoryException:
+        raise InputError("The file is too large to load with the memory available.",
+                         file=str(path),
+                         fix="Free memory (close other programs), or split the file and "
+                             "load the parts one after another (without --replace).") from None
+    except duckdb.Error as exc:
+        raise _csv_error(path, exc) from None
+    except (UnicodeError, OSError) as exc:
+        raise InputError(f"The file could not be read: {exc}", file=str(path),
+                         fix="Check that it is a CSV, Parquet or XLSX export of leads.") \
+            from None
+
+
+def _bytes(setting: str) -> float:
+    """A DuckDB memory setting ("18.8 GiB", "512.0 MiB") in bytes."""
+    m = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?i?B|bytes)?\s*", setting or "")
+    if not m:
+        return float("inf")
+    unit = (m.group(2) or "B").replace("bytes", "B")
+    scale = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+             "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}.get(unit, 1)
+    return float(m.group(1)) * scale
+
+
+@contextmanager
+def _memory_cap(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Cap DuckDB's memory during an ingest (it spills to disk beyond), then restore it."""
+    old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    capped = _bytes(old) > MEMORY_CAP
+    if capped:
+        con.execute(f"SET memory_limit = '{MEMORY_CAP >> 20}MiB'")
+    try:
+        yield
+    finally:
+        if capped:
+            con.execute(f"SET memory_limit = {lit(old)}")
 
 
 def ingest(
@@ -589,114 +887,140 @@ def ingest(
     say = progress or (lambda _msg: None)
     cur = con.cursor()
     try:
-        say("reading")
-        fmt, details, rows, _stats, guesses = analyse(cur, p, mapping, outcome)
-        by_role = {g.role: g for g in guesses}
-        if "outcome" not in by_role and require_outcome:
-            raise InputError(
-                "No outcome column found (looked for names like outcome, status, stage, "
-                "converted, won).", file=str(p),
-                fix="Name it with --outcome COLUMN. The file's columns are: "
-                    + ", ".join(g.source_name for g in guesses) + ".")
-        if not any(g.role in ATTRIBUTE_ROLES for g in guesses):
-            raise InputError("No profile or behavior columns to score.", file=str(p),
-                             fix="Map at least one column as profile or behavior.")
-        sql = _Sql(PLACEHOLDERS + tuple(mapping.placeholders))
-        say("checking")
-        outcome_sql = (_outcome_expr(cur, p, by_role["outcome"], mapping)
-                       if "outcome" in by_role else "'open'")
-        plans = _plan(cur, guesses, sql)
-        issues = _run_checks(cur, plans)
-        select = ["rowid + 1 AS _row", f"{outcome_sql} AS outcome"]
-        if "lead_id" not in by_role:
-            select.append("'row-' || CAST(rowid + 1 AS VARCHAR) AS lead_id")
-        for plan in plans:
-            expr = plan.expr
-            if plan.guess.role == "lead_id":
-                expr = f"coalesce({expr}, 'row-' || CAST(rowid + 1 AS VARCHAR))"
-            select.append(f"{expr} AS {quote(plan.guess.name)}")
-        cur.execute("CREATE OR REPLACE TEMP TABLE _clean AS SELECT " + ", ".join(select)
-                    + " FROM _raw")
-        issues += _duplicates(cur)
-        say("storing")
-        final = ("SELECT * EXCLUDE (_row) FROM _clean "
-                 "QUALIFY row_number() OVER (PARTITION BY lead_id ORDER BY _row DESC) = 1 "
-                 "ORDER BY _row")
-        columns = list(guesses)
-        if "outcome" not in by_role:
-            columns.insert(0, ColumnGuess("", "outcome", "outcome", "categorical",
-                                          "no outcome column: all open"))
-        if "lead_id" not in by_role:
-            columns.insert(0, ColumnGuess("", "lead_id", "lead_id", "text", "row number"))
-        mode = _store(cur, p, final, columns, rows, replace, issues)
-        report = _report(con, p, fmt, details, rows, columns, issues, mode)
+        with _memory_cap(cur), _duckdb_errors(p):
+            return _ingest(cur, con, p, outcome, mapping, replace, require_outcome, say)
     finally:
+        for name in ("_sample", "_dup", "_file"):
+            try:
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+            except duckdb.Error:
+                pass
+        for name in ("_raw", "_file", "_parquet"):
+            try:
+                cur.execute(f"DROP VIEW IF EXISTS {name}")
+            except duckdb.Error:
+                pass
         cur.close()
-    return report
 
 
-def _duplicates(cur: duckdb.DuckDBPyConnection) -> list[Issue]:
+def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: Path,
+            outcome: str | None, mapping: Mapping, replace: bool, require_outcome: bool,
+            say: Callable[[str], None]) -> IngestReport:
+    say("reading")
+    source, _stats, guesses = _analyse(cur, p, mapping, outcome)
+    by_role = {g.role: g for g in guesses}
+    if "outcome" not in by_role and require_outcome:
+        raise InputError(
+            "No outcome column found (looked for names like outcome, status, stage, "
+            "converted, won).", file=str(p),
+            fix="Name it with --outcome COLUMN. The file's columns are: "
+                + ", ".join(g.source_name for g in guesses) + ".")
+    if not any(g.role in ATTRIBUTE_ROLES for g in guesses):
+        raise InputError("No profile or behavior columns to score.", file=str(p),
+                         fix="Map at least one column as profile or behavior.")
+    sql = _Sql(PLACEHOLDERS + tuple(mapping.placeholders))
+    say("checking")
+    plans = _plan(cur, guesses, sql)
+    columns = list(guesses)
+    generated_id = "lead_id" not in by_role
+    for role, type_, reason in (("outcome", "categorical", "no outcome column: all open"),
+                                ("lead_id", "text", "row number")):
+        if role not in by_role:
+            for g in columns:  # an attribute named like the generated column steps aside
+                if g.name == role:
+                    g.name += "_attr"
+            columns.insert(0, ColumnGuess("", role, role, type_, reason))
+    with transaction(cur, own_cursor=False) as tx:
+        mode = _check_append(tx, p, columns, replace)
+        _clean(tx, plans, by_role.get("outcome"), generated_id, sql)
+        rows = int(tx.execute(f"SELECT count(*) FROM {_NEW}").fetchone()[0])
+        outcome_sql = (_outcome_expr(tx, p, by_role["outcome"], mapping)
+                       if "outcome" in by_role else "outcome")
+        issues = _run_checks(tx, plans)
+        if not generated_id:
+            issues += _duplicates(tx, outcome_sql)
+        say("storing")
+        _store(tx, plans, columns, outcome_sql, mode)
+        store_columns(tx, columns)
+        tx.execute(
+            "INSERT INTO ingests VALUES (nextval('ingest_id_seq'), now(), ?, ?, ?, ?)",
+            [str(p), rows, mode, _issues_json(issues)],
+        )
+    return _report(con, p, source.fmt, source.details, rows, columns, issues, mode)
+
+
+def _check_append(tx: duckdb.DuckDBPyConnection, path: Path, columns: list[ColumnGuess],
+                  replace: bool) -> str:
+    """``append`` when leads are stored and not replaced: then the columns must match."""
+    from calibrate.store import read_columns, table_exists
+
+    if replace or not table_exists(tx, "leads"):
+        return "replace"
+    old = {(c.name, c.type) for c in read_columns(tx) if c.role != "ignore"}
+    new = {(c.name, c.type) for c in columns if c.role != "ignore"}
+    if old != new:
+        missing = sorted(n for n, _ in old - new)
+        added = sorted(n for n, _ in new - old)
+        raise InputError(
+            "The file's columns differ from the leads already loaded "
+            f"(missing or changed: {', '.join(missing) or 'none'}; new or changed: "
+            f"{', '.join(added) or 'none'}).",
+            file=str(path),
+            fix="Pass --replace to replace the stored leads with this file, or "
+                "export the same columns as before.")
+    return "append"
+
+
+def _duplicates(cur: duckdb.DuckDBPyConnection, outcome_sql: str) -> list[Issue]:
+    """Report duplicated lead ids and drop all but the last row of each (file order kept)."""
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE _dup AS SELECT _row, lead_id, {outcome_sql} AS outcome "
+        f"FROM {_NEW} WHERE lead_id IN "
+        f"(SELECT lead_id FROM {_NEW} GROUP BY lead_id HAVING count(*) > 1)")
     row = cur.execute(
         "SELECT count(*) FILTER (WHERE n_outcomes = 1), count(*) FILTER (WHERE n_outcomes > 1),"
         " sum(n - 1) FILTER (WHERE n_outcomes = 1), sum(n - 1) FILTER (WHERE n_outcomes > 1) "
         "FROM (SELECT lead_id, count(*) AS n, count(DISTINCT outcome) AS n_outcomes "
-        "FROM _clean GROUP BY lead_id HAVING count(*) > 1)"
+        "FROM _dup GROUP BY lead_id)"
     ).fetchone()
     issues = []
     same, conflicting = int(row[0]), int(row[1])
     if same:
         rows = [int(r[0]) for r in cur.execute(
-            "SELECT _row FROM _clean QUALIFY count(*) OVER (PARTITION BY lead_id) > 1 "
-            "AND count(DISTINCT outcome) OVER (PARTITION BY lead_id) = 1 "
-            "ORDER BY _row LIMIT 5").fetchall()]
+            "SELECT _row FROM _dup QUALIFY count(DISTINCT outcome) OVER (PARTITION BY lead_id) "
+            "= 1 ORDER BY _row LIMIT 5").fetchall()]
         issues.append(Issue("lead_id", "duplicated lead ids with the same outcome", int(row[2]),
                             rows, f"{same:,} ids kept once (the last row)"))
     if conflicting:
         rows = [int(r[0]) for r in cur.execute(
-            "SELECT _row FROM _clean QUALIFY count(DISTINCT outcome) OVER "
+            "SELECT _row FROM _dup QUALIFY count(DISTINCT outcome) OVER "
             "(PARTITION BY lead_id) > 1 ORDER BY _row LIMIT 5").fetchall()]
         issues.append(Issue("lead_id", "duplicated lead ids with different outcomes",
                             int(row[3]), rows,
                             f"{conflicting:,} ids kept once, the last row in the file wins"))
+    if same or conflicting:
+        cur.execute(f"DELETE FROM {_NEW} WHERE _row IN (SELECT _row FROM _dup "
+                    "QUALIFY _row < max(_row) OVER (PARTITION BY lead_id))")
+    cur.execute("DROP TABLE _dup")
     return issues
 
 
-def _store(con: duckdb.DuckDBPyConnection, path: Path, final: str, columns: list[ColumnGuess],
-           rows: int, replace: bool, issues: list[Issue]) -> str:
-    """Swap the cleaned rows into ``leads`` in one transaction (replace or append)."""
-    from calibrate.store import read_columns, table_exists
-
-    stored = [c for c in columns if c.role != "ignore"]
-    mode = "replace"
-    with transaction(con, own_cursor=False) as tx:
-        exists = table_exists(tx, "leads")
-        if exists and not replace:
-            old = {(c.name, c.type) for c in read_columns(tx) if c.role != "ignore"}
-            new = {(c.name, c.type) for c in stored}
-            if old != new:
-                missing = sorted(n for n, _ in old - new)
-                added = sorted(n for n, _ in new - old)
-                raise InputError(
-                    "The file's columns differ from the leads already loaded "
-                    f"(missing or changed: {', '.join(missing) or 'none'}; new or changed: "
-                    f"{', '.join(added) or 'none'}).",
-                    file=str(path),
-                    fix="Pass --replace to replace the stored leads with this file, or "
-                        "export the same columns as before.")
-            mode = "append"
-            names = ", ".join(quote(c.name) for c in stored)
-            tx.execute(f"CREATE OR REPLACE TEMP TABLE _final AS {final}")
-            tx.execute("DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM _final)")
-            tx.execute(f"INSERT INTO leads ({names}) SELECT {names} FROM _final")
-            tx.execute("DROP TABLE _final")
-        else:
-            tx.execute(f"CREATE OR REPLACE TABLE leads AS {final}")
-        store_columns(tx, columns)
-        tx.execute(
-            "INSERT INTO ingests VALUES (nextval('ingest_id_seq'), now(), ?, ?, ?, ?)",
-            [str(path), rows, mode, _issues_json(issues)],
-        )
-    return mode
+def _store(tx: duckdb.DuckDBPyConnection, plans: list[_Plan], columns: list[ColumnGuess],
+           outcome_sql: str, mode: str) -> None:
+    """Turn ``_calibrate_new`` into the leads: map the outcome labels, drop the helper
+    columns, then replace ``leads`` by it or append it (rows with a stored id replace it)."""
+    if outcome_sql != "outcome":
+        tx.execute(f"ALTER TABLE {_NEW} ALTER outcome SET DATA TYPE VARCHAR USING ({outcome_sql})")
+    for helper in ["_row"] + [f"_s{i}" for i in range(len(plans))]:
+        tx.execute(f"ALTER TABLE {_NEW} DROP COLUMN {helper}")
+    if mode == "append":
+        names = ", ".join(quote(c.name) for c in columns if c.role != "ignore")
+        tx.execute(f"DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM {_NEW})")
+        tx.execute(f"INSERT INTO leads ({names}) SELECT {names} FROM {_NEW}")
+        tx.execute(f"DROP TABLE {_NEW}")
+    else:
+        tx.execute("DROP TABLE IF EXISTS leads")
+        tx.execute(f"ALTER TABLE {_NEW} RENAME TO leads")
 
 
 def _issues_json(issues: list[Issue]) -> str:
