@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import duckdb
 import pandas as pd
@@ -290,3 +291,20 @@ def test_the_sample_as_csv_parquet_and_xlsx_loads_to_the_same_table(tmp_path):
         assert roles == first_roles
     pd.testing.assert_frame_equal(tables[0], tables[1])
     pd.testing.assert_frame_equal(tables[0], tables[2])
+
+
+def test_example_rows_are_file_rows_in_a_file_read_in_parallel(con, tmp_path):
+    """Row numbers stay exact when DuckDB reads a large file on several threads."""
+    n = 200_000
+    bad = sorted(random.Random(1).sample(range(1, n + 1), 7))
+    path = tmp_path / "big.csv"
+    with open(path, "w") as fh:
+        fh.write("id,outcome,visits,industry\n")
+        marks = set(bad)
+        for i in range(1, n + 1):
+            fh.write(f"L{i},{'won' if i % 9 == 0 else 'lost'},{-1 if i in marks else i % 13},"
+                     f"x{i % 5}\n")
+    report = ingest(con, path)
+    negative = next(i for i in report.issues if i.kind == "negative counts")
+    assert negative.count == 7 and negative.rows == bad[:5]
+    assert report.rows_loaded == n

@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from calibrate.errors import CalibrateError, InputError
-from calibrate.outcomes import CLOSED, OUTCOMES, normalise_all
+from calibrate.outcomes import OUTCOMES, fit_warnings, normalise_all
 from calibrate.roles import (
     ATTRIBUTE_ROLES,
     ColumnGuess,
@@ -190,8 +190,19 @@ def _encoding(path: Path) -> str:
 def _header_delimiter(path: Path, encoding: str) -> str | None:
     """The delimiter used most in the header line (the sniffer can be misled by a ragged row)."""
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
-        header = fh.readline(1 << 20)
-    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+        head = fh.read(1 << 20)
+    # Count outside double quotes only, up to the end of the header (a quoted column name
+    # may hold delimiters or line breaks: 'id,"a;b;c",status').
+    counts = dict.fromkeys((",", ";", "\t", "|"), 0)
+    quoted = False
+    for ch in head:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            if ch in counts:
+                counts[ch] += 1
+            elif ch in "\r\n":
+                break
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else None
 
@@ -249,22 +260,13 @@ def _csv_error(path: Path, exc: Exception) -> InputError:
 
 @dataclass
 class _Source:
-    """The file as DuckDB sees it: ``_raw`` (text columns and a row number) and ``_sample``."""
+    """The file as DuckDB sees it: the view ``_file`` (text columns) and ``_sample``."""
 
     fmt: str
     details: dict[str, Any]
     columns: list[str]
     sample_rows: int
     whole: bool  # whether ``_sample`` holds every row of the file
-
-
-def _row_column(columns: list[str]) -> str:
-    """A name for the row number that no column of the file has (names are case-blind)."""
-    taken = {c.lower() for c in columns}
-    name = "_row"
-    while name in taken:
-        name = "_" + name
-    return name
 
 
 def _csv_options(path: Path, read: dict[str, Any], encoding: str) -> tuple[str, str | None]:
@@ -300,7 +302,10 @@ def _make_sample(cur: duckdb.DuckDBPyConnection, rows: int) -> tuple[int, bool]:
     """
     cols = [quote(r[0]) for r in cur.execute("DESCRIBE _file").fetchall()]
     whole = rows <= 2 * PROFILE_SAMPLE
-    where = "" if whole else f" WHERE hash({', '.join(cols)}) % {int(rows)} < {PROFILE_SAMPLE}"
+    # The first and last columns (usually an id, and a value) pick rows as well as all
+    # columns would, at half the cost of hashing every column.
+    keys = ", ".join(dict.fromkeys([cols[0], cols[-1]]))
+    where = "" if whole else f" WHERE hash({keys}) % {int(rows)} < {PROFILE_SAMPLE}"
     cur.execute(f"CREATE OR REPLACE TEMP TABLE _sample AS SELECT * FROM _file{where}")
     n = int(cur.execute("SELECT count(*) FROM _sample").fetchone()[0])
     if n == 0 and not whole:  # the estimate was wrong: look at the start of the file
@@ -310,12 +315,8 @@ def _make_sample(cur: duckdb.DuckDBPyConnection, rows: int) -> tuple[int, bool]:
     return n, whole
 
 
-def _raw_view(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """Number the rows of ``_file`` as the view ``_raw``; return the file's column names."""
-    columns = [r[0] for r in cur.execute("DESCRIBE _file").fetchall()]
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW _raw AS SELECT row_number() OVER () AS "
-                f"{quote(_row_column(columns))}, * FROM _file")
-    return columns
+def _file_columns(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in cur.execute("DESCRIBE _file").fetchall()]
 
 
 def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) -> _Source:
@@ -326,7 +327,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) 
         opts, _ = _csv_options(path, read, enc)
         cur.execute("CREATE OR REPLACE TEMP VIEW _file AS SELECT * FROM read_csv("
                     + lit(str(path)) + ", " + opts + ")")
-        columns = _raw_view(cur)
+        columns = _file_columns(cur)
         n, whole = _make_sample(cur, est)
         return columns, n, whole
 
@@ -362,7 +363,7 @@ def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> _Source:
         cur.execute("CREATE OR REPLACE TEMP VIEW _file AS SELECT "
                     + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in cols)
                     + " FROM _parquet")
-        columns = _raw_view(cur)
+        columns = _file_columns(cur)
         rows = int(cur.execute("SELECT count(*) FROM _parquet").fetchone()[0])
         n, whole = _make_sample(cur, rows)
     except duckdb.Error as exc:
@@ -371,13 +372,49 @@ def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     return _Source("parquet", {}, columns, n, whole)
 
 
+def _blank_name(name: Any) -> bool:
+    text = str(name)
+    return text.startswith("Unnamed:") or not text.strip() or text == "nan"
+
+
+def _check_merged_header(book: Any, path: Path, sheet: str) -> None:
+    """Refuse a header row with merged cells (a group or title row above the real header):
+    its columns would get made-up names and the real header would become a lead."""
+    import zipfile
+
+    inner = getattr(book.book[sheet], "_worksheet_path", None)
+    if not inner:
+        return
+    found: list[str] = []
+    pattern = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(inner) as fh:
+            tail = b""
+            while chunk := fh.read(1 << 20):
+                text = tail + chunk
+                for m in pattern.finditer(text):
+                    if m.group(1) != m.group(3) and int(m.group(2)) <= 2:
+                        found.append(m.group(0)[len(b'<mergeCell ref="'):-1].decode())
+                tail = text[-200:]
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return  # an unusual layout: the generated names stand
+    found = list(dict.fromkeys(found))
+    if found:
+        raise InputError(
+            f"The sheet '{sheet}' has merged cells in its header ({', '.join(found[:5])}), "
+            "so some columns have no name of their own.",
+            file=str(path), column=str(book.book[sheet].cell(1, 1).value or "") or None,
+            fix="Unmerge the header cells and keep one header row with one name per column "
+                "(delete group or title rows above it), then save again, or export CSV.")
+
+
 def _xlsx_header(frame: Any, path: Path) -> list[str]:
-    """Column names of a sheet; blank (or merged) header cells get generated names."""
+    """Column names of a sheet; blank header cells get generated names."""
     names = []
     blanks = []
     for i, c in enumerate(frame.columns):
         name = str(c)
-        if name.startswith("Unnamed:") or not name.strip() or name == "nan":
+        if _blank_name(name):
             blanks.append(i + 1)
             name = f"column_{i + 1}"
         names.append(name)
@@ -424,6 +461,8 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any])
                          file=str(path),
                          fix="Open it in Excel and save it again as .xlsx, or export CSV.") \
             from None
+    if any(_blank_name(c) for c in frame.columns):
+        _check_merged_header(book, path, str(sheet))
     frame.columns = _xlsx_header(frame, path)
     frame = frame.dropna(how="all")  # rows left empty (formatting, merged cells below)
     cur.register("_xlsx_frame", frame)
@@ -434,7 +473,7 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any])
                     + " FROM _xlsx_frame")
     finally:
         cur.unregister("_xlsx_frame")
-    columns = _raw_view(cur)
+    columns = _file_columns(cur)
     n, whole = _make_sample(cur, len(frame))
     details: dict[str, Any] = {"sheet": sheet}
     if len(sheets) > 1:
@@ -444,7 +483,7 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any])
 
 def read_raw(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
              read: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
-    """Open a file as the view ``_raw`` (text columns after a row number); return its format."""
+    """Open a file as the view ``_file`` (text columns); return its format and details."""
     source = _open(cur, Path(path), read or {})
     return source.fmt, source.details
 
@@ -674,8 +713,6 @@ def _plan(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess], sql: _Sql)
         else:
             parse = sql.text(t)
             value = p
-            if g.role == "lead_id":
-                value = f"coalesce({p}, 'row-' || CAST(_row AS VARCHAR))"
             state = f"CASE WHEN {p} IS NULL AND {t} <> '' THEN 1 END"
             checks = [placeholder]
         plans.append(_Plan(g, parse, refine, value, state, checks))
@@ -686,16 +723,19 @@ _NEW = "_calibrate_new"  # the cleaned rows, built inside the ingest's transacti
 
 
 def _clean(cur: duckdb.DuckDBPyConnection, plans: list[_Plan], outcome: ColumnGuess | None,
-           generated_id: bool, sql: _Sql) -> None:
-    """One pass over the file into the table ``_calibrate_new``: every cleaned value, the row
-    number ``_row``, the outcome label ``outcome`` (mapped later) and per column a code
-    ``_s{i}`` of what the cleaning did.
+           generated_id: bool, sql: _Sql) -> str:
+    """One pass over the file into the table ``_calibrate_new``: every cleaned value, the
+    outcome label ``outcome`` (mapped later) and per column a code ``_s{i}`` of what the
+    cleaning did.
 
     The stages are nested projections, so each expression is evaluated once per value.
     The table is written once, in its final place; the helper columns are dropped after.
+    Rows are inserted in file order, so a row's ``rowid`` less the first one's, plus one,
+    is its row number in the file; the SQL for it is returned. (Uncommitted rows have
+    rowids far from zero, hence the offset.)
+    file (a ``row_number()`` window would serialise the parallel scan).
     """
-    raw = [r[0] for r in cur.execute("DESCRIBE _raw").fetchall()]
-    stage1 = [f"{quote(raw[0])} AS _row"]
+    stage1 = []
     if outcome is not None:
         stage1.append(f"{sql.trimmed(quote(outcome.source_name))} AS _label")
     stage1 += [f"{sql.trimmed(quote(p.guess.source_name))} AS _t{i}"
@@ -704,17 +744,23 @@ def _clean(cur: duckdb.DuckDBPyConnection, plans: list[_Plan], outcome: ColumnGu
     stage3 = [f"{p.refine} AS _v{i}" for i, p in enumerate(plans) if p.refine]
     final = ["_label AS outcome" if outcome is not None else "'open' AS outcome"]
     if generated_id:
-        final.append("'row-' || CAST(_row AS VARCHAR) AS lead_id")
+        final.append("CAST(NULL AS VARCHAR) AS lead_id")
     final += [f"{p.value} AS {quote(p.guess.name)}" for p in plans]
-    final += ["_row"] + [f"CAST({p.state} AS UTINYINT) AS _s{i}" for i, p in enumerate(plans)]
-    query = f"SELECT {', '.join(stage1)} FROM _raw"
+    final += [f"CAST({p.state} AS UTINYINT) AS _s{i}" for i, p in enumerate(plans)]
+    query = f"SELECT {', '.join(stage1)} FROM _file"
     for stage in (stage2, stage3):
         if stage:
             query = f"SELECT *, {', '.join(stage)} FROM ({query})"
     cur.execute(f"CREATE OR REPLACE TABLE {_NEW} AS SELECT {', '.join(final)} FROM ({query})")
+    # Missing ids (all of them when the file has none) become the row number.
+    first = cur.execute(f"SELECT min(rowid) FROM {_NEW}").fetchone()[0] or 0
+    row = f"(rowid - {int(first) - 1})"
+    cur.execute(f"UPDATE {_NEW} SET lead_id = 'row-' || CAST({row} AS VARCHAR) "
+                "WHERE lead_id IS NULL")
+    return row
 
 
-def _run_checks(cur: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> list[Issue]:
+def _run_checks(cur: duckdb.DuckDBPyConnection, plans: list[_Plan], row: str) -> list[Issue]:
     """Count every check, with its first example rows, from the codes of ``_calibrate_new``."""
     if not plans:
         return []
@@ -731,14 +777,14 @@ def _run_checks(cur: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> list[Issu
             n = sum(count for code, count in codes if code & bit)
             if n:
                 rows = [int(r[0]) for r in cur.execute(
-                    f"SELECT _row FROM {_NEW} WHERE (_s{i} & {bit}) <> 0 ORDER BY _row "
+                    f"SELECT {row} FROM {_NEW} WHERE (_s{i} & {bit}) <> 0 ORDER BY rowid "
                     f"LIMIT {_EXAMPLES}").fetchall()]
                 issues.append(Issue(plan.guess.name, kind, int(n), rows, action))
     return issues
 
 
 def _outcome_expr(cur: duckdb.DuckDBPyConnection, path: Path, guess: ColumnGuess,
-                  mapping: Mapping) -> str:
+                  mapping: Mapping, row: str) -> str:
     """SQL mapping the outcome labels (still raw in ``_calibrate_new``) to won/lost/....
 
     Unknown labels fail, naming them with their counts and rows.
@@ -760,7 +806,7 @@ def _outcome_expr(cur: duckdb.DuckDBPyConnection, path: Path, guess: ColumnGuess
             shown += f" and {len(unknown) - 10:,} more"
         first = unknown[0]
         rows = [int(r[0]) for r in cur.execute(
-            f"SELECT _row FROM {_NEW} WHERE outcome = ? ORDER BY _row LIMIT {_EXAMPLES}",
+            f"SELECT {row} FROM {_NEW} WHERE outcome = ? ORDER BY rowid LIMIT {_EXAMPLES}",
             [first]).fetchall()]
         raise InputError(
             f"Outcome labels not recognised: {shown}.",
@@ -798,11 +844,11 @@ def _analyse(cur: duckdb.DuckDBPyConnection, p: Path, mapping: Mapping,
 def analyse(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
             mapping: Mapping | None = None, outcome: str | None = None,
             ) -> tuple[str, dict[str, Any], int, list[ColumnStats], list[ColumnGuess]]:
-    """Open a file as ``_raw`` and guess every column: the first half of an ingest."""
+    """Open a file as ``_file`` and guess every column: the first half of an ingest."""
     with _duckdb_errors(Path(path)):
         source, stats, guesses = _analyse(cur, Path(path), mapping or Mapping(), outcome)
         rows = source.sample_rows if source.whole else int(
-            cur.execute("SELECT count(*) FROM _raw").fetchone()[0])
+            cur.execute("SELECT count(*) FROM _file").fetchone()[0])
     return source.fmt, source.details, rows, stats, guesses
 
 
@@ -895,7 +941,7 @@ def ingest(
                 cur.execute(f"DROP TABLE IF EXISTS {name}")
             except duckdb.Error:
                 pass
-        for name in ("_raw", "_file", "_parquet"):
+        for name in ("_file", "_parquet"):
             try:
                 cur.execute(f"DROP VIEW IF EXISTS {name}")
             except duckdb.Error:
@@ -907,7 +953,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
             outcome: str | None, mapping: Mapping, replace: bool, require_outcome: bool,
             say: Callable[[str], None]) -> IngestReport:
     say("reading")
-    source, _stats, guesses = _analyse(cur, p, mapping, outcome)
+    source, stats, guesses = _analyse(cur, p, mapping, outcome)
     by_role = {g.role: g for g in guesses}
     if "outcome" not in by_role and require_outcome:
         raise InputError(
@@ -932,13 +978,13 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
             columns.insert(0, ColumnGuess("", role, role, type_, reason))
     with transaction(cur, own_cursor=False) as tx:
         mode = _check_append(tx, p, columns, replace)
-        _clean(tx, plans, by_role.get("outcome"), generated_id, sql)
+        row = _clean(tx, plans, by_role.get("outcome"), generated_id, sql)
         rows = int(tx.execute(f"SELECT count(*) FROM {_NEW}").fetchone()[0])
-        outcome_sql = (_outcome_expr(tx, p, by_role["outcome"], mapping)
+        outcome_sql = (_outcome_expr(tx, p, by_role["outcome"], mapping, row)
                        if "outcome" in by_role else "outcome")
-        issues = _run_checks(tx, plans)
+        issues = _run_checks(tx, plans, row)
         if not generated_id:
-            issues += _duplicates(tx, outcome_sql)
+            issues += _duplicates(tx, outcome_sql, row)
         say("storing")
         _store(tx, plans, columns, outcome_sql, mode)
         store_columns(tx, columns)
@@ -946,7 +992,24 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
             "INSERT INTO ingests VALUES (nextval('ingest_id_seq'), now(), ?, ?, ?, ?)",
             [str(p), rows, mode, _issues_json(issues)],
         )
-    return _report(con, p, source.fmt, source.details, rows, columns, issues, mode)
+    report = _report(con, p, source.fmt, source.details, rows, columns, issues, mode)
+    report.warnings.extend(_free_text_warnings(guesses, stats))
+    return report
+
+
+def _free_text_warnings(guesses: list[ColumnGuess], stats: list[ColumnStats]) -> list[str]:
+    """Scored columns with a different value in (nearly) every row cannot be scored."""
+    by_name = {s.name: s for s in stats}
+    out = []
+    for g in guesses:
+        s = by_name.get(g.source_name)
+        if g.role in ATTRIBUTE_ROLES and g.type == "text" and s is not None:
+            out.append(
+                f"Column '{g.source_name}' has {s.distinct:,} different values in "
+                f"{s.present:,} rows (free text or identifiers): as a {g.role} attribute "
+                "almost every value is pooled into 'Other', so it scores nothing. Set its "
+                "role to ignore, or group its values (cities into regions) before loading.")
+    return out
 
 
 def _check_append(tx: duckdb.DuckDBPyConnection, path: Path, columns: list[ColumnGuess],
@@ -971,10 +1034,12 @@ def _check_append(tx: duckdb.DuckDBPyConnection, path: Path, columns: list[Colum
     return "append"
 
 
-def _duplicates(cur: duckdb.DuckDBPyConnection, outcome_sql: str) -> list[Issue]:
+def _duplicates(cur: duckdb.DuckDBPyConnection, outcome_sql: str,
+                row_sql: str) -> list[Issue]:
     """Report duplicated lead ids and drop all but the last row of each (file order kept)."""
     cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE _dup AS SELECT _row, lead_id, {outcome_sql} AS outcome "
+        f"CREATE OR REPLACE TEMP TABLE _dup AS SELECT {row_sql} AS _row, lead_id, "
+        f"{outcome_sql} AS outcome "
         f"FROM {_NEW} WHERE lead_id IN "
         f"(SELECT lead_id FROM {_NEW} GROUP BY lead_id HAVING count(*) > 1)")
     row = cur.execute(
@@ -999,7 +1064,7 @@ def _duplicates(cur: duckdb.DuckDBPyConnection, outcome_sql: str) -> list[Issue]
                             int(row[3]), rows,
                             f"{conflicting:,} ids kept once, the last row in the file wins"))
     if same or conflicting:
-        cur.execute(f"DELETE FROM {_NEW} WHERE _row IN (SELECT _row FROM _dup "
+        cur.execute(f"DELETE FROM {_NEW} WHERE {row_sql} IN (SELECT _row FROM _dup "
                     "QUALIFY _row < max(_row) OVER (PARTITION BY lead_id))")
     cur.execute("DROP TABLE _dup")
     return issues
@@ -1011,7 +1076,7 @@ def _store(tx: duckdb.DuckDBPyConnection, plans: list[_Plan], columns: list[Colu
     columns, then replace ``leads`` by it or append it (rows with a stored id replace it)."""
     if outcome_sql != "outcome":
         tx.execute(f"ALTER TABLE {_NEW} ALTER outcome SET DATA TYPE VARCHAR USING ({outcome_sql})")
-    for helper in ["_row"] + [f"_s{i}" for i in range(len(plans))]:
+    for helper in [f"_s{i}" for i in range(len(plans))]:
         tx.execute(f"ALTER TABLE {_NEW} DROP COLUMN {helper}")
     if mode == "append":
         names = ", ".join(quote(c.name) for c in columns if c.role != "ignore")
@@ -1042,15 +1107,7 @@ def _report(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, details: dict[
     report = IngestReport(str(path), fmt, rows, loaded, columns,
                           {k: int(counts.get(k, 0)) for k in OUTCOMES}, dates, issues,
                           details=details, mode=mode)
-    closed = {k: report.outcome_counts[k] for k in CLOSED}
-    present = [k for k, v in closed.items() if v]
-    if len(present) < 2:
-        report.warnings.append(
-            f"Only {', '.join(present) or 'open'} leads: a fit needs both won and not-won "
-            "closed leads.")
-    elif closed["won"] < 30:
-        report.warnings.append(f"Only {closed['won']} won leads: suggested weights will be "
-                               "unreliable (30 or more are needed).")
+    report.warnings.extend(fit_warnings(report.outcome_counts))
     if mode == "append":
         report.rows_loaded = loaded
     return report
