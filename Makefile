@@ -35,7 +35,7 @@ run: $(VENV)/.installed $(DB)
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
 test: $(VENV)/.installed-test /usr/bin/chromium
-	$(BIN)/ruff check src tests app.py benchmarks
+	$(BIN)/ruff check src tests app.py benchmarks notebooks
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test /usr/bin/chromium
