@@ -77,3 +77,31 @@ def looks_like_outcome_values(labels: Iterable[str | None]) -> bool:
         return False
     known = sum(1 for v in values if normalise(v) is not None)
     return known / len(values) >= 0.8
+
+
+#: Fewer won leads than this and the suggested weights are flagged as unreliable.
+MIN_RELIABLE_WINS = 30
+
+
+def fit_warnings(counts: Mapping[str, int]) -> list[str]:
+    """What the outcome counts mean for a fit: impossible (one side missing) or unreliable.
+
+    Shown after an ingest and on the Data page, before anyone tries to fit.
+    """
+    won = int(counts.get("won", 0))
+    not_won = int(counts.get("lost", 0)) + int(counts.get("no_decision", 0))
+    if not won and not not_won:
+        return ["No closed leads (won, lost or no decision): weights cannot be suggested "
+                "from this file; it can only be scored with agreed weights."]
+    if not won:
+        return [f"No won leads among the {not_won:,} closed ones: weights cannot be "
+                "suggested (a fit needs both won and not-won closed leads). Check the outcome "
+                "column and its labels, or load leads that include wins."]
+    if not not_won:
+        return [f"Only won leads ({won:,}), none lost or no decision: weights cannot be "
+                "suggested (a fit needs both won and not-won closed leads). Load the lost "
+                "leads too."]
+    if won < MIN_RELIABLE_WINS:
+        return [f"Only {won:,} won leads: suggested weights will be unreliable "
+                f"({MIN_RELIABLE_WINS} or more are needed). Load a longer period of leads."]
+    return []
