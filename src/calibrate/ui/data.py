@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import streamlit as st
@@ -12,12 +14,12 @@ import streamlit as st
 from calibrate import fmt, store
 from calibrate.errors import CalibrateError
 from calibrate.ingest import IngestReport, ingest, preview
+from calibrate.outcomes import fit_warnings
 from calibrate.quality import quality, set_roles
 from calibrate.roles import ROLES, TYPES, mapping_from_choices
 from calibrate.rules import RuleSet
 from calibrate.ui import state
 
-MAX_UPLOAD_MB = 500  # matches server.maxUploadSize in .streamlit/config.toml
 SAMPLE = Path("data/sample/leads.csv")
 
 
@@ -39,17 +41,27 @@ def uploads_dir() -> Path:
     return folder
 
 
-def keep_upload(name: str, data: bytes) -> Path:
+def max_upload_mb() -> int:
+    """The upload limit the server enforces (``server.maxUploadSize``, .streamlit/config.toml)."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
+def keep_upload(name: str, data: BinaryIO) -> Path:
+    """Copy an upload to ``data/uploads/`` in chunks (never a second copy in memory)."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name)[-100:] or "upload"
     path = uploads_dir() / f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}"
-    path.write_bytes(data)
+    data.seek(0)
+    with open(path, "wb") as out:
+        shutil.copyfileobj(data, out, 1 << 20)
     return path
 
 
 def show_report(report: IngestReport) -> None:
     st.success(f"Loaded {report.rows_loaded:,} leads from {Path(report.file).name}.")
+    shown_below = fit_warnings(report.outcome_counts)  # the summary repeats these
     for w in report.warnings:
-        st.warning(w)
+        if w not in shown_below:
+            st.warning(w)
     if report.issues:
         st.caption("What was cleaned")
         st.dataframe(pd.DataFrame([{
@@ -84,19 +96,20 @@ def run_ingest(path: Path, choices: list[dict[str, str]] | None, replace: bool) 
 
 
 def upload_section() -> None:
+    limit = max_upload_mb()
     upload = st.file_uploader(
-        f"CSV, Parquet or XLSX export of leads with their outcomes (up to {MAX_UPLOAD_MB} MB)",
+        f"CSV, Parquet or XLSX export of leads with their outcomes (up to {limit:,} MB)",
         type=["csv", "txt", "tsv", "parquet", "xlsx"], key="upload")
     if upload is None:
         return
     key = f"{upload.name}:{upload.size}"
     if st.session_state.get("upload_key") != key:
-        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-            st.error(f"{upload.name} is larger than {MAX_UPLOAD_MB} MB. Load it with "
-                     f"`calibrate ingest {upload.name}` instead.")
+        if upload.size > limit * 1024 * 1024:
+            st.error(f"{upload.name} is larger than {limit:,} MB, the upload limit. Load it "
+                     f"with `calibrate ingest {upload.name}` instead.")
             return
         st.session_state["upload_key"] = key
-        st.session_state["upload_path"] = str(keep_upload(upload.name, upload.getvalue()))
+        st.session_state["upload_path"] = str(keep_upload(upload.name, upload))
     path = Path(st.session_state["upload_path"])
     try:
         guesses = preview(path)
@@ -141,6 +154,8 @@ def summary_section() -> None:
                    f"from {Path(q.last_file or '').name}")
     st.caption("Outcomes: " + " · ".join(
         f"{fmt.OUTCOME_LABELS[k]} {fmt.number(v)}" for k, v in q.outcomes.items()))
+    for warning in fit_warnings(q.outcomes):
+        st.warning(warning)
 
     attrs = q.columns[q.columns["role"].isin(["profile", "behavior", "ignore"])].copy()
     st.markdown("**Scored attributes**: move a column between profile, behavior and ignore.")
