@@ -188,23 +188,34 @@ def _encoding(path: Path) -> str:
 
 
 def _header_delimiter(path: Path, encoding: str) -> str | None:
-    """The delimiter used most in the header line (the sniffer can be misled by a ragged row)."""
+    """The delimiter that splits the first rows like the header (quote-aware).
+
+    The widest header wins among delimiters giving the same field count on most of the
+    first 50 rows: a ragged row does not mislead it (as it can DuckDB's sniffer), nor do
+    delimiters inside quoted cells or unquoted in a column name ('id,"a;b",x' or 'id,a;b').
+    """
+    import csv
+    import io
+    from itertools import islice
+
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
-        head = fh.read(1 << 20)
-    # Count outside double quotes only, up to the end of the header (a quoted column name
-    # may hold delimiters or line breaks: 'id,"a;b;c",status').
-    counts = dict.fromkeys((",", ";", "\t", "|"), 0)
-    quoted = False
-    for ch in head:
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted:
-            if ch in counts:
-                counts[ch] += 1
-            elif ch in "\r\n":
-                break
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else None
+        head = fh.read(1 << 16)
+    if len(head) == 1 << 16 and "\n" in head:
+        head = head[: head.rfind("\n") + 1]  # no partial last row
+    best, best_score = None, (-1.0, 0)
+    for delim in (",", ";", "\t", "|"):
+        try:
+            rows = list(islice(csv.reader(io.StringIO(head), delimiter=delim), 50))
+        except csv.Error:
+            continue
+        width = len(rows[0]) if rows else 0
+        if width < 2:
+            continue
+        body = [r for r in rows[1:] if r]
+        score = (sum(len(r) == width for r in body) / len(body) if body else 1.0, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
 
 
 def _find_ragged(path: Path, encoding: str, delim: str | None) -> tuple[int, int, int] | None:

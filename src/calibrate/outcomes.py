@@ -102,6 +102,7 @@ def fit_warnings(counts: Mapping[str, int]) -> list[str]:
                 "suggested (a fit needs both won and not-won closed leads). Load the lost "
                 "leads too."]
     if won < MIN_RELIABLE_WINS:
-        return [f"Only {won:,} won leads: suggested weights will be unreliable "
-                f"({MIN_RELIABLE_WINS} or more are needed). Load a longer period of leads."]
+        return [f"Only {won:,} won lead{'s' if won > 1 else ''}: suggested weights will be "
+                f"unreliable ({MIN_RELIABLE_WINS} or more are needed). Load a longer period "
+                "of leads."]
     return []
