@@ -19,6 +19,8 @@ from calibrate.grid import (
     months_between,
 )
 
+from frames import select
+
 MONTHS = pd.date_range("2024-01-01", periods=12, freq="MS")
 RULES = [None, "qualified:demo_request", "qualified:contact_us",
          "disqualified:competitor", "disqualified:student"]
@@ -49,15 +51,6 @@ def synthetic_leads(n: int = 3000, seed: int = 1) -> pd.DataFrame:
 
 def rule_class(rule: pd.Series) -> pd.Series:
     return rule.map(lambda r: "none" if not isinstance(r, str) else r.split(":")[0])
-
-
-def select(leads: pd.DataFrame, months: list | None, segment: str | None) -> pd.DataFrame:
-    keep = pd.Series(True, index=leads.index)
-    if months is not None:
-        keep &= leads["month"].isin(pd.to_datetime(months))
-    if segment is not None:
-        keep &= leads["segment"] == segment
-    return leads[keep]
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,8 @@ from calibrate.tradeoff import (
     wilson,
 )
 
+from frames import select
+
 MONTHS = pd.date_range("2023-07-01", periods=12, freq="MS")
 RULES = [None, "qualified:demo_request", "disqualified:fake_name", "disqualified:student"]
 CLOSED = ("won", "lost", "no_decision")
@@ -59,15 +61,6 @@ def leads() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def grid(leads: pd.DataFrame) -> Grid:
     return grid_from_frame(leads)
-
-
-def select(leads: pd.DataFrame, months: list | None, segment: str | None) -> pd.DataFrame:
-    keep = pd.Series(True, index=leads.index)
-    if months is not None:
-        keep &= leads["month"].isin(pd.to_datetime(months))
-    if segment is not None:
-        keep &= leads["segment"] == segment
-    return leads[keep]
 
 
 def rate(num: int, den: int) -> float:
