@@ -298,6 +298,14 @@ def test_parameters_are_validated(synth):
         fit(con, include=["nope"])
 
 
+@pytest.mark.parametrize("cap", [99, 2.5e6, "many", True])
+def test_max_fit_rows_is_validated(synth, cap):
+    con, _ = synth
+    with pytest.raises(ValueError, match=r"'max_fit_rows' parameter of fit must be an int in "
+                                         r"the range \[100, inf\) or None"):
+        fit(con, max_fit_rows=cap)
+
+
 def test_too_few_wins_is_a_model_error():
     frame, info = synthetic_leads(300, seed=1)
     frame["outcome"] = np.where(np.arange(300) < 5, "won", "lost")
@@ -386,3 +394,55 @@ def test_sample_test_auc_is_close_to_the_true_models():
     true_auc = mx.auc(test["y"], truth.loc[test["lead_id"]].to_numpy())
     assert res.split.kind == "time"
     assert abs(res.metrics.auc - true_auc) <= 0.02
+
+
+# ------------------------------------------------------------ case-control sampling
+
+
+def test_sampling_above_the_cap_keeps_counts_exact_and_the_fit_close():
+    from calibrate.points import points_table
+
+    con = sample_connection()
+    full = sample_fit()
+    res = fit(con, max_fit_rows=8_000)
+    assert "sampled_rate" not in full.counts
+    c = res.counts
+    assert full.counts["train"] > 8_000
+    assert 0 < c["sampled_rate"] < 0.5 and c["sampled_win_rate"] == 1.0
+    assert c["sampled_leads"] < 0.5 * c["closed"]
+    for key in ("closed", "train", "test", "train_wins", "test_wins", "open"):
+        assert c[key] == full.counts[key]
+    # Per-level leads and wins are the exact counts of the training leads.
+    enc, split = res.encoding, res.split
+    exact = con.execute(
+        f"SELECT {encode_sql(enc)}, (outcome = 'won')::INTEGER AS _won FROM leads "
+        f"WHERE {split.population_sql()} AND NOT {split.test_sql()}").df()
+    table = points_table(res)
+    for name in enc.names:
+        rows = table[table["attribute"] == name].set_index("code")
+        by_code = exact.groupby(name)["_won"].agg(["size", "sum"])
+        by_code = by_code.reindex(rows.index, fill_value=0)
+        np.testing.assert_array_equal(rows["leads"].to_numpy(), by_code["size"].to_numpy())
+        np.testing.assert_array_equal(rows["wins"].to_numpy(), by_code["sum"].to_numpy())
+    # Single-attribute AUCs (leakage guard) are those of the unsampled fit.
+    assert res.single_auc == pytest.approx(full.single_auc, abs=1e-12)
+    # The weighted sample estimates the same model.
+    a = full.levels.set_index(["attribute", "level"])["coefficient"]
+    b = res.levels.set_index(["attribute", "level"])["coefficient"].loc[a.index]
+    assert spearmanr(a, b).statistic >= 0.95
+    assert abs(res.metrics.auc - full.metrics.auc) <= 0.01
+    assert res.metrics.wins == full.metrics.wins  # every test win kept, weight 1
+    assert res.metrics.leads == pytest.approx(full.metrics.leads, rel=0.05)  # an estimate
+    # Calibrated in the large on the (weighted) training leads, intervals still sensible.
+    assert np.all(res.levels["se"] > 0)
+    ratio = np.median(res.levels["se"] / full.levels["se"])
+    assert 1.0 <= ratio <= 3.0  # fewer leads fitted: wider, not narrower
+
+
+def test_a_cap_above_the_training_leads_changes_nothing():
+    con = sample_connection()
+    full = sample_fit()
+    res = fit(con, max_fit_rows=full.counts["train"])
+    pd.testing.assert_frame_equal(res.levels, full.levels, check_exact=True)
+    assert res.intercept == full.intercept and res.metrics.auc == full.metrics.auc
+    assert res.counts == full.counts

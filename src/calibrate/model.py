@@ -26,6 +26,22 @@ The steps of :func:`fit`:
    wins or non-wins) the split is stratified by a hash of ``lead_id``: within wins and within
    non-wins, the leads with the lowest hashes form the test split.
 3. **Encoding** is learnt on the training leads only.
+
+   3b. **Case-control sampling** when there are more than ``max_fit_rows`` closed training
+   leads (with 19 attributes almost every lead is its own pattern, so grouping no longer
+   compresses): every closed lead, training or test, is kept with its class's rate, decided
+   in SQL by a hash of ``lead_id`` before grouping. Wins (the rare class) are usually all
+   kept and non-wins sampled so that about ``max_fit_rows`` training leads remain. Each kept
+   lead weighs (leads of its class / kept leads of its class), so the weighted likelihood,
+   the class totals, the class weights and the test metrics estimate the full data's
+   without bias: the standard importance-weighted case-control subsampling for rare-event
+   logistic regression (King and Zeng, 2001; Fithian and Hastie, 2014), whose loss of
+   precision is small while the kept non-wins far outnumber the wins. The intervals use the
+   sandwich of step 7 with the sampling weights in the score variance. Counts stay exact:
+   the per-level leads and wins reported (and behind the leakage guard) come from SQL
+   aggregates over all leads, and ``FitResult.counts`` says what was sampled
+   (``sampled_leads``, ``sampled_rate`` for non-wins, ``sampled_win_rate``). At or below
+   the cap nothing is sampled.
 4. **Leakage guard** (see :func:`leakage_checks`): attributes that look recorded after the
    outcome are left out (with a warning) unless ``leakage='keep'`` or they are named in
    ``include``.
@@ -183,8 +199,10 @@ class FitResult:
 
     ``levels`` has one row per attribute level: ``axis, attribute, kind, level, code, lower,
     upper, coefficient, se, ci_low, ci_high, leads, wins, win_rate`` (counts are the leads
-    the coefficients were fit on). Coefficients are on the logit scale, centred per attribute;
-    ``intercept`` is the calibrated intercept, so
+    the coefficients were fit on, exact even when the fit sampled them). ``counts`` holds
+    lead counts, plus ``sampled_leads`` and the rates ``sampled_rate`` (non-wins) and
+    ``sampled_win_rate`` when the closed leads were sampled. Coefficients are on the logit
+    scale, centred per attribute; ``intercept`` is the calibrated intercept, so
     ``logit = intercept + sum of the lead's level coefficients``.
     """
 
@@ -200,7 +218,7 @@ class FitResult:
     options: dict[str, Any] = field(repr=False)
     split: Split
     data_range: tuple[datetime | None, datetime | None]
-    counts: dict[str, int]
+    counts: dict[str, int | float]
     single_auc: dict[str, float] = field(repr=False)
     data_version: int = 0
     timings: dict[str, float] = field(default_factory=dict, repr=False)
@@ -302,6 +320,10 @@ def _validate(opts: dict[str, Any]) -> None:
     mi = opts["max_iter"]
     if isinstance(mi, bool) or not isinstance(mi, int | np.integer) or mi < 1:
         raise _param_error("max_iter", "an int in the range [1, inf)", mi)
+    mfr = opts["max_fit_rows"]
+    if mfr is not None and (isinstance(mfr, bool) or not isinstance(mfr, int | np.integer)
+                            or mfr < 100):
+        raise _param_error("max_fit_rows", "an int in the range [100, inf) or None", mfr)
 
 
 def _grid(cs: int | Sequence[float]) -> list[float]:
@@ -313,33 +335,54 @@ def _grid(cs: int | Sequence[float]) -> list[float]:
 # --------------------------------------------------------------------------- design
 
 
+def _code_dtype(size: int) -> type[np.unsignedinteger]:
+    """The smallest unsigned integer type holding codes ``0 .. size - 1``."""
+    return np.uint8 if size <= 2**8 else np.uint16 if size <= 2**16 else np.uint32
+
+
 @dataclass
 class _Patterns:
-    """Compressed leads: one row per distinct (codes, test, fold) with wins and leads."""
+    """Compressed leads: one row per distinct (codes, test, fold) with wins and leads.
 
-    codes: np.ndarray  # (rows, attributes) int64
+    ``codes`` holds one column per attribute in the smallest unsigned type that fits (a list
+    of contiguous columns: the fit reads codes attribute by attribute). ``wins`` and
+    ``leads`` are lead counts, or weighted counts when the leads were sampled.
+    """
+
+    codes: list[np.ndarray]  # per attribute, (rows,) uint8/uint16/uint32
     test: np.ndarray  # bool
-    fold: np.ndarray  # int64, -1 for test rows
+    fold: np.ndarray  # int8, -1 for test rows
     wins: np.ndarray  # float
     leads: np.ndarray  # float
 
     def take(self, mask: np.ndarray) -> _Patterns:
-        return _Patterns(self.codes[mask], self.test[mask], self.fold[mask], self.wins[mask],
-                         self.leads[mask])
+        return _Patterns([c[mask] for c in self.codes], self.test[mask], self.fold[mask],
+                         self.wins[mask], self.leads[mask])
+
+    def select(self, cols: Sequence[int]) -> _Patterns:
+        """The same rows with only the attributes at positions ``cols``."""
+        return _Patterns([self.codes[j] for j in cols], self.test, self.fold, self.wins,
+                         self.leads)
 
 
-def _design(codes: np.ndarray, offsets: np.ndarray, p: int) -> sp.csr_matrix:
-    """Sparse one-hot design straight from the codes (one 1 per attribute per row)."""
-    n, m = codes.shape
-    indices = (codes + offsets[None, :]).ravel().astype(np.int32)
+def _design(codes: list[np.ndarray], offsets: np.ndarray, p: int) -> sp.csr_matrix:
+    """Sparse one-hot design straight from the codes (one 1 per attribute per row).
+
+    A CSR matrix-vector product is faster than gathering coefficients attribute by
+    attribute, so the design is built once per problem (int32 indices, filled per column).
+    """
+    m = len(codes)
+    n = len(codes[0]) if m else 0
+    indices = np.empty((n, m), dtype=np.int32)
+    for j, c in enumerate(codes):
+        indices[:, j] = c
+        indices[:, j] += int(offsets[j])
     indptr = np.arange(0, n * m + 1, m, dtype=np.int64)
-    return sp.csr_matrix((np.ones(n * m), indices, indptr), shape=(n, p))
+    return sp.csr_matrix((np.ones(n * m), indices.ravel(), indptr), shape=(n, p))
 
 
-
-
-def _gram(codes: np.ndarray, offsets: np.ndarray, sizes: np.ndarray, weights: list[np.ndarray],
-          group_size: int = 256) -> list[np.ndarray]:
+def _gram(codes: list[np.ndarray], offsets: np.ndarray, sizes: np.ndarray,
+          weights: list[np.ndarray], group_size: int = 256) -> list[np.ndarray]:
     """``[1, X]' diag(w) [1, X]`` for one-hot ``X`` given by codes, for each weight vector.
 
     Built with ``bincount`` over joint codes, never a dense design or a sparse-sparse product
@@ -349,7 +392,8 @@ def _gram(codes: np.ndarray, offsets: np.ndarray, sizes: np.ndarray, weights: li
     pair's block is a marginal of that table.
     """
     p = int(sizes.sum())
-    n, m = codes.shape
+    m = len(codes)
+    n = len(codes[0]) if m else 0
     groups: list[list[int]] = []
     for a in range(m):
         if groups and np.prod([sizes[b] for b in groups[-1]]) * sizes[a] <= group_size:
@@ -361,7 +405,7 @@ def _gram(codes: np.ndarray, offsets: np.ndarray, sizes: np.ndarray, weights: li
         j = np.zeros(n, dtype=np.intp)
         for a in g:
             j *= int(sizes[a])
-            j += codes[:, a]
+            j += codes[a]
         joint.append(j)
     gsize = [int(np.prod([sizes[a] for a in g])) for g in groups]
     out = [np.zeros((p + 1, p + 1)) for _ in weights]
@@ -419,7 +463,7 @@ class _Logit:
     objective of scikit-learn's ``LogisticRegression`` (which multiplies it by C).
     """
 
-    def __init__(self, codes: np.ndarray, offsets: np.ndarray, sizes: np.ndarray,
+    def __init__(self, codes: list[np.ndarray], offsets: np.ndarray, sizes: np.ndarray,
                  pos: np.ndarray, neg: np.ndarray) -> None:
         self.codes = codes
         self.offsets, self.sizes = offsets, sizes
@@ -460,7 +504,7 @@ class _Logit:
             rng = np.random.default_rng(len(w))
             pick = rng.choice(len(w), rows, replace=False)
             scale = w.sum() / max(w[pick].sum(), 1e-300)
-            codes, w = codes[pick], w[pick] * scale
+            codes, w = [c[pick] for c in codes], w[pick] * scale
         return _gram(codes, self.offsets, self.sizes, [w])[0]
 
 
@@ -581,8 +625,13 @@ class _Model:
 
 
 def _fit_block(pat: _Patterns, enc: Encoding, C: float, cw: tuple[float, float], tol: float,
-               max_iter: int, init: np.ndarray | None = None) -> _Model:
-    """Fit at one C on the given patterns; centre, calibrate and add intervals."""
+               max_iter: int, init: np.ndarray | None = None,
+               sampled: tuple[float, float] = (1.0, 1.0)) -> _Model:
+    """Fit at one C on the given patterns; centre, calibrate and add intervals.
+
+    ``sampled`` are the leads each kept win and non-win stands for when the patterns are a
+    case-control sample (their counts already weighted): they enter the score variance.
+    """
     sizes, offsets = enc.sizes, enc.offsets
     p = int(sizes.sum())
     prob = _problem(pat, enc, cw)
@@ -594,13 +643,14 @@ def _fit_block(pat: _Patterns, enc: Encoding, C: float, cw: tuple[float, float],
                                  b0 - math.log(cw[0] / cw[1]))
     pw = _sigmoid(xb + b0)  # the weighted fit's probability
     gram_w = [prob.tot * pw * (1 - pw)]
-    weighted = not (cw[0] == cw[1] == 1.0)
+    weighted = not (cw[0] == cw[1] == 1.0 and sampled[0] == sampled[1] == 1.0)
     if weighted:
         # Expected variance of the weighted score when leads win with the calibrated
-        # probability (model-based, so cells without wins do not look certain).
+        # probability (model-based, so cells without wins do not look certain). A lead kept
+        # with probability 1/s and weight s adds s times its squared weighted score.
         pc = _sigmoid(xb + b_cal)
-        gram_w.append(pat.leads * (cw[0] ** 2 * pc * (1 - pw) ** 2
-                                   + cw[1] ** 2 * (1 - pc) * pw**2))
+        gram_w.append(pat.leads * (cw[0] ** 2 * sampled[0] * pc * (1 - pw) ** 2
+                                   + cw[1] ** 2 * sampled[1] * (1 - pc) * pw**2))
     grams = _gram(pat.codes, offsets, sizes, gram_w)
     observed = np.diag(grams[0])[1:] > 0
     hess = grams[0] + np.diag(np.r_[0.0, np.full(p, 1.0 / C)])
@@ -698,13 +748,55 @@ def leakage_checks(
     return out
 
 
-def _level_counts(pat: _Patterns, enc: Encoding) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per attribute: (leads, wins) per level over the given patterns."""
-    out = []
-    for j, a in enumerate(enc):
-        col = np.ascontiguousarray(pat.codes[:, j])
-        out.append((np.bincount(col, weights=pat.leads, minlength=a.size),
-                    np.bincount(col, weights=pat.wins, minlength=a.size)))
+_Counts = list[tuple[np.ndarray, np.ndarray]]  # per attribute: (leads, wins) per level
+
+
+def _level_counts(pat: _Patterns, enc: Encoding) -> tuple[_Counts, _Counts]:
+    """Per attribute: (leads, wins) per level over the training and over the test patterns.
+
+    One ``bincount`` per attribute and count gives both sides (bins ``code + size * test``).
+    """
+    train, test = [], []
+    side = pat.test.astype(np.intp)
+    for col, a in zip(pat.codes, enc, strict=True):
+        idx = side * a.size
+        idx += col
+        leads = np.bincount(idx, weights=pat.leads, minlength=2 * a.size)
+        wins = np.bincount(idx, weights=pat.wins, minlength=2 * a.size)
+        train.append((leads[:a.size], wins[:a.size]))
+        test.append((leads[a.size:], wins[a.size:]))
+    return train, test
+
+
+def _encoding_counts(enc: Encoding) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per attribute: (leads, wins) per level of the training leads, as counted (exactly, in
+    SQL) while the encoding was learnt."""
+    return [(np.asarray(a.counts, dtype=float), np.asarray(a.wins, dtype=float)) for a in enc]
+
+
+def _side_counts(cur: duckdb.DuckDBPyConnection, enc: Encoding, split: Split,
+                 sides: Sequence[str]) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """Exact (leads, wins) per level of every attribute on the ``"open"`` leads and / or the
+    ``"test"`` split, in one pass over ``leads`` (GROUPING SETS over attribute and side)."""
+    out = {side: [(np.zeros(a.size), np.zeros(a.size)) for a in enc] for side in sides}
+    if not sides:
+        return out
+    cond = {"open": "outcome = 'open'",
+            "test": f"({split.population_sql()} AND {split.test_sql()})"}
+    side = "CASE " + " ".join(f"WHEN {cond[x]} THEN {literal(x)}" for x in sides) + " END"
+    names = [quote(n) for n in enc.names]
+    sets = ", ".join(f"({n}, _side)" for n in names)
+    rows = cur.execute(
+        f"SELECT {', '.join(names)}, _side, count(*), sum(_won) FROM (SELECT "
+        f"{encode_sql(enc)}, {side} AS _side, (outcome = 'won')::INTEGER AS _won FROM leads "
+        f"WHERE {' OR '.join(cond[x] for x in sides)}) GROUP BY GROUPING SETS ({sets})"
+    ).fetchall()
+    m = len(names)
+    for row in rows:
+        j = next(i for i in range(m) if row[i] is not None)
+        leads, wins = out[row[m]][j]
+        leads[int(row[j])] = float(row[m + 1])
+        wins[int(row[j])] = float(row[m + 2] or 0)
     return out
 
 
@@ -719,26 +811,19 @@ def _single_auc(enc: Encoding, counts: list[tuple[np.ndarray, np.ndarray]]
     return out
 
 
-def _closed_only(cur: duckdb.DuckDBPyConnection, enc: Encoding,
-                 counts: list[tuple[np.ndarray, np.ndarray]], n_open: int
+def _closed_only(enc: Encoding, counts: list[tuple[np.ndarray, np.ndarray]],
+                 open_counts: list[tuple[np.ndarray, np.ndarray]], n_open: int
                  ) -> dict[str, tuple[float, int]]:
     """Share of closed leads in levels never seen on open leads (where >= 5 were expected)."""
-    parts = [f"SELECT {literal(n)}, {quote(n)}, count(*) FROM _open GROUP BY {quote(n)}"
-             for n in enc.names]
-    rows = cur.execute(f"WITH _open AS (SELECT {encode_sql(enc)} FROM leads "
-                       f"WHERE outcome = 'open') " + " UNION ALL ".join(parts)).fetchall()
-    open_counts: dict[str, dict[int, int]] = {n: {} for n in enc.names}
-    for name, code, count in rows:
-        open_counts[name][int(code)] = int(count)
     out = {}
-    for a, (closed, _) in zip(enc, counts, strict=True):
+    for a, (closed, _), (opened, _) in zip(enc, counts, open_counts, strict=True):
         total = float(closed.sum())
         share = 0.0
         for code in range(a.size):
             if a.levels[code] == MISSING or closed[code] <= 0:
                 continue
             expected = n_open * closed[code] / total
-            if open_counts[a.name].get(code, 0) == 0 and expected >= LEAK_EXPECTED_OPEN:
+            if opened[code] == 0 and expected >= LEAK_EXPECTED_OPEN:
                 share += closed[code] / total
         out[a.name] = (share, n_open)
     return out
@@ -766,6 +851,7 @@ def fit(
     cv_max_rows: int = 30_000,
     tol: float = 1e-6,
     max_iter: int = 100,
+    max_fit_rows: int | None = 2_000_000,
 ) -> FitResult:
     """Fit won against not won on the closed leads of ``leads``; see the module docs.
 
@@ -790,12 +876,16 @@ def fit(
         stay the held-out ones of the train-only model).
     cv_max_rows : cap on training patterns used for CV.
     tol, max_iter : Newton stops when no coefficient moves by more than ``tol``.
+    max_fit_rows : when there are more closed training leads, the closed leads are
+        case-control sampled down to about this many training leads (step 3b of the module
+        docs); None never samples.
     """
     opts = dict(exclude_no_decision=exclude_no_decision, min_count=min_count,
                 cv_folds=cv_folds, Cs=Cs, class_weight=class_weight, leakage=leakage,
                 include=include, exclude=exclude, random_state=random_state,
                 test_size=test_size, max_bins=max_bins, min_share=min_share, refit=refit,
-                cv_max_rows=cv_max_rows, tol=tol, max_iter=max_iter)
+                cv_max_rows=cv_max_rows, tol=tol, max_iter=max_iter,
+                max_fit_rows=max_fit_rows)
     _validate(opts)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -871,19 +961,21 @@ def _make_split(cur: duckdb.DuckDBPyConnection, has_created: bool, outcomes: tup
                  hash_cuts=(int(cuts.get(True, 0)), int(cuts.get(False, 0)))), data_range
 
 
-def _group(cur: duckdb.DuckDBPyConnection, enc: Encoding, split: Split, k: int, seed: int
-           ) -> _Patterns:
+def _group(cur: duckdb.DuckDBPyConnection, enc: Encoding, split: Split, k: int, seed: int,
+           keep: str | None = None) -> _Patterns:
     """Closed leads collapsed to distinct (codes, split side, CV fold) with wins and leads.
 
     The codes and the fold (``k`` = test) are packed into one BIGINT key when they fit, as
     DuckDB groups one integer key several times faster than a composite key; the codes are
-    unpacked in numpy.
+    unpacked in numpy. ``keep`` is an SQL condition on a lead (the case-control sample of
+    :func:`_sample_sql`); wins and leads are then counts of the kept leads, unweighted.
     """
     sizes = [int(s) for s in enc.sizes]
     fold = (f"CASE WHEN {split.test_sql()} THEN {k} "
             f"ELSE (hash(lead_id, {seed + 1}) % {k})::INTEGER END")
+    where = split.population_sql() + (f" AND {keep}" if keep else "")
     src = (f"SELECT {encode_sql(enc)}, {fold} AS _f, (outcome = 'won')::INTEGER AS _won "
-           f"FROM leads WHERE {split.population_sql()}")
+           f"FROM leads WHERE {where}")
     mults = []
     m = k + 1
     for size in sizes:
@@ -898,19 +990,42 @@ def _group(cur: duckdb.DuckDBPyConnection, enc: Encoding, split: Split, k: int, 
         order = np.argsort(key_)  # DuckDB's parallel GROUP BY has no fixed row order
         key_ = key_[order]
         res = {k: np.asarray(v)[order] for k, v in res.items()}
-        codes = np.empty((key_.size, len(sizes)), dtype=np.int64)
-        for j, (mu, size) in enumerate(zip(mults, sizes, strict=True)):
-            np.remainder(key_ // mu, size, out=codes[:, j])
+        codes = []
+        for mu, size in zip(mults, sizes, strict=True):
+            codes.append(np.remainder(key_ // mu, size).astype(_code_dtype(size)))
         f = key_ % (k + 1)
     else:
         keys = ", ".join([quote(n) for n in enc.names] + ["_f"])
         res = cur.execute(f"SELECT {keys}, sum(_won)::DOUBLE AS _wins, count(*)::DOUBLE AS "
                           f"_leads FROM ({src}) GROUP BY ALL ORDER BY ALL").fetchnumpy()
-        codes = np.column_stack([np.asarray(res[n], dtype=np.int64) for n in enc.names])
+        codes = [np.asarray(res[n]).astype(_code_dtype(size))
+                 for n, size in zip(enc.names, sizes, strict=True)]
         f = np.asarray(res["_f"], dtype=np.int64)
     test = f == k
-    return _Patterns(codes, test, np.where(test, -1, f),
+    return _Patterns(codes, test, np.where(test, -1, f).astype(np.int8),
                      np.asarray(res["_wins"], dtype=float), np.asarray(res["_leads"], dtype=float))
+
+
+def _sample_rates(wins: int, nonwins: int, cap: int | None) -> tuple[float, float] | None:
+    """Sampling rates (wins, non-wins) bringing ``wins + nonwins`` training leads to about
+    ``cap``, or None when they are at most ``cap`` (or ``cap`` is None).
+
+    Case-control sampling: the rarer class is kept whole when it fits in half the cap, and
+    the other class fills the rest; a class larger than half the cap is sampled down to it.
+    """
+    if cap is None or wins + nonwins <= cap:
+        return None
+    half = cap / 2
+    return (min(1.0, max(half, cap - nonwins) / max(wins, 1)),
+            min(1.0, max(half, cap - wins) / max(nonwins, 1)))
+
+
+def _sample_sql(rates: tuple[float, float], seed: int) -> str:
+    """SQL condition keeping a lead with its class's rate, by a hash of ``lead_id``
+    (deterministic, independent of the split and fold hashes)."""
+    h = f"hash(lead_id, {seed + 2})"
+    win, other = (f"{h} < {int(r * 2.0**64)}::UBIGINT" if r < 1 else "true" for r in rates)
+    return f"(CASE WHEN outcome = 'won' THEN {win} ELSE {other} END)"
 
 
 def _fit(cur: duckdb.DuckDBPyConnection, opts: dict[str, Any], lap: Any) -> FitResult:
@@ -942,14 +1057,35 @@ def _fit(cur: duckdb.DuckDBPyConnection, opts: dict[str, Any], lap: Any) -> FitR
         raise ModelError("No attribute can be scored (dates are not scored yet).",
                          fix="Map at least one categorical, numeric or yes/no column.")
     lap("encode")
-    pat = _group(cur, enc, split, k, seed)
+    # Case-control sampling of very large training sets (see _sample_rates).
+    train_wins = int(sum(enc.attributes[0].wins))
+    rates = _sample_rates(train_wins, int(enc.leads) - train_wins, opts["max_fit_rows"])
+    pat = _group(cur, enc, split, k, seed, _sample_sql(rates, seed) if rates else None)
+    weights = (1.0, 1.0)
+    if rates:
+        kept_w = float(pat.wins.sum())
+        kept_n = float(pat.leads.sum()) - kept_w
+        # Each kept lead stands for (class total / kept of its class) leads, so weighted
+        # class totals equal the exact ones.
+        weights = (wins / max(kept_w, 1.0), nonwins / max(kept_n, 1.0))
+        pat.leads = pat.wins * weights[0] + (pat.leads - pat.wins) * weights[1]
+        pat.wins = pat.wins * weights[0]
     lap("group")
 
-    # Leakage guard on all closed leads of the population.
-    all_counts = _level_counts(pat, enc)
+    # Leakage guard on all closed leads of the population, on exact level counts.
+    sides = ["open"] if counts["open"] >= 30 else []
+    if rates:
+        train_counts = _encoding_counts(enc)
+        exact = _side_counts(cur, enc, split, sides + ["test"])
+        test_counts = exact["test"]
+    else:
+        exact = _side_counts(cur, enc, split, sides) if sides else {}
+        train_counts, test_counts = _level_counts(pat, enc)
+    all_counts = [(tr[0] + te[0], tr[1] + te[1])
+                  for tr, te in zip(train_counts, test_counts, strict=True)]
     single = _single_auc(enc, all_counts)
-    closed_only = (_closed_only(cur, enc, all_counts, counts["open"])
-                   if counts["open"] >= 30 else {})
+    closed_only = (_closed_only(enc, all_counts, exact["open"], counts["open"])
+                   if sides else {})
     source_names = {c.name: c.source_name for c in attrs}
     flagged = leakage_checks(single, names=source_names, closed_only=closed_only)
     forced = set(opts["include"] or ())
@@ -969,7 +1105,8 @@ def _fit(cur: duckdb.DuckDBPyConnection, opts: dict[str, Any], lap: Any) -> FitR
     cols = [enc.names.index(n) for n in active]
     enc_all = enc
     enc = enc.select(active)
-    pat = _Patterns(pat.codes[:, cols], pat.test, pat.fold, pat.wins, pat.leads)
+    pat = pat.select(cols)
+    fitted_counts = [train_counts[j] if not opts["refit"] else all_counts[j] for j in cols]
     lap("leakage")
 
     train = pat.take(~pat.test)
@@ -996,27 +1133,36 @@ def _fit(cur: duckdb.DuckDBPyConnection, opts: dict[str, Any], lap: Any) -> FitR
         best_c = min(finite, key=finite.get) if finite else 1.0
         init = cv_sols.get(best_c)
     lap("cv")
-    model = _fit_block(train, enc, best_c, cw, opts["tol"], opts["max_iter"], init)
+    model = _fit_block(train, enc, best_c, cw, opts["tol"], opts["max_iter"], init, weights)
     lap("fit")
     x_test = _design(test.codes, enc.offsets, int(enc.sizes.sum()))
     p_test = _sigmoid(x_test @ model.coef + model.intercept)
     y_test = np.divide(test.wins, test.leads, out=np.zeros_like(test.wins),
                        where=test.leads > 0)
     test_metrics = mx.summarize(y_test, p_test, test.leads)
-    fitted = train
     if opts["refit"]:
-        fitted = pat
         cw_all = _class_weights(float(pat.wins.sum()), float((pat.leads - pat.wins).sum()),
                                 opts["class_weight"])
-        model = _fit_block(pat, enc, best_c, cw_all, opts["tol"], opts["max_iter"], model.raw)
+        model = _fit_block(pat, enc, best_c, cw_all, opts["tol"], opts["max_iter"], model.raw,
+                           weights)
     lap("metrics")
-    levels = _levels_frame(enc, model, fitted)
-    counts.update({
-        "closed": int(pat.leads.sum()),
-        "train": int(train.leads.sum()), "test": int(test.leads.sum()),
-        "train_wins": int(train.wins.sum()), "test_wins": int(test.wins.sum()),
-        "patterns": int(len(pat.leads)),
-    })
+    levels = _levels_frame(enc, model, fitted_counts)
+    if rates:
+        closed = wins + nonwins
+        counts.update({
+            "closed": closed, "train": int(enc.leads), "test": closed - int(enc.leads),
+            "train_wins": train_wins, "test_wins": wins - train_wins,
+            "patterns": int(len(pat.leads)),
+            "sampled_leads": int(round(kept_w + kept_n)),
+            "sampled_rate": kept_n / nonwins, "sampled_win_rate": kept_w / wins,
+        })
+    else:
+        counts.update({
+            "closed": int(pat.leads.sum()),
+            "train": int(train.leads.sum()), "test": int(test.leads.sum()),
+            "train_wins": int(train.wins.sum()), "test_wins": int(test.wins.sum()),
+            "patterns": int(len(pat.leads)),
+        })
     skipped = dict(enc_all.skipped)
     return FitResult(
         encoding=enc, levels=levels, intercept=float(model.intercept), C=float(best_c),
@@ -1025,10 +1171,11 @@ def _fit(cur: duckdb.DuckDBPyConnection, opts: dict[str, Any], lap: Any) -> FitR
         single_auc=single, data_version=data_version(cur))
 
 
-def _levels_frame(enc: Encoding, model: _Model, pat: _Patterns) -> pd.DataFrame:
+def _levels_frame(enc: Encoding, model: _Model,
+                  counts: list[tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
     rows = []
     offsets = enc.offsets
-    for j, (a, (leads, wins)) in enumerate(zip(enc, _level_counts(pat, enc), strict=True)):
+    for j, (a, (leads, wins)) in enumerate(zip(enc, counts, strict=True)):
         for code, (label, (lo, hi)) in enumerate(zip(a.levels, a.bounds(), strict=True)):
             i = offsets[j] + code
             c, s = float(model.coef[i]), float(model.se[i])

@@ -93,7 +93,8 @@ def weights_from_fit(con: duckdb.DuckDBPyConnection, result, table) -> Weights:
         data={"rows": int(store.lead_count(con)), "data_version": store.data_version(con),
               "created_from": lo.isoformat() if lo else None,
               "created_to": hi.isoformat() if hi else None, **{
-                  f"n_{k}": int(v) for k, v in result.counts.items()}},
+                  f"n_{k}": v if isinstance(v, float) else int(v)
+                  for k, v in result.counts.items()}},
         options=dict(result.options), metrics=metrics)
 
 
