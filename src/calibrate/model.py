@@ -369,14 +369,12 @@ def _design(codes: list[np.ndarray], offsets: np.ndarray, p: int) -> sp.csr_matr
     """Sparse one-hot design straight from the codes (one 1 per attribute per row).
 
     A CSR matrix-vector product is faster than gathering coefficients attribute by
-    attribute, so the design is built once per problem (int32 indices, filled per column).
+    attribute, so the design is built once per problem (int32 indices).
     """
     m = len(codes)
     n = len(codes[0]) if m else 0
-    indices = np.empty((n, m), dtype=np.int32)
-    for j, c in enumerate(codes):
-        indices[:, j] = c
-        indices[:, j] += int(offsets[j])
+    indices = np.stack(codes, axis=1).astype(np.int32) if m else np.empty((0, 0), np.int32)
+    indices += np.asarray(offsets, dtype=np.int32)
     indptr = np.arange(0, n * m + 1, m, dtype=np.int64)
     return sp.csr_matrix((np.ones(n * m), indices.ravel(), indptr), shape=(n, p))
 
