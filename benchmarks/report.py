@@ -184,7 +184,16 @@ WHY = {
         "distinct code patterns in one DuckDB GROUP BY), leakage checks, 3-fold CV over 7 "
         "strengths on at most 30k patterns, and a penalised Newton fit on the patterns; see "
         "the Fit line of the breakdown. With 14+ attributes almost every lead is its own "
-        "pattern, so grouping saves little here; the Newton fit and the grouping dominate."),
+        "pattern, so grouping saves little at this size, and below `max_fit_rows` (2M) every "
+        "closed lead is fitted, unsampled; the encode step's count queries and the Newton "
+        "fit dominate. The margin is thin and load-sensitive (see System load)."),
+    "Fit under": (
+        "Above `max_fit_rows` (2M closed leads) the fit keeps every win and a hashed, "
+        "weighted sample of non-wins (case-control sampling), with exact level counts; what "
+        "remains is the SQL that learns the bins and encodes 10M rows."),
+    "Fit peak RSS": (
+        "Codes are held per attribute in the smallest integer type and the fit runs on a "
+        "weighted sample above `max_fit_rows`; what remains is DuckDB's working memory."),
     "Browser key press": (
         "The figure changes after Streamlit's round trip: the key press, the websocket "
         "message, the fragment rerun on the server (the threshold panel, its figures and "
@@ -310,6 +319,11 @@ def _breakdown(r: dict[str, Any]) -> list[str]:
                      f"{c.get('test', 0):,} test leads, {c.get('patterns', 0):,} patterns, "
                      f"{len(fit['attributes'])} attributes, {fit['levels']} levels, C = "
                      f"{fit['C']:g}): {steps}."
+                     + (f" Fitted on a weighted case-control sample of "
+                        f"{int(c['sampled_leads']):,} closed leads (non-wins kept at rate "
+                        f"{c.get('sampled_rate', 1):.3g}, wins at "
+                        f"{c.get('sampled_win_rate', 1):.3g}); level counts are exact."
+                        if c.get("sampled_leads") else "")
                      + (f" Left out as leakage: {', '.join(fit['dropped'])}."
                         if fit["dropped"] else "")
                      + (f" Note: {fit['note']}." if fit.get("note") else ""))
