@@ -26,7 +26,7 @@ from typing import Any
 from benchmarks import report
 
 ROOT = Path(__file__).resolve().parents[1]
-BROWSER_MAX_DEFAULT = 1_000_000
+BROWSER_MAX_DEFAULT = 10_000_000
 
 
 def parse_sizes(text: str) -> list[int]:

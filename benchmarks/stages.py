@@ -152,9 +152,9 @@ def quiet() -> Iterator[None]:
 # ------------------------------------------------------------------------------ ingest
 
 #: Functions of calibrate.ingest timed inside ingest() (self time each).
-INGEST_STEPS = ["analyse", "read_raw", "_profile", "guess_columns", "_outcome_expr", "_plan",
-                "_day_first", "_run_checks", "_example_rows", "_duplicates", "_store",
-                "store_columns", "_report"]
+INGEST_STEPS = ["_open", "_make_sample", "_profile", "guess_columns", "_plan", "_day_first",
+                "_counts_column", "_clean", "_outcome_expr", "_run_checks", "_duplicates",
+                "_store", "store_columns", "_report"]
 
 
 def stage_ingest(spec: dict[str, Any]) -> dict[str, Any]:
@@ -257,7 +257,7 @@ def stage_fit(spec: dict[str, Any]) -> dict[str, Any]:
     inner = {k: float(v) for k, v in (result.timings or {}).items()}
     if "total" in inner:
         inner["points table + weights document"] = secs - inner["total"]
-    counts = {k: int(v) for k, v in result.counts.items()}
+    counts = {k: (v if k.endswith("_rate") else int(v)) for k, v in result.counts.items()}
     return {
         "seconds": secs, "peak_rss": rss, "auc": float(result.metrics.auc),
         "split": split.to_dict(), "attributes": [a["name"] for a in attributes],
