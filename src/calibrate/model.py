@@ -384,10 +384,11 @@ def _gram(codes: list[np.ndarray], offsets: np.ndarray, sizes: np.ndarray,
     """``[1, X]' diag(w) [1, X]`` for one-hot ``X`` given by codes, for each weight vector.
 
     Built with ``bincount`` over joint codes, never a dense design or a sparse-sparse product
-    (several times faster than scipy's ``X.T @ W X`` on one-hot data): small attributes are
-    packed into groups whose joint code has at most ``group_size`` values, one ``bincount``
-    per pair of groups gives the weight of every pair of their levels, and each attribute
-    pair's block is a marginal of that table.
+    (several times faster than scipy's ``X.T @ W X`` on one-hot data): consecutive
+    attributes are packed into groups whose joint code has at most ``group_size`` values,
+    and one ``bincount`` per pair of groups gives the weight of every pair of their levels.
+    A 0/1 matrix per group maps its joint codes to its levels, so each pair of groups'
+    block of the Gram matrix is one small matrix product ``M_g' T M_h``.
     """
     p = int(sizes.sum())
     m = len(codes)
@@ -398,47 +399,39 @@ def _gram(codes: list[np.ndarray], offsets: np.ndarray, sizes: np.ndarray,
             groups[-1].append(a)
         else:
             groups.append([a])
-    joint = []
+    joint, onehot, span = [], [], []
     for g in groups:
+        shape = [int(sizes[a]) for a in g]
         j = np.zeros(n, dtype=np.intp)
         for a in g:
             j *= int(sizes[a])
             j += codes[a]
         joint.append(j)
-    gsize = [int(np.prod([sizes[a] for a in g])) for g in groups]
+        size = int(np.prod(shape))
+        mat = np.zeros((size, sum(shape)))
+        col = 0
+        for level, width in zip(np.unravel_index(np.arange(size), shape), shape, strict=True):
+            mat[np.arange(size), col + level] = 1.0
+            col += width
+        onehot.append(mat)
+        first = 1 + int(offsets[g[0]])  # a group's levels are contiguous in theta
+        span.append(slice(first, first + sum(shape)))
     out = [np.zeros((p + 1, p + 1)) for _ in weights]
-
-    def place(g: np.ndarray, a: int, b: int, block: np.ndarray) -> None:
-        sa = slice(1 + offsets[a], 1 + offsets[a] + sizes[a])
-        sb = slice(1 + offsets[b], 1 + offsets[b] + sizes[b])
-        g[sa, sb] = block
-        g[sb, sa] = block.T
-
-    for gi, g_attrs in enumerate(groups):
-        shape = [int(sizes[a]) for a in g_attrs]
+    for gi, (mg, sg) in enumerate(zip(onehot, span, strict=True)):
         for g, w in zip(out, weights, strict=True):
-            t = np.bincount(joint[gi], weights=w, minlength=gsize[gi]).reshape(shape)
-            for x, a in enumerate(g_attrs):
-                d = t.sum(axis=tuple(k for k in range(len(shape)) if k != x))
-                sa = slice(1 + offsets[a], 1 + offsets[a] + sizes[a])
-                g[0, sa] = d
-                g[sa, 0] = d
-                g[sa, sa] = np.diag(d)
-                for y in range(x + 1, len(shape)):
-                    place(g, a, g_attrs[y], t.sum(axis=tuple(
-                        k for k in range(len(shape)) if k not in (x, y))))
+            t = np.bincount(joint[gi], weights=w, minlength=mg.shape[0])
+            d = t @ mg
+            g[0, sg] = d
+            g[sg, 0] = d
+            g[sg, sg] = (mg * t[:, None]).T @ mg
         for hi in range(gi + 1, len(groups)):
-            h_attrs = groups[hi]
-            shape2 = shape + [int(sizes[b]) for b in h_attrs]
-            idx = joint[gi] * gsize[hi] + joint[hi]
+            mh, sh = onehot[hi], span[hi]
+            idx = joint[gi] * mh.shape[0] + joint[hi]
             for g, w in zip(out, weights, strict=True):
-                t = np.bincount(idx, weights=w, minlength=gsize[gi] * gsize[hi])
-                t = t.reshape(shape2)
-                for x, a in enumerate(g_attrs):
-                    for y, b in enumerate(h_attrs):
-                        yy = len(shape) + y
-                        place(g, a, b, t.sum(axis=tuple(
-                            k for k in range(len(shape2)) if k not in (x, yy))))
+                t = np.bincount(idx, weights=w, minlength=mg.shape[0] * mh.shape[0])
+                block = mg.T @ t.reshape(mg.shape[0], mh.shape[0]) @ mh
+                g[sg, sh] = block
+                g[sh, sg] = block.T
     for g, w in zip(out, weights, strict=True):
         g[0, 0] = w.sum()
     return out
