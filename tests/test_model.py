@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import warnings
 
 import numpy as np
@@ -313,8 +312,8 @@ def test_too_few_wins_is_a_model_error():
         fit(make_store(frame, info["roles"]))
 
 
-def test_a_larger_table_fits_quickly():
-    """200k leads x 8 attributes made in SQL; the 1M figure is in the report (a few s)."""
+def test_a_larger_table_fits():
+    """200k leads x 8 attributes made in SQL (how fast: see benchmarks/RESULTS.md)."""
     from calibrate import store
     from calibrate.store import ColumnInfo
 
@@ -334,9 +333,7 @@ def test_a_larger_table_fits_quickly():
     cols += [ColumnInfo(c, c, "behavior", "numeric") for c in ("n0", "n1", "n2")]
     cols += [ColumnInfo(c, c, "behavior", "flag") for c in ("f0", "f1")]
     store.store_columns(con, cols)
-    start = time.perf_counter()
     res = fit(con)
-    assert time.perf_counter() - start < 20
     assert res.counts["closed"] == 200_000 and res.metrics.auc > 0.6
 
 
