@@ -30,24 +30,23 @@ class Verdict:
 # ------------------------------------------------------------------------- formatting
 
 
-def secs(x: float | None) -> str:
+def _figure(x: float | None, unit: str, one_decimal_from: float, small_decimals: int) -> str:
+    """Three significant figures or so: 0 decimals from 100, 1 from ``one_decimal_from``."""
     if x is None:
         return "–"
     if x >= 100:
-        return f"{x:,.0f} s"
-    if x >= 10:
-        return f"{x:.1f} s"
-    return f"{x:.2f} s"
+        return f"{x:,.0f} {unit}"
+    if x >= one_decimal_from:
+        return f"{x:.1f} {unit}"
+    return f"{x:.{small_decimals}f} {unit}"
+
+
+def secs(x: float | None) -> str:
+    return _figure(x, "s", 10, 2)
 
 
 def ms(x: float | None) -> str:
-    if x is None:
-        return "–"
-    if x >= 100:
-        return f"{x:,.0f} ms"
-    if x >= 1:
-        return f"{x:.1f} ms"
-    return f"{x:.3f} ms"
+    return _figure(x, "ms", 1, 3)
 
 
 def size(b: float | None) -> str:
