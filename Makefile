@@ -44,7 +44,7 @@ bench: $(VENV)/.installed-test /usr/bin/chromium
 
 bench-quick: $(VENV)/.installed-test /usr/bin/chromium
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python -m benchmarks.run --sizes 100000
+	$(BIN)/python -m benchmarks.run --sizes 100000 --out benchmarks/work/RESULTS-quick.md
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB).wal
