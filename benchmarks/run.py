@@ -6,7 +6,8 @@
 For each size N the sample generator writes N leads as CSV and Parquet into the work
 directory (reused when present), then every stage runs in a fresh Python process
 (:mod:`benchmarks.stages`) so that its peak RSS is its own. The results go to RESULTS.md
-(rewritten each run, see :mod:`benchmarks.report`) and, raw, to ``WORK/results.json``.
+(rewritten each run, see :mod:`benchmarks.report`) and, raw, to ``WORK/<OUT's name>.json``
+(``results.json`` for the default ``RESULTS.md``).
 See benchmarks/README.md for what each figure means.
 """
 
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "options": {"moves": args.moves, "presses": args.presses, "seed": args.seed},
         "sizes": {},
     }
-    raw = args.work / "results.json"
+    raw = args.work / f"{args.out.stem.lower()}.json"  # a quick run keeps the full one's
     for n in args.sizes:
         say(f"N = {n:,}")
         results["sizes"][str(n)] = bench_size(n, args)

@@ -25,7 +25,7 @@ def test_smoke_run_measures_every_stage(tmp_path):
     work = tmp_path / "work"
     code = run.main(["--sizes", str(N), "--work", str(work), "--out", str(out),
                      "--skip-browser", "--moves", "40", "--panel-moves", "3"])
-    raw = json.loads((work / "results.json").read_text())
+    raw = json.loads((work / "results.json").read_text())  # named after the --out file
     st = raw["sizes"][str(N)]["stages"]
     errors = {k: v.get("traceback", v["error"]) for k, v in st.items() if "error" in v}
     assert code == 0 and not errors, errors
