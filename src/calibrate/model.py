@@ -275,25 +275,37 @@ def _param_error(name: str, expected: str, got: Any) -> ValueError:
     return ValueError(f"The {name!r} parameter of fit must be {expected}. Got {got!r} instead.")
 
 
+def _check_int(opts: dict[str, Any], name: str, low: int, none_ok: bool = False) -> None:
+    """``opts[name]`` must be an int >= ``low`` (or None when ``none_ok``)."""
+    v = opts[name]
+    if none_ok and v is None:
+        return
+    if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < low:
+        raise _param_error(name, f"an int in the range [{low}, inf)"
+                           + (" or None" if none_ok else ""), v)
+
+
 def _validate(opts: dict[str, Any]) -> None:
     """Check fit's parameters in scikit-learn's manner (one clear message per parameter)."""
-    if not isinstance(opts["exclude_no_decision"], bool):
-        raise _param_error("exclude_no_decision", "a bool", opts["exclude_no_decision"])
-    folds = opts["cv_folds"]
-    if isinstance(folds, bool) or not isinstance(folds, int | np.integer) or folds < 2:
-        raise _param_error("cv_folds", "an int in the range [2, inf)", folds)
+    for name in ("exclude_no_decision", "refit"):
+        if not isinstance(opts[name], bool):
+            raise _param_error(name, "a bool", opts[name])
+    for name, low in (("cv_folds", 2), ("random_state", 0), ("cv_max_rows", 100),
+                      ("max_iter", 1)):
+        _check_int(opts, name, low)
+    _check_int(opts, "max_fit_rows", 100, none_ok=True)
     cs = opts["Cs"]
+    bad_cs = _param_error("Cs", "an int >= 1 or a sequence of positive floats", cs)
     if isinstance(cs, int | np.integer) and not isinstance(cs, bool):
         if cs < 1:
-            raise _param_error("Cs", "an int >= 1 or a sequence of positive floats", cs)
+            raise bad_cs
     else:
         try:
             values = [float(c) for c in cs]
         except TypeError:
-            raise _param_error("Cs", "an int >= 1 or a sequence of positive floats",
-                               cs) from None
+            raise bad_cs from None
         if not values or any(not (v > 0) for v in values):
-            raise _param_error("Cs", "an int >= 1 or a sequence of positive floats", cs)
+            raise bad_cs
     if opts["class_weight"] not in ("balanced", None):
         raise _param_error("class_weight", "a str among {'balanced'} or None",
                            opts["class_weight"])
@@ -303,27 +315,12 @@ def _validate(opts: dict[str, Any]) -> None:
         v = opts[name]
         if v is not None and (isinstance(v, str) or not all(isinstance(x, str) for x in v)):
             raise _param_error(name, "a list of column names or None", v)
-    rs = opts["random_state"]
-    if isinstance(rs, bool) or not isinstance(rs, int | np.integer) or rs < 0:
-        raise _param_error("random_state", "an int in the range [0, inf)", rs)
     ts = opts["test_size"]
     if isinstance(ts, bool) or not isinstance(ts, int | float) or not 0 < ts < 1:
         raise _param_error("test_size", "a float in the range (0, 1)", ts)
-    if not isinstance(opts["refit"], bool):
-        raise _param_error("refit", "a bool", opts["refit"])
-    cmr = opts["cv_max_rows"]
-    if isinstance(cmr, bool) or not isinstance(cmr, int | np.integer) or cmr < 100:
-        raise _param_error("cv_max_rows", "an int in the range [100, inf)", cmr)
     tol = opts["tol"]
     if isinstance(tol, bool) or not isinstance(tol, int | float) or not tol > 0:
         raise _param_error("tol", "a float in the range (0, inf)", tol)
-    mi = opts["max_iter"]
-    if isinstance(mi, bool) or not isinstance(mi, int | np.integer) or mi < 1:
-        raise _param_error("max_iter", "an int in the range [1, inf)", mi)
-    mfr = opts["max_fit_rows"]
-    if mfr is not None and (isinstance(mfr, bool) or not isinstance(mfr, int | np.integer)
-                            or mfr < 100):
-        raise _param_error("max_fit_rows", "an int in the range [100, inf) or None", mfr)
 
 
 def _grid(cs: int | Sequence[float]) -> list[float]:
