@@ -103,6 +103,11 @@ def test_bad_weights_files_are_clear(tmp_path):
     p.write_text('{"hello": 1}')
     with pytest.raises(InputError, match="not a calibrate weights file"):
         Weights.read(p)
+    with pytest.raises(InputError, match="does not exist") as err:
+        Weights.read(tmp_path / "missing.json")
+    assert "--weights" in err.value.fix
+    with pytest.raises(InputError, match="is a folder, not a file"):
+        Weights.read(tmp_path)
 
 
 def test_agreement_states_definition_figures_and_date():

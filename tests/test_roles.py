@@ -81,6 +81,13 @@ def test_mapping_file_errors_name_the_file_and_fix(tmp_path):
         load_mapping(bad)
     with pytest.raises(InputError, match="does not exist"):
         load_mapping(tmp_path / "missing.toml")
+    with pytest.raises(InputError, match="is a folder, not a file") as err:
+        load_mapping(tmp_path)
+    assert "--mapping" in err.value.fix
+    bad.write_bytes(b"[columns.visits]\nrole = '\xe9'\n")
+    with pytest.raises(InputError, match="not UTF-8 text") as err:
+        load_mapping(bad)
+    assert "UTF-8" in err.value.fix
 
 
 def test_mapping_file_is_read(tmp_path):

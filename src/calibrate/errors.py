@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 
 class CalibrateError(Exception):
@@ -61,3 +63,22 @@ class DatabaseError(CalibrateError):
 
 class DatabaseInUseError(DatabaseError):
     """Another process holds the DuckDB file (DuckDB allows a single writer process)."""
+
+
+def read_text_file(path: str | os.PathLike[str], kind: str, option: str) -> str:
+    """The UTF-8 text of a file the user named (a mapping, a weights file), or an
+    :class:`InputError` saying what is wrong with the path itself."""
+    p = Path(path)
+    if not p.is_file():
+        what = "is a folder, not a file" if p.is_dir() else "does not exist"
+        raise InputError(f"The {kind} file {what}.", file=str(p),
+                         fix=f"Check the path given to {option}.")
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"The {kind} file is not UTF-8 text ({exc.reason} at byte "
+                         f"{exc.start}).", file=str(p),
+                         fix="Save it again as UTF-8 text.") from None
+    except OSError as exc:
+        raise InputError(f"The {kind} file cannot be read: {exc.strerror}.", file=str(p),
+                         fix="Check that you may read it.") from None

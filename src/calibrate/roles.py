@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from calibrate.errors import InputError
+from calibrate.errors import InputError, read_text_file
 from calibrate.outcomes import OUTCOMES
 
 #: Roles a column can have. ``profile`` and ``behavior`` are the scored attributes.
@@ -210,12 +210,10 @@ def load_mapping(path: str | Path | None) -> Mapping:
     if path is None:
         return Mapping()
     p = Path(path)
-    if not p.exists():
-        raise InputError("The mapping file does not exist.", file=str(p),
-                         fix="Check the path given to --mapping.")
+    text = read_text_file(p, "mapping", "--mapping")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(f"The mapping file is not valid TOML: {exc}", file=str(p),
                          fix="See README.md, section 'Mapping file', for an example.") from None
     return mapping_from_dict(data, str(p))

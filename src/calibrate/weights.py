@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from calibrate.errors import InputError
+from calibrate.errors import InputError, read_text_file
 from calibrate.store import to_json, transaction
 
 FORMAT = "calibrate-weights"
@@ -86,12 +86,10 @@ class Weights:
     def read(cls, path: str | Path) -> Weights:
         """Read a weights JSON file written by :meth:`to_json`."""
         p = Path(path)
-        if not p.exists():
-            raise InputError("The weights file does not exist.", file=str(p),
-                             fix="Check the path given to --weights.")
+        text = read_text_file(p, "weights", "--weights")
         try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
             raise InputError(f"The weights file is not valid JSON: {exc}", file=str(p),
                              fix="Export the weights again (calibrate export --format json).") \
                 from None
