@@ -100,3 +100,17 @@ def test_an_older_database_is_copied_aside_before_migrating(db_path, monkeypatch
     old = store.duckdb.connect(str(copies[0]))
     assert old.execute("SELECT count(*) FROM leads").fetchone() == (1,)
     old.close()
+
+
+def test_last_load_names_the_latest_file_not_a_role_edit(con, write_csv):
+    from calibrate.ingest import ingest
+    from calibrate.quality import set_roles
+
+    assert store.last_load(con) is None
+    first = write_csv("id,outcome,visits,industry\nA,won,1,x\nB,lost,2,y\n", "first.csv")
+    second = write_csv("id,outcome,visits,industry\nC,won,3,x\n", "second.csv")
+    ingest(con, first)
+    ingest(con, second)
+    set_roles(con, {"industry": "ignore"})
+    file, loaded_at, report = store.last_load(con)
+    assert file == str(second) and loaded_at is not None and report is not None

@@ -12,7 +12,14 @@ import pandas as pd
 
 from calibrate.outcomes import OUTCOMES
 from calibrate.roles import ATTRIBUTE_ROLES
-from calibrate.store import quote, read_columns, store_columns, table_exists, transaction
+from calibrate.store import (
+    last_load,
+    quote,
+    read_columns,
+    store_columns,
+    table_exists,
+    transaction,
+)
 
 
 @dataclass
@@ -64,8 +71,7 @@ def quality(con: duckdb.DuckDBPyConnection) -> Quality | None:
             "distinct": [int(stats[2 * i + 1]) for i in range(len(cols))],
         })
         table["missing_share"] = table["missing"] / rows if rows else 0.0
-        last = cur.execute("SELECT file, loaded_at, report FROM ingests WHERE mode <> 'roles' "
-                           "ORDER BY id DESC LIMIT 1").fetchone()
+        last = last_load(cur)
     finally:
         cur.close()
     return Quality(rows, outcomes, values[5], values[6], table,

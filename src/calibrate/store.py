@@ -198,6 +198,14 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0])
 
 
+def last_load(con: duckdb.DuckDBPyConnection) -> tuple[str, Any, str | None] | None:
+    """(file, loaded_at, issues report JSON) of the latest file load; role edits are not
+    loads. ``None`` before the first load."""
+    row = con.execute("SELECT file, loaded_at, report FROM ingests WHERE mode <> 'roles' "
+                      "ORDER BY id DESC LIMIT 1").fetchone()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 def lead_count(con: duckdb.DuckDBPyConnection) -> int:
     """Number of leads stored (0 when nothing is loaded)."""
     if not table_exists(con, "leads"):

@@ -17,8 +17,7 @@ def render() -> None:
         st.markdown("### calibrate")
         rows = store.lead_count(con)
         if rows:
-            last = con.execute("SELECT file FROM ingests WHERE mode <> 'roles' "
-                               "ORDER BY id DESC LIMIT 1").fetchone()
+            last = store.last_load(con)
             st.markdown(f"**Data:** {Path(last[0]).name if last else '?'}  \n"
                         f"{fmt.number(rows)} leads · version {store.data_version(con)}")
         else:
