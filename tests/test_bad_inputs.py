@@ -25,6 +25,7 @@ from calibrate.ingest import IngestReport, ingest
 
 from apptest import assert_clean, page
 from conftest import ROOT, SAMPLE_CSV
+from dbstate import snapshot
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 PREVIOUS = BAD / "enough_wins.csv"  # a good load already in the database
@@ -130,15 +131,6 @@ def test_the_gallery_and_the_table_agree():
     assert sum(p.stat().st_size for p in BAD.iterdir()) < 1_000_000
 
 
-def snapshot(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Everything an ingest may change: the leads, the column roles and the ingest log."""
-    leads = con.execute("SELECT * FROM leads ORDER BY lead_id").fetchall() \
-        if store.table_exists(con, "leads") else None
-    return (leads, con.execute("SELECT * FROM columns ORDER BY ALL").fetchall(),
-            con.execute("SELECT id, file, rows, mode, report FROM ingests ORDER BY id")
-            .fetchall())
-
-
 @pytest.fixture(scope="module")
 def previous_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database already holding a good load, copied by each test."""
@@ -206,8 +198,8 @@ def test_library(case: Case, loaded_db: Path):
         assert store.lead_count(con) == case.loaded
         counts = dict(con.execute("SELECT outcome, count(*) FROM leads GROUP BY 1").fetchall())
         assert {k: counts.get(k, 0) for k in case.outcomes} == case.outcomes
-        ingests = snapshot(con)[2]
-        assert len(ingests) == len(before[2]) + 1 and ingests[-1][1:4] == (
+        ingests = snapshot(con)[3]
+        assert len(ingests) == len(before[3]) + 1 and ingests[-1][1:4] == (
             str(path), case.read or case.loaded, "replace")
     finally:
         con.close()

@@ -14,6 +14,7 @@ from calibrate.errors import InputError
 from calibrate.ingest import ingest, preview
 
 from conftest import BANK_CSV
+from dbstate import snapshot
 
 GOOD = """lead_id,created_at,status,title,industry,employees,page_views,demo_request,email
 L1,2025-01-05,Closed Won,VP,Software,"1,200",12,Yes,a@x.com
@@ -26,14 +27,6 @@ L5,,In Progress,VP,-,"2,500",7,YES,e@v.com
 
 def leads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM leads ORDER BY lead_id").df().set_index("lead_id")
-
-
-def snapshot(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Everything an ingest may change: the leads, the column roles and the ingest log."""
-    rows = con.execute("SELECT * FROM leads ORDER BY ALL").fetchall() \
-        if store.table_exists(con, "leads") else None
-    return (rows, con.execute("SELECT * FROM columns ORDER BY ALL").fetchall(),
-            con.execute("SELECT count(*) FROM ingests").fetchone())
 
 
 def test_a_clean_load_with_its_summary(con, write_csv):

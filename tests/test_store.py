@@ -114,3 +114,17 @@ def test_last_load_names_the_latest_file_not_a_role_edit(con, write_csv):
     set_roles(con, {"industry": "ignore"})
     file, loaded_at, report = store.last_load(con)
     assert file == str(second) and loaded_at is not None and report is not None
+
+
+def test_rows_staged_by_an_ingest_cut_off_are_dropped_on_the_next_open(db_path, write_csv):
+    from calibrate.ingest import ingest
+
+    con = store.connect(db_path)
+    ingest(con, write_csv("id,outcome,visits\nA,won,1\nB,lost,2\n"))
+    # An ingest killed between staging its rows and swapping them in leaves this behind.
+    con.execute(f"CREATE TABLE {store.STAGING} AS SELECT * FROM leads")
+    con.close()
+    con = store.connect(db_path)
+    assert not store.table_exists(con, store.STAGING)
+    assert con.execute("SELECT count(*) FROM leads").fetchone() == (2,)
+    con.close()

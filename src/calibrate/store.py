@@ -27,6 +27,8 @@ SCHEMA_VERSION = 1
 
 #: Serialises writes from the threads of one process (Streamlit sessions share a process).
 WRITE_LOCK = threading.RLock()
+#: The table an ingest stages its cleaned rows in (see :mod:`calibrate.ingest`).
+STAGING = "_calibrate_new"
 
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -83,7 +85,15 @@ def connect(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnec
             fix="Check the path; restore from a backup (calibrate restore) or move it aside.",
         ) from None
     _migrate(con, db)
+    _drop_staging(con)
     return con
+
+
+def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the rows of an ingest cut off between staging and swapping them in."""
+    if table_exists(con, STAGING):
+        with WRITE_LOCK:
+            con.execute(f"DROP TABLE IF EXISTS {STAGING}")
 
 
 def _migrate(con: duckdb.DuckDBPyConnection, db: Path) -> None:
