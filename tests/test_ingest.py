@@ -301,3 +301,57 @@ def test_example_rows_are_file_rows_in_a_file_read_in_parallel(con, tmp_path):
     negative = next(i for i in report.issues if i.kind == "negative counts")
     assert negative.count == 7 and negative.rows == bad[:5]
     assert report.rows_loaded == n
+
+
+# ------------------------------------------------- large files: sampled in chunks
+
+
+@pytest.fixture
+def small_sample(monkeypatch):
+    """Profile from 100 rows, so that a file of a few thousand rows counts as large and is
+    sampled in chunks spread over it instead of by a full pass."""
+    from calibrate import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "PROFILE_SAMPLE", 100)
+
+
+def _large(rows: int, late: dict[int, str] | None = None) -> str:
+    """A CSV whose ``visits`` are blank in the first half (a field added later) and whose
+    notes span lines every 50 rows; ``late`` replaces whole rows by number."""
+    lines = ["lead_id,status,industry,visits,notes"]
+    for i in range(1, rows + 1):
+        visits = "" if i <= rows // 2 else str(i % 7)
+        notes = '"called twice,\nno answer"' if i % 50 == 0 else "ok"
+        status = ("won", "lost", "no decision")[i % 3]
+        lines.append((late or {}).get(i, f"L{i},{status},{('Retail', 'Software')[i % 2]},"
+                                          f"{visits},{notes}"))
+    return "\n".join(lines) + "\n"
+
+
+def test_a_large_csv_is_profiled_from_all_over_the_file(con, write_csv, small_sample):
+    report = ingest(con, write_csv(_large(4000)))
+    visits = next(c for c in report.columns if c.name == "visits")
+    assert (visits.role, visits.type) == ("behavior", "numeric"), \
+        "a column blank at the start of the file is still seen"
+    assert report.rows_loaded == 4000
+    stored = leads(con)
+    assert stored.loc["L3950", "notes"] == "called twice,\nno answer"
+    assert stored.loc["L3999", "visits"] == 3999 % 7
+
+
+def test_a_large_csv_breaking_late_names_the_row(con, write_csv, small_sample):
+    path = write_csv(_large(4000, {3990: "L3990,won,Retail,1,ok,extra"}))
+    err = expect_error(con, path, "ragged")
+    # Row numbers count records, and 79 notes above it span two lines.
+    assert "Row 3990" in err.what and "6 fields but the header has 5" in err.what
+
+
+def test_a_large_csv_with_latin1_late_is_read_as_latin1(con, write_csv, small_sample):
+    from calibrate.ingest import _encoding
+
+    text = _large(60_000, {59_990: "L59990,won,Métallurgie,1,ok"})
+    path = write_csv(text, encoding="latin-1")
+    assert _encoding(path) == "utf-8", "the first megabyte alone reads as UTF-8"
+    report = ingest(con, path)
+    assert report.details["encoding"] == "latin-1" and report.rows_loaded == 60_000
+    assert leads(con).loc["L59990", "industry"] == "Métallurgie"

@@ -12,6 +12,7 @@ transaction: a failed ingest changes nothing.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -50,6 +51,8 @@ _ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 EARLIEST = datetime(1990, 1, 1)
 MAX_OUTCOME_LABELS = 50
 PROFILE_SAMPLE = 20_000
+#: A large CSV is profiled from this many chunks spread over it (see ``_spread_sample``).
+SAMPLE_CHUNKS = 16
 #: DuckDB may use at most this much memory during an ingest; beyond it, it spills to disk.
 MEMORY_CAP = 2 << 30
 _EXAMPLES = 5
@@ -326,6 +329,65 @@ def _make_sample(cur: duckdb.DuckDBPyConnection, rows: int) -> tuple[int, bool]:
     return n, whole
 
 
+def _spread_sample(cur: duckdb.DuckDBPyConnection, path: Path, encoding: str,
+                   delim: str | None, quote_char: str, est: int) -> int:
+    """Copy about ``PROFILE_SAMPLE`` rows, from ``SAMPLE_CHUNKS`` places spread over a large
+    CSV, to ``_sample``; 0 when the file does not allow it (then a full pass samples).
+
+    Reading a few megabytes in place of the whole file: each chunk starts at the line
+    after a fixed byte offset. A chunk whose rows do not all have the header's field count
+    (it began or ended inside a quoted field that spans lines) is left out; the rest, with
+    the header put back, are parsed with the file's delimiter and quote. Offsets are
+    fixed, so the sample is the same on every run; the checks that follow see every row.
+    """
+    import csv
+    import io
+    import tempfile
+
+    if encoding not in ("utf-8", "latin-1") or not delim or est <= 4 * PROFILE_SAMPLE:
+        return 0
+    names = _file_columns(cur)
+    size = path.stat().st_size
+    per_chunk = int(size / max(1, est) * PROFILE_SAMPLE / SAMPLE_CHUNKS * 1.1) + 1
+    # The dialect is given, not sniffed: a sniffer can misjudge a few hundred rows.
+    spec = ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names)
+    opts = (f"header = true, auto_detect = false, columns = {{{spec}}}, delim = {lit(delim)}, "
+            f"quote = {lit(quote_char)}, escape = {lit(quote_char)}, encoding = {lit(encoding)}")
+    with tempfile.TemporaryDirectory(prefix="calibrate-sample-") as tmp, \
+            open(path, "rb") as fh, open(Path(tmp) / "sample.csv", "wb") as out:
+        header = fh.readline()
+        out.write(header)
+        width = len(next(csv.reader(io.StringIO(header.decode(encoding, errors="replace")),
+                                    delimiter=delim, quotechar=quote_char), []))
+        if width != len(names):
+            return 0
+        kept = 0
+        for j in range(SAMPLE_CHUNKS):  # one chunk in memory at a time
+            fh.seek(max(len(header), size * j // SAMPLE_CHUNKS))
+            block = fh.read(per_chunk)
+            start = 0 if j == 0 else block.find(b"\n") + 1
+            end = block.rfind(b"\n") + 1
+            if not (0 < start < end or (j == 0 and end)):
+                continue
+            rows = csv.reader(io.StringIO(block[start:end].decode(encoding, errors="replace")),
+                              delimiter=delim, quotechar=quote_char, strict=True)
+            try:
+                if all(len(r) == width for r in rows):
+                    out.write(block[start:end])
+                    kept += 1
+            except csv.Error:  # ends inside a quoted field
+                continue
+        out.close()
+        if kept < SAMPLE_CHUNKS // 2:
+            return 0
+        try:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE _sample AS SELECT * FROM read_csv("
+                        f"{lit(out.name)}, {opts})")
+        except duckdb.Error:
+            return 0
+        return int(cur.execute("SELECT count(*) FROM _sample").fetchone()[0])
+
+
 def _file_columns(cur: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in cur.execute("DESCRIBE _file").fetchall()]
 
@@ -335,10 +397,13 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) 
     est = _estimate_rows(path)
 
     def attempt(enc: str) -> tuple[list[str], int, bool]:
-        opts, _ = _csv_options(path, read, enc)
+        opts, delim = _csv_options(path, read, enc)
         cur.execute("CREATE OR REPLACE TEMP VIEW _file AS SELECT * FROM read_csv("
                     + lit(str(path)) + ", " + opts + ")")
         columns = _file_columns(cur)
+        n = _spread_sample(cur, path, enc, delim, read.get("quote") or '"', est)
+        if n >= PROFILE_SAMPLE // 2:
+            return columns, n, False
         n, whole = _make_sample(cur, est)
         return columns, n, whole
 
@@ -352,18 +417,27 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) 
             else:
                 raise
     except duckdb.Error as exc:
-        _, delim = _csv_options(path, read, encoding)
-        ragged = _find_ragged(path, encoding, delim)
-        if ragged:
-            row, found, expected = ragged
-            raise InputError(
-                f"Row {row} has {found} fields but the header has {expected} (a ragged row).",
-                file=str(path), rows=[row],
-                fix="Check that row for a stray delimiter or an unclosed quote; if the "
-                    "delimiter was guessed wrong, set [read] delimiter in a mapping file.",
-            ) from None
-        raise _csv_error(path, exc) from None
+        raise _csv_failure(path, read, encoding, exc) from None
     return _Source("csv", {"encoding": encoding}, columns, n, whole)
+
+
+def _csv_failure(path: Path, read: dict[str, Any], encoding: str,
+                 exc: duckdb.Error) -> InputError:
+    """A failed read of a CSV as a message: the ragged row by number when there is one."""
+    _, delim = _csv_options(path, read, encoding)
+    ragged = _find_ragged(path, encoding, delim)
+    if ragged:
+        row, found, expected = ragged
+        return InputError(
+            f"Row {row} has {found} fields but the header has {expected} (a ragged row).",
+            file=str(path), rows=[row],
+            fix="Check that row for a stray delimiter or an unclosed quote; if the "
+                "delimiter was guessed wrong, set [read] delimiter in a mapping file.")
+    return _csv_error(path, exc)
+
+
+class _NotUtf8(Exception):
+    """A file read as UTF-8 (its start decoded) holds other bytes further on."""
 
 
 def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> _Source:
@@ -947,7 +1021,12 @@ def ingest(
     cur = con.cursor()
     try:
         with _memory_cap(cur), _duckdb_errors(p):
-            return _ingest(cur, con, p, outcome, mapping, replace, require_outcome, say)
+            try:
+                return _ingest(cur, con, p, outcome, mapping, replace, require_outcome, say)
+            except _NotUtf8:
+                latin1 = dataclasses.replace(mapping, read={**mapping.read,
+                                                            "encoding": "latin-1"})
+                return _ingest(cur, con, p, outcome, latin1, replace, require_outcome, say)
     finally:
         for name in ("_sample", "_dup", "_file"):
             try:
@@ -998,8 +1077,19 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
     with WRITE_LOCK:
         mode = _check_append(cur, p, columns, replace)
         try:
-            with transaction(cur, own_cursor=False) as tx:
-                _clean(tx, plans, by_role.get("outcome"), generated_id, sql)
+            try:
+                with transaction(cur, own_cursor=False) as tx:
+                    _clean(tx, plans, by_role.get("outcome"), generated_id, sql)
+            except duckdb.Error as exc:
+                # A large CSV is sampled without reading all of it: a broken row or a
+                # byte that is not UTF-8 further on shows itself here.
+                if source.fmt != "csv":
+                    raise
+                encoding = source.details["encoding"]
+                if ("unicode" in str(exc).lower() and encoding == "utf-8"
+                        and "encoding" not in mapping.read):
+                    raise _NotUtf8() from None
+                raise _csv_failure(p, mapping.read, encoding, exc) from None
             with transaction(cur, own_cursor=False) as tx:
                 row = _row_numbers(tx)
                 rows = int(tx.execute(f"SELECT count(*) FROM {_NEW}").fetchone()[0])
