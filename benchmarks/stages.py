@@ -152,7 +152,8 @@ def quiet() -> Iterator[None]:
 # ------------------------------------------------------------------------------ ingest
 
 #: Functions of calibrate.ingest timed inside ingest() (self time each).
-INGEST_STEPS = ["_open", "_make_sample", "_profile", "guess_columns", "_plan", "_day_first",
+INGEST_STEPS = ["_open", "_spread_sample", "_make_sample", "_profile", "guess_columns", "_plan",
+                "_day_first", "_fast_types",
                 "_counts_column", "_clean", "_outcome_expr", "_run_checks", "_duplicates",
                 "_store", "store_columns", "_report"]
 

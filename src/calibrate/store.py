@@ -169,12 +169,13 @@ def transaction(
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether a table of that name exists in the main schema."""
+    # fetchall, not fetchone: a result left open blocks con.register() on the connection.
     return bool(
         con.execute(
             "SELECT count(*) FROM information_schema.tables "
             "WHERE table_schema = 'main' AND table_name = ?",
             [name],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 
