@@ -317,7 +317,7 @@ def _breakdown(r: dict[str, Any]) -> list[str]:
                           for k, v in s["steps"].items() if v >= 0.005 * total)
         lines.append(f"- **{label}** ({s['rows_read']:,} rows read, {s['rows_loaded']:,} "
                      f"loaded, DB {size(s['db_bytes'])}): progress phases: {phases}. "
-                     f"Self time by function of `calibrate.ingest`: {steps}.")
+                     f"Self time by function (`calibrate.ingest`, `readers`, `cleaning`): {steps}.")
     fit = st.get("fit")
     if _ok(fit):
         steps = ", ".join(f"{k} {secs(v)}" for k, v in fit["steps"].items() if k != "total")

@@ -76,3 +76,12 @@ def write_csv(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture
+def small_sample(monkeypatch):
+    """Profile from 100 rows, so that a file of a few thousand rows counts as large and is
+    sampled in chunks spread over it instead of by a full pass."""
+    from calibrate import readers
+
+    monkeypatch.setattr(readers, "PROFILE_SAMPLE", 100)

@@ -1,10 +1,15 @@
-"""What a failed ingest must leave untouched, shared by the ingest and bad-input tests."""
+"""Helpers over an ingest's result, shared by the ingest, readers, cleaning and
+bad-input tests: the stored leads, what a failed ingest must leave untouched, test files."""
 
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
+import pytest
 
 from calibrate import store
+from calibrate.errors import InputError
+from calibrate.ingest import ingest
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> tuple:
@@ -17,3 +22,30 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> tuple:
     return (tables, leads, con.execute("SELECT * FROM columns ORDER BY ALL").fetchall(),
             con.execute("SELECT id, file, rows, mode, report FROM ingests ORDER BY id")
             .fetchall())
+
+
+def leads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT * FROM leads ORDER BY lead_id").df().set_index("lead_id")
+
+
+def expect_error(con, path, match, **kwargs) -> InputError:
+    before = snapshot(con)
+    with pytest.raises(InputError, match=match) as err:
+        ingest(con, path, **kwargs)
+    assert snapshot(con) == before, "a failed ingest must leave the database as it was"
+    assert err.value.fix, "every failure says how to fix it"
+    assert str(path) in str(err.value)
+    return err.value
+
+
+def large_csv(rows: int, late: dict[int, str] | None = None) -> str:
+    """A CSV whose ``visits`` are blank in the first half (a field added later) and whose
+    notes span lines every 50 rows; ``late`` replaces whole rows by number."""
+    lines = ["lead_id,status,industry,visits,notes"]
+    for i in range(1, rows + 1):
+        visits = "" if i <= rows // 2 else str(i % 7)
+        notes = '"called twice,\nno answer"' if i % 50 == 0 else "ok"
+        status = ("won", "lost", "no decision")[i % 3]
+        lines.append((late or {}).get(i, f"L{i},{status},{('Retail', 'Software')[i % 2]},"
+                                          f"{visits},{notes}"))
+    return "\n".join(lines) + "\n"

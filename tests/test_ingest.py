@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -13,7 +12,7 @@ from calibrate.errors import InputError
 from calibrate.ingest import ingest, preview
 
 from conftest import BANK_CSV, SAMPLE_CSV
-from dbstate import snapshot
+from dbstate import expect_error, leads, snapshot
 
 GOOD = """lead_id,created_at,status,title,industry,employees,page_views,demo_request,email
 L1,2025-01-05,Closed Won,VP,Software,"1,200",12,Yes,a@x.com
@@ -22,10 +21,6 @@ L3,01/31/2025,No Decision,Select,Unknown,N/A,-1,no,c@z.com
 L4,2025-02-01,Open,Director,Software,300,0,,d@w.com
 L5,,In Progress,VP,-,"2,500",7,YES,e@v.com
 """
-
-
-def leads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("SELECT * FROM leads ORDER BY lead_id").df().set_index("lead_id")
 
 
 def test_a_clean_load_with_its_summary(con, write_csv):
@@ -173,16 +168,6 @@ def test_preview_guesses_without_storing(con):
 # ------------------------------------------------------------------ failures
 
 
-def expect_error(con, path, match, **kwargs) -> InputError:
-    before = snapshot(con)
-    with pytest.raises(InputError, match=match) as err:
-        ingest(con, path, **kwargs)
-    assert snapshot(con) == before, "a failed ingest must leave the database as it was"
-    assert err.value.fix, "every failure says how to fix it"
-    assert str(path) in str(err.value)
-    return err.value
-
-
 def test_empty_file(con, write_csv):
     expect_error(con, write_csv(""), "empty")
 
@@ -264,7 +249,6 @@ def test_hostile_column_names_and_values_are_safe(con, write_csv):
 
 
 def test_the_sample_as_csv_parquet_and_xlsx_loads_to_the_same_table(tmp_path):
-    from conftest import SAMPLE_CSV
 
     # A slice keeps the XLSX writer quick; the full sample goes through the CSV path elsewhere.
     frame = pd.read_csv(SAMPLE_CSV, dtype=str, keep_default_na=False, nrows=3_000)
@@ -283,135 +267,3 @@ def test_the_sample_as_csv_parquet_and_xlsx_loads_to_the_same_table(tmp_path):
         assert roles == first_roles
     pd.testing.assert_frame_equal(tables[0], tables[1])
     pd.testing.assert_frame_equal(tables[0], tables[2])
-
-
-# ------------------------------------------------- large files: sampled in chunks
-
-
-@pytest.fixture
-def small_sample(monkeypatch):
-    """Profile from 100 rows, so that a file of a few thousand rows counts as large and is
-    sampled in chunks spread over it instead of by a full pass."""
-    from calibrate import ingest as ingest_module
-
-    monkeypatch.setattr(ingest_module, "PROFILE_SAMPLE", 100)
-
-
-def _large(rows: int, late: dict[int, str] | None = None) -> str:
-    """A CSV whose ``visits`` are blank in the first half (a field added later) and whose
-    notes span lines every 50 rows; ``late`` replaces whole rows by number."""
-    lines = ["lead_id,status,industry,visits,notes"]
-    for i in range(1, rows + 1):
-        visits = "" if i <= rows // 2 else str(i % 7)
-        notes = '"called twice,\nno answer"' if i % 50 == 0 else "ok"
-        status = ("won", "lost", "no decision")[i % 3]
-        lines.append((late or {}).get(i, f"L{i},{status},{('Retail', 'Software')[i % 2]},"
-                                          f"{visits},{notes}"))
-    return "\n".join(lines) + "\n"
-
-
-def test_a_large_csv_is_profiled_from_all_over_the_file(con, write_csv, small_sample):
-    report = ingest(con, write_csv(_large(4000)))
-    visits = next(c for c in report.columns if c.name == "visits")
-    assert (visits.role, visits.type) == ("behavior", "numeric"), \
-        "a column blank at the start of the file is still seen"
-    assert report.rows_loaded == 4000
-    stored = leads(con)
-    assert stored.loc["L3950", "notes"] == "called twice,\nno answer"
-    assert stored.loc["L3999", "visits"] == 3999 % 7
-
-
-def test_a_large_csv_breaking_late_names_the_row(con, write_csv, small_sample):
-    path = write_csv(_large(4000, {3990: "L3990,won,Retail,1,ok,extra"}))
-    err = expect_error(con, path, "ragged")
-    # Row numbers count records, and 79 notes above it span two lines.
-    assert "Row 3990" in err.what and "6 fields but the header has 5" in err.what
-
-
-def test_a_large_csv_with_latin1_late_is_read_as_latin1(con, write_csv, small_sample):
-    from calibrate.ingest import _encoding
-
-    text = _large(60_000, {59_990: "L59990,won,Métallurgie,1,ok"})
-    path = write_csv(text, encoding="latin-1")
-    assert _encoding(path) == "utf-8", "the first megabyte alone reads as UTF-8"
-    report = ingest(con, path)
-    assert report.details["encoding"] == "latin-1" and report.rows_loaded == 60_000
-    assert leads(con).loc["L59990", "industry"] == "Métallurgie"
-
-
-def test_row_numbers_follow_the_file_on_a_file_read_in_parallel(con, tmp_path):
-    """Example rows and the duplicate that wins rest on the rows being stored in file
-    order; a file this size is read and written by both threads in parallel."""
-    rows = 1_000_000  # 30 MB: at 400,000 rows the bug this guards against did not show
-    path = tmp_path / "many.csv"
-    with open(path, "w") as fh:
-        fh.write("lead_id,status,industry,visits,demo_request\n")
-        for i in range(1, rows + 1):
-            industry = "Select" if i % 50_000 == 7 else ("Retail", "Software")[i % 2]
-            fh.write(f"L{i:07d},{('won', 'lost')[i % 2]},{industry},{i % 9},"
-                     f"{('Yes', 'No')[i % 3 == 0]}\n")
-        fh.write("L0000003,lost,Retail,5,No\n")  # a later duplicate of row 3
-    report = ingest(con, path)
-    placeholders = next(i for i in report.issues if i.column == "industry")
-    assert placeholders.count == 20 and placeholders.rows == [7, 50_007, 100_007, 150_007,
-                                                              200_007]
-    duplicate = next(i for i in report.issues if i.column == "lead_id")
-    assert duplicate.rows == [3, rows + 1]
-    stored = [r[0] for r in con.execute("SELECT lead_id FROM leads ORDER BY rowid").fetchall()]
-    assert stored[:3] == ["L0000001", "L0000002", "L0000004"] and stored[-1] == "L0000003"
-    assert stored[2:-1] == sorted(stored[2:-1]), "stored in file order"
-    assert leads(con).loc["L0000003", "visits"] == 5, "the last row of a duplicate wins"
-
-
-# ------------------------------------- numbers and dates read by DuckDB's own parser
-
-
-def _load(con, path, outcome, monkeypatch=None, text_only=False):
-    """Ingest, optionally with every column read as text (no native-type fast path)."""
-    from calibrate import ingest as ingest_module
-
-    if text_only:
-        monkeypatch.setattr(ingest_module, "_fast_types", lambda *args: {})
-    report = ingest(con, path, outcome=outcome, replace=True)
-    rows = con.execute("SELECT * FROM leads ORDER BY lead_id").fetchall()
-    return [str(i) for i in report.issues], rows
-
-
-def test_native_types_give_the_same_leads_and_issues_as_text(tmp_path, monkeypatch):
-    for source, outcome in ((SAMPLE_CSV, None), (BANK_CSV, "y")):
-        fast = _load(store.connect(tmp_path / f"fast-{source.name}.duckdb"), source, outcome)
-        text = _load(store.connect(tmp_path / f"text-{source.name}.duckdb"), source, outcome,
-                     monkeypatch, text_only=True)
-        assert fast == text, source.name
-        monkeypatch.undo()
-
-
-def test_a_value_the_sample_missed_falls_back_to_text(con, write_csv, small_sample):
-    late = {3990: "L3990,won,Retail,N/A,ok", 3995: 'L3995,lost,Software,"1,200",ok'}
-    report = ingest(con, write_csv(_large(4000, late)))
-    found = {(i.column, i.kind): i for i in report.issues}
-    assert found["visits", "placeholder values"].rows == [3990]
-    assert found["visits", "values with separators or symbols (1,200 / 35% / $)"].rows == [3995]
-    assert leads(con).loc["L3995", "visits"] == 1200 and report.rows_loaded == 4000
-
-
-def test_parquet_numbers_and_timestamps_are_checked_as_read(con, tmp_path):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.table({
-        "lead_id": ["a", "b", "c", "d"], "status": ["won", "lost", "lost", "open"],
-        "created_at": pa.array([dt.datetime(2025, 1, 2), dt.datetime(1980, 5, 5),
-                                dt.datetime(2099, 1, 1), None]),
-        "visits": pa.array([3.0, float("nan"), -2.0, None]),  # NaN as written by numpy
-        "employees": pa.array([10, 20, 30, 40], pa.int32())})
-    pq.write_table(table, tmp_path / "typed.parquet")
-    report = ingest(con, tmp_path / "typed.parquet")
-    found = {(i.column, i.kind): i.rows for i in report.issues}
-    assert found == {("created_at", "dates before 1990"): [2],
-                     ("created_at", "dates in the future"): [3],
-                     ("visits", "placeholder values"): [2], ("visits", "negative counts"): [3]}
-    stored = leads(con)
-    assert stored["employees"].tolist() == [10, 20, 30, 40]
-    assert stored["created_at"].isna().tolist() == [False, True, True, True]
-    assert stored["visits"].isna().tolist() == [False, True, True, True]

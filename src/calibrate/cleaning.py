@@ -1,0 +1,433 @@
+"""The cleaning SQL: how each raw column becomes a stored value and a code of what was done.
+
+A column's guessed type gives its plan: expressions over the trimmed text (placeholders,
+Yes/No, thousands separators, percent signs, dates in several formats, negative counts)
+for the value, and for a small per-value code of what the cleaning did. One pass over the
+file evaluates every expression once and stages the rows, in file order, in a table; the
+issue counts and example rows come from the codes. Numbers and ISO dates whose sample is
+clean are left to DuckDB's own parser, which is much faster than parsing text in SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from calibrate.readers import Source, lit
+from calibrate.roles import ColumnGuess, ColumnStats
+from calibrate.store import STAGING, quote, transaction
+
+PLACEHOLDERS = (
+    "", "select", "-- select --", "--select--", "please select", "unknown", "n/a", "na", "n.a.",
+    "-", "--", "---", "?", "null", "nan", "#n/a", "(blank)", "blank", "undefined",
+    "not provided", "not specified", "not available", "--none--", "tbd", "unk",
+)
+_TRUE = ("yes", "y", "true", "t", "1", "1.0", "x", "checked", "on")
+_FALSE = ("no", "n", "false", "f", "0", "0.0", "unchecked", "off")
+# Regexes (RE2, as DuckDB string literals) that a value must match before a parse is tried.
+_PLAIN_NUMBER = r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
+_DECORATED_NUMBER = r"[-+]?[$€£]?\s?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s?%?"
+_SLASH_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
+_ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+EARLIEST = datetime(1990, 1, 1)
+EXAMPLES = 5
+
+# What the cleaning did to a value: bits of the per-column code stored next to it.
+_PLACEHOLDER, _INVALID, _SEPARATORS, _NEGATIVE, _FUTURE, _EARLY, _FRACTION = (
+    1, 2, 4, 8, 16, 32, 64)
+
+
+@dataclass
+class Issue:
+    """One kind of problem found in one column, with how many rows and what was done."""
+
+    column: str
+    kind: str
+    count: int
+    rows: list[int]
+    action: str
+
+    def __str__(self) -> str:
+        rows = ", ".join(str(r) for r in self.rows)
+        return f"{self.column}: {self.count:,} {self.kind} ({self.action}; e.g. rows {rows})"
+
+
+def _one_of(expr: str, values: tuple[str, ...] | list[str]) -> str:
+    """SQL: whether ``expr`` is one of ``values``, ignoring case.
+
+    A regex, not ``lower(expr) IN (...)``: DuckDB's optimizer turns an IN list (and a
+    ``list_contains`` of constants) into a hash join, and a plan with a join writes its
+    rows in parallel without keeping their order, while an ingest's row numbers are that
+    order (on a million rows the table came out as each thread's share, one after the
+    other). The regex is also cheaper: no lowered copy of every value.
+    """
+    alternatives = "|".join(re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", v) for v in values)
+    return f"regexp_full_match({expr}, {lit('(?i)(' + alternatives + ')')})"
+
+
+
+
+class Sql:
+    """Cleaning expressions over an already trimmed value ``t`` (see :meth:`trimmed`)."""
+
+    def __init__(self, placeholders: tuple[str, ...]) -> None:
+        values = sorted({p.strip().lower() for p in placeholders})
+        self.placeholders = tuple(values)
+        self.longest = max(len(v.encode("utf-8")) for v in values)
+        # Placeholders the typed parses would accept ("0", "no", "1990-01-01"): typed
+        # columns then test for placeholders before parsing.
+        self.typed_guard = any(_parses(v) for v in values)
+
+    @staticmethod
+    def trimmed(col: str) -> str:
+        # trim() is costly: only call it when an end may be a (Unicode) space.
+        return (f"CASE WHEN starts_with({col}, ' ') OR ends_with({col}, ' ') "
+                f"OR strlen({col}) <> length({col}) THEN trim({col}) ELSE {col} END")
+
+    def is_placeholder(self, t: str) -> str:
+        return f"(strlen({t}) <= {self.longest} AND {_one_of(t, self.placeholders)})"
+
+    def text(self, t: str) -> str:
+        return f"CASE WHEN {self.is_placeholder(t)} THEN NULL ELSE {t} END"
+
+    def guard(self, t: str, expr: str) -> str:
+        """``expr``, but missing for placeholders that would otherwise parse."""
+        if not self.typed_guard:
+            return expr
+        return f"(CASE WHEN {self.is_placeholder(t)} THEN NULL ELSE {expr} END)"
+
+    @staticmethod
+    def plain_number(t: str) -> str:
+        # Guard each parse with a regex: a failed cast costs far more than a match.
+        return f"(CASE WHEN regexp_full_match({t}, '{_PLAIN_NUMBER}') THEN CAST({t} AS DOUBLE) END)"
+
+    @staticmethod
+    def decorated_number(t: str) -> str:
+        return (f"(CASE WHEN regexp_full_match({t}, '{_DECORATED_NUMBER}') "
+                f"THEN CAST(regexp_replace({t}, '[$€£%,\\s]', '', 'g') AS DOUBLE) END)")
+
+    def number(self, t: str) -> str:
+        # A number never starts with a letter: a cheap test skips the regexes for words.
+        return (f"(CASE WHEN {t} >= 'A' AND {t} < '{{' THEN NULL "
+                f"ELSE coalesce({self.plain_number(t)}, {self.decorated_number(t)}) END)")
+
+    @staticmethod
+    def flag(t: str) -> str:
+        return (f"(CASE WHEN strlen({t}) > 9 THEN NULL WHEN {_one_of(t, _TRUE)} THEN true "
+                f"WHEN {_one_of(t, _FALSE)} THEN false END)")
+
+    @staticmethod
+    def date(t: str, day_first: bool = False) -> str:
+        slash = "%d/%m/%Y" if day_first else "%m/%d/%Y"
+        return (
+            # Every accepted form starts with a digit: a cheap test skips the regexes.
+            f"(CASE WHEN NOT ({t} >= '0' AND {t} < ':') THEN NULL "
+            f"WHEN regexp_full_match({t}, '{_ISO_DATE}') THEN TRY_CAST({t} AS TIMESTAMP) "
+            f"WHEN regexp_full_match({t}, '\\d{{4}}/\\d{{1,2}}/\\d{{1,2}}') "
+            f"THEN try_strptime({t}, '%Y/%m/%d') "
+            f"WHEN regexp_full_match({t}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}') "
+            f"THEN try_strptime({t}, '{slash}') "
+            f"WHEN regexp_full_match({t}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}} \\d{{1,2}}:\\d{{2}}') "
+            f"THEN try_strptime({t}, '{slash} %H:%M') "
+            f"WHEN regexp_full_match({t}, '{_SLASH_DATE} \\d{{1,2}}:\\d{{2}}:\\d{{2}}') "
+            f"THEN try_strptime({t}, '{slash} %H:%M:%S') "
+            f"WHEN regexp_full_match({t}, '\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}') "
+            f"THEN try_strptime({t}, '%d.%m.%Y') END)"
+        )
+
+
+def _parses(value: str) -> bool:
+    """Whether a placeholder would be read as a number, a yes/no or a date."""
+    return bool(
+        re.fullmatch(_PLAIN_NUMBER, value) or re.fullmatch(_DECORATED_NUMBER, value)
+        or value in _TRUE or value in _FALSE or re.match(r"\d{1,4}[-/.]\d{1,2}[-/.]\d", value))
+
+
+def profile_columns(cur: duckdb.DuckDBPyConnection, columns: list[str], sql: Sql,
+             rows: int) -> list[ColumnStats]:
+    """Measure how each column's values look, from the distinct values of ``_sample``.
+
+    Types are guessed from a fixed sample (as DuckDB's own sniffer does): the cost stays
+    flat with file size; the checks that follow still see every row. Each parse runs once
+    per distinct value of a column, in one short query whatever the number of columns.
+    """
+    if not columns:
+        return []
+    names = ", ".join(quote(c) for c in columns)
+    found = cur.execute(
+        "WITH v AS (SELECT col, val, count(*) AS n FROM (UNPIVOT (SELECT * FROM _sample) "
+        f"ON {names} INTO NAME col VALUE val) GROUP BY ALL), "
+        f"t AS (SELECT col, n, {sql.text('_s')} AS t FROM "
+        f"(SELECT col, n, {sql.trimmed('val')} AS _s FROM v)) "
+        f"SELECT col, sum(n), count(DISTINCT lower(t)), "
+        f"coalesce(sum(n) FILTER (WHERE {sql.number('t')} IS NOT NULL), 0), "
+        f"coalesce(sum(n) FILTER (WHERE {sql.flag('t')} IS NOT NULL), 0), "
+        f"coalesce(sum(n) FILTER (WHERE {sql.date('t')} IS NOT NULL), 0) "
+        "FROM t WHERE t IS NOT NULL GROUP BY col"
+    ).fetchall()
+    by_col = {r[0]: r[1:] for r in found}
+    stats = []
+    for c in columns:
+        p, d, n, f, t = by_col.get(c, (0, 0, 0, 0, 0))
+        stats.append(ColumnStats(c, rows, int(p), int(d), int(n), int(f), int(t)))
+    return stats
+
+
+def _day_first(cur: duckdb.DuckDBPyConnection, col: str, sql: Sql) -> bool:
+    """Whether slash dates in a column are day-first: some first part above 12 (sampled)."""
+    t = sql.text(sql.trimmed(quote(col)))
+    row = cur.execute(
+        f"SELECT count(*) FILTER (WHERE TRY_CAST(split_part({t}, '/', 1) AS INT) > 12), "
+        f"count(*) FILTER (WHERE TRY_CAST(split_part({t}, '/', 2) AS INT) > 12) "
+        f"FROM _sample WHERE regexp_matches({t}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')"
+    ).fetchone()
+    return row[0] > 0 and row[1] == 0
+
+
+def _counts_column(cur: duckdb.DuckDBPyConnection, col: str, sql: Sql) -> bool:
+    """Whether a behavior column holds counts: whole numbers, no percentages (sampled)."""
+    t = sql.trimmed(quote(col))
+    n, whole, pct = cur.execute(
+        f"SELECT count(v), count(v) FILTER (WHERE v = trunc(v)), "
+        f"count(*) FILTER (WHERE contains(t, '%')) "
+        f"FROM (SELECT {t} AS t, {sql.number(t)} AS v FROM _sample)"
+    ).fetchone()
+    return n > 0 and pct == 0 and whole >= 0.99 * n
+
+
+@dataclass
+class Plan:
+    """How one raw column becomes a column of ``leads``, in the stages of one query.
+
+    Over the trimmed text ``_t{i}``: ``parse`` gives ``_p{i}``, ``refine`` (numbers) gives
+    ``_v{i}``, then ``value`` is what is stored and ``state`` the bits of what was done.
+    """
+
+    guess: ColumnGuess
+    parse: str
+    refine: str | None
+    value: str
+    state: str
+    checks: list[tuple[str, int, str]]  # (kind, bit of the state, action)
+    # When the column is read with a native type (see ``_fast_types``), ``_p{i}`` is that
+    # value and ``native_state`` replaces ``state``.
+    native_type: str | None = None
+    native_state: str | None = None
+
+
+def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
+                 sql: Sql) -> list[Plan]:
+    """The plan of every stored column (not the ignored ones, not the outcome)."""
+    now = datetime.now()
+    future = f"TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}' + INTERVAL 1 DAY"
+    early = f"TIMESTAMP '{EARLIEST:%Y-%m-%d}'"
+    plans = []
+    for i, g in enumerate(g for g in guesses if g.role not in ("ignore", "outcome")):
+        t, p, v = f"_t{i}", f"_p{i}", f"_v{i}"
+        blank = f"{t} IS NULL OR {t} = ''"
+        missing = f"CASE WHEN {blank} THEN NULL WHEN {sql.is_placeholder(t)} THEN 1 ELSE 2 END"
+        placeholder = ("placeholder values", _PLACEHOLDER, "treated as missing")
+        type_ = g.type
+        if g.role in ("created_at", "closed_at"):
+            type_ = "date"
+        if g.role in ("lead_id", "segment", "email", "phone", "company", "first_name",
+                      "last_name", "full_name"):
+            type_ = "text"
+        if g.role == "amount":
+            type_ = "numeric"
+        g.type = type_
+        refine = native_type = native_state = None
+        if type_ == "numeric":
+            parse = sql.guard(t, sql.plain_number(t))
+            refine = f"coalesce({p}, {sql.guard(t, sql.decorated_number(t))})"
+            good = f"isfinite({v})"
+            bits = [f"CASE WHEN {p} IS NULL THEN {_SEPARATORS} ELSE 0 END"]
+            checks = [placeholder,
+                      ("non-numeric values", _INVALID,
+                       "set to missing; fix the values or map the column as categorical"),
+                      ("values with separators or symbols (1,200 / 35% / $)", _SEPARATORS,
+                       "cleaned to plain numbers")]
+            if g.role == "behavior":
+                bits.append(f"CASE WHEN {v} < 0 THEN {_NEGATIVE} ELSE 0 END")
+                checks.append(("negative counts", _NEGATIVE, "set to missing"))
+                good += f" AND {v} >= 0"
+                if _counts_column(cur, g.source_name, sql):
+                    bits.append(f"CASE WHEN {v} <> trunc({v}) THEN {_FRACTION} ELSE 0 END")
+                    checks.append(("fractional counts (a count should be a whole number)",
+                                   _FRACTION, "kept as they are; check the export"))
+            value = f"CASE WHEN {good} THEN {v} END"
+            state = (f"CASE WHEN {v} IS NULL OR NOT isfinite({v}) THEN {missing} "
+                     f"ELSE nullif({' + '.join(bits)}, 0) END")
+            # Read as DOUBLE, "nan" (a placeholder) and "inf" are the only odd values left.
+            native_type = "DOUBLE"
+            native_state = (f"CASE WHEN {v} IS NULL THEN NULL WHEN isnan({v}) THEN {_PLACEHOLDER} "
+                            f"WHEN NOT isfinite({v}) THEN {_INVALID} "
+                            f"ELSE nullif({' + '.join(bits[1:]) or '0'}, 0) END")
+        elif type_ == "flag":
+            parse = sql.guard(t, sql.flag(t))
+            value = p
+            state = f"CASE WHEN {p} IS NULL THEN {missing} END"
+            checks = [placeholder, ("values that are not yes/no", _INVALID, "set to missing")]
+        elif type_ == "date":
+            parse = sql.guard(t, sql.date(t, _day_first(cur, g.source_name, sql)))
+            value = f"CASE WHEN {p} > {future} OR {p} < {early} THEN NULL ELSE {p} END"
+            state = (f"CASE WHEN {p} IS NULL THEN {missing} WHEN {p} > {future} THEN {_FUTURE} "
+                     f"WHEN {p} < {early} THEN {_EARLY} END")
+            native_type = "TIMESTAMP"
+            native_state = (f"CASE WHEN {p} > {future} THEN {_FUTURE} "
+                            f"WHEN {p} < {early} THEN {_EARLY} END")
+            checks = [placeholder,
+                      ("unreadable dates", _INVALID, "set to missing; use YYYY-MM-DD"),
+                      ("dates in the future", _FUTURE, "set to missing"),
+                      ("dates before 1990", _EARLY, "set to missing")]
+        else:
+            parse = sql.text(t)
+            value = p
+            state = f"CASE WHEN {p} IS NULL AND {t} <> '' THEN 1 END"
+            checks = [placeholder]
+        plans.append(Plan(g, parse, refine, value, state, checks, native_type, native_state))
+    return plans
+
+
+_NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                  "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+_TIME_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
+
+
+def _fast_types(cur: duckdb.DuckDBPyConnection, source: Source,
+                plans: list[Plan]) -> dict[int, str]:
+    """The numeric and date columns that can be read with a native type, by plan index.
+
+    Parsing text in SQL costs far more than the CSV reader's own typed parse (or a plain
+    cast). A Parquet column qualifies when the file already stores numbers or timestamps;
+    a text column when every value of the sample is a plain number or an ISO date (no
+    placeholder, separator, symbol or padding). A value further on that does not parse
+    makes the read fail, and the whole file is then read as text (see ``_stage``).
+    """
+    wanted = {i: p.native_type for i, p in enumerate(plans) if p.native_type}
+    fast = {}
+    if source.fmt == "parquet":
+        kinds = {"DOUBLE": _NUMERIC_TYPES, "TIMESTAMP": _TIME_TYPES}
+        for i, t in list(wanted.items()):
+            native = source.native.get(plans[i].guess.source_name, "").split("(")[0]
+            if native in kinds[t]:
+                fast[i] = t
+            if native != "VARCHAR":
+                del wanted[i]
+    elif source.fmt != "csv":
+        return {}
+    if not wanted:
+        return fast
+    shapes = {"DOUBLE": _PLAIN_NUMBER, "TIMESTAMP": _ISO_DATE}
+    odd = cur.execute("SELECT " + ", ".join(
+        f"count(*) FILTER (WHERE {quote(plans[i].guess.source_name)} IS NOT NULL AND NOT "
+        f"regexp_full_match({quote(plans[i].guess.source_name)}, '{shapes[t]}'))"
+        for i, t in wanted.items()) + " FROM _sample").fetchone()
+    return fast | {i: t for (i, t), n in zip(wanted.items(), odd, strict=True) if n == 0}
+
+
+def _typed_view(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan],
+                fast: dict[int, str]) -> None:
+    """The view ``_typed``: ``_file`` with the ``fast`` columns read as native types."""
+    types = {plans[i].guess.source_name: t for i, t in fast.items()}
+    if source.fmt == "parquet":
+        def column(c: str) -> str:
+            if c in types and source.native.get(c) != "VARCHAR":
+                return quote(c)  # numbers and timestamps as stored
+            return f"CAST({quote(c)} AS {types.get(c, 'VARCHAR')}) AS {quote(c)}"
+
+        cols = ", ".join(column(c) for c in source.columns)
+        cur.execute(f"CREATE OR REPLACE TEMP VIEW _typed AS SELECT {cols} FROM _parquet")
+        return
+    assert source.csv_read is not None
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW _typed AS SELECT * FROM {source.csv_read(types)}")
+
+
+def stage(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan],
+           outcome: ColumnGuess | None, generated_id: bool, sql: Sql) -> None:
+    """Write and commit the cleaned rows to the staging table: with the fast columns read
+    as native types, or, when a value the sample did not show breaks that, all as text."""
+    fast = _fast_types(cur, source, plans)
+    if fast:
+        _typed_view(cur, source, plans, fast)
+        try:
+            with transaction(cur, own_cursor=False) as tx:
+                _clean(tx, plans, outcome, generated_id, sql, fast)
+            return
+        except duckdb.ConversionException:
+            pass
+    with transaction(cur, own_cursor=False) as tx:
+        _clean(tx, plans, outcome, generated_id, sql, {})
+
+
+
+STAGED = STAGING  # the cleaned rows, staged before they are checked and swapped in
+
+
+def _clean(cur: duckdb.DuckDBPyConnection, plans: list[Plan], outcome: ColumnGuess | None,
+           generated_id: bool, sql: Sql, fast: dict[int, str]) -> None:
+    """One pass over the file into the table ``_calibrate_new``: every cleaned value, the
+    outcome label ``outcome`` (mapped later) and per column a code ``_s{i}`` of what the
+    cleaning did.
+
+    The stages are nested projections, so each expression is evaluated once per value.
+    Rows are inserted in file order, so ``rowid`` gives the row number in the file (a
+    ``row_number()`` window would serialise the parallel scan).
+    """
+    stage1 = []
+    if outcome is not None:
+        stage1.append(f"{sql.trimmed(quote(outcome.source_name))} AS _label")
+    stage1 += [f"CAST({quote(p.guess.source_name)} AS {fast[i]}) AS _p{i}" if i in fast
+               else f"{sql.trimmed(quote(p.guess.source_name))} AS _t{i}"
+               for i, p in enumerate(plans)]
+    stage2 = [f"{p.parse} AS _p{i}" for i, p in enumerate(plans) if i not in fast]
+    stage3 = [f"{'_p' + str(i) if i in fast else p.refine} AS _v{i}"
+              for i, p in enumerate(plans) if p.refine]
+    final = ["_label AS outcome" if outcome is not None else "'open' AS outcome"]
+    if generated_id:
+        final.append("CAST(NULL AS VARCHAR) AS lead_id")
+    final += [f"{p.value} AS {quote(p.guess.name)}" for p in plans]
+    final += [f"CAST({p.native_state if i in fast else p.state} AS UTINYINT) AS _s{i}"
+              for i, p in enumerate(plans)]
+    query = f"SELECT {', '.join(stage1)} FROM {'_typed' if fast else '_file'}"
+    for stage in (stage2, stage3):
+        if stage:
+            query = f"SELECT *, {', '.join(stage)} FROM ({query})"
+    cur.execute(f"CREATE OR REPLACE TABLE {STAGED} AS SELECT {', '.join(final)} FROM ({query})")
+
+
+def row_numbers(cur: duckdb.DuckDBPyConnection) -> str:
+    """SQL for a row's number in the file: ``_calibrate_new`` holds the rows in file order,
+    so it is the ``rowid`` less the first one's, plus one. Missing ids (all of them when
+    the file has none) become that number."""
+    first = cur.execute(f"SELECT min(rowid) FROM {STAGED}").fetchone()[0] or 0
+    row = f"(rowid - {int(first) - 1})"
+    cur.execute(f"UPDATE {STAGED} SET lead_id = 'row-' || CAST({row} AS VARCHAR) "
+                "WHERE lead_id IS NULL")
+    return row
+
+
+def run_checks(cur: duckdb.DuckDBPyConnection, plans: list[Plan], row: str) -> list[Issue]:
+    """Count every check, with its first example rows, from the codes of ``_calibrate_new``."""
+    if not plans:
+        return []
+    hits = cur.execute(
+        "SELECT " + ", ".join(f"count(_s{i})" for i in range(len(plans))) + f" FROM {STAGED}"
+    ).fetchone()
+    issues = []
+    for i, plan in enumerate(plans):
+        if not hits[i]:
+            continue
+        codes = cur.execute(f"SELECT _s{i}, count(*) FROM {STAGED} WHERE _s{i} IS NOT NULL "
+                            "GROUP BY 1").fetchall()
+        for kind, bit, action in plan.checks:
+            n = sum(count for code, count in codes if code & bit)
+            if n:
+                rows = [int(r[0]) for r in cur.execute(
+                    f"SELECT {row} FROM {STAGED} WHERE (_s{i} & {bit}) <> 0 ORDER BY rowid "
+                    f"LIMIT {EXAMPLES}").fetchall()]
+                issues.append(Issue(plan.guess.name, kind, int(n), rows, action))
+    return issues
