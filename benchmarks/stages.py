@@ -158,7 +158,7 @@ INGEST_STEPS = {
                          "stage", "row_numbers", "_outcome_expr", "run_checks", "_duplicates",
                          "_store", "store_columns", "_report"],
     "calibrate.readers": ["_spread_sample", "_make_sample"],
-    "calibrate.cleaning": ["_day_first", "_counts_column", "_fast_types", "_clean"],
+    "calibrate.cleaning": ["_day_first", "_counts_columns", "_fast_types", "_clean"],
 }
 
 

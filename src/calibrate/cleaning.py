@@ -187,15 +187,19 @@ def _day_first(cur: duckdb.DuckDBPyConnection, col: str, sql: Sql) -> bool:
     return row[0] > 0 and row[1] == 0
 
 
-def _counts_column(cur: duckdb.DuckDBPyConnection, col: str, sql: Sql) -> bool:
-    """Whether a behavior column holds counts: whole numbers, no percentages (sampled)."""
-    t = sql.trimmed(quote(col))
-    n, whole, pct = cur.execute(
-        f"SELECT count(v), count(v) FILTER (WHERE v = trunc(v)), "
-        f"count(*) FILTER (WHERE contains(t, '%')) "
-        f"FROM (SELECT {t} AS t, {sql.number(t)} AS v FROM _sample)"
-    ).fetchone()
-    return n > 0 and pct == 0 and whole >= 0.99 * n
+def _counts_columns(cur: duckdb.DuckDBPyConnection, cols: list[str], sql: Sql) -> set[str]:
+    """The behavior columns that hold counts: whole numbers, no percentages (sampled, in one
+    query for all of them)."""
+    if not cols:
+        return set()
+    inner = ", ".join(f"{sql.trimmed(quote(c))} AS _t{i}" for i, c in enumerate(cols))
+    mid = ", ".join(f"_t{i}, {sql.number(f'_t{i}')} AS _v{i}" for i in range(len(cols)))
+    aggs = ", ".join(f"count(_v{i}), count(_v{i}) FILTER (WHERE _v{i} = trunc(_v{i})), "
+                     f"count(*) FILTER (WHERE contains(_t{i}, '%'))" for i in range(len(cols)))
+    row = cur.execute(f"SELECT {aggs} FROM (SELECT {mid} FROM (SELECT {inner} FROM _sample))"
+                      ).fetchone()
+    return {c for i, c in enumerate(cols)
+            if row[3 * i] > 0 and row[3 * i + 2] == 0 and row[3 * i + 1] >= 0.99 * row[3 * i]}
 
 
 @dataclass
@@ -224,6 +228,8 @@ def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
     now = datetime.now()
     future = f"TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}' + INTERVAL 1 DAY"
     early = f"TIMESTAMP '{EARLIEST:%Y-%m-%d}'"
+    counts = _counts_columns(cur, [g.source_name for g in guesses
+                                   if g.role == "behavior" and g.type == "numeric"], sql)
     plans = []
     for i, g in enumerate(g for g in guesses if g.role not in ("ignore", "outcome")):
         t, p, v = f"_t{i}", f"_p{i}", f"_v{i}"
@@ -254,7 +260,7 @@ def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
                 bits.append(f"CASE WHEN {v} < 0 THEN {_NEGATIVE} ELSE 0 END")
                 checks.append(("negative counts", _NEGATIVE, "set to missing"))
                 good += f" AND {v} >= 0"
-                if _counts_column(cur, g.source_name, sql):
+                if g.source_name in counts:
                     bits.append(f"CASE WHEN {v} <> trunc({v}) THEN {_FRACTION} ELSE 0 END")
                     checks.append(("fractional counts (a count should be a whole number)",
                                    _FRACTION, "kept as they are; check the export"))
