@@ -3,6 +3,9 @@ bad-input tests: the stored leads, what a failed ingest must leave untouched, te
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import duckdb
 import pandas as pd
 import pytest
@@ -25,10 +28,14 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> tuple:
 
 
 def leads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The stored leads, indexed by id."""
     return con.execute("SELECT * FROM leads ORDER BY lead_id").df().set_index("lead_id")
 
 
-def expect_error(con, path, match, **kwargs) -> InputError:
+def expect_error(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], match: str,
+                 **kwargs: Any) -> InputError:
+    """Ingest ``path`` expecting an InputError matching ``match`` that names the file and a
+    fix, and leaves the database as it was."""
     before = snapshot(con)
     with pytest.raises(InputError, match=match) as err:
         ingest(con, path, **kwargs)

@@ -68,8 +68,6 @@ def _one_of(expr: str, values: tuple[str, ...] | list[str]) -> str:
     return f"regexp_full_match({expr}, {lit('(?i)(' + alternatives + ')')})"
 
 
-
-
 class Sql:
     """Cleaning expressions over an already trimmed value ``t`` (see :meth:`trimmed`)."""
 
@@ -147,7 +145,7 @@ def _parses(value: str) -> bool:
 
 
 def profile_columns(cur: duckdb.DuckDBPyConnection, columns: list[str], sql: Sql,
-             rows: int) -> list[ColumnStats]:
+                    rows: int) -> list[ColumnStats]:
     """Measure how each column's values look, from the distinct values of ``_sample``.
 
     Types are guessed from a fixed sample (as DuckDB's own sniffer does): the cost stays
@@ -250,7 +248,8 @@ def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
             parse = sql.guard(t, sql.plain_number(t))
             refine = f"coalesce({p}, {sql.guard(t, sql.decorated_number(t))})"
             good = f"isfinite({v})"
-            bits = [f"CASE WHEN {p} IS NULL THEN {_SEPARATORS} ELSE 0 END"]
+            separators = f"CASE WHEN {p} IS NULL THEN {_SEPARATORS} ELSE 0 END"
+            bits = []  # what a number read as it is can still show
             checks = [placeholder,
                       ("non-numeric values", _INVALID,
                        "set to missing; fix the values or map the column as categorical"),
@@ -266,12 +265,12 @@ def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
                                    _FRACTION, "kept as they are; check the export"))
             value = f"CASE WHEN {good} THEN {v} END"
             state = (f"CASE WHEN {v} IS NULL OR NOT isfinite({v}) THEN {missing} "
-                     f"ELSE nullif({' + '.join(bits)}, 0) END")
+                     f"ELSE nullif({' + '.join([separators, *bits])}, 0) END")
             # Read as DOUBLE, "nan" (a placeholder) and "inf" are the only odd values left.
             native_type = "DOUBLE"
             native_state = (f"CASE WHEN {v} IS NULL THEN NULL WHEN isnan({v}) THEN {_PLACEHOLDER} "
                             f"WHEN NOT isfinite({v}) THEN {_INVALID} "
-                            f"ELSE nullif({' + '.join(bits[1:]) or '0'}, 0) END")
+                            f"ELSE nullif({' + '.join(bits) or '0'}, 0) END")
         elif type_ == "flag":
             parse = sql.guard(t, sql.flag(t))
             value = p
@@ -311,7 +310,7 @@ def _fast_types(cur: duckdb.DuckDBPyConnection, source: Source,
     cast). A Parquet column qualifies when the file already stores numbers or timestamps;
     a text column when every value of the sample is a plain number or an ISO date (no
     placeholder, separator, symbol or padding). A value further on that does not parse
-    makes the read fail, and the whole file is then read as text (see ``_stage``).
+    makes the read fail, and the whole file is then read as text (see :func:`stage`).
     """
     wanted = {i: p.native_type for i, p in enumerate(plans) if p.native_type}
     fast = {}
@@ -353,7 +352,7 @@ def _typed_view(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan
 
 
 def stage(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan],
-           outcome: ColumnGuess | None, generated_id: bool, sql: Sql) -> None:
+          outcome: ColumnGuess | None, generated_id: bool, sql: Sql) -> None:
     """Write and commit the cleaned rows to the staging table: with the fast columns read
     as native types, or, when a value the sample did not show breaks that, all as text."""
     fast = _fast_types(cur, source, plans)
@@ -367,10 +366,6 @@ def stage(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan],
             pass
     with transaction(cur, own_cursor=False) as tx:
         _clean(tx, plans, outcome, generated_id, sql, {})
-
-
-
-STAGED = STAGING  # the cleaned rows, staged before they are checked and swapped in
 
 
 def _clean(cur: duckdb.DuckDBPyConnection, plans: list[Plan], outcome: ColumnGuess | None,
@@ -399,19 +394,19 @@ def _clean(cur: duckdb.DuckDBPyConnection, plans: list[Plan], outcome: ColumnGue
     final += [f"CAST({p.native_state if i in fast else p.state} AS UTINYINT) AS _s{i}"
               for i, p in enumerate(plans)]
     query = f"SELECT {', '.join(stage1)} FROM {'_typed' if fast else '_file'}"
-    for stage in (stage2, stage3):
-        if stage:
-            query = f"SELECT *, {', '.join(stage)} FROM ({query})"
-    cur.execute(f"CREATE OR REPLACE TABLE {STAGED} AS SELECT {', '.join(final)} FROM ({query})")
+    for step in (stage2, stage3):
+        if step:
+            query = f"SELECT *, {', '.join(step)} FROM ({query})"
+    cur.execute(f"CREATE OR REPLACE TABLE {STAGING} AS SELECT {', '.join(final)} FROM ({query})")
 
 
 def row_numbers(cur: duckdb.DuckDBPyConnection) -> str:
     """SQL for a row's number in the file: ``_calibrate_new`` holds the rows in file order,
     so it is the ``rowid`` less the first one's, plus one. Missing ids (all of them when
     the file has none) become that number."""
-    first = cur.execute(f"SELECT min(rowid) FROM {STAGED}").fetchone()[0] or 0
+    first = cur.execute(f"SELECT min(rowid) FROM {STAGING}").fetchone()[0] or 0
     row = f"(rowid - {int(first) - 1})"
-    cur.execute(f"UPDATE {STAGED} SET lead_id = 'row-' || CAST({row} AS VARCHAR) "
+    cur.execute(f"UPDATE {STAGING} SET lead_id = 'row-' || CAST({row} AS VARCHAR) "
                 "WHERE lead_id IS NULL")
     return row
 
@@ -421,19 +416,19 @@ def run_checks(cur: duckdb.DuckDBPyConnection, plans: list[Plan], row: str) -> l
     if not plans:
         return []
     hits = cur.execute(
-        "SELECT " + ", ".join(f"count(_s{i})" for i in range(len(plans))) + f" FROM {STAGED}"
+        "SELECT " + ", ".join(f"count(_s{i})" for i in range(len(plans))) + f" FROM {STAGING}"
     ).fetchone()
     issues = []
     for i, plan in enumerate(plans):
         if not hits[i]:
             continue
-        codes = cur.execute(f"SELECT _s{i}, count(*) FROM {STAGED} WHERE _s{i} IS NOT NULL "
+        codes = cur.execute(f"SELECT _s{i}, count(*) FROM {STAGING} WHERE _s{i} IS NOT NULL "
                             "GROUP BY 1").fetchall()
         for kind, bit, action in plan.checks:
             n = sum(count for code, count in codes if code & bit)
             if n:
                 rows = [int(r[0]) for r in cur.execute(
-                    f"SELECT {row} FROM {STAGED} WHERE (_s{i} & {bit}) <> 0 ORDER BY rowid "
+                    f"SELECT {row} FROM {STAGING} WHERE (_s{i} & {bit}) <> 0 ORDER BY rowid "
                     f"LIMIT {EXAMPLES}").fetchall()]
                 issues.append(Issue(plan.guess.name, kind, int(n), rows, action))
     return issues

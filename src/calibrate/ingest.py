@@ -24,7 +24,6 @@ import duckdb
 from calibrate.cleaning import (
     EXAMPLES,
     PLACEHOLDERS,
-    STAGED,
     Issue,
     Plan,
     Sql,
@@ -36,7 +35,15 @@ from calibrate.cleaning import (
 )
 from calibrate.errors import CalibrateError, InputError
 from calibrate.outcomes import OUTCOMES, fit_warnings, normalise_all
-from calibrate.readers import NotUtf8, Source, csv_error, csv_failure, lit, open_source
+from calibrate.readers import (
+    NotUtf8,
+    Source,
+    csv_error,
+    csv_failure,
+    lit,
+    not_utf8,
+    open_source,
+)
 from calibrate.roles import (
     ATTRIBUTE_ROLES,
     ColumnGuess,
@@ -45,7 +52,7 @@ from calibrate.roles import (
     guess_columns,
     load_mapping,
 )
-from calibrate.store import WRITE_LOCK, quote, store_columns, transaction
+from calibrate.store import STAGING, WRITE_LOCK, quote, store_columns, transaction
 
 MAX_OUTCOME_LABELS = 50
 #: DuckDB may use at most this much memory during an ingest; beyond it, it spills to disk.
@@ -104,7 +111,7 @@ def _outcome_expr(cur: duckdb.DuckDBPyConnection, path: Path, guess: ColumnGuess
     Unknown labels fail, naming them with their counts and rows.
     """
     labels = cur.execute(
-        f"SELECT outcome, count(*) FROM {STAGED} GROUP BY 1 ORDER BY 2 DESC, 1"
+        f"SELECT outcome, count(*) FROM {STAGING} GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
     if len(labels) > MAX_OUTCOME_LABELS:
         raise InputError(
@@ -120,7 +127,7 @@ def _outcome_expr(cur: duckdb.DuckDBPyConnection, path: Path, guess: ColumnGuess
             shown += f" and {len(unknown) - 10:,} more"
         first = unknown[0]
         rows = [int(r[0]) for r in cur.execute(
-            f"SELECT {row} FROM {STAGED} WHERE outcome = ? ORDER BY rowid LIMIT {EXAMPLES}",
+            f"SELECT {row} FROM {STAGING} WHERE outcome = ? ORDER BY rowid LIMIT {EXAMPLES}",
             [first]).fetchall()]
         raise InputError(
             f"Outcome labels not recognised: {shown}.",
@@ -312,13 +319,12 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
                 if source.fmt != "csv":
                     raise
                 encoding = source.details["encoding"]
-                if ("unicode" in str(exc).lower() and encoding == "utf-8"
-                        and "encoding" not in mapping.read):
+                if not_utf8(exc, encoding, mapping.read):
                     raise NotUtf8() from None
                 raise csv_failure(p, mapping.read, encoding, exc) from None
             with transaction(cur, own_cursor=False) as tx:
                 row = row_numbers(tx)
-                rows = int(tx.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0])
+                rows = int(tx.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0])
                 outcome_sql = (_outcome_expr(tx, p, by_role["outcome"], mapping, row)
                                if "outcome" in by_role else "outcome")
                 issues = run_checks(tx, plans, row)
@@ -332,7 +338,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
                     [str(p), rows, mode, _issues_json(issues)],
                 )
         finally:
-            cur.execute(f"DROP TABLE IF EXISTS {STAGED}")
+            cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
     report = _report(con, p, source.fmt, source.details, rows, columns, issues, mode)
     report.warnings.extend(_free_text_warnings(guesses, stats))
     return report
@@ -381,8 +387,8 @@ def _duplicates(cur: duckdb.DuckDBPyConnection, outcome_sql: str,
     cur.execute(
         f"CREATE OR REPLACE TEMP TABLE _dup AS SELECT {row_sql} AS _row, lead_id, "
         f"{outcome_sql} AS outcome "
-        f"FROM {STAGED} WHERE lead_id IN "
-        f"(SELECT lead_id FROM {STAGED} GROUP BY lead_id HAVING count(*) > 1)")
+        f"FROM {STAGING} WHERE lead_id IN "
+        f"(SELECT lead_id FROM {STAGING} GROUP BY lead_id HAVING count(*) > 1)")
     row = cur.execute(
         "SELECT count(*) FILTER (WHERE n_outcomes = 1), count(*) FILTER (WHERE n_outcomes > 1),"
         " sum(n - 1) FILTER (WHERE n_outcomes = 1), sum(n - 1) FILTER (WHERE n_outcomes > 1) "
@@ -405,7 +411,7 @@ def _duplicates(cur: duckdb.DuckDBPyConnection, outcome_sql: str,
                             int(row[3]), rows,
                             f"{conflicting:,} ids kept once, the last row in the file wins"))
     if same or conflicting:
-        cur.execute(f"DELETE FROM {STAGED} WHERE {row_sql} IN (SELECT _row FROM _dup "
+        cur.execute(f"DELETE FROM {STAGING} WHERE {row_sql} IN (SELECT _row FROM _dup "
                     "QUALIFY _row < max(_row) OVER (PARTITION BY lead_id))")
     cur.execute("DROP TABLE _dup")
     return issues
@@ -416,18 +422,18 @@ def _store(tx: duckdb.DuckDBPyConnection, plans: list[Plan], columns: list[Colum
     """Turn ``_calibrate_new`` into the leads: map the outcome labels, drop the helper
     columns, then replace ``leads`` by it or append it (rows with a stored id replace it)."""
     if outcome_sql != "outcome":
-        tx.execute(f"ALTER TABLE {STAGED} ALTER outcome SET DATA TYPE VARCHAR "
+        tx.execute(f"ALTER TABLE {STAGING} ALTER outcome SET DATA TYPE VARCHAR "
                    f"USING ({outcome_sql})")
     for helper in [f"_s{i}" for i in range(len(plans))]:
-        tx.execute(f"ALTER TABLE {STAGED} DROP COLUMN {helper}")
+        tx.execute(f"ALTER TABLE {STAGING} DROP COLUMN {helper}")
     if mode == "append":
         names = ", ".join(quote(c.name) for c in columns if c.role != "ignore")
-        tx.execute(f"DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM {STAGED})")
-        tx.execute(f"INSERT INTO leads ({names}) SELECT {names} FROM {STAGED}")
-        tx.execute(f"DROP TABLE {STAGED}")
+        tx.execute(f"DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM {STAGING})")
+        tx.execute(f"INSERT INTO leads ({names}) SELECT {names} FROM {STAGING}")
+        tx.execute(f"DROP TABLE {STAGING}")
     else:
         tx.execute("DROP TABLE IF EXISTS leads")
-        tx.execute(f"ALTER TABLE {STAGED} RENAME TO leads")
+        tx.execute(f"ALTER TABLE {STAGING} RENAME TO leads")
 
 
 def _issues_json(issues: list[Issue]) -> str:

@@ -32,9 +32,6 @@ def lit(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-
-
-
 def sniff_format(path: Path) -> str:
     """The file's real format from its first bytes: parquet, xlsx, xls or text."""
     with open(path, "rb") as fh:
@@ -344,7 +341,7 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) 
         try:
             dialect, n, whole = attempt(encoding)
         except duckdb.InvalidInputException as exc:
-            if "unicode" in str(exc).lower() and encoding == "utf-8" and "encoding" not in read:
+            if not_utf8(exc, encoding, read):
                 encoding = "latin-1"
                 dialect, n, whole = attempt(encoding)
             else:
@@ -352,11 +349,11 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) 
     except duckdb.Error as exc:
         raise csv_failure(path, read, encoding, exc) from None
     return Source("csv", {"encoding": encoding}, list(dialect.columns), n, whole,
-                   csv_read=lambda types: dialect.read(path, types))
+                  csv_read=lambda types: dialect.read(path, types))
 
 
 def csv_failure(path: Path, read: dict[str, Any], encoding: str,
-                 exc: duckdb.Error) -> InputError:
+                exc: duckdb.Error) -> InputError:
     """A failed read of a CSV as a message: the ragged row by number when there is one."""
     _, delim = _csv_options(path, read, encoding)
     ragged = _find_ragged(path, encoding, delim)
@@ -374,16 +371,21 @@ class NotUtf8(Exception):
     """A file read as UTF-8 (its start decoded) holds other bytes further on."""
 
 
+def not_utf8(exc: duckdb.Error, encoding: str, read: dict[str, Any]) -> bool:
+    """Whether a read failed on bytes that are not UTF-8 while UTF-8 was only a guess (no
+    encoding set in the mapping): then the file is read again as Latin-1."""
+    return "unicode" in str(exc).lower() and encoding == "utf-8" and "encoding" not in read
+
+
 def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> Source:
     try:
         cur.execute(f"CREATE OR REPLACE TEMP VIEW _parquet AS SELECT * FROM read_parquet("
                     f"{lit(str(path))})")
-        cols = [r[0] for r in cur.execute("DESCRIBE _parquet").fetchall()]
+        native = {r[0]: r[1] for r in cur.execute("DESCRIBE _parquet").fetchall()}
         cur.execute("CREATE OR REPLACE TEMP VIEW _file AS SELECT "
-                    + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in cols)
+                    + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in native)
                     + " FROM _parquet")
         columns = _file_columns(cur)
-        native = {r[0]: r[1] for r in cur.execute("DESCRIBE _parquet").fetchall()}
         rows = int(cur.execute("SELECT count(*) FROM _parquet").fetchone()[0])
         n, whole = _make_sample(cur, rows)
     except duckdb.Error as exc:
