@@ -26,8 +26,9 @@ def test_threshold_charts_mark_the_current_setting():
     s = Settings(min_profile=60, min_behavior=40, reps=5, leads_per_rep_per_month=30)
     f = figures(c, s)
     trade = charts.tradeoff_chart(tradeoff_curve(c, s), f.to_dict(), s.capacity)
-    current = [t for t in trade.data if t.name == "Current thresholds"][0]
-    assert current.x[0] == f.mqls_per_month and current.y[0] == f.conversion
+    current = [sh for sh in trade.layout.shapes if sh.name == "Current thresholds"][0]
+    assert (current.xanchor, current.yanchor) == (f.mqls_per_month, f.conversion)
+    assert current.showlegend
     assert trade.layout.shapes[0].x0 == s.capacity == 150
     heat = charts.heatmap_chart(heatmap(c), 60, 40)
     box = heat.layout.shapes[0]
@@ -39,6 +40,42 @@ def test_threshold_charts_mark_the_current_setting():
                                                  ("won", "lost", "no_decision")]
     for t in dist.data:  # each outcome's curve is a share of its own leads
         assert abs(sum(t.y) - 1) < 1e-9
+
+
+def test_moving_a_threshold_keeps_the_data_revision():
+    """plotly.js reuses its computed traces only while ``datarevision`` stays the same, so
+    it must stay put when only a threshold moves and change whenever the data does."""
+    c = cube()
+    low, high = Settings(min_profile=40, min_behavior=40), Settings(min_profile=70,
+                                                                     min_behavior=40)
+    curve = tradeoff_curve(c, low)
+    a = charts.tradeoff_chart(curve, figures(c, low).to_dict())
+    b = charts.tradeoff_chart(curve, figures(c, high).to_dict())
+    assert a.layout.datarevision == b.layout.datarevision
+    assert a.layout.shapes != b.layout.shapes
+    dist = score_distribution(c, "profile")
+    assert (charts.distribution_chart(dist, "profile", 40).layout.datarevision
+            == charts.distribution_chart(dist, "profile", 70).layout.datarevision)
+    cells = heatmap(c)
+    assert (charts.heatmap_chart(cells, 40, 40).layout.datarevision
+            == charts.heatmap_chart(cells, 70, 40).layout.datarevision)
+    other = tradeoff_curve(c, low, "total")
+    assert charts.tradeoff_chart(other, figures(c, low).to_dict()).layout.datarevision != (
+        a.layout.datarevision)
+    changed = dist.copy()
+    changed.loc[changed.index[0], "won"] += 1
+    assert (charts.distribution_chart(changed, "profile", 40).layout.datarevision
+            != charts.distribution_chart(dist, "profile", 40).layout.datarevision)
+
+
+def test_data_revision_sees_every_value():
+    base = [{"type": "scatter", "x": np.arange(5), "y": [0.1, 0.2], "text": ["a", "b"]}]
+    same = [{"type": "scatter", "x": np.arange(5), "y": [0.1, 0.2], "text": ["a", "b"]}]
+    assert charts.data_revision(base) == charts.data_revision(same)
+    for change in ({"x": np.arange(1, 6)}, {"x": np.arange(5, dtype=float)}, {"y": [0.1, 0.3]},
+                   {"text": ["a", "c"]}, {"name": "new"},
+                   {"x": np.array(["a", "b", "c", "d", "e"], dtype=object)}):
+        assert charts.data_revision([{**base[0], **change}]) != charts.data_revision(base)
 
 
 def test_model_charts():

@@ -4,14 +4,19 @@ Won, lost and no-decision keep the same colours in every chart (:data:`fmt.OUTCO
 and fonts are large enough to read from the back of a meeting room. Figures are built from
 plain dicts in one ``go.Figure(data, layout)`` call: the threshold charts are redrawn on
 every slider move, and plotly's incremental helpers (``add_vline``, ``update_xaxes``) cost
-several times more.
+several times more. Two more things keep a slider move cheap in the browser: each figure
+carries a ``datarevision`` (a hash of its data), so plotly.js skips recomputing traces
+whose data did not change; and the threshold charts have fixed margins, so plotly.js does
+not lay a chart out twice to fit its legend or colour bar.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -19,15 +24,55 @@ from calibrate import fmt
 
 THRESHOLD_COLOUR = "#ef6c00"
 LINE_COLOUR = "#1565c0"
+# Fixed margins of the charts redrawn on every slider move (room for axis titles, and for
+# the legend below the plot or the colour bar on the right).
+LEGEND_BELOW = {"l": 90, "r": 30, "t": 60, "b": 105}
+COLOUR_BAR = {"l": 90, "r": 120, "t": 60, "b": 80}
+
+
+def _feed(h: Any, value: Any) -> None:
+    """Feed a trace value into a hash: arrays by their bytes, containers item by item."""
+    if isinstance(value, np.ndarray) and value.dtype.kind != "O":
+        h.update(f"{value.dtype.str}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, np.ndarray):
+        _feed(h, value.tolist())
+    elif isinstance(value, dict):
+        for key in sorted(value):
+            h.update(f"<{key}>".encode())
+            _feed(h, value[key])
+    elif isinstance(value, list | tuple):
+        h.update(b"[")
+        for item in value:
+            _feed(h, item)
+            h.update(b",")
+        h.update(b"]")
+    else:
+        h.update(repr(value).encode())
+
+
+def data_revision(data: list[dict[str, Any]]) -> str:
+    """A hash of the traces: it changes whenever any trace value does.
+
+    Given as ``layout.datarevision``, it lets plotly.js keep its computed traces when a
+    redraw only moves a threshold line (without it, every new array counts as new data).
+    """
+    h = hashlib.blake2b(digest_size=12)
+    _feed(h, data)
+    return h.hexdigest()
 
 
 def _figure(data: list[dict[str, Any]], title: str, x: dict[str, Any], y: dict[str, Any],
-            **layout: Any) -> go.Figure:
+            margin: dict[str, int] | None = None, **layout: Any) -> go.Figure:
+    """A figure in the house style. ``margin`` fixes the margins (no automatic growth to fit
+    legends and colour bars, which costs plotly.js a second layout on every redraw)."""
     axis = {"gridcolor": "#eee", "zeroline": False}
     base = {
         "title": {"text": title, "font": {"size": 20}}, "font": {"size": 16},
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "plot_bgcolor": "white",
-        "height": 420, "xaxis": {**axis, **x}, "yaxis": {**axis, **y},
+        "margin": ({**margin, "autoexpand": False} if margin
+                   else {"l": 60, "r": 20, "t": 50, "b": 50}),
+        "plot_bgcolor": "white", "height": 420, "xaxis": {**axis, **x},
+        "yaxis": {**axis, **y}, "datarevision": data_revision(data),
     }
     return go.Figure(data=data, layout={**base, **layout})
 
@@ -38,6 +83,16 @@ def _vline(x: float, colour: str, text: str, dash: str = "solid") -> tuple[dict,
     note = {"x": x, "y": 1, "yref": "paper", "text": text, "showarrow": False,
             "xanchor": "left", "yanchor": "bottom", "font": {"size": 14}}
     return shape, note
+
+
+def _marker(x: float, y: float, name: str, size: int = 18) -> dict[str, Any]:
+    """A round marker at data point (x, y), ``size`` pixels across, drawn as a layout shape:
+    moving it leaves the traces alone, so plotly.js only redraws the shape."""
+    r = size / 2
+    return {"type": "circle", "xref": "x", "yref": "y", "xsizemode": "pixel",
+            "ysizemode": "pixel", "xanchor": x, "yanchor": y, "x0": -r, "x1": r, "y0": -r,
+            "y1": r, "fillcolor": THRESHOLD_COLOUR, "line": {"color": "black", "width": 2},
+            "name": name, "showlegend": True, "layer": "above"}
 
 
 def tradeoff_chart(curve: pd.DataFrame, current: dict[str, float],
@@ -51,22 +106,19 @@ def tradeoff_chart(curve: pd.DataFrame, current: dict[str, float],
         "marker": {"size": 6}, "customdata": curve[["min_profile", "min_behavior"]].to_numpy(),
         "hovertemplate": "%{x:.0f} MQLs/month, %{y:.1%} conversion<br>profile ≥ "
                          "%{customdata[0]}, behavior ≥ %{customdata[1]}<extra></extra>"}]
-    if not math.isnan(current.get("conversion", math.nan)):
-        data.append({"type": "scatter", "x": [current["mqls_per_month"]],
-                     "y": [current["conversion"]], "mode": "markers",
-                     "name": "Current thresholds",
-                     "marker": {"size": 18, "color": THRESHOLD_COLOUR,
-                                "line": {"width": 2, "color": "black"}}})
     shapes, notes = [], []
     if capacity:
         shape, note = _vline(capacity, "#455a64", f"sales capacity {fmt.number(capacity)}/month",
                              "dash")
         shapes.append(shape)
         notes.append(note)
+    if not math.isnan(current.get("conversion", math.nan)):
+        shapes.append(_marker(current["mqls_per_month"], current["conversion"],
+                              "Current thresholds"))
     return _figure(data, "Quantity against quality",
                    {"title": {"text": "MQLs per month"}, "rangemode": "tozero"},
                    {"title": {"text": "Conversion (win rate)"}, "tickformat": ".0%"},
-                   shapes=shapes, annotations=notes,
+                   margin=LEGEND_BELOW, shapes=shapes, annotations=notes,
                    legend={"orientation": "h", "y": -0.2})
 
 
@@ -103,7 +155,7 @@ def heatmap_chart(cells: pd.DataFrame, min_profile: int, min_behavior: int,
                     "tickvals": ticks},
                    {"title": {"text": "Profile score (grade D → A)"}, "range": [0, 100],
                     "tickvals": ticks},
-                   shapes=[box])
+                   margin=COLOUR_BAR, shapes=[box])
 
 
 def distribution_chart(dist: pd.DataFrame, axis: str, threshold: int | None) -> go.Figure:
@@ -126,7 +178,8 @@ def distribution_chart(dist: pd.DataFrame, axis: str, threshold: int | None) -> 
     return _figure(data, f"{name} scores of won, lost and no-decision leads",
                    {"title": {"text": f"{name} score"}, "range": [0, 100]},
                    {"title": {"text": "Share of the outcome's leads"}, "tickformat": ".0%"},
-                   shapes=shapes, annotations=notes, legend={"orientation": "h", "y": -0.2})
+                   margin=LEGEND_BELOW, shapes=shapes, annotations=notes,
+                   legend={"orientation": "h", "y": -0.2})
 
 
 def weights_chart(table: pd.DataFrame, axis: str) -> go.Figure:
