@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from calibrate import store
-from calibrate.cleaning import Sql
+from calibrate.cleaning import PLACEHOLDERS, Sql
 from calibrate.ingest import ingest
 
 from conftest import BANK_CSV, SAMPLE_CSV
@@ -93,3 +93,17 @@ def test_parquet_numbers_and_timestamps_are_checked_as_read(con, tmp_path):
     assert stored["employees"].tolist() == [10, 20, 30, 40]
     assert stored["created_at"].isna().tolist() == [False, True, True, True]
     assert stored["visits"].isna().tolist() == [False, True, True, True]
+
+
+def test_spaces_around_values_are_trimmed_unicode_ones_too(con):
+    """An export pads cells with spaces (ASCII or, from spreadsheets, no-break and wide
+    spaces); the stored value and the placeholder test ignore them, inner spaces and tabs
+    stay."""
+    values = ["  VP", "VP  ", "\u00a0VP\u00a0", "\u3000VP", "VP\u2003", " Vice  President ",
+              "\tVP", "", "  N/A  ", "\u00a0Select"]
+    rows = [tuple(r) for r in con.execute(
+        f"SELECT {Sql(PLACEHOLDERS).text(Sql.trimmed('v'))} "
+        "FROM (SELECT unnest(?) AS v, generate_subscripts(?, 1) AS i) ORDER BY i",
+        [values, values]).fetchall()]
+    assert [r[0] for r in rows] == ["VP", "VP", "VP", "VP", "VP", "Vice  President", "\tVP",
+                                    None, None, None]

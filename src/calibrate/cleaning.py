@@ -81,8 +81,9 @@ class Sql:
 
     @staticmethod
     def trimmed(col: str) -> str:
-        # trim() is costly: only call it when an end may be a (Unicode) space.
-        return (f"CASE WHEN starts_with({col}, ' ') OR ends_with({col}, ' ') "
+        # trim() is costly: only call it when an end may be a (Unicode) space. "< '!'" is
+        # the cheapest test of a leading space (or control character, or empty text).
+        return (f"CASE WHEN {col} < '!' OR ends_with({col}, ' ') "
                 f"OR strlen({col}) <> length({col}) THEN trim({col}) ELSE {col} END")
 
     def is_placeholder(self, t: str) -> str:
