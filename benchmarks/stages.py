@@ -587,8 +587,8 @@ def stage_browser(spec: dict[str, Any]) -> dict[str, Any]:
     db = Path(spec["db"])
     presses = int(spec["presses"])
     start = int(spec.get("profile_start") or 50)
-    profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=db.parent))
-    with streamlit_server(db) as url, browser(profile, downloads=False) as ctx:
+    with (tempfile.TemporaryDirectory(prefix="chromium-", dir=db.parent) as profile,
+          streamlit_server(db) as url, browser(Path(profile), downloads=False) as ctx):
         server = [p for p in _children(os.getpid())
                   if b"streamlit" in Path(f"/proc/{p}/cmdline").read_bytes()]
         page = ctx.new_page()
