@@ -156,10 +156,14 @@ def _analyse(cur: duckdb.DuckDBPyConnection, p: Path, mapping: Mapping,
             raise InputError(f"The column '{name}' named in the mapping is not in the file.",
                              file=str(p), column=name,
                              fix=f"Use one of the file's columns: {', '.join(columns)}.")
-    sql = Sql(PLACEHOLDERS + tuple(mapping.placeholders))
-    stats = profile_columns(cur, columns, sql, source.sample_rows)
+    stats = profile_columns(cur, columns, _sql(mapping), source.sample_rows)
     guesses = guess_columns(stats, mapping, outcome)
     return source, stats, guesses
+
+
+def _sql(mapping: Mapping) -> Sql:
+    """The cleaning expressions, with the mapping's own placeholders added to the usual."""
+    return Sql(PLACEHOLDERS + tuple(mapping.placeholders))
 
 
 def analyse(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
@@ -262,7 +266,7 @@ def ingest(
                                                             "encoding": "latin-1"})
                 return _ingest(cur, con, p, outcome, latin1, replace, require_outcome, say)
     finally:
-        for name in ("_sample", "_dup", "_file"):
+        for name in ("_sample", "_dup", "_file"):  # an XLSX's _file is a table
             try:
                 cur.execute(f"DROP TABLE IF EXISTS {name}")
             except duckdb.Error:
@@ -290,7 +294,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
     if not any(g.role in ATTRIBUTE_ROLES for g in guesses):
         raise InputError("No profile or behavior columns to score.", file=str(p),
                          fix="Map at least one column as profile or behavior.")
-    sql = Sql(PLACEHOLDERS + tuple(mapping.placeholders))
+    sql = _sql(mapping)
     say("checking")
     plans = plan_columns(cur, guesses, sql)
     columns = list(guesses)

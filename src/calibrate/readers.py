@@ -385,7 +385,7 @@ def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> Source:
         cur.execute("CREATE OR REPLACE TEMP VIEW _file AS SELECT "
                     + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in native)
                     + " FROM _parquet")
-        columns = _file_columns(cur)
+        columns = list(native)
         rows = int(cur.execute("SELECT count(*) FROM _parquet").fetchone()[0])
         n, whole = _make_sample(cur, rows)
     except duckdb.Error as exc:
