@@ -145,6 +145,44 @@ def test_numeric_bins_readable_monotone_and_consistent_with_sql():
     assert x[codes == visits.missing_code].isna().all()
 
 
+def test_numeric_bins_are_the_same_counted_by_value_or_by_cut(monkeypatch):
+    """Columns with few distinct values are binned from one count per value, others from
+    quantile_disc and CASE; both give the same encoding (exact quantiles below the sample
+    size), with a continuous column and NULLs."""
+    _, frame = _store(n=6000)
+    rng = np.random.default_rng(3)
+    minutes = np.round(rng.gamma(1.5, 6.0, len(frame)), 2)
+    minutes[::50] = np.nan
+    frame["minutes"] = minutes
+    con = make_store(frame[["outcome", "lead_id", "visits", "minutes"]],
+                     {"visits": ("behavior", "numeric"), "minutes": ("behavior", "numeric")})
+    from calibrate import encode
+    by_value = learn_encoding(con, max_bins=5)
+    monkeypatch.setattr(encode, "BY_VALUE_DISTINCT", 0)
+    by_cut = learn_encoding(con, max_bins=5)
+    for name in ("visits", "minutes"):
+        assert by_value[name].to_dict() == by_cut[name].to_dict()
+    assert len(by_value["minutes"].edges) >= 2
+    closed = (frame["outcome"] != "open").to_numpy()
+    assert by_value["minutes"].counts[-1] == int(np.isnan(minutes[closed]).sum())
+
+
+@pytest.mark.parametrize("n", [1, 5, 37, 100, 1001])
+def test_quantiles_from_counts_match_duckdbs_quantile_disc(n):
+    import duckdb
+
+    from calibrate.encode import _QUANTILES, _quantile_disc
+
+    rng = np.random.default_rng(n)
+    x = rng.integers(0, max(2, n // 3), n).astype(float)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT unnest(?) AS x", [list(x)])
+    qlist = "[" + ", ".join(str(q) for q in _QUANTILES) + "]"
+    expected = con.execute(f"SELECT quantile_disc(x, {qlist}) FROM t").fetchone()[0]
+    values, counts = np.unique(x, return_counts=True)
+    assert _quantile_disc(values, counts, _QUANTILES) == expected
+
+
 def test_readable_numbers_and_labels():
     assert candidate_cuts([0, 0, 0, 1, 2, 3, 5, 12, 30], 0, 100, True) == [
         1, 2, 3, 4, 6, 11, 26]

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import duckdb
@@ -64,6 +65,9 @@ _QUANTILES = (0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45
               0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99)
 _MANTISSAS = (1.0, 2.0, 2.5, 5.0)
 QUANTILE_SAMPLE = 200_000
+#: Numeric columns with at most about this many distinct values are binned from one count
+#: per value (exact quantiles); others from sampled quantiles and CASE.
+BY_VALUE_DISTINCT = 20_000
 TREND_RHO = 0.75
 TREND_Z = 3.0
 
@@ -590,29 +594,100 @@ def merge_bins(
 def _learn_numeric(con: duckdb.DuckDBPyConnection, base: str, names: list[str], n: int,
                    threshold: int, max_bins: int, min_share: float, monotone: bool
                    ) -> dict[str, dict[str, Any]]:
-    qlist = "[" + ", ".join(str(q) for q in _QUANTILES) + "]"
-    # Candidate cuts only need rough quantiles: above QUANTILE_SAMPLE leads they come from a
-    # deterministic hash sample (the bin counts that follow use every lead).
-    every = max(1, math.ceil(n / QUANTILE_SAMPLE))
-    sample = f" FILTER (WHERE _h % {every} = 0)" if every > 1 else ""
     parts = []
     for c in names:
         x = quote(c)
         parts += [f"count({x})", f"min({x})", f"max({x})",
-                  f"coalesce(bool_and({x} = round({x})), true)",
-                  f"quantile_disc({x}, {qlist}){sample}"]
+                  f"coalesce(bool_and({x} = round({x})), true)", f"approx_count_distinct({x})"]
     stats = con.execute("SELECT " + ", ".join(parts) + f" FROM ({base})").fetchone()
-    cuts: dict[str, list[float]] = {}
     info: dict[str, tuple[int, float, float, bool]] = {}
+    by_value, by_cut = [], []
     for i, c in enumerate(names):
-        count, lo, hi, integer, qs = stats[5 * i: 5 * i + 5]
-        count = int(count)
-        integer = bool(integer)
-        if count == 0:
-            cuts[c], info[c] = [], (0, 0.0, 0.0, integer)
-        else:
-            cuts[c] = candidate_cuts(list(qs or []), float(lo), float(hi), integer)
-            info[c] = (count, float(lo), float(hi), integer)
+        count, lo, hi, integer, distinct = stats[5 * i: 5 * i + 5]
+        count, integer = int(count), bool(integer)
+        info[c] = (count, float(lo), float(hi), integer) if count else (0, 0.0, 0.0, integer)
+        (by_value if count and distinct <= BY_VALUE_DISTINCT else by_cut).append(c)
+    # Per column: (cuts, bin counts, bin wins, (missing leads, missing wins)); bin j holds
+    # cuts[j-1] <= x < cuts[j].
+    binned: dict[str, tuple[list[float], np.ndarray, np.ndarray, tuple[int, int]]] = {}
+    if by_value:
+        binned.update(_bin_by_value(con, base, by_value, {c: info[c] for c in by_value}))
+    if by_cut:
+        binned.update(_bin_by_cut(con, base, by_cut, {c: info[c] for c in by_cut}, n))
+    out = {}
+    for c in names:
+        count, lo, _hi, integer = info[c]
+        cuts, cn, cw, miss = binned[c]
+        min_n = max(float(threshold), min_share * count) if count else 0.0
+        groups, trend = merge_bins(cn, cw, min_n=min_n, max_bins=max_bins, monotone=monotone)
+        edges = [cuts[last] for _, last in groups[:-1]]
+        levels = bin_labels(edges, integer, lo) + [MISSING]
+        counts = [int(cn[a:b + 1].sum()) for a, b in groups]
+        wins = [int(cw[a:b + 1].sum()) for a, b in groups]
+        out[c] = {"levels": levels, "edges": [float(e) for e in edges], "integer": integer,
+                  "trend": trend, "counts": counts + [miss[0]], "wins": wins + [miss[1]]}
+    return out
+
+
+def _quantile_disc(values: np.ndarray, counts: np.ndarray, qs: Sequence[float]) -> list[float]:
+    """DuckDB's ``quantile_disc`` from a value histogram (``values`` sorted): the value at
+    0-based position ``ceil(n * q) - 1``, computed exactly as DuckDB does for decimal ``q``."""
+    ends = np.cumsum(counts)
+    n = int(ends[-1])
+    positions = [max(math.ceil(n * Fraction(str(q))) - 1, 0) for q in qs]
+    return [float(values[i]) for i in np.searchsorted(ends, positions, side="right")]
+
+
+def _bin_by_value(con: duckdb.DuckDBPyConnection, base: str, names: list[str],
+                  info: dict[str, tuple[int, float, float, bool]]
+                  ) -> dict[str, tuple[list[float], np.ndarray, np.ndarray, tuple[int, int]]]:
+    """Cuts and bin counts of columns with few distinct values, from one count per value.
+
+    Exact quantiles on every lead at the cost of one small GROUP BY per column, several
+    times cheaper than sorting a sample for ``quantile_disc`` and binning with CASE.
+    """
+    parts = [f"SELECT {i}::INTEGER AS _i, coalesce({quote(c)}::DOUBLE, 0) AS _v, "
+             f"{quote(c)} IS NULL AS _null, count(*)::BIGINT AS _n, sum(_won)::BIGINT AS _w "
+             f"FROM _src GROUP BY {quote(c)}" for i, c in enumerate(names)]
+    res = con.execute(f"WITH _src AS ({base}) " + " UNION ALL ".join(parts)).fetchnumpy()
+    col, null = np.asarray(res["_i"]), np.asarray(res["_null"], dtype=bool)
+    value = np.asarray(res["_v"], dtype=float)
+    leads, wins = np.asarray(res["_n"], dtype=np.int64), np.asarray(res["_w"], dtype=np.int64)
+    out = {}
+    for i, c in enumerate(names):
+        here = col == i
+        miss = here & null
+        seen = here & ~null
+        order = np.argsort(value[seen], kind="stable")
+        v, cn, cw = value[seen][order], leads[seen][order], wins[seen][order]
+        _count, lo, hi, integer = info[c]
+        cuts = candidate_cuts(_quantile_disc(v, cn, _QUANTILES), lo, hi, integer)
+        code = np.searchsorted(np.asarray(cuts, dtype=float), v, side="right")
+        k = len(cuts) + 1
+        out[c] = (cuts, np.bincount(code, weights=cn, minlength=k).astype(float),
+                  np.bincount(code, weights=cw, minlength=k).astype(float),
+                  (int(leads[miss].sum()), int(wins[miss].sum())))
+    return out
+
+
+def _bin_by_cut(con: duckdb.DuckDBPyConnection, base: str, names: list[str],
+                info: dict[str, tuple[int, float, float, bool]], n: int
+                ) -> dict[str, tuple[list[float], np.ndarray, np.ndarray, tuple[int, int]]]:
+    """Cuts from ``quantile_disc`` and bin counts from CASE, for columns with many values.
+
+    Candidate cuts only need rough quantiles: above QUANTILE_SAMPLE leads they come from a
+    deterministic hash sample (the bin counts that follow use every lead).
+    """
+    qlist = "[" + ", ".join(str(q) for q in _QUANTILES) + "]"
+    every = max(1, math.ceil(n / QUANTILE_SAMPLE))
+    sample = f" FILTER (WHERE _h % {every} = 0)" if every > 1 else ""
+    quantiles = con.execute("SELECT " + ", ".join(
+        f"quantile_disc({quote(c)}, {qlist}){sample}" for c in names) + f" FROM ({base})"
+    ).fetchone()
+    cuts: dict[str, list[float]] = {}
+    for c, qs in zip(names, quantiles, strict=True):
+        count, lo, hi, integer = info[c]
+        cuts[c] = candidate_cuts(list(qs or []), lo, hi, integer) if count else []
     select = "SELECT _won, " + ", ".join(
         f"(CASE WHEN {quote(c)} IS NULL THEN -1 "
         + " ".join(f"WHEN {quote(c)} < {_num_literal(e)} THEN {j}" for j, e in enumerate(cuts[c]))
@@ -623,17 +698,8 @@ def _learn_numeric(con: duckdb.DuckDBPyConnection, base: str, names: list[str], 
         per[name][int(code)] = (int(count), int(wins))
     out = {}
     for c in names:
-        count, lo, _hi, integer = info[c]
         k = len(cuts[c]) + 1
-        cn = np.array([per[c].get(j, (0, 0))[0] for j in range(k)], dtype=float)
-        cw = np.array([per[c].get(j, (0, 0))[1] for j in range(k)], dtype=float)
-        miss = per[c].get(-1, (0, 0))
-        min_n = max(float(threshold), min_share * count) if count else 0.0
-        groups, trend = merge_bins(cn, cw, min_n=min_n, max_bins=max_bins, monotone=monotone)
-        edges = [cuts[c][last] for _, last in groups[:-1]]
-        levels = bin_labels(edges, integer, lo) + [MISSING]
-        counts = [int(cn[a:b + 1].sum()) for a, b in groups]
-        wins = [int(cw[a:b + 1].sum()) for a, b in groups]
-        out[c] = {"levels": levels, "edges": [float(e) for e in edges], "integer": integer,
-                  "trend": trend, "counts": counts + [miss[0]], "wins": wins + [miss[1]]}
+        out[c] = (cuts[c], np.array([per[c].get(j, (0, 0))[0] for j in range(k)], dtype=float),
+                  np.array([per[c].get(j, (0, 0))[1] for j in range(k)], dtype=float),
+                  per[c].get(-1, (0, 0)))
     return out
