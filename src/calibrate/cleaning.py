@@ -372,8 +372,8 @@ def stage(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan],
 def _clean(cur: duckdb.DuckDBPyConnection, plans: list[Plan], outcome: ColumnGuess | None,
            generated_id: bool, sql: Sql, fast: dict[int, str]) -> None:
     """One pass over the file into the table ``_calibrate_new``: every cleaned value, the
-    outcome label ``outcome`` (mapped later) and per column a code ``_s{i}`` of what the
-    cleaning did.
+    outcome label ``outcome`` (mapped later) and the bits of what the cleaning did to each
+    value, packed into the words ``_w{j}`` (see :func:`state_slots`).
 
     The stages are nested projections, so each expression is evaluated once per value.
     Rows are inserted in file order, so ``rowid`` gives the row number in the file (a
@@ -392,8 +392,13 @@ def _clean(cur: duckdb.DuckDBPyConnection, plans: list[Plan], outcome: ColumnGue
     if generated_id:
         final.append("CAST(NULL AS VARCHAR) AS lead_id")
     final += [f"{p.value} AS {quote(p.guess.name)}" for p in plans]
-    final += [f"CAST({p.native_state if i in fast else p.state} AS UTINYINT) AS _s{i}"
-              for i, p in enumerate(plans)]
+    words: list[list[str]] = []
+    for i, ((word, shift), p) in enumerate(zip(state_slots(plans), plans, strict=True)):
+        if word == len(words):
+            words.append([])
+        state = p.native_state if i in fast else p.state
+        words[word].append(f"(coalesce(CAST({state} AS UBIGINT), 0) << {shift})")
+    final += [f"{' + '.join(terms)} AS _w{j}" for j, terms in enumerate(words)]
     query = f"SELECT {', '.join(stage1)} FROM {'_typed' if fast else '_file'}"
     for step in (stage2, stage3):
         if step:
@@ -412,24 +417,46 @@ def row_numbers(cur: duckdb.DuckDBPyConnection) -> str:
     return row
 
 
+def state_slots(plans: list[Plan]) -> list[tuple[int, int]]:
+    """Where each plan's state bits live: (word, shift) in the UBIGINT columns ``_w{j}``.
+
+    Every column's code gets just the bits its checks use, side by side in 64-bit words:
+    DuckDB writes one mostly constant word per row far faster than one mostly NULL code
+    column per file column (0.6 of 4.4 s on a million rows with 29 columns).
+    """
+    slots, word, used = [], 0, 0
+    for p in plans:
+        width = max((bit for _, bit, _ in p.checks), default=1).bit_length()
+        if used + width > 64:
+            word, used = word + 1, 0
+        slots.append((word, used))
+        used += width
+    return slots
+
+
+def state_columns(plans: list[Plan]) -> list[str]:
+    """The helper columns holding the state words (dropped once the checks are counted)."""
+    return [f"_w{j}" for j in range(max((w for w, _ in state_slots(plans)), default=-1) + 1)]
+
+
 def run_checks(cur: duckdb.DuckDBPyConnection, plans: list[Plan], row: str) -> list[Issue]:
-    """Count every check, with its first example rows, from the codes of ``_calibrate_new``."""
-    if not plans:
+    """Count every check, with its first example rows, from the state words of
+    ``_calibrate_new``: one GROUP BY over the words (few distinct combinations), whose
+    counts and first rows (``min(x, n)`` lists the n smallest) are summed up per check."""
+    slots = state_slots(plans)
+    words = state_columns(plans)
+    if not any(plan.checks for plan in plans):
         return []
-    hits = cur.execute(
-        "SELECT " + ", ".join(f"count(_s{i})" for i in range(len(plans))) + f" FROM {STAGING}"
-    ).fetchone()
+    keys = ", ".join(words)
+    combos = cur.execute(f"SELECT {keys}, count(*), min({row}, {EXAMPLES}) FROM {STAGING} "
+                         f"GROUP BY ALL").fetchall()
     issues = []
-    for i, plan in enumerate(plans):
-        if not hits[i]:
-            continue
-        codes = cur.execute(f"SELECT _s{i}, count(*) FROM {STAGING} WHERE _s{i} IS NOT NULL "
-                            "GROUP BY 1").fetchall()
+    for plan, (word, shift) in zip(plans, slots, strict=True):
         for kind, bit, action in plan.checks:
-            n = sum(count for code, count in codes if code & bit)
-            if n:
-                rows = [int(r[0]) for r in cur.execute(
-                    f"SELECT {row} FROM {STAGING} WHERE (_s{i} & {bit}) <> 0 ORDER BY rowid "
-                    f"LIMIT {EXAMPLES}").fetchall()]
-                issues.append(Issue(plan.guess.name, kind, int(n), rows, action))
+            mask = bit << shift
+            hits = [c for c in combos if c[word] & mask]
+            if hits:
+                rows = sorted(r for c in hits for r in c[-1])[:EXAMPLES]
+                issues.append(Issue(plan.guess.name, kind, sum(int(c[-2]) for c in hits),
+                                    [int(r) for r in rows], action))
     return issues

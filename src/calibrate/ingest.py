@@ -32,6 +32,7 @@ from calibrate.cleaning import (
     row_numbers,
     run_checks,
     stage,
+    state_columns,
 )
 from calibrate.errors import CalibrateError, InputError
 from calibrate.outcomes import OUTCOMES, fit_warnings, normalise_all
@@ -428,7 +429,7 @@ def _store(tx: duckdb.DuckDBPyConnection, plans: list[Plan], columns: list[Colum
     if outcome_sql != "outcome":
         tx.execute(f"ALTER TABLE {STAGING} ALTER outcome SET DATA TYPE VARCHAR "
                    f"USING ({outcome_sql})")
-    for helper in [f"_s{i}" for i in range(len(plans))]:
+    for helper in state_columns(plans):
         tx.execute(f"ALTER TABLE {STAGING} DROP COLUMN {helper}")
     if mode == "append":
         names = ", ".join(quote(c.name) for c in columns if c.role != "ignore")
