@@ -133,3 +133,19 @@ def test_every_columns_issues_are_counted_when_the_codes_fill_several_words(con,
         assert got[(name, "negative")] == (1, [j + 2])
         assert got[(name, "fractional")] == (1, [j + 3])
         assert got[(name, "values")] == (1, [j + 4])
+
+
+def test_decorated_numbers_read_as_the_one_regexp_replace_would(con):
+    """The percent and thousands fast paths are shortcuts: every value reads as the general
+    rule (strip currency, %, commas and spaces from a decorated number) reads it."""
+    from calibrate.cleaning import _DECORATED_NUMBER
+
+    values = ["35%", "-5%", "+5%", "5.50%", "5.%", ".5%", "35 %", "1,200", "-1,200.25",
+              "12,34", "1,2345", "1,200,300", "$1,200", "€ 5", "£3.5", "1,200%", "%", "5%%",
+              "1e3%", "0%", "007%", ",200", "1,200.", "abc", "", " 5%"]
+    rule = (f"CASE WHEN regexp_full_match(v, '{_DECORATED_NUMBER}') "
+            f"THEN CAST(regexp_replace(v, '[$€£%,\\s]', '', 'g') AS DOUBLE) END")
+    query = f"SELECT {Sql.decorated_number('v')}, {rule} FROM (SELECT unnest(?) AS v)"
+    got = con.execute(query, [values]).fetchall()
+    assert [a for a, _ in got] == [b for _, b in got]
+    assert dict(zip(values, (a for a, _ in got), strict=True))["-1,200.25"] == -1200.25
