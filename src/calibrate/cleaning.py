@@ -11,6 +11,7 @@ clean are left to DuckDB's own parser, which is much faster than parsing text in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -215,7 +216,8 @@ class Plan:
     """How one raw column becomes a column of ``leads``, in the stages of one query.
 
     Over the trimmed text ``_t{i}``: ``parse`` gives ``_p{i}``, ``refine`` (numbers) gives
-    ``_v{i}``, then ``value`` is what is stored and ``state`` the bits of what was done.
+    ``_v{i}``, then ``value`` is what is stored and ``state`` the bits of what was done,
+    already shifted to the column's place in its state word (``slot``).
     """
 
     guess: ColumnGuess
@@ -228,6 +230,35 @@ class Plan:
     # value and ``native_state`` replaces ``state``.
     native_type: str | None = None
     native_state: str | None = None
+    slot: tuple[int, int] = (0, 0)  # (word, shift): where the state's bits live
+
+
+class _Slots:
+    """Places for the columns' state bits, side by side in 64-bit words ``_w{j}``.
+
+    Each column gets just the bits its checks use. DuckDB writes one mostly constant word
+    per row far faster than one mostly NULL code column per file column (0.6 of 4.4 s on a
+    million rows with 29 columns), and each state is a CASE giving its bits already
+    shifted (UBIGINT, 0 for nothing): ``coalesce``, casts and shifts on top cost 3x more.
+    """
+
+    def __init__(self) -> None:
+        self.word, self.used, self.shift = 0, 0, 0
+
+    def take(self, checks: list[tuple[str, int, str]]) -> tuple[int, int]:
+        width = max(bit for _, bit, _ in checks).bit_length()
+        if self.used + width > 64:
+            self.word, self.used = self.word + 1, 0
+        self.shift = self.used
+        self.used += width
+        return self.word, self.shift
+
+    def bits(self, bit: int) -> str:
+        """``bit`` of the column just placed, as its word's UBIGINT literal."""
+        return f"{bit << self.shift}::UBIGINT"
+
+
+_NONE = "0::UBIGINT"
 
 
 def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
@@ -238,11 +269,11 @@ def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
     early = f"TIMESTAMP '{EARLIEST:%Y-%m-%d}'"
     counts = _counts_columns(cur, [g.source_name for g in guesses
                                    if g.role == "behavior" and g.type == "numeric"], sql)
+    slots = _Slots()
+    k = slots.bits
     plans = []
     for i, g in enumerate(g for g in guesses if g.role not in ("ignore", "outcome")):
         t, p, v = f"_t{i}", f"_p{i}", f"_v{i}"
-        blank = f"{t} IS NULL OR {t} = ''"
-        missing = f"CASE WHEN {blank} THEN NULL WHEN {sql.is_placeholder(t)} THEN 1 ELSE 2 END"
         placeholder = ("placeholder values", _PLACEHOLDER, "treated as missing")
         type_ = g.type
         if g.role in ("created_at", "closed_at"):
@@ -255,56 +286,73 @@ def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
         g.type = type_
         refine = native_type = native_state = None
         if type_ == "numeric":
-            parse = sql.guard(t, sql.plain_number(t))
-            refine = f"coalesce({p}, {sql.guard(t, sql.decorated_number(t))})"
-            good = f"isfinite({v})"
-            separators = f"CASE WHEN {p} IS NULL THEN {_SEPARATORS} ELSE 0 END"
-            bits = []  # what a number read as it is can still show
             checks = [placeholder,
                       ("non-numeric values", _INVALID,
                        "set to missing; fix the values or map the column as categorical"),
                       ("values with separators or symbols (1,200 / 35% / $)", _SEPARATORS,
                        "cleaned to plain numbers")]
-            if g.role == "behavior":
-                bits.append(f"CASE WHEN {v} < 0 THEN {_NEGATIVE} ELSE 0 END")
+            negative = g.role == "behavior"
+            fraction = negative and g.source_name in counts
+            if negative:
                 checks.append(("negative counts", _NEGATIVE, "set to missing"))
+            if fraction:
+                checks.append(("fractional counts (a count should be a whole number)",
+                               _FRACTION, "kept as they are; check the export"))
+            slot = slots.take(checks)
+            parse = sql.guard(t, sql.plain_number(t))
+            refine = f"coalesce({p}, {sql.guard(t, sql.decorated_number(t))})"
+            good = f"isfinite({v})"
+            bits = []  # what a number read as it is can still show
+            if negative:
+                bits.append(f"CASE WHEN {v} < 0 THEN {k(_NEGATIVE)} ELSE {_NONE} END")
                 good += f" AND {v} >= 0"
-                if g.source_name in counts:
-                    bits.append(f"CASE WHEN {v} <> trunc({v}) THEN {_FRACTION} ELSE 0 END")
-                    checks.append(("fractional counts (a count should be a whole number)",
-                                   _FRACTION, "kept as they are; check the export"))
+            if fraction:
+                bits.append(f"CASE WHEN {v} <> trunc({v}) THEN {k(_FRACTION)} ELSE {_NONE} END")
+            separators = f"CASE WHEN {p} IS NULL THEN {k(_SEPARATORS)} ELSE {_NONE} END"
             value = f"CASE WHEN {good} THEN {v} END"
-            state = (f"CASE WHEN {v} IS NULL OR NOT isfinite({v}) THEN {missing} "
-                     f"ELSE nullif({' + '.join([separators, *bits])}, 0) END")
+            state = (f"CASE WHEN {v} IS NULL OR NOT isfinite({v}) THEN {_missing(sql, t, k)} "
+                     f"ELSE {' + '.join([separators, *bits])} END")
             # Read as DOUBLE, "nan" (a placeholder) and "inf" are the only odd values left.
             native_type = "DOUBLE"
-            native_state = (f"CASE WHEN {v} IS NULL THEN NULL WHEN isnan({v}) THEN {_PLACEHOLDER} "
-                            f"WHEN NOT isfinite({v}) THEN {_INVALID} "
-                            f"ELSE nullif({' + '.join(bits) or '0'}, 0) END")
+            native_state = (f"CASE WHEN {v} IS NULL THEN {_NONE} "
+                            f"WHEN isnan({v}) THEN {k(_PLACEHOLDER)} "
+                            f"WHEN NOT isfinite({v}) THEN {k(_INVALID)} "
+                            f"ELSE {' + '.join(bits) or _NONE} END")
         elif type_ == "flag":
+            checks = [placeholder, ("values that are not yes/no", _INVALID, "set to missing")]
+            slot = slots.take(checks)
             parse = sql.guard(t, sql.flag(t))
             value = p
-            state = f"CASE WHEN {p} IS NULL THEN {missing} END"
-            checks = [placeholder, ("values that are not yes/no", _INVALID, "set to missing")]
+            state = f"CASE WHEN {p} IS NULL THEN {_missing(sql, t, k)} ELSE {_NONE} END"
         elif type_ == "date":
-            parse = sql.guard(t, sql.date(t, _day_first(cur, g.source_name, sql)))
-            value = f"CASE WHEN {p} > {future} OR {p} < {early} THEN NULL ELSE {p} END"
-            state = (f"CASE WHEN {p} IS NULL THEN {missing} WHEN {p} > {future} THEN {_FUTURE} "
-                     f"WHEN {p} < {early} THEN {_EARLY} END")
-            native_type = "TIMESTAMP"
-            native_state = (f"CASE WHEN {p} > {future} THEN {_FUTURE} "
-                            f"WHEN {p} < {early} THEN {_EARLY} END")
             checks = [placeholder,
                       ("unreadable dates", _INVALID, "set to missing; use YYYY-MM-DD"),
                       ("dates in the future", _FUTURE, "set to missing"),
                       ("dates before 1990", _EARLY, "set to missing")]
+            slot = slots.take(checks)
+            parse = sql.guard(t, sql.date(t, _day_first(cur, g.source_name, sql)))
+            value = f"CASE WHEN {p} > {future} OR {p} < {early} THEN NULL ELSE {p} END"
+            dated = (f"WHEN {p} > {future} THEN {k(_FUTURE)} WHEN {p} < {early} "
+                     f"THEN {k(_EARLY)} ELSE {_NONE} END")
+            state = f"CASE WHEN {p} IS NULL THEN {_missing(sql, t, k)} {dated}"
+            native_type = "TIMESTAMP"
+            native_state = f"CASE {dated}"
         else:
+            checks = [placeholder]
+            slot = slots.take(checks)
             parse = sql.text(t)
             value = p
-            state = f"CASE WHEN {p} IS NULL AND {t} <> '' THEN 1 END"
-            checks = [placeholder]
-        plans.append(Plan(g, parse, refine, value, state, checks, native_type, native_state))
+            state = f"CASE WHEN {p} IS NULL AND {t} <> '' THEN {k(_PLACEHOLDER)} ELSE {_NONE} END"
+        plans.append(Plan(g, parse, refine, value, state, checks, native_type, native_state,
+                          slot))
     return plans
+
+
+def _missing(sql: Sql, t: str, k: Callable[[int], str]) -> str:
+    """The state of a value read as missing: nothing when blank, else a placeholder or
+    a value that does not parse."""
+    return (f"CASE WHEN {t} IS NULL OR {t} = '' THEN {_NONE} "
+            f"WHEN {sql.is_placeholder(t)} THEN {k(_PLACEHOLDER)} ELSE {k(_INVALID)} END")
 
 
 _NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
@@ -382,7 +430,7 @@ def _clean(cur: duckdb.DuckDBPyConnection, plans: list[Plan], outcome: ColumnGue
            generated_id: bool, sql: Sql, fast: dict[int, str]) -> None:
     """One pass over the file into the table ``_calibrate_new``: every cleaned value, the
     outcome label ``outcome`` (mapped later) and the bits of what the cleaning did to each
-    value, packed into the words ``_w{j}`` (see :func:`state_slots`).
+    value, packed into the words ``_w{j}`` (see :class:`_Slots`).
 
     The stages are nested projections, so each expression is evaluated once per value.
     Rows are inserted in file order, so ``rowid`` gives the row number in the file (a
@@ -402,11 +450,10 @@ def _clean(cur: duckdb.DuckDBPyConnection, plans: list[Plan], outcome: ColumnGue
         final.append("CAST(NULL AS VARCHAR) AS lead_id")
     final += [f"{p.value} AS {quote(p.guess.name)}" for p in plans]
     words: list[list[str]] = []
-    for i, ((word, shift), p) in enumerate(zip(state_slots(plans), plans, strict=True)):
-        if word == len(words):
+    for i, p in enumerate(plans):
+        if p.slot[0] == len(words):
             words.append([])
-        state = p.native_state if i in fast else p.state
-        words[word].append(f"(coalesce(CAST({state} AS UBIGINT), 0) << {shift})")
+        words[p.slot[0]].append(p.native_state if i in fast else p.state)
     final += [f"{' + '.join(terms)} AS _w{j}" for j, terms in enumerate(words)]
     query = f"SELECT {', '.join(stage1)} FROM {'_typed' if fast else '_file'}"
     for step in (stage2, stage3):
@@ -426,33 +473,15 @@ def row_numbers(cur: duckdb.DuckDBPyConnection) -> str:
     return row
 
 
-def state_slots(plans: list[Plan]) -> list[tuple[int, int]]:
-    """Where each plan's state bits live: (word, shift) in the UBIGINT columns ``_w{j}``.
-
-    Every column's code gets just the bits its checks use, side by side in 64-bit words:
-    DuckDB writes one mostly constant word per row far faster than one mostly NULL code
-    column per file column (0.6 of 4.4 s on a million rows with 29 columns).
-    """
-    slots, word, used = [], 0, 0
-    for p in plans:
-        width = max((bit for _, bit, _ in p.checks), default=1).bit_length()
-        if used + width > 64:
-            word, used = word + 1, 0
-        slots.append((word, used))
-        used += width
-    return slots
-
-
 def state_columns(plans: list[Plan]) -> list[str]:
     """The helper columns holding the state words (dropped once the checks are counted)."""
-    return [f"_w{j}" for j in range(max((w for w, _ in state_slots(plans)), default=-1) + 1)]
+    return [f"_w{j}" for j in range(max((p.slot[0] for p in plans), default=-1) + 1)]
 
 
 def run_checks(cur: duckdb.DuckDBPyConnection, plans: list[Plan], row: str) -> list[Issue]:
     """Count every check, with its first example rows, from the state words of
     ``_calibrate_new``: one GROUP BY over the words (few distinct combinations), whose
     counts and first rows (``min(x, n)`` lists the n smallest) are summed up per check."""
-    slots = state_slots(plans)
     words = state_columns(plans)
     if not any(plan.checks for plan in plans):
         return []
@@ -460,7 +489,8 @@ def run_checks(cur: duckdb.DuckDBPyConnection, plans: list[Plan], row: str) -> l
     combos = cur.execute(f"SELECT {keys}, count(*), min({row}, {EXAMPLES}) FROM {STAGING} "
                          f"GROUP BY ALL").fetchall()
     issues = []
-    for plan, (word, shift) in zip(plans, slots, strict=True):
+    for plan in plans:
+        word, shift = plan.slot
         for kind, bit, action in plan.checks:
             mask = bit << shift
             hits = [c for c in combos if c[word] & mask]
