@@ -460,6 +460,7 @@ class _Logit:
         self.xt = self.x.T
         self.pos, self.neg = pos, neg
         self.tot = pos + neg
+        self._subset: tuple[np.ndarray, list[np.ndarray]] | None = None
 
     def evaluate(self, theta: np.ndarray, C: float) -> tuple[float, np.ndarray]:
         """Objective and win probability per pattern (one exp for both)."""
@@ -485,19 +486,22 @@ class _Logit:
 
     def hessian(self, p: np.ndarray, rows: int) -> np.ndarray:
         """Data part of the Hessian; from a random subset of at most ``rows`` patterns
-        (scaled up) when there are more: good enough to steer Newton steps."""
+        (scaled up) when there are more: good enough to steer Newton steps. The subset is
+        drawn once per problem and size, so refreshing the curvature only costs the Gram."""
         w = self.tot * p * (1.0 - p)
         codes = self.codes
         if len(w) > rows:
-            rng = np.random.default_rng(len(w))
-            pick = rng.choice(len(w), rows, replace=False)
+            if self._subset is None or len(self._subset[0]) != rows:
+                pick = np.random.default_rng(len(w)).choice(len(w), rows, replace=False)
+                self._subset = (pick, [c[pick] for c in codes])
+            pick, codes = self._subset
             scale = w.sum() / max(w[pick].sum(), 1e-300)
-            codes, w = [c[pick] for c in codes], w[pick] * scale
+            w = w[pick] * scale
         return _gram(codes, self.offsets, self.sizes, [w])[0]
 
 
 def _solve(prob: _Logit, C: float, theta: np.ndarray | None = None, *, tol: float = 1e-8,
-           max_iter: int = 100, hess_rows: int = 100_000,
+           max_iter: int = 100, hess_rows: int = 200_000,
            hess: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Minimise the penalised loss by damped Newton steps; returns (theta, data Hessian).
 
