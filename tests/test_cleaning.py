@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from calibrate import store
+import pytest
+
+from calibrate import cleaning, store
 from calibrate.cleaning import PLACEHOLDERS, Sql
 from calibrate.ingest import ingest
 
@@ -109,10 +111,14 @@ def test_spaces_around_values_are_trimmed_unicode_ones_too(con):
                                     None, None, None]
 
 
-def test_every_columns_issues_are_counted_when_the_codes_fill_several_words(con, tmp_path):
+@pytest.mark.parametrize("combinations", [10_000, 0], ids=["grouped", "in_sql"])
+def test_every_columns_issues_are_counted_when_the_codes_fill_several_words(
+        con, tmp_path, monkeypatch, combinations):
     """Each column's codes take a few bits of a 64-bit word; with 24 count columns that can
     be negative, fractional, decorated or a placeholder they spill into a second word, and
-    every column must still get exactly its own issues and rows."""
+    every column must still get exactly its own issues and rows, counted from the words'
+    combinations or, when there are too many of them, by one aggregate per check."""
+    monkeypatch.setattr(cleaning, "MAX_STATE_COMBINATIONS", combinations)
     n_cols, rows = 24, 200
     path = tmp_path / "wide.csv"
     names = [f"clicks_{j:02d}" for j in range(n_cols)]
