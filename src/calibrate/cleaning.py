@@ -2,9 +2,10 @@
 
 A column's guessed type gives its plan: expressions over the trimmed text (placeholders,
 Yes/No, thousands separators, percent signs, dates in several formats, negative counts)
-for the value, and for a small per-value code of what the cleaning did. One pass over the
-file evaluates every expression once and stages the rows, in file order, in a table; the
-issue counts and example rows come from the codes. Numbers and ISO dates whose sample is
+for the value, and for a small per-value code of what the cleaning did (each column's bits
+side by side in 64-bit words). One pass over the file evaluates every expression once and
+stages the rows, in file order, in a table; the issue counts and example rows come from the
+codes. Numbers and ISO dates whose sample is
 clean are left to DuckDB's own parser, which is much faster than parsing text in SQL.
 """
 
