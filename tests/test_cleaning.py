@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from calibrate import cleaning, store
-from calibrate.cleaning import PLACEHOLDERS, Sql
+from calibrate.cleaning import _DECORATED_NUMBER, PLACEHOLDERS, Sql
 from calibrate.ingest import ingest
 
 from conftest import BANK_CSV, SAMPLE_CSV
@@ -48,8 +48,6 @@ def test_row_numbers_follow_the_file_on_a_file_read_in_parallel(con, tmp_path):
 
 def _load(con, path, outcome, monkeypatch=None, text_only=False):
     """Ingest, optionally with every column read as text (no native-type fast path)."""
-    from calibrate import cleaning
-
     if text_only:
         monkeypatch.setattr(cleaning, "_fast_types", lambda *args: {})
     report = ingest(con, path, outcome=outcome, replace=True)
@@ -115,7 +113,7 @@ def test_spaces_around_values_are_trimmed_unicode_ones_too(con):
 def test_every_columns_issues_are_counted_when_the_codes_fill_several_words(
         con, tmp_path, monkeypatch, combinations):
     """Each column's codes take a few bits of a 64-bit word; with 24 count columns that can
-    be negative, fractional, decorated or a placeholder they spill into a second word, and
+    be negative, fractional, decorated or a placeholder they spill into three words, and
     every column must still get exactly its own issues and rows, counted from the words'
     combinations or, when there are too many of them, by one aggregate per check."""
     monkeypatch.setattr(cleaning, "MAX_STATE_COMBINATIONS", combinations)
@@ -144,8 +142,6 @@ def test_every_columns_issues_are_counted_when_the_codes_fill_several_words(
 def test_decorated_numbers_read_as_the_one_regexp_replace_would(con):
     """The percent and thousands fast paths are shortcuts: every value reads as the general
     rule (strip currency, %, commas and spaces from a decorated number) reads it."""
-    from calibrate.cleaning import _DECORATED_NUMBER
-
     values = ["35%", "-5%", "+5%", "5.50%", "5.%", ".5%", "35 %", "1,200", "-1,200.25",
               "12,34", "1,2345", "1,200,300", "$1,200", "€ 5", "£3.5", "1,200%", "%", "5%%",
               "1e3%", "0%", "007%", ",200", "1,200.", "abc", "", " 5%"]

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
+from calibrate import encode
 from calibrate.encode import (
+    _QUANTILES,
     ANY,
     MISSING,
     OTHER,
     AttributeEncoding,
     Encoding,
+    _quantile_disc,
     bin_labels,
     candidate_cuts,
     encode_sql,
@@ -156,7 +160,6 @@ def test_numeric_bins_are_the_same_counted_by_value_or_by_cut(monkeypatch):
     frame["minutes"] = minutes
     con = make_store(frame[["outcome", "lead_id", "visits", "minutes"]],
                      {"visits": ("behavior", "numeric"), "minutes": ("behavior", "numeric")})
-    from calibrate import encode
     by_value = learn_encoding(con, max_bins=5)
     monkeypatch.setattr(encode, "BY_VALUE_DISTINCT", 0)
     by_cut = learn_encoding(con, max_bins=5)
@@ -169,10 +172,6 @@ def test_numeric_bins_are_the_same_counted_by_value_or_by_cut(monkeypatch):
 
 @pytest.mark.parametrize("n", [1, 5, 37, 100, 1001])
 def test_quantiles_from_counts_match_duckdbs_quantile_disc(n):
-    import duckdb
-
-    from calibrate.encode import _QUANTILES, _quantile_disc
-
     rng = np.random.default_rng(n)
     x = rng.integers(0, max(2, n // 3), n).astype(float)
     con = duckdb.connect()

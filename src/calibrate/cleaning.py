@@ -5,8 +5,8 @@ Yes/No, thousands separators, percent signs, dates in several formats, negative 
 for the value, and for a small per-value code of what the cleaning did (each column's bits
 side by side in 64-bit words). One pass over the file evaluates every expression once and
 stages the rows, in file order, in a table; the issue counts and example rows come from the
-codes. Numbers and ISO dates whose sample is
-clean are left to DuckDB's own parser, which is much faster than parsing text in SQL.
+codes. Numbers and ISO dates whose sample is clean are left to DuckDB's own parser, which is
+much faster than parsing text in SQL.
 """
 
 from __future__ import annotations
@@ -492,9 +492,8 @@ def run_checks(cur: duckdb.DuckDBPyConnection, plans: list[Plan], row: str) -> l
     smallest) are summed up per check. A file with very many combinations is counted with
     one aggregate per check instead.
     """
-    tests = [(plan, kind, word, bit << shift, action)
-             for plan in plans for word, shift in [plan.slot]
-             for kind, bit, action in plan.checks]
+    tests = [(plan, kind, plan.slot[0], bit << plan.slot[1], action)
+             for plan in plans for kind, bit, action in plan.checks]
     if not tests:
         return []
     combos = cur.execute(
