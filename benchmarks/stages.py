@@ -155,10 +155,10 @@ def quiet() -> Iterator[None]:
 #: Functions timed inside ingest() (self time each), by the module that looks them up.
 INGEST_STEPS = {
     "calibrate.ingest": ["open_source", "profile_columns", "guess_columns", "plan_columns",
-                         "stage", "row_numbers", "_outcome_expr", "run_checks", "_duplicates",
-                         "_store", "store_columns", "_report"],
+                         "_sample_labels", "stage", "row_numbers", "_late_labels",
+                         "run_checks", "_duplicates", "_store", "store_columns", "_report"],
     "calibrate.readers": ["_spread_sample", "_make_sample"],
-    "calibrate.cleaning": ["_day_first", "_counts_columns", "_fast_types", "_clean"],
+    "calibrate.cleaning": ["_fast_types", "_clean"],
 }
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from calibrate import cleaning, store
-from calibrate.cleaning import _DECORATED_NUMBER, PLACEHOLDERS, Sql
+from calibrate.cleaning import _DECORATED_NUMBER, PLACEHOLDERS, Sql, profile_columns
 from calibrate.ingest import ingest
 
 from conftest import BANK_CSV, SAMPLE_CSV
@@ -20,6 +20,26 @@ def test_placeholders_match_whole_values_in_any_case(con):
     query = f"SELECT {sql.is_placeholder('v')} FROM (SELECT ? AS v)"
     got = [con.execute(query, [v]).fetchone()[0] for v in values]
     assert got == [True, True, True, True, True, False, False, False, False, False]
+
+
+def test_the_profile_measures_what_the_plan_needs(con):
+    """The one query over the sample's distinct values also tells which numeric columns
+    hold counts, which slash dates are day first, and which columns are written plainly
+    enough for DuckDB's own parser."""
+    con.execute(
+        "CREATE TEMP TABLE _sample AS SELECT * FROM (VALUES "
+        "('3', '12%', ' 4', '1.5', '2025-01-31', '31/01/2025', '01/31/2025'), "
+        "('0', '7%', '5', '2', '2025-02-01 10:00', '15/02/2025', '02/15/2025'), "
+        "('n/a', '1%', '6', '3', 'n/a', NULL, '03/01/2025'), "
+        "('3', '1%', '6', '3', '2025-02-01', NULL, NULL)) "
+        "t(visits, rate, padded, frac, iso, dmy, mdy)")
+    names = ["visits", "rate", "padded", "frac", "iso", "dmy", "mdy"]
+    stats = {s.name: s for s in profile_columns(con, names, Sql(PLACEHOLDERS), 4)}
+    assert [stats[c].counts for c in names[:4]] == [True, False, True, False]
+    assert [stats[c].not_plain for c in names[:4]] == [1, 4, 1, 0]
+    assert stats["iso"].not_iso == 1 and stats["dmy"].not_iso == 2
+    assert [stats[c].day_first for c in ("iso", "dmy", "mdy")] == [False, True, False]
+    assert stats["visits"].numeric == 3 and stats["visits"].present == 3
 
 
 def test_row_numbers_follow_the_file_on_a_file_read_in_parallel(con, tmp_path):

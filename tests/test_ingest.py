@@ -12,7 +12,7 @@ from calibrate.errors import InputError
 from calibrate.ingest import ingest, preview
 
 from conftest import BANK_CSV, SAMPLE_CSV
-from dbstate import expect_error, leads, snapshot
+from dbstate import expect_error, large_csv, leads, snapshot
 
 GOOD = """lead_id,created_at,status,title,industry,employees,page_views,demo_request,email
 L1,2025-01-05,Closed Won,VP,Software,"1,200",12,Yes,a@x.com
@@ -193,6 +193,32 @@ def test_unknown_labels_can_be_mapped(con, write_csv, tmp_path):
     report = ingest(con, write_csv("id,status,visits\n1,won,1\n2,Verbal Yes,1\n"),
                     mapping=tmp_path / "m.toml")
     assert report.outcome_counts["won"] == 2
+
+
+def test_labels_the_sample_missed_are_mapped_or_reported_after_the_pass(
+        con, write_csv, small_sample):
+    """Labels are mapped while the file is read, from those of the sample; the rest are
+    mapped once it is read, and an unknown one fails with its real count and rows."""
+    late = {3990: "L3990,Closed Won,Retail,1,ok", 3995: "L3995,Stalled,Software,2,ok"}
+    path = write_csv(large_csv(4000, late))
+    report = ingest(con, path)
+    stored = leads(con)
+    assert stored.loc["L3990", "outcome"] == "won"
+    assert stored.loc["L3995", "outcome"] == "no_decision"
+    assert report.outcome_counts["won"] == 1 + sum(i % 3 == 0 for i in range(1, 4001)
+                                                    if i not in late)
+    late[3996] = "L3996,Verbal Yes,Retail,1,ok"
+    late[3997] = "L3997,Verbal Yes,Retail,1,ok"
+    err = expect_error(con, write_csv(large_csv(4000, late), "unknown.csv"), "not recognised")
+    assert "'Verbal Yes' (2 rows)" in err.what and err.rows == [3996, 3997]
+
+
+def test_an_outcome_column_with_too_many_values_is_refused_before_the_file_is_read(
+        con, write_csv):
+    text = "lead_id,email,visits\n" + "".join(f"L{i},u{i}@x.com,1\n" for i in range(80))
+    err = expect_error(con, write_csv(text), "does not look like an outcome",
+                       outcome="email")
+    assert "80 different values" in err.what and err.column == "email"
 
 
 def test_file_that_is_not_what_its_extension_says(con, write_csv, tmp_path):

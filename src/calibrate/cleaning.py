@@ -162,54 +162,45 @@ def profile_columns(cur: duckdb.DuckDBPyConnection, columns: list[str], sql: Sql
 
     Types are guessed from a fixed sample (as DuckDB's own sniffer does): the cost stays
     flat with file size; the checks that follow still see every row. Each parse runs once
-    per distinct value of a column, in one short query whatever the number of columns.
+    per distinct value of a column, in one short query whatever the number of columns,
+    which also measures what the cleaning plan needs (counts, day-first dates, values
+    the CSV reader could parse itself).
     """
     if not columns:
         return []
     names = ", ".join(quote(c) for c in columns)
+    # CASE, not AND, where the second test is costly: only CASE skips it for most values.
+    slash = ("CASE WHEN t >= '0' AND t < ':' AND contains(t, '/') "
+             "THEN regexp_matches(t, '^\\d{1,2}/\\d{1,2}/\\d{2,4}') ELSE false END")
     found = cur.execute(
         "WITH v AS (SELECT col, val, count(*) AS n FROM (UNPIVOT (SELECT * FROM _sample) "
         f"ON {names} INTO NAME col VALUE val) GROUP BY ALL), "
-        f"t AS (SELECT col, n, {sql.text('_s')} AS t FROM "
-        f"(SELECT col, n, {sql.trimmed('val')} AS _s FROM v)) "
-        f"SELECT col, sum(n), count(DISTINCT lower(t)), "
-        f"coalesce(sum(n) FILTER (WHERE {sql.number('t')} IS NOT NULL), 0), "
-        f"coalesce(sum(n) FILTER (WHERE {sql.flag('t')} IS NOT NULL), 0), "
-        f"coalesce(sum(n) FILTER (WHERE {sql.date('t')} IS NOT NULL), 0) "
-        "FROM t WHERE t IS NOT NULL GROUP BY col"
+        f"t AS (SELECT col, val, n, {sql.text('_s')} AS t FROM "
+        f"(SELECT col, val, n, {sql.trimmed('val')} AS _s FROM v)), "
+        f"p AS (SELECT *, {sql.number('t')} AS num, {sql.date('t')} AS dt, {slash} AS slash "
+        "FROM t) "
+        "SELECT col, sum(n) FILTER (WHERE t IS NOT NULL), count(DISTINCT lower(t)), "
+        "sum(n) FILTER (WHERE num IS NOT NULL), "
+        f"sum(n) FILTER (WHERE {sql.flag('t')} IS NOT NULL), "
+        "sum(n) FILTER (WHERE dt IS NOT NULL), "
+        "sum(n) FILTER (WHERE num = trunc(num)), "
+        "sum(n) FILTER (WHERE contains(t, '%')), "
+        "sum(n) FILTER (WHERE CASE WHEN num IS NULL THEN true "
+        f"ELSE NOT regexp_full_match(val, '{_PLAIN_NUMBER}') END), "
+        "sum(n) FILTER (WHERE CASE WHEN dt IS NULL THEN true "
+        f"ELSE NOT regexp_full_match(val, '{_ISO_DATE}') END), "
+        "count(*) FILTER (WHERE slash AND TRY_CAST(split_part(t, '/', 1) AS INT) > 12), "
+        "count(*) FILTER (WHERE slash AND TRY_CAST(split_part(t, '/', 2) AS INT) > 12) "
+        "FROM p GROUP BY col"
     ).fetchall()
-    by_col = {r[0]: r[1:] for r in found}
+    by_col = {r[0]: [int(x or 0) for x in r[1:]] for r in found}
     stats = []
     for c in columns:
-        p, d, n, f, t = by_col.get(c, (0, 0, 0, 0, 0))
-        stats.append(ColumnStats(c, rows, int(p), int(d), int(n), int(f), int(t)))
+        p, d, n, f, t, whole, pct, not_plain, not_iso, over1, over2 = by_col.get(c, [0] * 11)
+        stats.append(ColumnStats(c, rows, p, d, n, f, t, whole=whole, percent=pct,
+                                 not_plain=not_plain, not_iso=not_iso,
+                                 day_first=over1 > 0 and over2 == 0))
     return stats
-
-
-def _day_first(cur: duckdb.DuckDBPyConnection, col: str, sql: Sql) -> bool:
-    """Whether slash dates in a column are day-first: some first part above 12 (sampled)."""
-    t = sql.text(sql.trimmed(quote(col)))
-    row = cur.execute(
-        f"SELECT count(*) FILTER (WHERE TRY_CAST(split_part({t}, '/', 1) AS INT) > 12), "
-        f"count(*) FILTER (WHERE TRY_CAST(split_part({t}, '/', 2) AS INT) > 12) "
-        f"FROM _sample WHERE regexp_matches({t}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')"
-    ).fetchone()
-    return row[0] > 0 and row[1] == 0
-
-
-def _counts_columns(cur: duckdb.DuckDBPyConnection, cols: list[str], sql: Sql) -> set[str]:
-    """The behavior columns that hold counts: whole numbers, no percentages (sampled, in one
-    query for all of them)."""
-    if not cols:
-        return set()
-    inner = ", ".join(f"{sql.trimmed(quote(c))} AS _t{i}" for i, c in enumerate(cols))
-    mid = ", ".join(f"_t{i}, {sql.number(f'_t{i}')} AS _v{i}" for i in range(len(cols)))
-    aggs = ", ".join(f"count(_v{i}), count(_v{i}) FILTER (WHERE _v{i} = trunc(_v{i})), "
-                     f"count(*) FILTER (WHERE contains(_t{i}, '%'))" for i in range(len(cols)))
-    row = cur.execute(f"SELECT {aggs} FROM (SELECT {mid} FROM (SELECT {inner} FROM _sample))"
-                      ).fetchone()
-    return {c for i, c in enumerate(cols)
-            if row[3 * i] > 0 and row[3 * i + 2] == 0 and row[3 * i + 1] >= 0.99 * row[3 * i]}
 
 
 @dataclass
@@ -262,14 +253,15 @@ class _Slots:
 _NONE = "0::UBIGINT"
 
 
-def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
+def plan_columns(guesses: list[ColumnGuess], stats: list[ColumnStats],
                  sql: Sql) -> list[Plan]:
-    """The plan of every stored column (not the ignored ones, not the outcome)."""
+    """The plan of every stored column (not the ignored ones, not the outcome), from the
+    guesses and the sample's measures (:func:`profile_columns`)."""
     now = datetime.now()
     future = f"TIMESTAMP '{now:%Y-%m-%d %H:%M:%S}' + INTERVAL 1 DAY"
     early = f"TIMESTAMP '{EARLIEST:%Y-%m-%d}'"
-    counts = _counts_columns(cur, [g.source_name for g in guesses
-                                   if g.role == "behavior" and g.type == "numeric"], sql)
+    by_name = {s.name: s for s in stats}
+    nothing = ColumnStats("", 0, 0, 0, 0, 0, 0)
     slots = _Slots()
     k = slots.bits
     plans = []
@@ -293,7 +285,7 @@ def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
                       ("values with separators or symbols (1,200 / 35% / $)", _SEPARATORS,
                        "cleaned to plain numbers")]
             negative = g.role == "behavior"
-            fraction = negative and g.source_name in counts
+            fraction = negative and by_name.get(g.source_name, nothing).counts
             if negative:
                 checks.append(("negative counts", _NEGATIVE, "set to missing"))
             if fraction:
@@ -331,7 +323,7 @@ def plan_columns(cur: duckdb.DuckDBPyConnection, guesses: list[ColumnGuess],
                       ("dates in the future", _FUTURE, "set to missing"),
                       ("dates before 1990", _EARLY, "set to missing")]
             slot = slots.take(checks)
-            parse = sql.guard(t, sql.date(t, _day_first(cur, g.source_name, sql)))
+            parse = sql.guard(t, sql.date(t, by_name.get(g.source_name, nothing).day_first))
             value = f"CASE WHEN {p} > {future} OR {p} < {early} THEN NULL ELSE {p} END"
             dated = (f"WHEN {p} > {future} THEN {k(_FUTURE)} WHEN {p} < {early} "
                      f"THEN {k(_EARLY)} ELSE {_NONE} END")
@@ -361,8 +353,7 @@ _NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYI
 _TIME_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
 
 
-def _fast_types(cur: duckdb.DuckDBPyConnection, source: Source,
-                plans: list[Plan]) -> dict[int, str]:
+def _fast_types(source: Source, plans: list[Plan], stats: list[ColumnStats]) -> dict[int, str]:
     """The numeric and date columns that can be read with a native type, by plan index.
 
     Parsing text in SQL costs far more than the CSV reader's own typed parse (or a plain
@@ -383,14 +374,12 @@ def _fast_types(cur: duckdb.DuckDBPyConnection, source: Source,
                 del wanted[i]
     elif source.fmt != "csv":
         return {}
-    if not wanted:
-        return fast
-    shapes = {"DOUBLE": _PLAIN_NUMBER, "TIMESTAMP": _ISO_DATE}
-    odd = cur.execute("SELECT " + ", ".join(
-        f"count(*) FILTER (WHERE {quote(plans[i].guess.source_name)} IS NOT NULL AND NOT "
-        f"regexp_full_match({quote(plans[i].guess.source_name)}, '{shapes[t]}'))"
-        for i, t in wanted.items()) + " FROM _sample").fetchone()
-    return fast | {i: t for (i, t), n in zip(wanted.items(), odd, strict=True) if n == 0}
+    by_name = {s.name: s for s in stats}
+    for i, t in wanted.items():
+        s = by_name.get(plans[i].guess.source_name)
+        if s is not None and (s.not_plain if t == "DOUBLE" else s.not_iso) == 0:
+            fast[i] = t
+    return fast
 
 
 def _typed_view(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan],
@@ -410,11 +399,30 @@ def _typed_view(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan
     cur.execute(f"CREATE OR REPLACE TEMP VIEW _typed AS SELECT * FROM {source.csv_read(types)}")
 
 
+@dataclass(frozen=True)
+class Labels:
+    """The outcome column, and what each label of the sample stands for (won, lost ...).
+
+    The labels are mapped in the pass; one the sample did not show is staged marked (with
+    ``chr(1)`` in front), to be mapped or reported once the whole file is read.
+    """
+
+    column: str
+    known: dict[str | None, str]
+
+    def sql(self, label: str) -> str:
+        cases = " ".join(f"WHEN {label} = {lit(k)} THEN {lit(v)}"
+                         for k, v in self.known.items() if k is not None)
+        null = lit(self.known.get(None, "open"))
+        return f"CASE WHEN {label} IS NULL THEN {null} {cases} ELSE chr(1) || {label} END"
+
+
 def stage(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan],
-          outcome: ColumnGuess | None, generated_id: bool, sql: Sql) -> None:
+          stats: list[ColumnStats], outcome: Labels | None, generated_id: bool,
+          sql: Sql) -> None:
     """Write and commit the cleaned rows to the staging table: with the fast columns read
     as native types, or, when a value the sample did not show breaks that, all as text."""
-    fast = _fast_types(cur, source, plans)
+    fast = _fast_types(source, plans, stats)
     if fast:
         _typed_view(cur, source, plans, fast)
         try:
@@ -427,11 +435,11 @@ def stage(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan],
         _clean(tx, plans, outcome, generated_id, sql, {})
 
 
-def _clean(cur: duckdb.DuckDBPyConnection, plans: list[Plan], outcome: ColumnGuess | None,
+def _clean(cur: duckdb.DuckDBPyConnection, plans: list[Plan], outcome: Labels | None,
            generated_id: bool, sql: Sql, fast: dict[int, str]) -> None:
     """One pass over the file into the table ``_calibrate_new``: every cleaned value, the
-    outcome label ``outcome`` (mapped later) and the bits of what the cleaning did to each
-    value, packed into the words ``_w{j}`` (see :class:`_Slots`).
+    outcome (see :class:`Labels`) and the bits of what the cleaning did to each value,
+    packed into the words ``_w{j}`` (see :class:`_Slots`).
 
     The stages are nested projections, so each expression is evaluated once per value.
     Rows are inserted in file order, so ``rowid`` gives the row number in the file (a
@@ -439,14 +447,15 @@ def _clean(cur: duckdb.DuckDBPyConnection, plans: list[Plan], outcome: ColumnGue
     """
     stage1 = []
     if outcome is not None:
-        stage1.append(f"{sql.trimmed(quote(outcome.source_name))} AS _label")
+        stage1.append(f"{sql.trimmed(quote(outcome.column))} AS _label")
     stage1 += [f"CAST({quote(p.guess.source_name)} AS {fast[i]}) AS _p{i}" if i in fast
                else f"{sql.trimmed(quote(p.guess.source_name))} AS _t{i}"
                for i, p in enumerate(plans)]
     stage2 = [f"{p.parse} AS _p{i}" for i, p in enumerate(plans) if i not in fast]
     stage3 = [f"{'_p' + str(i) if i in fast else p.refine} AS _v{i}"
               for i, p in enumerate(plans) if p.refine]
-    final = ["_label AS outcome" if outcome is not None else "'open' AS outcome"]
+    final = [f"{outcome.sql('_label')} AS outcome" if outcome is not None
+             else "'open' AS outcome"]
     if generated_id:
         final.append("CAST(NULL AS VARCHAR) AS lead_id")
     final += [f"{p.value} AS {quote(p.guess.name)}" for p in plans]

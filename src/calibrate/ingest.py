@@ -3,8 +3,9 @@
 The steps, each in its own module: :mod:`calibrate.readers` opens the file for DuckDB and
 draws a profile sample, :mod:`calibrate.roles` guesses each column's role and type from
 it, and :mod:`calibrate.cleaning` stages every row, cleaned, with a code of what was done.
-This module maps the outcome labels, reports the issues, merges duplicate ids and swaps
-the result into ``leads`` in one transaction: a failed ingest changes nothing.
+This module maps the outcome labels (those of the sample during the pass, any others
+after it), reports the issues, merges duplicate ids and swaps the result into ``leads``
+in one transaction: a failed ingest changes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from calibrate.cleaning import (
     EXAMPLES,
     PLACEHOLDERS,
     Issue,
+    Labels,
     Plan,
     Sql,
     plan_columns,
@@ -35,7 +37,7 @@ from calibrate.cleaning import (
     state_columns,
 )
 from calibrate.errors import CalibrateError, InputError
-from calibrate.outcomes import OUTCOMES, fit_warnings, normalise_all
+from calibrate.outcomes import OUTCOMES, fit_warnings, normalise, normalise_all
 from calibrate.readers import (
     NotUtf8,
     Source,
@@ -105,44 +107,63 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def _outcome_expr(cur: duckdb.DuckDBPyConnection, path: Path, guess: ColumnGuess,
-                  mapping: Mapping, row: str) -> str:
-    """SQL mapping the outcome labels (still raw in ``_calibrate_new``) to won/lost/....
+def _sample_labels(cur: duckdb.DuckDBPyConnection, path: Path, guess: ColumnGuess,
+                   mapping: Mapping, sql: Sql) -> Labels:
+    """The outcome labels of the sample, mapped. A column with too many different values
+    is refused here, before the file is read."""
+    labels = cur.execute(
+        f"SELECT {sql.trimmed(quote(guess.source_name))}, count(*) FROM _sample GROUP BY 1"
+    ).fetchall()
+    if len(labels) > MAX_OUTCOME_LABELS:
+        _too_many_labels(path, guess.source_name, f"{len(labels):,} different values in a "
+                     f"sample of {sum(n for _, n in labels):,} rows")
+    known, _ = normalise_all([label for label, _ in labels], mapping.outcomes)
+    known[None] = normalise(None, mapping.outcomes) or "open"
+    return Labels(guess.source_name, known)
+
+
+def _too_many_labels(path: Path, column: str, what: str) -> None:
+    raise InputError(
+        f"The outcome column has {what}; it does not look like an outcome (won / lost / "
+        "no decision / open).", file=str(path), column=column,
+        fix="Pass the right column with --outcome COLUMN (or choose it in the app).")
+
+
+def _late_labels(cur: duckdb.DuckDBPyConnection, path: Path, labels: Labels,
+                 mapping: Mapping, row: str) -> None:
+    """Map the outcome labels the sample did not show (staged marked, see :class:`Labels`).
 
     Unknown labels fail, naming them with their counts and rows.
     """
-    labels = cur.execute(
-        f"SELECT outcome, count(*) FROM {STAGING} GROUP BY 1 ORDER BY 2 DESC, 1"
-    ).fetchall()
-    if len(labels) > MAX_OUTCOME_LABELS:
-        raise InputError(
-            f"The outcome column has {len(labels):,} different values; it does not look like "
-            "an outcome (won / lost / no decision / open).",
-            file=str(path), column=guess.source_name,
-            fix="Pass the right column with --outcome COLUMN (or choose it in the app).")
-    mapping_, unknown = normalise_all([lab for lab, _ in labels], mapping.outcomes)
+    late = cur.execute(
+        f"SELECT substr(outcome, 2), count(*) FROM {STAGING} WHERE starts_with(outcome, "
+        f"chr(1)) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {MAX_OUTCOME_LABELS + 1}").fetchall()
+    if not late:
+        return
+    column = labels.column
+    if len(late) + len(labels.known) - 1 > MAX_OUTCOME_LABELS:
+        _too_many_labels(path, column, f"more than {MAX_OUTCOME_LABELS} different values")
+    mapped, unknown = normalise_all([label for label, _ in late], mapping.outcomes)
     if unknown:
-        counts = dict(labels)
+        counts = dict(late)
         shown = ", ".join(f"'{u}' ({counts[u]:,} rows)" for u in unknown[:10])
         if len(unknown) > 10:
             shown += f" and {len(unknown) - 10:,} more"
         first = unknown[0]
         rows = [int(r[0]) for r in cur.execute(
-            f"SELECT {row} FROM {STAGING} WHERE outcome = ? ORDER BY rowid LIMIT {EXAMPLES}",
-            [first]).fetchall()]
+            f"SELECT {row} FROM {STAGING} WHERE outcome = chr(1) || ? ORDER BY rowid "
+            f"LIMIT {EXAMPLES}", [first]).fetchall()]
         raise InputError(
             f"Outcome labels not recognised: {shown}.",
-            file=str(path), column=guess.source_name, rows=rows,
+            file=str(path), column=column, rows=rows,
             fix="Say what each label means in a mapping file passed with --mapping, e.g.\n"
                 f'  [outcomes]\n  won = ["{first}"]   # or lost / no_decision / open\n'
                 "Known labels include: won / closed won / converted / yes / 1; lost / closed "
                 "lost / no / 0; no decision / stalled; open / in progress / blank.")
-    cases = " ".join(
-        f"WHEN outcome = {lit(label)} THEN {lit(out)}"
-        for label, out in mapping_.items() if label is not None
-    )
-    null_case = lit(mapping_.get(None, "open"))
-    return f"CASE WHEN outcome IS NULL THEN {null_case} {cases} ELSE 'open' END"
+    cases = " ".join(f"WHEN outcome = chr(1) || {lit(label)} THEN {lit(out)}"
+                     for label, out in mapped.items())
+    cur.execute(f"UPDATE {STAGING} SET outcome = CASE {cases} END "
+                "WHERE starts_with(outcome, chr(1))")
 
 
 def _analyse(cur: duckdb.DuckDBPyConnection, p: Path, mapping: Mapping,
@@ -297,7 +318,9 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
                          fix="Map at least one column as profile or behavior.")
     sql = _sql(mapping)
     say("checking")
-    plans = plan_columns(cur, guesses, sql)
+    plans = plan_columns(guesses, stats, sql)
+    labels = (_sample_labels(cur, p, by_role["outcome"], mapping, sql)
+              if "outcome" in by_role else None)
     columns = list(guesses)
     generated_id = "lead_id" not in by_role
     for role, type_, reason in (("outcome", "categorical", "no outcome column: all open"),
@@ -317,7 +340,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
         mode = _check_append(cur, p, columns, replace)
         try:
             try:
-                stage(cur, source, plans, by_role.get("outcome"), generated_id, sql)
+                stage(cur, source, plans, stats, labels, generated_id, sql)
             except duckdb.Error as exc:
                 # A large CSV is sampled without reading all of it: a broken row or a
                 # byte that is not UTF-8 further on shows itself here.
@@ -330,13 +353,13 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
             with transaction(cur, own_cursor=False) as tx:
                 row = row_numbers(tx)
                 rows = int(tx.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0])
-                outcome_sql = (_outcome_expr(tx, p, by_role["outcome"], mapping, row)
-                               if "outcome" in by_role else "outcome")
+                if labels is not None:
+                    _late_labels(tx, p, labels, mapping, row)
                 issues = run_checks(tx, plans, row)
                 if not generated_id:
-                    issues += _duplicates(tx, outcome_sql, row)
+                    issues += _duplicates(tx, row)
                 say("storing")
-                _store(tx, plans, columns, outcome_sql, mode)
+                _store(tx, plans, columns, mode)
                 store_columns(tx, columns)
                 tx.execute(
                     "INSERT INTO ingests VALUES (nextval('ingest_id_seq'), now(), ?, ?, ?, ?)",
@@ -386,12 +409,10 @@ def _check_append(tx: duckdb.DuckDBPyConnection, path: Path, columns: list[Colum
     return "append"
 
 
-def _duplicates(cur: duckdb.DuckDBPyConnection, outcome_sql: str,
-                row_sql: str) -> list[Issue]:
+def _duplicates(cur: duckdb.DuckDBPyConnection, row_sql: str) -> list[Issue]:
     """Report duplicated lead ids and drop all but the last row of each (file order kept)."""
     cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE _dup AS SELECT {row_sql} AS _row, lead_id, "
-        f"{outcome_sql} AS outcome "
+        f"CREATE OR REPLACE TEMP TABLE _dup AS SELECT {row_sql} AS _row, lead_id, outcome "
         f"FROM {STAGING} WHERE lead_id IN "
         f"(SELECT lead_id FROM {STAGING} GROUP BY lead_id HAVING count(*) > 1)")
     row = cur.execute(
@@ -423,12 +444,9 @@ def _duplicates(cur: duckdb.DuckDBPyConnection, outcome_sql: str,
 
 
 def _store(tx: duckdb.DuckDBPyConnection, plans: list[Plan], columns: list[ColumnGuess],
-           outcome_sql: str, mode: str) -> None:
-    """Turn ``_calibrate_new`` into the leads: map the outcome labels, drop the helper
-    columns, then replace ``leads`` by it or append it (rows with a stored id replace it)."""
-    if outcome_sql != "outcome":
-        tx.execute(f"ALTER TABLE {STAGING} ALTER outcome SET DATA TYPE VARCHAR "
-                   f"USING ({outcome_sql})")
+           mode: str) -> None:
+    """Turn ``_calibrate_new`` into the leads: drop the helper columns, then replace
+    ``leads`` by it or append it (rows with a stored id replace it)."""
     for helper in state_columns(plans):
         tx.execute(f"ALTER TABLE {STAGING} DROP COLUMN {helper}")
     if mode == "append":

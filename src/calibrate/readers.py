@@ -300,14 +300,9 @@ def _spread_sample(cur: duckdb.DuckDBPyConnection, path: Path, dialect: _Dialect
             end = block.rfind(b"\n") + 1
             if not (0 < start < end or (j == 0 and end)):
                 continue
-            rows = csv.reader(io.StringIO(block[start:end].decode(encoding, errors="replace")),
-                              delimiter=delim, quotechar=quote_char, strict=True)
-            try:
-                if all(len(r) == width for r in rows):
-                    out.write(block[start:end])
-                    kept += 1
-            except csv.Error:  # ends inside a quoted field
-                continue
+            if _whole_rows(block[start:end], width, encoding, delim, quote_char):
+                out.write(block[start:end])
+                kept += 1
         out.close()
         if kept < SAMPLE_CHUNKS // 2:
             return 0
@@ -317,6 +312,28 @@ def _spread_sample(cur: duckdb.DuckDBPyConnection, path: Path, dialect: _Dialect
         except duckdb.Error:
             return 0
         return int(cur.execute("SELECT count(*) FROM _sample").fetchone()[0])
+
+
+def _whole_rows(chunk: bytes, width: int, encoding: str, delim: str, quote_char: str) -> bool:
+    """Whether a chunk of lines holds whole rows of ``width`` fields.
+
+    When every line has an even number of quotes, no field spans lines and the chunk,
+    cut at line ends, holds whole rows: a ragged one fails the sample's read, and the
+    sample is then drawn by a full pass that reports it. Else the csv module finds where
+    quoted fields end (ten times slower).
+    """
+    import csv
+    import io
+
+    q = quote_char.encode(encoding)
+    if all(line.count(q) % 2 == 0 for line in chunk.split(b"\n")):
+        return True
+    rows = csv.reader(io.StringIO(chunk.decode(encoding, errors="replace")),
+                      delimiter=delim, quotechar=quote_char, strict=True)
+    try:
+        return all(len(r) == width for r in rows)
+    except csv.Error:  # ends inside a quoted field
+        return False
 
 
 def _file_columns(cur: duckdb.DuckDBPyConnection) -> list[str]:

@@ -70,6 +70,17 @@ class ColumnStats:
     flag: int  # values in the yes/no vocabulary
     date: int  # values that parse as dates
     examples: tuple[str, ...] = ()
+    # What the cleaning plan needs to know, from the same pass (see ``profile_columns``):
+    whole: int = 0  # numbers that are whole
+    percent: int = 0  # values with a percent sign
+    not_plain: int = 0  # values, placeholders included, not written as plain numbers
+    not_iso: int = 0  # values, placeholders included, not written as ISO dates
+    day_first: bool = False  # slash dates with a first part above 12, none with a second
+
+    @property
+    def counts(self) -> bool:
+        """Whether the column holds counts: whole numbers, no percentages."""
+        return self.numeric > 0 and self.percent == 0 and self.whole >= 0.99 * self.numeric
 
 
 @dataclass
