@@ -335,12 +335,19 @@ def _breakdown(r: dict[str, Any]) -> list[str]:
         if not _ok(s):
             continue
         total = s["seconds"]
+        rounds = s.get("rounds") or []
+        if len(rounds) > 1:
+            pairs = ", ".join(f"{secs(x['seconds'])} / {secs(x['bare_seconds'])}"
+                              for x in rounds)
+            lines.append(f"- **{label}, rounds** (ingest / bare read, alternating, the "
+                         f"machine settled before each; medians in the table): {pairs}.")
         phases = ", ".join(f"{k} {secs(v)}" for k, v in s["phases"].items())
         steps = ", ".join(f"`{k}` {secs(v)} ({v / total:.0%})" if not k.startswith("(")
                           else f"{k} {secs(v)} ({v / total:.0%})"
                           for k, v in s["steps"].items() if v >= 0.005 * total)
-        lines.append(f"- **{label}** ({s['rows_read']:,} rows read, {s['rows_loaded']:,} "
-                     f"loaded, DB {size(s['db_bytes'])}): progress phases: {phases}. "
+        lines.append(f"- **{label}** (the median round; {s['rows_read']:,} rows read, "
+                     f"{s['rows_loaded']:,} loaded, DB {size(s['db_bytes'])}): progress "
+                     f"phases: {phases}. "
                      f"Self time by function (`calibrate.ingest`, `readers`, `cleaning`): {steps}.")
     fit = st.get("fit")
     if _ok(fit):

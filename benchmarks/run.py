@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import report
+from benchmarks.stages import settle
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER_MAX_DEFAULT = 10_000_000
@@ -64,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--panel-moves", type=int, default=50,
                     help="moves timed for the whole threshold panel (an extra figure)")
     ap.add_argument("--presses", type=int, default=30, help="key presses in the browser")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="ingest rounds, each followed by its bare read; medians reported")
+    ap.add_argument("--settle", type=float, default=30.0,
+                    help="seconds to wait at most, before each timed ingest or bare read, "
+                         "for the CPUs to go idle (after flushing dirty pages)")
     ap.add_argument("--stage-timeout", type=float, default=3 * 3600,
                     help="seconds before a stage process is killed")
     return ap
@@ -147,9 +153,10 @@ def ensure_sample(path: Path, n: int, seed: int, fmt: str) -> dict[str, Any]:
             "generated_seconds": time.perf_counter() - t}
 
 
-def run_stage(stage: str, spec: dict[str, Any], folder: Path, label: str,
-              timeout: float) -> dict[str, Any]:
-    """Run one stage in a fresh interpreter; its JSON result (or the error)."""
+def run_stage_process(stage: str, spec: dict[str, Any], folder: Path, label: str,
+                      timeout: float) -> dict[str, Any]:
+    """Run one stage in a fresh interpreter, once the machine has settled (up to
+    ``spec["settle"]`` seconds); its JSON result (or the error)."""
     spec_path = folder / f"{label}.spec.json"
     out_path = folder / f"{label}.result.json"
     spec_path.write_text(json.dumps(spec, indent=1))
@@ -157,6 +164,7 @@ def run_stage(stage: str, spec: dict[str, Any], folder: Path, label: str,
     say(f"  {label} ...")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    idle = settle(float(spec.get("settle", 30.0)))
     load = os.getloadavg()[0]
     t = time.perf_counter()
     try:
@@ -174,6 +182,7 @@ def run_stage(stage: str, spec: dict[str, Any], folder: Path, label: str,
                   "traceback": "\n".join(tail)}
     result["process_seconds"] = wall
     result["load_before"] = load  # 1-minute load average when the stage started
+    result["idle_before"] = idle  # CPU idle share just before it started
     if "error" in result:
         say(f"  {label} FAILED: {result['error']}")
     elif "skipped" in result:
@@ -193,13 +202,20 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     stages: dict[str, Any] = {}
     timeout = args.stage_timeout
 
+    def run_stage(stage: str, spec: dict[str, Any], folder: Path, label: str,
+                  timeout: float) -> dict[str, Any]:
+        return run_stage_process(stage, {**spec, "settle": args.settle}, folder, label,
+                                 timeout)
+
     stages["ingest_csv"] = run_stage("ingest", {
         "format": "csv", "source": files["csv"]["path"], "db": str(db),
-        "bare_db": str(folder / "bare_csv.duckdb")}, folder, "ingest_csv", timeout)
+        "bare_db": str(folder / "bare_csv.duckdb"), "repeats": args.repeats},
+        folder, "ingest_csv", timeout)
     stages["ingest_parquet"] = run_stage("ingest", {
         "format": "parquet", "source": files["parquet"]["path"],
         "db": str(folder / "leads_from_parquet.duckdb"),
-        "bare_db": str(folder / "bare_parquet.duckdb")}, folder, "ingest_parquet", timeout)
+        "bare_db": str(folder / "bare_parquet.duckdb"), "repeats": args.repeats},
+        folder, "ingest_parquet", timeout)
     (folder / "leads_from_parquet.duckdb").unlink(missing_ok=True)
     if "error" in stages["ingest_csv"]:
         return {"files": files, "stages": stages}
@@ -238,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(), "git": git_state(),
         "command": "python -m benchmarks.run " + " ".join(argv if argv is not None
                                                           else sys.argv[1:]),
-        "options": {"moves": args.moves, "presses": args.presses, "seed": args.seed},
+        "options": {"moves": args.moves, "presses": args.presses, "seed": args.seed,
+                    "repeats": args.repeats, "settle": args.settle},
         "sizes": {},
     }
     raw = args.work / f"{args.out.stem.lower()}.json"  # a quick run keeps the full one's

@@ -164,34 +164,86 @@ INGEST_STEPS = {
 
 def stage_ingest(spec: dict[str, Any]) -> dict[str, Any]:
     """The project's ``ingest()`` into a fresh DuckDB file, then the bare DuckDB read of the
-    same file into another fresh file (same process, page cache warm for both)."""
-    import duckdb
+    same file into another fresh file, alternately for ``repeats`` rounds (same process,
+    page cache warm for both, the machine settled before each): medians are reported."""
+    repeats = max(1, int(spec.get("repeats", 1)))
+    wait = float(spec.get("settle", 30.0))
+    prewarm(spec["source"])
+    rounds = []
+    for _ in range(repeats):
+        one = _ingest_once(spec, wait)
+        one["bare"] = _bare_read_once(spec, wait)
+        rounds.append(one)
+    mid = sorted(rounds, key=lambda r: r["seconds"])[(repeats - 1) // 2]
+    bare_secs = statistics.median(r["bare"]["seconds"] for r in rounds)
+    return {
+        **mid, "seconds": statistics.median(r["seconds"] for r in rounds),
+        "peak_rss": _max_or_none(r["peak_rss"] for r in rounds),
+        "bare": {**mid["bare"], "seconds": bare_secs,
+                 "peak_rss": _max_or_none(r["bare"]["peak_rss"] for r in rounds)},
+        "ratio": statistics.median(r["seconds"] for r in rounds) / bare_secs
+        if bare_secs > 0 else None,
+        "rounds": [{"seconds": r["seconds"], "bare_seconds": r["bare"]["seconds"],
+                    "idle_before": r["idle_before"],
+                    "bare_idle_before": r["bare"]["idle_before"]} for r in rounds],
+    }
 
+
+def _max_or_none(values: Any) -> int | None:
+    got = [v for v in values if v is not None]
+    return max(got) if got else None
+
+
+def settle(max_wait: float = 30.0, idle: float = 0.9) -> float:
+    """Flush dirty pages, then wait (up to ``max_wait`` s) until the CPUs are ``idle`` idle
+    over half a second, so that the writeback of the previous run's files and the tail of
+    the previous stage do not land inside the next timing. Returns the idle share seen."""
+    os.sync()
+    deadline = time.monotonic() + max_wait
+    share = 0.0
+    while True:
+        a = _cpu_times()
+        time.sleep(0.5)
+        b = _cpu_times()
+        if a is None or b is None:
+            return share
+        total = sum(b) - sum(a)
+        share = (b[3] - a[3]) / total if total > 0 else 1.0  # the 4th field is idle
+        if share >= idle or time.monotonic() > deadline:
+            return share
+
+
+def _cpu_times() -> list[int] | None:
+    try:
+        with open("/proc/stat") as fh:
+            return [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def _ingest_once(spec: dict[str, Any], wait: float) -> dict[str, Any]:
+    """One timed ``ingest()`` of the source into a fresh database, with its breakdown."""
     from calibrate import ingest as ingest_module
     from calibrate import store
 
-    fmt = spec["format"]
-    src = spec["source"]
-    db, bare_db = Path(spec["db"]), Path(spec["bare_db"])
+    db = Path(spec["db"])
     remove_db(db)
-    remove_db(bare_db)
-    prewarm(src)
-
     con = store.connect(db)
     timer = SelfTimer()
     for module, names in INGEST_STEPS.items():
         timer.wrap(importlib.import_module(module), names)
     marks: list[tuple[str, float]] = []
+    idle = settle(wait)
+    reset = reset_peak_rss()
     t0 = time.perf_counter()
     try:
         report = ingest_module.ingest(
-            con, src, replace=True,
+            con, spec["source"], replace=True,
             progress=lambda phase: marks.append((phase, time.perf_counter())))
         secs = time.perf_counter() - t0
     finally:
         timer.restore()
-    rss = peak_rss()
-    rows_loaded, rows_read = int(report.rows_loaded), int(report.rows_read)
+    rss = peak_rss() if reset else None
     con.close()
     phases = {}
     ends = [t for _, t in marks[1:]] + [t0 + secs]
@@ -199,25 +251,30 @@ def stage_ingest(spec: dict[str, Any]) -> dict[str, Any]:
         phases[name] = end - start
     steps = dict(sorted(timer.times.items(), key=lambda kv: -kv[1]))
     steps["(rest of ingest(), outside the functions above)"] = secs - sum(timer.times.values())
+    return {"seconds": secs, "peak_rss": rss, "rows_read": int(report.rows_read),
+            "rows_loaded": int(report.rows_loaded), "db_bytes": db.stat().st_size,
+            "phases": phases, "steps": steps, "idle_before": idle}
 
-    reader = "read_csv" if fmt == "csv" else "read_parquet"
-    reset = reset_peak_rss()
-    bcon = duckdb.connect(str(bare_db))
-    t0 = time.perf_counter()
-    bcon.execute(f"CREATE TABLE t AS SELECT * FROM {reader}(?)", [str(src)])
-    bare_secs = time.perf_counter() - t0
-    bare_rows = int(bcon.execute("SELECT count(*) FROM t").fetchone()[0])
-    bare_rss = peak_rss() if reset else None
-    bcon.close()
-    db_bytes = db.stat().st_size
+
+def _bare_read_once(spec: dict[str, Any], wait: float) -> dict[str, Any]:
+    """One timed bare ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` into a fresh file."""
+    import duckdb
+
+    reader = "read_csv" if spec["format"] == "csv" else "read_parquet"
+    bare_db = Path(spec["bare_db"])
     remove_db(bare_db)
-    return {
-        "seconds": secs, "peak_rss": rss, "rows_read": rows_read, "rows_loaded": rows_loaded,
-        "db_bytes": db_bytes, "phases": phases, "steps": steps,
-        "bare": {"what": f"CREATE TABLE t AS SELECT * FROM {reader}(file)",
-                 "seconds": bare_secs, "rows": bare_rows, "peak_rss": bare_rss},
-        "ratio": secs / bare_secs if bare_secs > 0 else None,
-    }
+    bcon = duckdb.connect(str(bare_db))
+    idle = settle(wait)
+    reset = reset_peak_rss()
+    t0 = time.perf_counter()
+    bcon.execute(f"CREATE TABLE t AS SELECT * FROM {reader}(?)", [str(spec["source"])])
+    secs = time.perf_counter() - t0
+    rss = peak_rss() if reset else None
+    rows = int(bcon.execute("SELECT count(*) FROM t").fetchone()[0])
+    bcon.close()
+    remove_db(bare_db)
+    return {"what": f"CREATE TABLE t AS SELECT * FROM {reader}(file)", "seconds": secs,
+            "rows": rows, "peak_rss": rss, "idle_before": idle}
 
 
 # --------------------------------------------------------------------------------- fit

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 
 from benchmarks import report, run, stages
 
@@ -24,7 +25,8 @@ def test_smoke_run_measures_every_stage(tmp_path):
     out = tmp_path / "RESULTS.md"
     work = tmp_path / "work"
     code = run.main(["--sizes", str(N), "--work", str(work), "--out", str(out),
-                     "--skip-browser", "--moves", "40", "--panel-moves", "3"])
+                     "--skip-browser", "--moves", "40", "--panel-moves", "3",
+                     "--repeats", "2", "--settle", "1"])
     raw = json.loads((work / "results.json").read_text())  # named after the --out file
     st = raw["sizes"][str(N)]["stages"]
     errors = {k: v.get("traceback", v["error"]) for k, v in st.items() if "error" in v}
@@ -36,6 +38,10 @@ def test_smoke_run_measures_every_stage(tmp_path):
                                          s["ratio"]))
         assert s["rows_loaded"] == N and s["bare"]["rows"] == s["rows_read"] >= N
         assert s["phases"] and s["steps"]
+        rounds = s["rounds"]  # alternating with the bare read; the medians are reported
+        assert len(rounds) == 2 and all(positive(r["bare_seconds"]) for r in rounds)
+        assert s["seconds"] == statistics.median(r["seconds"] for r in rounds)
+        assert s["ratio"] == s["seconds"] / statistics.median(r["bare_seconds"] for r in rounds)
     fit = st["fit"]
     assert positive(fit["seconds"]) and positive(fit["peak_rss"]) and 0.5 < fit["auc"] <= 1
     assert fit["attributes"] and positive(fit["train_rows"]) and positive(fit["test_rows"])
