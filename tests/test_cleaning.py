@@ -28,18 +28,31 @@ def test_the_profile_measures_what_the_plan_needs(con):
     enough for DuckDB's own parser."""
     con.execute(
         "CREATE TEMP TABLE _sample AS SELECT * FROM (VALUES "
-        "('3', '12%', ' 4', '1.5', '2025-01-31', '31/01/2025', '01/31/2025'), "
-        "('0', '7%', '5', '2', '2025-02-01 10:00', '15/02/2025', '02/15/2025'), "
-        "('n/a', '1%', '6', '3', 'n/a', NULL, '03/01/2025'), "
-        "('3', '1%', '6', '3', '2025-02-01', NULL, NULL)) "
-        "t(visits, rate, padded, frac, iso, dmy, mdy)")
-    names = ["visits", "rate", "padded", "frac", "iso", "dmy", "mdy"]
+        "('3', '12%', ' 4', '1.5', '2025-01-31', '31/01/2025', '01/31/2025', 'No'), "
+        "('0', '7%', '5', '2', '2025-02-01 10:00', '15/02/2025', '02/15/2025', 'yes'), "
+        "('n/a', '1%', '6', '3', 'n/a', NULL, '03/01/2025', 'No'), "
+        "('3', '1%', '6', '3', '2025-02-01', NULL, NULL, 'Yes')) "
+        "t(visits, rate, padded, frac, iso, dmy, mdy, demo)")
+    names = ["visits", "rate", "padded", "frac", "iso", "dmy", "mdy", "demo"]
     stats = {s.name: s for s in profile_columns(con, names, Sql(PLACEHOLDERS), 4)}
     assert [stats[c].counts for c in names[:4]] == [True, False, True, False]
     assert [stats[c].not_plain for c in names[:4]] == [1, 4, 1, 0]
     assert stats["iso"].not_iso == 1 and stats["dmy"].not_iso == 2
     assert [stats[c].day_first for c in ("iso", "dmy", "mdy")] == [False, True, False]
     assert stats["visits"].numeric == 3 and stats["visits"].present == 3
+    assert stats["demo"].flag_spellings == ("No", "Yes", "yes")  # commonest first
+
+
+def test_a_flags_usual_spellings_read_as_the_general_rule_reads_them(con):
+    """The spellings a column uses most are tested by equality before the regexes."""
+    values = ["Yes", "No", "yes", "NO", "y", "N", "true", "0", "1.0", "x", "Checked", "off",
+              "maybe", "", "Nope", "yes ", None]
+    general = Sql.flag("v")
+    quick = Sql.flag("v", ("No", "Yes", "yes", "maybe"))
+    assert "WHEN v = 'No' THEN false" in quick and "'maybe'" not in quick
+    for v in values:
+        got = con.execute(f"SELECT {general}, {quick} FROM (SELECT ? AS v)", [v]).fetchone()
+        assert got[0] == got[1], v
 
 
 def test_row_numbers_follow_the_file_on_a_file_read_in_parallel(con, tmp_path):

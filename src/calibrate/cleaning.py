@@ -125,9 +125,13 @@ class Sql:
                 f"ELSE coalesce({self.plain_number(t)}, {self.decorated_number(t)}) END)")
 
     @staticmethod
-    def flag(t: str) -> str:
-        return (f"(CASE WHEN strlen({t}) > 9 THEN NULL WHEN {_one_of(t, _TRUE)} THEN true "
-                f"WHEN {_one_of(t, _FALSE)} THEN false END)")
+    def flag(t: str, spellings: tuple[str, ...] = ()) -> str:
+        """Yes/No as a boolean. The ``spellings`` a column uses most ("Yes", "No") are
+        tested first, by plain equality: a tenth of the cost of the regexes."""
+        known = " ".join(f"WHEN {t} = {lit(v)} THEN {str(v.lower() in _TRUE).lower()}"
+                         for v in spellings if v.lower() in _TRUE + _FALSE)
+        return (f"(CASE {known} WHEN strlen({t}) > 9 THEN NULL WHEN {_one_of(t, _TRUE)} "
+                f"THEN true WHEN {_one_of(t, _FALSE)} THEN false END)")
 
     @staticmethod
     def date(t: str, day_first: bool = False) -> str:
@@ -177,11 +181,11 @@ def profile_columns(cur: duckdb.DuckDBPyConnection, columns: list[str], sql: Sql
         f"ON {names} INTO NAME col VALUE val) GROUP BY ALL), "
         f"t AS (SELECT col, val, n, {sql.text('_s')} AS t FROM "
         f"(SELECT col, val, n, {sql.trimmed('val')} AS _s FROM v)), "
-        f"p AS (SELECT *, {sql.number('t')} AS num, {sql.date('t')} AS dt, {slash} AS slash "
-        "FROM t) "
+        f"p AS (SELECT *, {sql.number('t')} AS num, {sql.date('t')} AS dt, {slash} AS slash, "
+        f"{sql.flag('t')} AS flag FROM t) "
         "SELECT col, sum(n) FILTER (WHERE t IS NOT NULL), count(DISTINCT lower(t)), "
         "sum(n) FILTER (WHERE num IS NOT NULL), "
-        f"sum(n) FILTER (WHERE {sql.flag('t')} IS NOT NULL), "
+        "sum(n) FILTER (WHERE flag IS NOT NULL), "
         "sum(n) FILTER (WHERE dt IS NOT NULL), "
         "sum(n) FILTER (WHERE num = trunc(num)), "
         "sum(n) FILTER (WHERE contains(t, '%')), "
@@ -190,16 +194,18 @@ def profile_columns(cur: duckdb.DuckDBPyConnection, columns: list[str], sql: Sql
         "sum(n) FILTER (WHERE CASE WHEN dt IS NULL THEN true "
         f"ELSE NOT regexp_full_match(val, '{_ISO_DATE}') END), "
         "count(*) FILTER (WHERE slash AND TRY_CAST(split_part(t, '/', 1) AS INT) > 12), "
-        "count(*) FILTER (WHERE slash AND TRY_CAST(split_part(t, '/', 2) AS INT) > 12) "
+        "count(*) FILTER (WHERE slash AND TRY_CAST(split_part(t, '/', 2) AS INT) > 12), "
+        "(list(t ORDER BY n DESC, t) FILTER (WHERE flag IS NOT NULL))[1:4] "
         "FROM p GROUP BY col"
     ).fetchall()
-    by_col = {r[0]: [int(x or 0) for x in r[1:]] for r in found}
+    by_col = {r[0]: [int(x or 0) for x in r[1:-1]] + [tuple(r[-1] or ())] for r in found}
     stats = []
     for c in columns:
-        p, d, n, f, t, whole, pct, not_plain, not_iso, over1, over2 = by_col.get(c, [0] * 11)
+        (p, d, n, f, t, whole, pct, not_plain, not_iso, over1, over2,
+         spellings) = by_col.get(c, [0] * 11 + [()])
         stats.append(ColumnStats(c, rows, p, d, n, f, t, whole=whole, percent=pct,
                                  not_plain=not_plain, not_iso=not_iso,
-                                 day_first=over1 > 0 and over2 == 0))
+                                 day_first=over1 > 0 and over2 == 0, flag_spellings=spellings))
     return stats
 
 
@@ -314,7 +320,7 @@ def plan_columns(guesses: list[ColumnGuess], stats: list[ColumnStats],
         elif type_ == "flag":
             checks = [placeholder, ("values that are not yes/no", _INVALID, "set to missing")]
             slot = slots.take(checks)
-            parse = sql.guard(t, sql.flag(t))
+            parse = sql.guard(t, sql.flag(t, by_name.get(g.source_name, nothing).flag_spellings))
             value = p
             state = f"CASE WHEN {p} IS NULL THEN {_missing(sql, t, k)} ELSE {_NONE} END"
         elif type_ == "date":

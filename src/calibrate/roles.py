@@ -76,6 +76,7 @@ class ColumnStats:
     not_plain: int = 0  # values, placeholders included, not written as plain numbers
     not_iso: int = 0  # values, placeholders included, not written as ISO dates
     day_first: bool = False  # slash dates with a first part above 12, none with a second
+    flag_spellings: tuple[str, ...] = ()  # the commonest values read as yes/no ("Yes", "No")
 
     @property
     def counts(self) -> bool:
