@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import duckdb
 
@@ -122,7 +122,7 @@ def _sample_labels(cur: duckdb.DuckDBPyConnection, path: Path, guess: ColumnGues
     return Labels(guess.source_name, known)
 
 
-def _too_many_labels(path: Path, column: str, what: str) -> None:
+def _too_many_labels(path: Path, column: str, what: str) -> NoReturn:
     raise InputError(
         f"The outcome column has {what}; it does not look like an outcome (won / lost / "
         "no decision / open).", file=str(path), column=column,
