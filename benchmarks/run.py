@@ -153,8 +153,8 @@ def ensure_sample(path: Path, n: int, seed: int, fmt: str) -> dict[str, Any]:
             "generated_seconds": time.perf_counter() - t}
 
 
-def run_stage_process(stage: str, spec: dict[str, Any], folder: Path, label: str,
-                      timeout: float) -> dict[str, Any]:
+def run_stage(stage: str, spec: dict[str, Any], folder: Path, label: str,
+              timeout: float) -> dict[str, Any]:
     """Run one stage in a fresh interpreter, once the machine has settled (up to
     ``spec["settle"]`` seconds); its JSON result (or the error)."""
     spec_path = folder / f"{label}.spec.json"
@@ -201,18 +201,14 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     db = folder / "leads.duckdb"
     stages: dict[str, Any] = {}
     timeout = args.stage_timeout
-
-    def run_stage(stage: str, spec: dict[str, Any], folder: Path, label: str,
-                  timeout: float) -> dict[str, Any]:
-        return run_stage_process(stage, {**spec, "settle": args.settle}, folder, label,
-                                 timeout)
+    common = {"settle": args.settle}  # every stage waits for an idle machine first
 
     stages["ingest_csv"] = run_stage("ingest", {
-        "format": "csv", "source": files["csv"]["path"], "db": str(db),
+        **common, "format": "csv", "source": files["csv"]["path"], "db": str(db),
         "bare_db": str(folder / "bare_csv.duckdb"), "repeats": args.repeats},
         folder, "ingest_csv", timeout)
     stages["ingest_parquet"] = run_stage("ingest", {
-        "format": "parquet", "source": files["parquet"]["path"],
+        **common, "format": "parquet", "source": files["parquet"]["path"],
         "db": str(folder / "leads_from_parquet.duckdb"),
         "bare_db": str(folder / "bare_parquet.duckdb"), "repeats": args.repeats},
         folder, "ingest_parquet", timeout)
@@ -221,7 +217,7 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         return {"files": files, "stages": stages}
 
     baseline_spec = str(folder / "baseline.spec.json")
-    stages["fit"] = run_stage("fit", {"db": str(db), "baseline_spec": baseline_spec},
+    stages["fit"] = run_stage("fit", {**common, "db": str(db), "baseline_spec": baseline_spec},
                               folder, "fit", timeout)
     if "error" in stages["fit"]:
         return {"files": files, "stages": stages}
@@ -229,10 +225,10 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         stages["sklearn"] = stages["optbinning"] = {"skipped": "--skip-baselines"}
     else:
         for name in ("sklearn", "optbinning"):
-            stages[name] = run_stage(name, {"baseline_spec": baseline_spec}, folder, name,
-                                     timeout)
+            stages[name] = run_stage(name, {**common, "baseline_spec": baseline_spec},
+                                     folder, name, timeout)
     stages["thresholds"] = run_stage("thresholds", {
-        "db": str(db), "moves": args.moves, "panel_moves": args.panel_moves,
+        **common, "db": str(db), "moves": args.moves, "panel_moves": args.panel_moves,
         "seed": args.seed}, folder, "thresholds", timeout)
     if args.skip_browser:
         stages["browser"] = {"skipped": "--skip-browser"}
@@ -241,7 +237,7 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     else:
         start = stages["thresholds"].get("browser_profile_start", 50)
         stages["browser"] = run_stage("browser", {
-            "db": str(db), "presses": args.presses, "profile_start": start},
+            **common, "db": str(db), "presses": args.presses, "profile_start": start},
             folder, "browser", timeout)
     return {"files": files, "stages": stages}
 
