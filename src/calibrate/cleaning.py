@@ -273,6 +273,7 @@ def plan_columns(guesses: list[ColumnGuess], stats: list[ColumnStats],
     plans = []
     for i, g in enumerate(g for g in guesses if g.role not in ("ignore", "outcome")):
         t, p, v = f"_t{i}", f"_p{i}", f"_v{i}"
+        seen = by_name.get(g.source_name, nothing)
         placeholder = ("placeholder values", _PLACEHOLDER, "treated as missing")
         type_ = g.type
         if g.role in ("created_at", "closed_at"):
@@ -291,7 +292,7 @@ def plan_columns(guesses: list[ColumnGuess], stats: list[ColumnStats],
                       ("values with separators or symbols (1,200 / 35% / $)", _SEPARATORS,
                        "cleaned to plain numbers")]
             negative = g.role == "behavior"
-            fraction = negative and by_name.get(g.source_name, nothing).counts
+            fraction = negative and seen.counts
             if negative:
                 checks.append(("negative counts", _NEGATIVE, "set to missing"))
             if fraction:
@@ -320,7 +321,7 @@ def plan_columns(guesses: list[ColumnGuess], stats: list[ColumnStats],
         elif type_ == "flag":
             checks = [placeholder, ("values that are not yes/no", _INVALID, "set to missing")]
             slot = slots.take(checks)
-            parse = sql.guard(t, sql.flag(t, by_name.get(g.source_name, nothing).flag_spellings))
+            parse = sql.guard(t, sql.flag(t, seen.flag_spellings))
             value = p
             state = f"CASE WHEN {p} IS NULL THEN {_missing(sql, t, k)} ELSE {_NONE} END"
         elif type_ == "date":
@@ -329,7 +330,7 @@ def plan_columns(guesses: list[ColumnGuess], stats: list[ColumnStats],
                       ("dates in the future", _FUTURE, "set to missing"),
                       ("dates before 1990", _EARLY, "set to missing")]
             slot = slots.take(checks)
-            parse = sql.guard(t, sql.date(t, by_name.get(g.source_name, nothing).day_first))
+            parse = sql.guard(t, sql.date(t, seen.day_first))
             value = f"CASE WHEN {p} > {future} OR {p} < {early} THEN NULL ELSE {p} END"
             dated = (f"WHEN {p} > {future} THEN {k(_FUTURE)} WHEN {p} < {early} "
                      f"THEN {k(_EARLY)} ELSE {_NONE} END")
