@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import report
-from benchmarks.stages import settle
+from benchmarks.stages import SETTLE_SECONDS, settle
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER_MAX_DEFAULT = 10_000_000
@@ -67,9 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--presses", type=int, default=30, help="key presses in the browser")
     ap.add_argument("--repeats", type=int, default=3,
                     help="ingest rounds, each followed by its bare read; medians reported")
-    ap.add_argument("--settle", type=float, default=30.0,
-                    help="seconds to wait at most, before each timed ingest or bare read, "
-                         "for the CPUs to go idle (after flushing dirty pages)")
+    ap.add_argument("--settle", type=float, default=SETTLE_SECONDS,
+                    help="seconds to wait at most, before each stage and each timed ingest "
+                         "or bare read, for the CPUs to go idle (after flushing dirty pages)")
     ap.add_argument("--stage-timeout", type=float, default=3 * 3600,
                     help="seconds before a stage process is killed")
     return ap
@@ -164,7 +164,7 @@ def run_stage(stage: str, spec: dict[str, Any], folder: Path, label: str,
     say(f"  {label} ...")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
-    idle = settle(float(spec.get("settle", 30.0)))
+    idle = settle(float(spec.get("settle", SETTLE_SECONDS)))
     load = os.getloadavg()[0]
     t = time.perf_counter()
     try:

@@ -30,6 +30,8 @@ NO_OPTBINNING_ENV = "CALIBRATE_BENCH_NO_OPTBINNING"
 APP_WINDOW_MONTHS = 12
 APP_REPS, APP_LEADS_PER_REP = 10, 40
 METRIC = "MQLs per month"
+#: How long a timed run waits, at most, for an idle machine (see :func:`settle`).
+SETTLE_SECONDS = 30.0
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -167,7 +169,7 @@ def stage_ingest(spec: dict[str, Any]) -> dict[str, Any]:
     same file into another fresh file, alternately for ``repeats`` rounds (same process,
     page cache warm for both, the machine settled before each): medians are reported."""
     repeats = max(1, int(spec.get("repeats", 1)))
-    wait = float(spec.get("settle", 30.0))
+    wait = float(spec.get("settle", SETTLE_SECONDS))
     prewarm(spec["source"])
     rounds = []
     for _ in range(repeats):
@@ -175,14 +177,14 @@ def stage_ingest(spec: dict[str, Any]) -> dict[str, Any]:
         one["bare"] = _bare_read_once(spec, wait)
         rounds.append(one)
     mid = sorted(rounds, key=lambda r: r["seconds"])[(repeats - 1) // 2]
+    secs = statistics.median(r["seconds"] for r in rounds)
     bare_secs = statistics.median(r["bare"]["seconds"] for r in rounds)
     return {
-        **mid, "seconds": statistics.median(r["seconds"] for r in rounds),
+        **mid, "seconds": secs,
         "peak_rss": _max_or_none(r["peak_rss"] for r in rounds),
         "bare": {**mid["bare"], "seconds": bare_secs,
                  "peak_rss": _max_or_none(r["bare"]["peak_rss"] for r in rounds)},
-        "ratio": statistics.median(r["seconds"] for r in rounds) / bare_secs
-        if bare_secs > 0 else None,
+        "ratio": secs / bare_secs if bare_secs > 0 else None,
         "rounds": [{"seconds": r["seconds"], "bare_seconds": r["bare"]["seconds"],
                     "idle_before": r["idle_before"],
                     "bare_idle_before": r["bare"]["idle_before"]} for r in rounds],
@@ -194,7 +196,7 @@ def _max_or_none(values: Any) -> int | None:
     return max(got) if got else None
 
 
-def settle(max_wait: float = 30.0, idle: float = 0.9) -> float:
+def settle(max_wait: float = SETTLE_SECONDS, idle: float = 0.9) -> float:
     """Flush dirty pages, then wait (up to ``max_wait`` s) until the CPUs are ``idle`` idle
     over half a second, so that the writeback of the previous run's files and the tail of
     the previous stage do not land inside the next timing. Returns the idle share seen."""

@@ -591,6 +591,11 @@ def merge_bins(
     return [(int(b[0]), int(b[1])) for b in bins], trend
 
 
+#: Per column: (cuts, bin counts, bin wins, (missing leads, missing wins)); bin j holds
+#: cuts[j-1] <= x < cuts[j].
+_Binned = tuple[list[float], np.ndarray, np.ndarray, tuple[int, int]]
+
+
 def _learn_numeric(con: duckdb.DuckDBPyConnection, base: str, names: list[str], n: int,
                    threshold: int, max_bins: int, min_share: float, monotone: bool
                    ) -> dict[str, dict[str, Any]]:
@@ -607,9 +612,7 @@ def _learn_numeric(con: duckdb.DuckDBPyConnection, base: str, names: list[str], 
         count, integer = int(count), bool(integer)
         info[c] = (count, float(lo), float(hi), integer) if count else (0, 0.0, 0.0, integer)
         (by_value if count and distinct <= BY_VALUE_DISTINCT else by_cut).append(c)
-    # Per column: (cuts, bin counts, bin wins, (missing leads, missing wins)); bin j holds
-    # cuts[j-1] <= x < cuts[j].
-    binned: dict[str, tuple[list[float], np.ndarray, np.ndarray, tuple[int, int]]] = {}
+    binned: dict[str, _Binned] = {}
     if by_value:
         binned.update(_bin_by_value(con, base, by_value, {c: info[c] for c in by_value}))
     if by_cut:
@@ -640,7 +643,7 @@ def _quantile_disc(values: np.ndarray, counts: np.ndarray, qs: Sequence[float]) 
 
 def _bin_by_value(con: duckdb.DuckDBPyConnection, base: str, names: list[str],
                   info: dict[str, tuple[int, float, float, bool]]
-                  ) -> dict[str, tuple[list[float], np.ndarray, np.ndarray, tuple[int, int]]]:
+                  ) -> dict[str, _Binned]:
     """Cuts and bin counts of columns with few distinct values, from one count per value.
 
     Exact quantiles on every lead at the cost of one small GROUP BY per column, several
@@ -672,7 +675,7 @@ def _bin_by_value(con: duckdb.DuckDBPyConnection, base: str, names: list[str],
 
 def _bin_by_cut(con: duckdb.DuckDBPyConnection, base: str, names: list[str],
                 info: dict[str, tuple[int, float, float, bool]], n: int
-                ) -> dict[str, tuple[list[float], np.ndarray, np.ndarray, tuple[int, int]]]:
+                ) -> dict[str, _Binned]:
     """Cuts from ``quantile_disc`` and bin counts from CASE, for columns with many values.
 
     Candidate cuts only need rough quantiles: above QUANTILE_SAMPLE leads they come from a
