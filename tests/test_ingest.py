@@ -152,11 +152,24 @@ def test_bank_marketing_export_loads_with_only_the_outcome_named(con):
     report = ingest(con, BANK_CSV, outcome="y")
     assert report.rows_loaded == 41_188
     assert report.outcome_counts["won"] == 4_640 and report.outcome_counts["lost"] == 36_548
-    roles = {c.name: c.role for c in store.read_columns(con)}
+    columns = {c.name: c for c in store.read_columns(con)}
+    roles = {name: c.role for name, c in columns.items()}
     assert roles["duration"] == "behavior" and roles["job"] == "profile"
-    assert roles["emp_var_rate"] == "profile" and roles["outcome"] == "outcome"
+    assert roles["outcome"] == "outcome" and columns["outcome"].source_name == "y"
+    # Economic context, one value per month of contact: suggested ignore, with the reason.
+    for name in ("emp.var.rate", "cons.price.idx", "nr.employed"):
+        assert roles[name] == "ignore" and "time of contact" in columns[name].reason
     # "unknown" stands for missing
     assert con.execute("SELECT count(*) FROM leads WHERE job IS NULL").fetchone()[0] == 330
+
+
+def test_bank_marketing_export_finds_its_bare_y_outcome_by_its_values(con):
+    report = ingest(con, BANK_CSV)
+    assert report.outcome_counts["won"] == 4_640 and report.outcome_counts["lost"] == 36_548
+    by_source = {c.source_name: c for c in report.columns}
+    assert by_source["y"].role == "outcome" and "yes" in by_source["y"].reason
+    # yes/no columns named like attributes stay attributes
+    assert by_source["housing"].role == "profile" and by_source["loan"].role == "profile"
 
 
 def test_preview_guesses_without_storing(con):
@@ -215,7 +228,7 @@ def test_labels_the_sample_missed_are_mapped_or_reported_after_the_pass(
 
 def test_an_outcome_column_with_too_many_values_is_refused_before_the_file_is_read(
         con, write_csv):
-    text = "lead_id,email,visits\n" + "".join(f"L{i},u{i}@x.com,1\n" for i in range(80))
+    text = "lead_id,email,visits\n" + "".join(f"L{i},u{i}@x.com,{i % 7}\n" for i in range(80))
     err = expect_error(con, write_csv(text), "does not look like an outcome",
                        outcome="email")
     assert "80 different values" in err.what and err.column == "email"
@@ -268,10 +281,11 @@ def test_hostile_column_names_and_values_are_safe(con, write_csv):
             "1,won,'); DROP TABLE leads; --,=cmd(),1\n2,lost,\"O'Brien\",+1,2\n")
     ingest(con, write_csv(text))
     names = [c.name for c in store.read_columns(con)]
-    assert "x_drop_table_leads" in names and "a_b" in names
+    hostile = 'x";DROP TABLE leads;--'
+    assert hostile in names and "a'b" in names  # as written, always quoted in SQL
     df = leads(con)
-    assert df.loc["1", "x_drop_table_leads"] == "'); DROP TABLE leads; --"
-    assert df.loc["2", "x_drop_table_leads"] == "O'Brien"
+    assert df.loc["1", hostile] == "'); DROP TABLE leads; --"
+    assert df.loc["2", hostile] == "O'Brien"
 
 
 def test_the_sample_as_csv_parquet_and_xlsx_loads_to_the_same_table(tmp_path):

@@ -47,7 +47,7 @@ def test_types_are_guessed_from_values():
 def test_guess_columns_renames_special_roles_and_keeps_one_of_each():
     guesses = guess_columns([stats("Status"), stats("stage"), stats("Visits", numeric=100)])
     assert [(g.name, g.role) for g in guesses] == [
-        ("outcome", "outcome"), ("stage", "profile"), ("visits", "behavior")]
+        ("outcome", "outcome"), ("stage", "profile"), ("Visits", "behavior")]
 
 
 def test_outcome_argument_and_mapping_override_the_guess():
@@ -62,11 +62,15 @@ def test_outcome_argument_and_mapping_override_the_guess():
     assert "mapping" in by["Visits"].reason
 
 
-def test_names_become_safe_unique_identifiers():
+def test_names_keep_the_headers_as_written_and_stay_distinct_without_case():
     assert snake('Page Views (30d)') == "page_views_30d"
-    assert snake('"; DROP TABLE leads; --') == "drop_table_leads"
+    assert snake("Branche (Größe)") == "branche_grosse"
     assert snake("2024 spend") == "c_2024_spend"
-    assert unique_names(["A b", "a_b", "a-b"]) == ["a_b", "a_b_2", "a_b_3"]
+    assert unique_names(["Branche (Größe)", " Lead Nr. ", "Sourcé 🚀"]) == [
+        "Branche (Größe)", "Lead Nr.", "Sourcé 🚀"]
+    assert unique_names(["Source", "source", "SOURCE", ""]) == [
+        "Source", "source (2)", "SOURCE (3)", "Column 4"]
+    assert unique_names(["outcome"], reserved=("Outcome",)) == ["outcome (2)"]
 
 
 def test_mapping_file_errors_name_the_file_and_fix(tmp_path):

@@ -11,6 +11,7 @@ much faster than parsing text in SQL.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -195,18 +196,50 @@ def profile_columns(cur: duckdb.DuckDBPyConnection, columns: list[str], sql: Sql
         f"ELSE NOT regexp_full_match(val, '{_ISO_DATE}') END), "
         "count(*) FILTER (WHERE slash AND TRY_CAST(split_part(t, '/', 1) AS INT) > 12), "
         "count(*) FILTER (WHERE slash AND TRY_CAST(split_part(t, '/', 2) AS INT) > 12), "
-        "(list(t ORDER BY n DESC, t) FILTER (WHERE flag IS NOT NULL))[1:4] "
+        "(list(t ORDER BY n DESC, t) FILTER (WHERE flag IS NOT NULL))[1:4], "
+        f"(list([t, n::VARCHAR] ORDER BY n DESC, t) FILTER (WHERE t IS NOT NULL))[1:{TOP}] "
         "FROM p GROUP BY col"
     ).fetchall()
-    by_col = {r[0]: [int(x or 0) for x in r[1:-1]] + [tuple(r[-1] or ())] for r in found}
+    by_col = {r[0]: [int(x or 0) for x in r[1:-2]] + [tuple(r[-2] or ()), r[-1] or []]
+              for r in found}
     stats = []
     for c in columns:
         (p, d, n, f, t, whole, pct, not_plain, not_iso, over1, over2,
-         spellings) = by_col.get(c, [0] * 11 + [()])
+         spellings, top) = by_col.get(c, [0] * 11 + [(), []])
         stats.append(ColumnStats(c, rows, p, d, n, f, t, whole=whole, percent=pct,
                                  not_plain=not_plain, not_iso=not_iso,
-                                 day_first=over1 > 0 and over2 == 0, flag_spellings=spellings))
-    return stats
+                                 day_first=over1 > 0 and over2 == 0, flag_spellings=spellings,
+                                 top=tuple((v, int(k)) for v, k in top)))
+    return _with_changes(cur, stats)
+
+
+#: How many of a column's commonest values the profile keeps (shown, and read by the
+#: role guess: outcome labels, e-mail or phone shapes).
+TOP = 60
+
+
+def _with_changes(cur: duckdb.DuckDBPyConnection,
+                  stats: list[ColumnStats]) -> list[ColumnStats]:
+    """Count, for numeric columns, the rows whose value differs from the row before.
+
+    A value that changes only a few times down a file sorted by time (an interest rate,
+    a price index) describes the moment of contact, not the lead.
+    """
+    numeric = [i for i, s in enumerate(stats)
+               if s.present and s.numeric >= 0.95 * s.present and s.distinct >= 2]
+    if not numeric:
+        return stats
+    parts = ", ".join(
+        f"count(*) FILTER (WHERE _c{j} IS DISTINCT FROM _l{j})" for j in range(len(numeric)))
+    inner = ", ".join(
+        f"CAST({quote(stats[i].name)} AS VARCHAR) AS _c{j}, "
+        f"lag(CAST({quote(stats[i].name)} AS VARCHAR)) OVER (ORDER BY rowid) AS _l{j}"
+        for j, i in enumerate(numeric))
+    row = cur.execute(f"SELECT {parts} FROM (SELECT {inner} FROM _sample)").fetchone()
+    out = list(stats)
+    for j, i in enumerate(numeric):
+        out[i] = dataclasses.replace(stats[i], changes=int(row[j]) - 1)
+    return out
 
 
 @dataclass

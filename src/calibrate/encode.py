@@ -155,11 +155,13 @@ class AttributeEncoding:
         col = column or quote(self.name)
         m = self.missing_code
         if self.kind == "categorical":
-            x = f"CAST({col} AS VARCHAR)"
-            whens = " ".join(f"WHEN {literal(v)} THEN {i}" for i, v in enumerate(self.levels)
-                             if v not in (OTHER, MISSING))
+            # Without case, as marketing-automation platforms compare text ("google" is
+            # the level "Google"); levels are distinct without case (see _fold_case).
+            x = f"lower(CAST({col} AS VARCHAR))"
+            whens = " ".join(f"WHEN {literal(v.lower())} THEN {i}"
+                             for i, v in enumerate(self.levels) if v not in (OTHER, MISSING))
             return (f"(CASE WHEN {x} IS NULL THEN {m} ELSE CASE {x} {whens} "
-                    f"WHEN {literal(MISSING)} THEN {m} ELSE {self.other_code} END END)")
+                    f"WHEN {literal(MISSING.lower())} THEN {m} ELSE {self.other_code} END END)")
         if self.kind == "flag":
             x = f"TRY_CAST({col} AS BOOLEAN)"
             return f"(CASE WHEN {x} IS NULL THEN {m} WHEN {x} THEN 1 ELSE 0 END)"
@@ -373,21 +375,43 @@ def _learn_categorical(con: duckdb.DuckDBPyConnection, base: str, names: list[st
         per[name].append((value, int(count), int(wins)))
     out = {}
     for name in names:
+        per[name] = _fold_case(per[name])
         kept = sorted(((v, c, w) for v, c, w in per[name]
-                       if v is not None and v not in (OTHER, MISSING) and c >= threshold),
+                       if v is not None and v.lower() not in _RESERVED and c >= threshold),
                       key=lambda t: (-t[1], t[0]))
         kept_values = {v for v, _, _ in kept}
-        other_c = sum(c for v, c, _ in per[name] if v is not None and v != MISSING
-                      and v not in kept_values)
-        other_w = sum(w for v, c, w in per[name] if v is not None and v != MISSING
-                      and v not in kept_values)
-        miss_c = sum(c for v, c, _ in per[name] if v is None or v == MISSING)
-        miss_w = sum(w for v, c, w in per[name] if v is None or v == MISSING)
+        missing = [(v is None or v.lower() == MISSING.lower()) for v, _, _ in per[name]]
+        other_c = sum(c for (v, c, _), m in zip(per[name], missing, strict=True)
+                      if not m and v not in kept_values)
+        other_w = sum(w for (v, _, w), m in zip(per[name], missing, strict=True)
+                      if not m and v not in kept_values)
+        miss_c = sum(c for (_, c, _), m in zip(per[name], missing, strict=True) if m)
+        miss_w = sum(w for (_, _, w), m in zip(per[name], missing, strict=True) if m)
         levels = [v for v, _, _ in kept] + [OTHER, MISSING]
         counts = [c for _, c, _ in kept] + [other_c, miss_c]
         wins = [w for _, _, w in kept] + [other_w, miss_w]
         out[name] = (levels, counts, wins)
     return out
+
+
+_RESERVED = (OTHER.lower(), MISSING.lower())
+
+
+def _fold_case(values: list[tuple[Any, int, int]]) -> list[tuple[Any, int, int]]:
+    """(value, leads, wins) with values equal but for case merged under their commonest
+    spelling ("Google" 900 and "google" 40 -> "Google" 940; ties: the first in sort order).
+
+    Python's ``str.lower`` and DuckDB's ``lower`` agree on the letters CRM values use.
+    """
+    merged: dict[Any, list[Any]] = {}
+    for value, count, wins in sorted(values, key=lambda t: (-t[1], str(t[0]))):
+        key = value.lower() if isinstance(value, str) else value
+        if key in merged:
+            merged[key][1] += count
+            merged[key][2] += wins
+        else:
+            merged[key] = [value, count, wins]
+    return [(v, c, w) for v, c, w in merged.values()]
 
 
 def _learn_flags(con: duckdb.DuckDBPyConnection, base: str, names: list[str]

@@ -37,7 +37,14 @@ from calibrate.cleaning import (
     state_columns,
 )
 from calibrate.errors import CalibrateError, InputError
-from calibrate.outcomes import OUTCOMES, fit_warnings, normalise, normalise_all
+from calibrate.outcomes import (
+    OUTCOMES,
+    OutcomeCandidate,
+    describe_candidates,
+    fit_warnings,
+    normalise,
+    normalise_all,
+)
 from calibrate.readers import (
     NotUtf8,
     Source,
@@ -49,15 +56,18 @@ from calibrate.readers import (
 )
 from calibrate.roles import (
     ATTRIBUTE_ROLES,
+    IGNORED,
+    MAX_OUTCOME_LABELS,
     ColumnGuess,
     ColumnStats,
     Mapping,
     guess_columns,
     load_mapping,
+    outcome_candidates,
+    step_aside,
 )
 from calibrate.store import STAGING, WRITE_LOCK, quote, store_columns, transaction
 
-MAX_OUTCOME_LABELS = 50
 #: DuckDB may use at most this much memory during an ingest; beyond it, it spills to disk.
 MEMORY_CAP = 2 << 30
 
@@ -164,6 +174,18 @@ def _late_labels(cur: duckdb.DuckDBPyConnection, path: Path, labels: Labels,
                      for label, out in mapped.items())
     cur.execute(f"UPDATE {STAGING} SET outcome = CASE {cases} END "
                 "WHERE starts_with(outcome, chr(1))")
+
+
+def _drop_ignored(cur: duckdb.DuckDBPyConnection, column: str, row: str) -> Issue | None:
+    """Leave out the rows whose outcome label was mapped to ``ignore``, as an issue."""
+    found = cur.execute(
+        f"SELECT count(*), (list({row} ORDER BY {row}))[1:{EXAMPLES}] FROM {STAGING} "
+        f"WHERE outcome = {lit(IGNORED)}").fetchone()
+    if not found[0]:
+        return None
+    cur.execute(f"DELETE FROM {STAGING} WHERE outcome = {lit(IGNORED)}")
+    return Issue(column, "rows whose outcome label is set to ignore", int(found[0]),
+                 [int(r) for r in found[1]], "not loaded")
 
 
 def _analyse(cur: duckdb.DuckDBPyConnection, p: Path, mapping: Mapping,
@@ -308,11 +330,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
     source, stats, guesses = _analyse(cur, p, mapping, outcome)
     by_role = {g.role: g for g in guesses}
     if "outcome" not in by_role and require_outcome:
-        raise InputError(
-            "No outcome column found (looked for names like outcome, status, stage, "
-            "converted, won).", file=str(p),
-            fix="Name it with --outcome COLUMN. The file's columns are: "
-                + ", ".join(g.source_name for g in guesses) + ".")
+        raise no_outcome(p, stats, guesses)
     if not any(g.role in ATTRIBUTE_ROLES for g in guesses):
         raise InputError("No profile or behavior columns to score.", file=str(p),
                          fix="Map at least one column as profile or behavior.")
@@ -327,8 +345,8 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
                                 ("lead_id", "text", "row number")):
         if role not in by_role:
             for g in columns:  # an attribute named like the generated column steps aside
-                if g.name == role:
-                    g.name += "_attr"
+                if g.name.casefold() == role:
+                    g.name = step_aside(g.name, {c.name for c in columns} | {role})
             columns.insert(0, ColumnGuess("", role, role, type_, reason))
     # Two transactions, under the process's write lock throughout: the first only writes
     # the cleaned rows to a staging table; the second checks them, merges duplicates and
@@ -355,7 +373,11 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
                 rows = int(tx.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0])
                 if labels is not None:
                     _late_labels(tx, p, labels, mapping, row)
+                    ignored = _drop_ignored(tx, labels.column, row)
+                    rows -= ignored.count if ignored else 0
                 issues = run_checks(tx, plans, row)
+                if labels is not None and ignored:
+                    issues.insert(0, ignored)
                 if not generated_id:
                     issues += _duplicates(tx, row)
                 say("storing")
@@ -370,6 +392,38 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
     report = _report(con, p, source.fmt, source.details, rows, columns, issues, mode)
     report.warnings.extend(_free_text_warnings(guesses, stats))
     return report
+
+
+class OutcomeNotFound(InputError):
+    """No column is clearly the outcome; ``candidates`` are the likeliest by values."""
+
+    def __init__(self, what: str, candidates: list[OutcomeCandidate], **kwargs: Any) -> None:
+        self.candidates = candidates
+        super().__init__(what, **kwargs)
+
+
+def no_outcome(path: Path, stats: list[ColumnStats],
+               guesses: list[ColumnGuess]) -> OutcomeNotFound:
+    """The error for a file whose outcome column is not clear, listing the candidates."""
+    candidates = outcome_candidates(stats)
+    columns = "The file's columns are: " + ", ".join(g.source_name for g in guesses) + "."
+    if candidates:
+        return OutcomeNotFound(
+            "No outcome column found for sure: the likeliest by values are "
+            f"{describe_candidates(candidates)}.", candidates, file=str(path),
+            fix=f"Name it with --outcome COLUMN, e.g. --outcome "
+                f"{_shell_word(candidates[0].column)}. {columns}")
+    return OutcomeNotFound(
+        "No outcome column found: no column has won / lost values (such as Closed Won, "
+        "Lost, converted, yes / no) or a name like outcome, status or stage.", [],
+        file=str(path), fix=f"Name it with --outcome COLUMN. {columns}")
+
+
+def _shell_word(name: str) -> str:
+    """A column name as one word of a shell command line."""
+    import shlex
+
+    return shlex.quote(name)
 
 
 def _free_text_warnings(guesses: list[ColumnGuess], stats: list[ColumnStats]) -> list[str]:

@@ -740,6 +740,29 @@ def leakage_checks(
     return out
 
 
+def leak_screen(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The attributes the fit's leak test would flag, with why: shown before any fit.
+
+    The same rules as the fit (:func:`leakage_checks`) on all closed leads' level counts
+    (no split, no open-lead check), so the Data page can warn as soon as a file is loaded.
+    Empty when there are no closed wins and non-wins to compare.
+    """
+    from calibrate.encode import learn_encoding
+
+    attrs = [c for c in read_columns(con) if c.role in ("profile", "behavior")]
+    if not attrs:
+        return {}
+    enc = learn_encoding(con, columns=attrs)
+    if not len(enc):
+        return {}
+    counts = _encoding_counts(enc)
+    if not any(w.sum() for _, w in counts) or all(w.sum() == n.sum() for n, w in counts):
+        return {}
+    single = _single_auc(enc, counts)
+    names = {c.name: c.source_name for c in attrs}
+    return {attr: message for attr, _, message in leakage_checks(single, names=names)}
+
+
 _Counts = list[tuple[np.ndarray, np.ndarray]]  # per attribute: (leads, wins) per level
 
 

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from calibrate.errors import InputError, read_text_file
-from calibrate.outcomes import OUTCOMES
+from calibrate.outcomes import (
+    OUTCOMES,
+    OutcomeCandidate,
+    clear_winner,
+    rank_outcome_candidates,
+)
 
 #: Roles a column can have. ``profile`` and ``behavior`` are the scored attributes.
 ATTRIBUTE_ROLES = ("profile", "behavior")
@@ -77,6 +83,9 @@ class ColumnStats:
     not_iso: int = 0  # values, placeholders included, not written as ISO dates
     day_first: bool = False  # slash dates with a first part above 12, none with a second
     flag_spellings: tuple[str, ...] = ()  # the commonest values read as yes/no ("Yes", "No")
+    # What the role guess needs, from the same pass:
+    top: tuple[tuple[str, int], ...] = ()  # commonest cleaned values with their rows
+    changes: int = -1  # rows whose value differs from the row before (file order); -1 unknown
 
     @property
     def counts(self) -> bool:
@@ -112,8 +121,14 @@ class Mapping:
 
 
 def snake(name: str) -> str:
-    """A column name as a safe snake_case identifier ("Page Views (30d)" -> "page_views_30d")."""
-    text = re.sub(r"[^0-9a-zA-Z]+", "_", str(name).strip()).strip("_").lower()
+    """A column name in snake_case, accents folded, for matching name patterns.
+
+    ("Page Views (30d)" -> "page_views_30d", "Größe" -> "grosse"). Only the role guess
+    reads it: stored and shown names are the headers as written (:func:`unique_names`).
+    """
+    folded = unicodedata.normalize("NFKD", str(name).replace("ß", "ss"))
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    text = re.sub(r"[^0-9a-zA-Z]+", "_", folded.strip()).strip("_").lower()
     if not text:
         return "column"
     if text[0].isdigit():
@@ -121,18 +136,23 @@ def snake(name: str) -> str:
     return text
 
 
-def unique_names(names: list[str]) -> list[str]:
-    """Snake-case every name, suffixing ``_2``, ``_3``... so they stay distinct."""
-    seen: dict[str, int] = {}
+def unique_names(names: list[str], reserved: tuple[str, ...] = ()) -> list[str]:
+    """Each header as written (spaces around it trimmed), distinct without regard to case.
+
+    A blank header becomes "Column N" (its position); a repeated one, or one equal to a
+    ``reserved`` name, takes " (2)", " (3)"... DuckDB compares identifiers without case,
+    so "Source" and "source" must differ by more than case.
+    """
+    seen = {r.casefold() for r in reserved}
     out = []
-    for name in names:
-        base = snake(name)
+    for i, name in enumerate(names, start=1):
+        base = str(name).strip() or f"Column {i}"
         candidate = base
         n = 1
-        while candidate in seen:
+        while candidate.casefold() in seen:
             n += 1
-            candidate = f"{base}_{n}"
-        seen[candidate] = 1
+            candidate = f"{base} ({n})"
+        seen.add(candidate.casefold())
         out.append(candidate)
     return out
 
@@ -162,13 +182,78 @@ def guess_role(name: str) -> tuple[str | None, str]:
     return None, ""
 
 
+#: At least this many sampled rows before a column is called an identifier or constant.
+MIN_ROWS_TO_JUDGE = 50
+#: A measure whose name says so is never an identifier, however many distinct values.
+_MEASURE = re.compile(r"(time|amount|revenue|value|price|duration|second|minute|size|"
+                      r"employee|score|spent|rate|percent|age|count|number_of|num_)")
+_ID_NAME = re.compile(r"_(id|ids|nr|no|number|num|key|guid|uuid|code|ref|record)_")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[\d\s().\-/x]{7,}$")
+
+
+def _share(stats: ColumnStats, test: re.Pattern[str]) -> float:
+    """Share of the rows among the commonest values that match ``test``."""
+    rows = sum(n for _, n in stats.top)
+    hits = sum(n for v, n in stats.top if test.match(v))
+    return hits / rows if rows else 0.0
+
+
+def _contact_fits(role: str, stats: ColumnStats, type_: str) -> bool:
+    """Whether the values look like what a contact role needs (an address, a number, text)."""
+    if not stats.top:
+        return True  # nothing known of the values: trust the name
+    if role == "email":
+        return _share(stats, _EMAIL) >= 0.5
+    if role == "phone":
+        return _share(stats, _PHONE) >= 0.5 and sum(
+            ch.isdigit() for ch in stats.top[0][0]) >= 7
+    return type_ in ("categorical", "text")
+
+
+def _not_scored(stats: ColumnStats, type_: str) -> str | None:
+    """Why a column cannot be scored (empty, constant, an identifier), or ``None``."""
+    if stats.present == 0:
+        return "empty in every row; not scored"
+    if stats.distinct == 1 and stats.present >= 0.99 * stats.rows \
+            and stats.rows >= MIN_ROWS_TO_JUDGE:
+        value = stats.top[0][0] if stats.top else ""
+        return f"the same value in every row ({value!r}); not scored"
+    if stats.present >= MIN_ROWS_TO_JUDGE and stats.distinct >= 0.98 * stats.present:
+        whole = stats.numeric and stats.whole >= 0.99 * stats.numeric
+        key = "_" + snake(stats.name) + "_"
+        if type_ == "text" or (type_ == "numeric" and whole and not _MEASURE.search(key)) \
+                or (type_ == "categorical" and not stats.numeric):
+            return "a different value in nearly every row: an identifier, not scored"
+    return None
+
+
+#: A numeric column whose value changes at fewer than this share of rows down the file
+#: describes the moment of contact (a rate, an index), not the lead.
+CAMPAIGN_CHANGES = 0.02
+
+
+def _campaign_level(stats: ColumnStats) -> str | None:
+    """Why a numeric column looks like context shared by everyone contacted at one time."""
+    if stats.changes < 0 or stats.present < 200 or stats.distinct < 2:
+        return None
+    if stats.changes < CAMPAIGN_CHANGES * stats.present:
+        return (f"its value changes only {stats.changes:,} times in {stats.present:,} rows "
+                "in file order: it describes the time of contact (a rate or an index), "
+                "not the lead; suggested ignore (set it to profile to keep it)")
+    return None
+
+
 def guess_columns(
     stats: list[ColumnStats], mapping: Mapping | None = None, outcome: str | None = None
 ) -> list[ColumnGuess]:
     """Guess role and type of every column; the mapping and ``outcome`` override the guess.
 
-    Only one column may hold each special role; later name matches fall back to an
-    attribute role. Dates that are not the created/closed dates are behavior (recency).
+    The outcome is found by its values first (:func:`calibrate.outcomes.choose_outcome`);
+    identifiers, empty and constant columns are not scored; a contact role goes only to
+    values that look like it. Only one column may hold each special role; later name
+    matches fall back to an attribute role. Dates that are not the created/closed dates
+    are behavior (recency).
     """
     mapping = mapping or Mapping()
     names = unique_names([s.name for s in stats])
@@ -179,6 +264,11 @@ def guess_columns(
         role = outcome == s.name and "outcome" or mapping.role_for(s.name)
         if role in SPECIAL_ROLES:
             taken.add(role)
+    chosen = None
+    if "outcome" not in taken:
+        chosen, why = choose_outcome(stats)
+        if chosen is not None:
+            taken.add("outcome")
     for s, name in zip(stats, names, strict=True):
         type_, type_reason = guess_type(s)
         if mapping.type_for(s.name):
@@ -187,17 +277,18 @@ def guess_columns(
             role, reason = "outcome", "set by --outcome"
         elif mapping.role_for(s.name):
             role, reason = mapping.role_for(s.name), "set by mapping"
+        elif s.name == chosen:
+            role, reason = "outcome", why
         else:
             role, reason = guess_role(s.name)
-            if role == "outcome" and outcome is not None:
-                role, reason = None, ""
+            if role == "outcome":
+                role, reason = None, ""  # outcomes are chosen by their values, above
             if role in SPECIAL_ROLES and role in taken:
                 role, reason = None, ""
-            if role is None:
-                role = "behavior" if type_ == "date" else "profile"
-                reason = "no name match; default"
-                if type_ == "text":
-                    role, reason = "ignore", "free text or identifiers; not scored"
+            if role in CONTACT_ROLES and not _contact_fits(role, s, type_):
+                role, reason = None, f"named like {role} but the values are not"
+            if role is None or role in ATTRIBUTE_ROLES:
+                role, reason = _attribute_or_not(s, type_, role, reason, taken)
             if role in SPECIAL_ROLES:
                 taken.add(role)
         guesses.append(ColumnGuess(s.name, name, role, type_, f"{reason}; {type_reason}"))
@@ -205,16 +296,79 @@ def guess_columns(
     return guesses
 
 
+def _attribute_or_not(s: ColumnStats, type_: str, role: str | None, reason: str,
+                      taken: set[str]) -> tuple[str, str]:
+    """The role of a column no special name claimed: an attribute, unless it cannot be."""
+    why_not = _not_scored(s, type_)
+    if why_not and why_not.endswith("an identifier, not scored"):
+        if "lead_id" not in taken and re.search(_ID_NAME, "_" + snake(s.name) + "_"):
+            return "lead_id", "a different value in nearly every row"
+        if "email" not in taken and _share(s, _EMAIL) >= 0.9:
+            return "email", "values are e-mail addresses"
+    if why_not:
+        return "ignore", why_not
+    if type_ == "numeric" and (campaign := _campaign_level(s)):
+        return "ignore", campaign
+    if role is None:
+        role = "behavior" if type_ == "date" else "profile"
+        reason = (reason + "; " if reason else "") + "no name match; default"
+        if type_ == "text":
+            return "ignore", "free text or identifiers; not scored"
+    return role, reason
+
+
 def _rename_special(guesses: list[ColumnGuess]) -> None:
-    """Special-role columns take their canonical name (status -> outcome)."""
-    used = {g.name for g in guesses if g.role not in SPECIAL_ROLES}
+    """Special-role columns take their canonical name (status -> outcome); an attribute
+    whose header is that name (in any case) takes " (2)"."""
+    specials = {g.role for g in guesses if g.role in SPECIAL_ROLES}
+    for g in guesses:
+        if g.role not in SPECIAL_ROLES and g.name.casefold() in specials:
+            g.name = step_aside(g.name, {x.name for x in guesses} | specials)
     for g in guesses:
         if g.role in SPECIAL_ROLES:
-            if g.role in used:  # an attribute already carries that name: rename it
-                for other in guesses:
-                    if other.name == g.role and other.role not in SPECIAL_ROLES:
-                        other.name = other.name + "_attr"
             g.name = g.role
+
+
+def step_aside(name: str, taken: set[str]) -> str:
+    """``name`` with the first " (N)" suffix that no name in ``taken`` has (any case)."""
+    folded = {t.casefold() for t in taken}
+    n = 2
+    while f"{name} ({n})".casefold() in folded:
+        n += 1
+    return f"{name} ({n})"
+
+
+#: The outcome a label maps to when its rows are not to be loaded at all (the app's
+#: "ignore" choice, ``ignore = [...]`` under ``[outcomes]`` in a mapping file).
+IGNORED = "ignore"
+
+#: A column with more different values than this in the sample is not an outcome.
+MAX_OUTCOME_LABELS = 50
+
+
+def outcome_candidates(stats: list[ColumnStats]) -> list[OutcomeCandidate]:
+    """The columns whose values could be the outcome, likeliest first."""
+    return rank_outcome_candidates(
+        [(s.name, s.top) for s in stats if s.top and s.distinct <= MAX_OUTCOME_LABELS])
+
+
+def choose_outcome(stats: list[ColumnStats]) -> tuple[str | None, str]:
+    """The outcome column, by its values first, with the reason; ``None`` when unsure.
+
+    A clear best candidate by values wins. With no candidate by values, a column named
+    like an outcome (status, stage) is taken when it has few values and is not numbers,
+    so that unknown labels are reported rather than the column missed.
+    """
+    best = clear_winner(outcome_candidates(stats))
+    # A lone yes/no pair is an outcome only when its name says so ("y", "Converted"):
+    # ordinary flags ("Do Not Email", "demo_request") are yes/no too.
+    if best is not None and (best.words or best.hint > 0):
+        return best.column, best.reason
+    for s in stats:
+        if guess_role(s.name)[0] == "outcome" and s.distinct <= MAX_OUTCOME_LABELS \
+                and not (s.present and s.numeric >= 0.95 * s.present and s.distinct > 2):
+            return s.name, "name matches outcome"
+    return None, ""
 
 
 def load_mapping(path: str | Path | None) -> Mapping:
@@ -247,9 +401,9 @@ def mapping_from_dict(data: dict[str, Any], source: str = "mapping") -> Mapping:
                              fix=f"Use one of: {', '.join(TYPES)}.")
     outcomes = data.get("outcomes", {})
     for key, labels in outcomes.items():
-        if key not in OUTCOMES:
+        if key not in OUTCOMES + (IGNORED,):
             raise InputError(f"Unknown outcome '{key}' in [outcomes].", file=source,
-                             fix=f"Use one of: {', '.join(OUTCOMES)}.")
+                             fix=f"Use one of: {', '.join(OUTCOMES + (IGNORED,))}.")
         if not isinstance(labels, list):
             raise InputError(f"[outcomes] {key} must be a list of labels.", file=source,
                              fix=f'Write it as {key} = ["Label one", "Label two"].')
@@ -276,3 +430,20 @@ def mapping_from_choices(choices: list[dict[str, str]], base: Mapping | None = N
         "placeholders": {"values": base.placeholders},
         "read": base.read,
     }, "the column table")
+
+
+def mapping_to_toml(mapping: Mapping) -> str:
+    """The mapping as the TOML file ``calibrate ingest --mapping`` reads (round-trips)."""
+    import tomli_w
+
+    data: dict[str, Any] = {}
+    if mapping.columns:
+        data["columns"] = {k: dict(v) for k, v in mapping.columns.items()}
+    if mapping.outcomes:
+        data["outcomes"] = {k: list(v) for k, v in mapping.outcomes.items()}
+    if mapping.placeholders:
+        data["placeholders"] = {"values": list(mapping.placeholders)}
+    if mapping.read:
+        data["read"] = dict(mapping.read)
+    return "# calibrate mapping: roles, types and outcome labels (see README, 'Mapping file')\n" \
+        + tomli_w.dumps(data)

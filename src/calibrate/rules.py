@@ -25,7 +25,7 @@ Rule labels (the values of the ``CASE``): ``disqualified:competitor``,
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from calibrate.outcomes import CLOSED
+from calibrate.roles import snake
 from calibrate.store import ColumnInfo, quote
 
 DISQUALIFIERS = (
@@ -239,6 +240,7 @@ def _conditions(rules: RuleSet, types: Mapping[str, str]) -> list[tuple[str, str
     """
     has = set(types)
     out: list[tuple[str, str]] = []
+    find = column_finder(has)
 
     def raw(col: str) -> str:
         return quote(col) if types[col] == "VARCHAR" else f"CAST({quote(col)} AS VARCHAR)"
@@ -294,23 +296,37 @@ def _conditions(rules: RuleSet, types: Mapping[str, str]) -> list[tuple[str, str
                     f"NOT regexp_full_match({email}, {_lit(_WELL_FORMED_EMAIL)}), false)"))
 
     student = []
-    for col, words in rules.students.items():
+    for key, words in rules.students.items():
         words = _norm(words)
-        if col in has and words:
+        col = find(key)
+        if col and words:
             pattern = "(?i)" + "|".join(_words(w) for w in words)
             student.append(f"regexp_matches({raw(col)}, {_lit(pattern)})")
     if student:
         out.append(("disqualified:student", f"coalesce({' OR '.join(student)}, false)"))
 
-    for col in rules.qualify_flags:
-        if col in has:
+    for key in rules.qualify_flags:
+        if col := find(key):
             out.append((f"qualified:{col}", _flag(col, types[col])))
-    for col, values in rules.qualify_values.items():
+    for key, values in rules.qualify_values.items():
         values = _norm(values)
-        if col in has and values:
+        col = find(key)
+        if col and values:
             out.append((f"qualified:{col}",
                         f"coalesce(regexp_matches({raw(col)}, {_lit(phrases(values))}), false)"))
     return out
+
+
+def column_finder(names: Iterable[str]) -> Callable[[str], str | None]:
+    """Find a rule's column among ``names``: the exact name, else the one written alike
+    ("demo_request" finds the header "Demo Request"; "job_title" finds "Job Title")."""
+    exact = set(names)
+    alike = {snake(n): n for n in sorted(exact, reverse=True)}
+
+    def find(key: str) -> str | None:
+        return key if key in exact else alike.get(snake(key))
+
+    return find
 
 
 def active_rules(rules: RuleSet, columns: Any) -> list[str]:
@@ -387,6 +403,7 @@ def rule_hits(
 def describe(rules: RuleSet, columns: Any) -> list[str]:
     """The active rules in plain words, in precedence order (for the agreement page)."""
     types = _column_types(columns)
+    find = column_finder(types)
     text = {
         "disqualified:competitor": "Disqualify direct competitors (email domain: "
         + (", ".join(_norm(rules.competitor_domains)) or "none")
@@ -400,8 +417,8 @@ def describe(rules: RuleSet, columns: Any) -> list[str]:
         + ", ".join(_norm(rules.throwaway_domains)[:5]) + ", ...).",
         "disqualified:malformed_email": "Disqualify malformed emails (not name@domain.tld).",
         "disqualified:student": "Disqualify students ("
-        + "; ".join(f"{c} contains {', '.join(_norm(w))}" for c, w in rules.students.items()
-                    if c in types and _norm(w)) + ").",
+        + "; ".join(f"{find(c)} contains {', '.join(_norm(w))}"
+                    for c, w in rules.students.items() if find(c) and _norm(w)) + ").",
     }
     out = []
     for label in active_rules(rules, types):
@@ -409,9 +426,26 @@ def describe(rules: RuleSet, columns: Any) -> list[str]:
             out.append(text[label])
         else:
             col = label.split(":", 1)[1]
-            values = _norm(rules.qualify_values.get(col, []))
-            if col in rules.qualify_flags:
+            values = next((_norm(v) for k, v in rules.qualify_values.items()
+                           if find(k) == col), [])
+            if any(find(k) == col for k in rules.qualify_flags):
                 out.append(f"Auto-qualify when {col} is yes.")
             if values:
                 out.append(f"Auto-qualify when {col} is one of: {', '.join(values)}.")
     return out
+
+
+def summary(rules: RuleSet, columns: Any) -> str:
+    """The active rules in a few words ("Demo Request qualifies; fake phone, throwaway
+    email disqualify"), or "none" when no rule's columns exist."""
+    labels = active_rules(rules, columns)
+    qualify = [label.split(":", 1)[1] for label in labels if label.startswith("qualified:")]
+    disqualify = [label.split(":", 1)[1].replace("_", " ") for label in labels
+                  if label.startswith("disqualified:")]
+    parts = []
+    if qualify:
+        parts.append(", ".join(qualify) + (" qualifies" if len(qualify) == 1 else " qualify"))
+    if disqualify:
+        parts.append(", ".join(disqualify) + " disqualif"
+                     + ("ies" if len(disqualify) == 1 else "y"))
+    return "; ".join(parts) or "none"

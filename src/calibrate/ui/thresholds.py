@@ -10,6 +10,7 @@ import streamlit as st
 
 from calibrate import charts, fmt, store
 from calibrate.errors import CalibrateError
+from calibrate.rules import summary as rule_summary
 from calibrate.scenarios import save_scenario
 from calibrate.tradeoff import Settings, figures, heatmap, score_distribution, suggest
 from calibrate.tradeoff import tradeoff_curve as curve_of
@@ -197,4 +198,4 @@ def render() -> None:
     segment, months, base = settings_row(grid)
     threshold_panel(grid, months, segment, base, int(weights.id))
     st.caption(f"Weights #{weights.id} · {len(weights.table)} levels · auto-rules: "
-               f"{', '.join(rules.to_dict().get('qualify_flags', [])) or 'none'} qualify")
+               f"{rule_summary(rules, store.read_columns(con))}")
