@@ -226,3 +226,24 @@ def test_encoding_round_trips_and_validates():
         AttributeEncoding("x", "profile", "flag", ["No", "Yes"])
     with pytest.raises(ValueError, match="axis"):
         AttributeEncoding("x", "fit", "flag", ["No", "Yes", MISSING])
+
+
+def test_values_that_differ_only_by_case_are_one_level_in_their_commonest_spelling():
+    n = 600
+    source = np.array(["Google"] * 300 + ["google"] * 40 + ["GOOGLE"] * 10 + ["Direct"] * 250,
+                      dtype=object)
+    won = np.zeros(n, dtype=bool)
+    won[::3] = True
+    frame = pd.DataFrame({"lead_id": [f"L{i}" for i in range(n)],
+                          "outcome": np.where(won, "won", "lost"), "Lead Source": source})
+    con = make_store(frame, {"Lead Source": ("profile", "categorical")})
+    enc = learn_encoding(con, min_count=5)
+    attr = enc["Lead Source"]
+    assert attr.levels[:2] == ["Google", "Direct"]
+    assert attr.counts[0] == 350  # Google 300 + google 40 + GOOGLE 10
+    assert attr.wins[0] == int(won[:350].sum())
+    # New leads score the same whatever their case, as marketing automation compares text.
+    codes = duckdb.sql(
+        "SELECT " + attr.sql("v") + " FROM (VALUES ('google'), ('GoOgLe'), ('Google'), "
+        "('direct'), ('Bing'), (NULL)) t(v)").fetchall()
+    assert [c[0] for c in codes] == [0, 0, 0, 1, attr.other_code, attr.missing_code]

@@ -10,6 +10,7 @@ import pytest
 from calibrate import store
 from calibrate.errors import InputError
 from calibrate.ingest import ingest, preview
+from calibrate.roles import mapping_from_dict
 
 from conftest import BANK_CSV, SAMPLE_CSV
 from dbstate import expect_error, large_csv, leads, snapshot
@@ -307,3 +308,26 @@ def test_the_sample_as_csv_parquet_and_xlsx_loads_to_the_same_table(tmp_path):
         assert roles == first_roles
     pd.testing.assert_frame_equal(tables[0], tables[1])
     pd.testing.assert_frame_equal(tables[0], tables[2])
+
+
+def test_labels_mapped_to_ignore_are_left_out_and_reported(con, write_csv):
+    text = "lead_id,status,industry\n" + "".join(
+        f"L{i},{label},{'Retail' if i % 2 else 'Bank'}\n"
+        for i, label in enumerate(["Won", "Lost", "Duplicate", "Lost", "Duplicate"] * 20,
+                                  start=1))
+    mapping = mapping_from_dict({"outcomes": {"ignore": ["duplicate"]}})
+    report = ingest(con, write_csv(text), mapping=mapping)
+    assert report.rows_loaded == 60 and report.outcome_counts == {
+        "won": 20, "lost": 40, "no_decision": 0, "open": 0}
+    issue = report.issues[0]
+    assert (issue.column, issue.count, issue.rows[:3], issue.action) == (
+        "status", 40, [3, 5, 8], "not loaded")
+
+
+def test_the_leak_screen_flags_a_call_duration_before_any_fit(con):
+    from calibrate.model import leak_screen
+
+    ingest(con, BANK_CSV)
+    leaks = leak_screen(con)
+    assert "duration" in leaks and "after the sale" in leaks["duration"]
+    assert "age" not in leaks and "job" not in leaks

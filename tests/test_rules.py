@@ -248,3 +248,20 @@ def test_describe_lists_active_rules(con: duckdb.DuckDBPyConnection) -> None:
     assert len(lines) == len(active_rules(RULES, source_columns(con)))
     assert any("rivalsoft.com" in line for line in lines)
     assert lines[-1] == "Auto-qualify when contact_us is yes."
+
+
+def test_rules_find_their_columns_under_the_names_the_file_wrote() -> None:
+    from calibrate.rules import column_finder, summary
+
+    con = duckdb.connect()
+    con.execute('CREATE TABLE leads (lead_id VARCHAR, "Demo Request" VARCHAR, '
+                '"Job Title" VARCHAR)')
+    con.execute("INSERT INTO leads VALUES ('1', 'Yes', 'Analyst'), ('2', 'No', 'Student'), "
+                "('3', 'no', 'VP')")
+    got = applied(con, RuleSet())
+    assert got == {"1": "qualified:Demo Request", "2": "disqualified:student", "3": None}
+    find = column_finder(["Demo Request", "demo_request"])
+    assert find("demo_request") == "demo_request"  # the exact name first
+    assert find("DEMO-REQUEST") in ("Demo Request", "demo_request")
+    assert summary(RuleSet(), source_columns(con)) == "Demo Request qualifies; student disqualifies"
+    assert summary(RuleSet(), ["lead_id", "industry"]) == "none"

@@ -173,11 +173,12 @@ def guess_type(stats: ColumnStats) -> tuple[str, str]:
     return "categorical", f"{stats.distinct:,} distinct values"
 
 
-def guess_role(name: str) -> tuple[str | None, str]:
-    """The role a column's name suggests, or ``None`` when the name says nothing."""
+def guess_role(name: str, skip: tuple[str, ...] = ()) -> tuple[str | None, str]:
+    """The role a column's name suggests (not one of ``skip``), or ``None`` when the name
+    says nothing."""
     key = "_" + snake(name) + "_"
     for role, pattern in _NAME_RULES:
-        if re.search(pattern, key):
+        if role not in skip and re.search(pattern, key):
             return role, f"name matches {role}"
     return None, ""
 
@@ -280,9 +281,8 @@ def guess_columns(
         elif s.name == chosen:
             role, reason = "outcome", why
         else:
-            role, reason = guess_role(s.name)
-            if role == "outcome":
-                role, reason = None, ""  # outcomes are chosen by their values, above
+            # The outcome was chosen by its values, above: "Elapsed Days In Stage" is not it.
+            role, reason = guess_role(s.name, skip=("outcome",))
             if role in SPECIAL_ROLES and role in taken:
                 role, reason = None, ""
             if role in CONTACT_ROLES and not _contact_fits(role, s, type_):
