@@ -37,6 +37,8 @@ _DECORATED_NUMBER = r"[-+]?[$€£]?\s?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s?%?"
 _PERCENT = r"[-+]?\d+(\.\d+)?%"
 _THOUSANDS = r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?"
 _SLASH_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
+_DOT_DATE = r"\d{1,2}\.\d{1,2}\.\d{4}"
+_CLOCK = r"\d{1,2}:\d{2}"
 _ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 EARLIEST = datetime(1990, 1, 1)
 EXAMPLES = 5
@@ -149,8 +151,13 @@ class Sql:
             f"THEN try_strptime({t}, '{slash} %H:%M') "
             f"WHEN regexp_full_match({t}, '{_SLASH_DATE} \\d{{1,2}}:\\d{{2}}:\\d{{2}}') "
             f"THEN try_strptime({t}, '{slash} %H:%M:%S') "
+            f"WHEN regexp_full_match({t}, '{_SLASH_DATE} {_CLOCK} ?[AaPp][Mm]') "
+            f"THEN try_strptime(regexp_replace(upper({t}), ' ?([AP]M)$', ' \\1'), "
+            f"'{slash} %I:%M %p') "
             f"WHEN regexp_full_match({t}, '\\d{{1,2}}\\.\\d{{1,2}}\\.\\d{{4}}') "
-            f"THEN try_strptime({t}, '%d.%m.%Y') END)"
+            f"THEN try_strptime({t}, '%d.%m.%Y') "
+            f"WHEN regexp_full_match({t}, '{_DOT_DATE} {_CLOCK}') "
+            f"THEN try_strptime({t}, '%d.%m.%Y %H:%M') END)"
         )
 
 
@@ -555,7 +562,7 @@ def run_checks(cur: duckdb.DuckDBPyConnection, plans: list[Plan], row: str) -> l
         hits = [c for c in combos if c[word] & mask]
         if hits:
             rows = sorted(r for c in hits for r in c[-1])[:EXAMPLES]
-            issues.append(Issue(plan.guess.name, kind, sum(int(c[-2]) for c in hits),
+            issues.append(Issue(plan.guess.label, kind, sum(int(c[-2]) for c in hits),
                                 [int(r) for r in rows], action))
     return issues
 
@@ -572,5 +579,5 @@ def _checks_in_sql(cur: duckdb.DuckDBPyConnection, tests: list[tuple[Plan, str, 
     examples = cur.execute("SELECT " + ", ".join(
         f"min({row}, {EXAMPLES}) FILTER (WHERE {w})" for _, w, _ in found)
         + f" FROM {STAGING}").fetchone()
-    return [Issue(plan.guess.name, kind, n, [int(r) for r in rows], action)
+    return [Issue(plan.guess.label, kind, n, [int(r) for r in rows], action)
             for ((plan, kind, _, _, action), _, n), rows in zip(found, examples, strict=True)]

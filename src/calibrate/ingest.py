@@ -45,6 +45,7 @@ from calibrate.outcomes import (
     normalise,
     normalise_all,
 )
+from calibrate.quality import not_scored
 from calibrate.readers import (
     NotUtf8,
     Source,
@@ -89,9 +90,10 @@ class IngestReport:
     mode: str = "replace"
 
     def by_role(self) -> dict[str, list[str]]:
+        """The columns of each role, by their headers as written (generated ones by name)."""
         out: dict[str, list[str]] = {}
         for c in self.columns:
-            out.setdefault(c.role, []).append(c.name)
+            out.setdefault(c.role, []).append(c.source_name or f"({c.reason})")
         return out
 
     def summary(self) -> str:
@@ -107,7 +109,10 @@ class IngestReport:
         lines.append("  outcomes: " + ", ".join(
             f"{k} {self.outcome_counts.get(k, 0):,}" for k in OUTCOMES))
         for role, names in self.by_role().items():
-            lines.append(f"  {role}: {', '.join(names)}")
+            if role != "ignore":
+                lines.append(f"  {role}: {', '.join(names)}")
+        for why, names in not_scored(self.columns).items():
+            lines.append(f"  not scored, {why}: {_shortened(names)}")
         if self.issues:
             lines.append("Cleaning:")
             lines.extend(f"  {i}" for i in self.issues)
@@ -224,10 +229,47 @@ def analyse(cur: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
 def preview(path: str | os.PathLike[str], mapping: Mapping | None = None,
             outcome: str | None = None) -> list[ColumnGuess]:
     """The guessed roles and types of a file's columns, without storing anything."""
+    return inspect_file(path, mapping, outcome).columns
+
+
+@dataclass
+class FilePreview:
+    """What a file holds before it is loaded: the guesses, the values behind them and the
+    outcome candidates (the app's Data page shows these for the user to check)."""
+
+    columns: list[ColumnGuess]
+    stats: dict[str, ColumnStats]  # by header as written
+    candidates: list[OutcomeCandidate]
+    format: str
+    details: dict[str, Any]
+    sample_rows: int
+    whole: bool  # the sample is the whole file
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.source_name for c in self.columns]
+
+    @property
+    def outcome(self) -> str | None:
+        """The header of the column guessed (or set) as the outcome."""
+        return next((c.source_name for c in self.columns if c.role == "outcome"), None)
+
+
+def inspect_file(path: str | os.PathLike[str], mapping: Mapping | None = None,
+                 outcome: str | None = None) -> FilePreview:
+    """Open a file and guess every column without storing anything."""
+    mapping = mapping or Mapping()
     cur = duckdb.connect()
     try:
         with _duckdb_errors(Path(path)):
-            return _analyse(cur, Path(path), mapping or Mapping(), outcome)[2]
+            try:
+                source, stats, guesses = _analyse(cur, Path(path), mapping, outcome)
+            except NotUtf8:
+                mapping = dataclasses.replace(mapping, read={**mapping.read,
+                                                             "encoding": "latin-1"})
+                source, stats, guesses = _analyse(cur, Path(path), mapping, outcome)
+        return FilePreview(guesses, {s.name: s for s in stats}, outcome_candidates(stats),
+                           source.fmt, source.details, source.sample_rows, source.whole)
     finally:
         cur.close()
 
@@ -379,7 +421,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
                 if labels is not None and ignored:
                     issues.insert(0, ignored)
                 if not generated_id:
-                    issues += _duplicates(tx, row)
+                    issues += _duplicates(tx, row, by_role["lead_id"].label)
                 say("storing")
                 _store(tx, plans, columns, mode)
                 store_columns(tx, columns)
@@ -392,6 +434,14 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
     report = _report(con, p, source.fmt, source.details, rows, columns, issues, mode)
     report.warnings.extend(_free_text_warnings(guesses, stats))
     return report
+
+
+def _shortened(names: list[str], most: int = 8) -> str:
+    """A list of names, the middle of a long one elided ("A, B, ... (200 columns), Z")."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return (", ".join(names[:most - 2]) + f", ... ({len(names):,} columns), "
+            + names[-1])
 
 
 class OutcomeNotFound(InputError):
@@ -463,7 +513,7 @@ def _check_append(tx: duckdb.DuckDBPyConnection, path: Path, columns: list[Colum
     return "append"
 
 
-def _duplicates(cur: duckdb.DuckDBPyConnection, row_sql: str) -> list[Issue]:
+def _duplicates(cur: duckdb.DuckDBPyConnection, row_sql: str, column: str) -> list[Issue]:
     """Report duplicated lead ids and drop all but the last row of each (file order kept)."""
     cur.execute(
         f"CREATE OR REPLACE TEMP TABLE _dup AS SELECT {row_sql} AS _row, lead_id, outcome "
@@ -481,13 +531,13 @@ def _duplicates(cur: duckdb.DuckDBPyConnection, row_sql: str) -> list[Issue]:
         rows = [int(r[0]) for r in cur.execute(
             "SELECT _row FROM _dup QUALIFY count(DISTINCT outcome) OVER (PARTITION BY lead_id) "
             "= 1 ORDER BY _row LIMIT 5").fetchall()]
-        issues.append(Issue("lead_id", "duplicated lead ids with the same outcome", int(row[2]),
+        issues.append(Issue(column, "duplicated lead ids with the same outcome", int(row[2]),
                             rows, f"{same:,} ids kept once (the last row)"))
     if conflicting:
         rows = [int(r[0]) for r in cur.execute(
             "SELECT _row FROM _dup QUALIFY count(DISTINCT outcome) OVER "
             "(PARTITION BY lead_id) > 1 ORDER BY _row LIMIT 5").fetchall()]
-        issues.append(Issue("lead_id", "duplicated lead ids with different outcomes",
+        issues.append(Issue(column, "duplicated lead ids with different outcomes",
                             int(row[3]), rows,
                             f"{conflicting:,} ids kept once, the last row in the file wins"))
     if same or conflicting:

@@ -119,3 +119,16 @@ def table_has(con: duckdb.DuckDBPyConnection, column: str) -> bool:
     """Whether ``leads`` has a physical column of that name."""
     return column in {r[0] for r in con.execute("DESCRIBE leads").fetchall()}
 
+
+def not_scored(columns: list[Any]) -> dict[str, list[str]]:
+    """The ignored columns grouped by why (empty, constant, identifier...), as written.
+
+    The reason's first words say why ("an identifier: a different value in nearly every
+    row" -> "an identifier"); columns keep their file order.
+    """
+    out: dict[str, list[str]] = {}
+    for c in columns:
+        if c.role == "ignore" and c.source_name:
+            why = c.reason.split(";")[0].split(":")[0].split(" (")[0].strip()
+            out.setdefault(why or "set to ignore", []).append(c.source_name)
+    return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,18 @@ from calibrate.store import quote
 PROFILE_SAMPLE = 20_000
 #: A large CSV is profiled from this many chunks spread over it (see ``_spread_sample``).
 SAMPLE_CHUNKS = 16
+#: The start of a CSV read to find its delimiter and header row (see ``_layout``).
+HEAD_BYTES = 1 << 16
+#: Title lines (report name, date, blank lines) looked past for the header row.
+MAX_TITLE_LINES = 20
+#: Rows below a header compared with it; the share of them with its field count must
+#: reach ``CONSISTENT`` for title lines to be skipped.
+ROWS_COMPARED = 50
+CONSISTENT = 0.8
+#: The longest row (bytes) a CSV may have unless the mapping says otherwise. DuckDB's own
+#: limit is 2 MB; it is raised only for a file that needs it (see ``_read_csv``).
+MAX_LINE_SIZE = 64 << 20
+DUCKDB_LINE_SIZE = 2_000_000
 
 
 def lit(text: str) -> str:
@@ -33,22 +45,78 @@ def lit(text: str) -> str:
 
 
 def sniff_format(path: Path) -> str:
-    """The file's real format from its first bytes: parquet, xlsx, xls or text."""
+    """The file's real format from its first bytes: parquet, xlsx, xls, zip, ods or csv.
+
+    A ZIP archive is an XLSX workbook only when it holds one; one that cannot be listed
+    (a damaged workbook) is still taken for the workbook its first bytes announce.
+    """
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(b"PAR1"):
         return "parquet"
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _zip_kind(path)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
     return "csv"
+
+
+def _zip_members(path: Path) -> list[str] | None:
+    """The names in a ZIP archive (read from its directory at the end), or None."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+
+
+def _zip_kind(path: Path) -> str:
+    """What a ZIP archive is: an XLSX workbook, an OpenDocument spreadsheet or a plain zip."""
+    names = _zip_members(path)
+    if names is None:
+        return "xlsx"
+    if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    if "mimetype" in names and "content.xml" in names:
+        return "ods"
+    return "zip"
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    """A few names, then how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _zip_error(path: Path) -> InputError:
+    """A ZIP archive that is not a workbook (a zip of CSV exports): say so, and what is in it."""
+    names = [n for n in _zip_members(path) or []
+             if not n.endswith("/") and not n.startswith("__MACOSX/")]
+    tables = [n for n in names if Path(n).suffix.lower() in (".csv", ".tsv", ".txt")]
+    others = [n for n in names if Path(n).suffix.lower() in (".xlsx", ".xlsm", ".parquet")]
+    what = (f"The file is a ZIP archive (holding {_some(names)}), not a CSV, Parquet or "
+            "XLSX export." if names else
+            "The file is an empty ZIP archive, not a CSV, Parquet or XLSX export.")
+    if tables:
+        fix = f"Unzip it and load the CSV inside ({_some(tables)}) instead."
+    elif others:
+        fix = f"Unzip it and load the file inside ({_some(others)}) instead."
+    else:
+        fix = "Unzip it and load the CSV inside, or export the leads again as CSV or XLSX."
+    return InputError(what, file=str(path), fix=fix)
 
 
 def _check_format(path: Path, real: str) -> None:
     ext = path.suffix.lower().lstrip(".")
     expected = {"csv": "csv", "txt": "csv", "tsv": "csv", "parquet": "parquet", "pq": "parquet",
                 "xlsx": "xlsx", "xlsm": "xlsx", "xls": "xls"}.get(ext)
+    if real == "zip":
+        raise _zip_error(path)
+    if real == "ods":
+        raise InputError("This is an OpenDocument (.ods) spreadsheet, which is not supported.",
+                         file=str(path), fix="Open it and save it as .xlsx or .csv.")
     if real == "xls":
         raise InputError("This is an old Excel 97-2003 (.xls) workbook, which is not supported.",
                          file=str(path), fix="Open it in Excel and save as .xlsx or .csv.")
@@ -65,14 +133,28 @@ def _check_format(path: Path, real: str) -> None:
                              file=str(path), fix="Export the leads as CSV, Parquet or XLSX.")
 
 
+#: Control bytes no text export holds (tab, line feed and carriage return are text).
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 13))
+#: C1 control bytes: no encoding DuckDB reads as text (UTF-8 aside) has characters there.
+_C1 = bytes(range(0x80, 0xA0))
+
+
 def _looks_binary(head: bytes) -> bool:
-    """NUL bytes (outside UTF-16) or mostly control bytes: not a text export."""
+    """NUL bytes (outside UTF-16), many control bytes, or, when the bytes are not UTF-8,
+    more than a tenth of control or C1 bytes (random bytes): not a text export."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
     if b"\x00" in head:
         return True
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
-    return control > max(8, len(head) // 20)
+    control = len(head) - len(head.translate(None, _CONTROL))
+    if control > max(8, len(head) // 20):
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return False
+    except UnicodeDecodeError:
+        odd = control + len(head) - len(head.translate(None, _C1))
+        return odd * 10 >= len(head)
 
 
 def _encoding(path: Path) -> str:
@@ -88,44 +170,154 @@ def _encoding(path: Path) -> str:
         return "latin-1"
 
 
-def _header_delimiter(path: Path, encoding: str) -> str | None:
-    """The delimiter that splits the first rows like the header (quote-aware).
+@dataclass(frozen=True)
+class _Layout:
+    """Where a CSV's table starts: its delimiter (None: left to DuckDB's sniffer) and the
+    number of lines above its header (a report's title lines; 0 for most files)."""
+
+    delim: str | None
+    skip: int = 0
+
+
+def _count_option(path: Path, read: dict[str, Any], key: str) -> int | None:
+    """A whole-number ``[read]`` option of the mapping (``skip``, ``max_line_size``)."""
+    value = read.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"The mapping's [read] {key} must be a whole number, not {value!r}.",
+                         file=str(path), fix=f"Write it as, e.g., {key} = 3.")
+    return value
+
+
+def _head(path: Path, encoding: str) -> tuple[str, bool]:
+    """The first ``HEAD_BYTES`` of a text file, ending at a line end, and whether it was cut."""
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        head = fh.read(HEAD_BYTES)
+    cut = len(head) == HEAD_BYTES
+    if cut and "\n" in head:
+        head = head[: head.rfind("\n") + 1]  # no partial last row
+    return head, cut
+
+
+def _records(head: str, delim: str, cut: bool,
+             most: int = ROWS_COMPARED) -> list[tuple[int, list[str]]] | None:
+    """The first ``most`` records of ``head`` split by ``delim`` (quote-aware), each with
+    the line it starts on; None when the csv module cannot split the first rows."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(head), delimiter=delim)
+    out: list[tuple[int, list[str]]] = []
+    line = 0
+    try:
+        for row in reader:
+            out.append((line, row))
+            line = reader.line_num
+            if len(out) == most:
+                return out
+    except csv.Error:
+        if not cut and len(out) < ROWS_COMPARED:
+            return None
+    if cut and len(out) > 1:
+        out.pop()  # the head may end inside a quoted field that spans lines
+    return out
+
+
+def _filled(cells: Any) -> int:
+    """How many cells hold something (not blank, not missing: None or NaN)."""
+    return sum(1 for c in cells if (c.strip() if isinstance(c, str)
+                                    else c is not None and c == c))
+
+
+_NUMBER = re.compile(r"[\s$€£%+\-.,:/()]*\d[\d\s$€£%+\-.,:/()]*")
+
+
+def _header_like(row: list[str]) -> bool:
+    """Two or more cells, mostly filled, mostly not numbers or dates: column names."""
+    filled = _filled(row)
+    numbers = sum(1 for c in row if _NUMBER.fullmatch(c))
+    return len(row) >= 2 and filled * 2 > len(row) and numbers * 2 < filled
+
+
+def _title_like(row: list[str], width: int) -> bool:
+    """A line a report writes above its table: blank, or one cell (two in a wide table)."""
+    return _filled(row) <= (2 if width >= 6 else 1)
+
+
+def _consistency(records: list[tuple[int, list[str]]], at: int) -> float:
+    """The share of the non-blank rows below record ``at`` that have its field count."""
+    width = len(records[at][1])
+    body = [r for _, r in records[at + 1: at + ROWS_COMPARED] if r]
+    return sum(len(r) == width for r in body) / len(body) if body else 1.0
+
+
+def _title_records(records: list[tuple[int, list[str]]]) -> int | None:
+    """The index of the header below a report's title lines, or None when the first
+    record is the header (or the first rows do not look like titles over a table)."""
+    at = next((i for i, (_, row) in enumerate(records[: MAX_TITLE_LINES + 1])
+               if _header_like(row)), 0)
+    width = len(records[at][1]) if records else 0
+    if at == 0 or not all(_title_like(r, width) for _, r in records[:at]):
+        return None
+    if not any(r for _, r in records[at + 1: at + ROWS_COMPARED]):
+        return None
+    return at
+
+
+def _layout(path: Path, read: dict[str, Any], encoding: str) -> _Layout:
+    """A CSV's delimiter and header line, from its first ``HEAD_BYTES`` (quote-aware).
 
     The widest header wins among delimiters giving the same field count on most of the
     first 50 rows: a ragged row does not mislead it (as it can DuckDB's sniffer), nor do
     delimiters inside quoted cells or unquoted in a column name ('id,"a;b",x' or 'id,a;b').
+    The header is the first line, unless that line does not look like one and it and the
+    lines below it, down to a line that does and has rows of its width below it, are
+    title lines ("Leads report", "Generated 2026-11-02 by Jane Doe", blank lines) as a
+    report export writes above its table. A mapping's ``[read] skip`` sets the lines.
     """
-    import csv
-    import io
-    from itertools import islice
-
-    with open(path, encoding=encoding, errors="replace", newline="") as fh:
-        head = fh.read(1 << 16)
-    if len(head) == 1 << 16 and "\n" in head:
-        head = head[: head.rfind("\n") + 1]  # no partial last row
+    head, cut = _head(path, encoding)
+    skip = _count_option(path, read, "skip")
+    if skip:
+        head = "\n".join(head.split("\n")[skip:])
+    delims = [read["delimiter"]] if read.get("delimiter") else [",", ";", "\t", "|"]
+    parsed = {d: _records(head, d, cut) for d in delims}
     best, best_score = None, (-1.0, 0)
-    for delim in (",", ";", "\t", "|"):
-        try:
-            rows = list(islice(csv.reader(io.StringIO(head), delimiter=delim), 50))
-        except csv.Error:
-            continue
-        width = len(rows[0]) if rows else 0
+    for delim, records in parsed.items():
+        width = len(records[0][1]) if records else 0
         if width < 2:
             continue
-        body = [r for r in rows[1:] if r]
-        score = (sum(len(r) == width for r in body) / len(body) if body else 1.0, width)
+        score = (_consistency(records, 0), width)
         if score > best_score:
             best, best_score = delim, score
-    return best
+    delim = read.get("delimiter") or best
+    records = parsed.get(best) if best else None
+    first = records[0][1] if records else []
+    if skip is not None or (best_score[0] >= CONSISTENT and _header_like(first)):
+        return _Layout(delim, skip or 0)  # the usual file: the header comes first
+    titled, titled_score = None, (CONSISTENT, 0)
+    for candidate in delims:  # the rows below title lines too
+        records = _records(head, candidate, cut, MAX_TITLE_LINES + ROWS_COMPARED)
+        at = _title_records(records) if records else None
+        if records is None or at is None:
+            continue
+        score = (_consistency(records, at), len(records[at][1]))
+        if score >= titled_score:
+            titled = _Layout(read.get("delimiter") or candidate, records[at][0])
+            titled_score = score
+    return titled or _Layout(delim, 0)
 
 
-def _find_ragged(path: Path, encoding: str, delim: str | None) -> tuple[int, int, int] | None:
+def _find_ragged(path: Path, encoding: str, delim: str | None,
+                 skip: int = 0) -> tuple[int, int, int] | None:
     """On a failed read, find the first data row whose field count differs from the header."""
     import csv
 
     if not delim:
         return None
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        for _ in range(skip):
+            fh.readline()
         reader = csv.reader(fh, delimiter=delim)
         try:
             header = next(reader, None)
@@ -139,14 +331,112 @@ def _find_ragged(path: Path, encoding: str, delim: str | None) -> tuple[int, int
     return None
 
 
-def csv_error(path: Path, exc: Exception) -> InputError:
-    """A DuckDB reader error as a message a person can act on."""
+_LINE_TOO_LONG = re.compile(r"Maximum line size of (\d+) bytes exceeded\.\s*Actual Size:\s*(\d+)")
+
+
+def _line_sizes(exc: Exception) -> tuple[int, int] | None:
+    """The limit and the size of a row DuckDB found too long, from its error."""
+    m = _LINE_TOO_LONG.search(str(exc))
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _roomy(size: int) -> int:
+    """A row-size limit with room for a row of ``size`` bytes (and a longer one later)."""
+    return min(MAX_LINE_SIZE, max(2 * size, 8 << 20))
+
+
+def _sniff_failed(exc: Exception) -> bool:
+    """Whether DuckDB's sniffer found no dialect (it says no more when a row is too long)."""
+    return "Error when sniffing file" in str(exc)
+
+
+def _bigger_line_size(path: Path, exc: Exception, sizes: tuple[int, int] | None,
+                      current: int | None) -> int | None:
+    """The row-size limit to read the file again with after ``exc``, or None.
+
+    A row DuckDB measured gets room for itself (up to ``MAX_LINE_SIZE``); a failed sniff
+    of a file larger than the limit tries 8 MB, then ``MAX_LINE_SIZE``.
+    """
+    now = current or DUCKDB_LINE_SIZE
+    if sizes:
+        want = _roomy(sizes[1]) if sizes[1] <= MAX_LINE_SIZE else 0
+    elif _sniff_failed(exc) and path.stat().st_size > now:
+        want = MAX_LINE_SIZE if now >= 8 << 20 else min(8 << 20, MAX_LINE_SIZE)
+    else:
+        return None
+    return want if want > now else None
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def _long_row(path: Path, encoding: str, layout: _Layout, quote_char: str,
+              limit: int) -> tuple[int, str, int, int] | None:
+    """The first data row over ``limit`` bytes (else the longest): its number, its longest
+    column, that cell's size and the row's, in bytes. Streams the file (an error path)."""
+    import csv
+
+    def size(cells: list[str]) -> int:
+        return sum(len(c.encode(encoding, errors="replace")) for c in cells) + len(cells) - 1
+
+    old = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        with open(path, encoding=encoding, errors="replace", newline="") as fh:
+            for _ in range(layout.skip):
+                fh.readline()
+            reader = csv.reader(fh, delimiter=layout.delim or ",", quotechar=quote_char)
+            header = next(reader, [])
+            found: tuple[int, list[str]] | None = None
+            most = -1
+            for i, row in enumerate(reader, start=1):
+                chars = sum(map(len, row)) + len(row)
+                if chars > most:
+                    found, most = (i, row), chars
+                if chars * 4 > limit and size(row) > limit:
+                    found = (i, row)
+                    break
+    except (csv.Error, OSError):
+        return None
+    finally:
+        csv.field_size_limit(old)
+    if found is None or not found[1]:
+        return None
+    row_number, cells = found
+    j = max(range(len(cells)), key=lambda k: len(cells[k]))
+    name = header[j] if j < len(header) and header[j].strip() else f"field {j + 1}"
+    return row_number, name, size([cells[j]]), size(cells)
+
+
+def _long_row_error(path: Path, read: dict[str, Any], encoding: str, layout: _Layout,
+                    limit: int, actual: int,
+                    found: tuple[int, str, int, int] | None = None) -> InputError:
+    """A row longer than DuckDB may read (``actual`` bytes, ``found`` by ``_long_row`` if
+    already looked for): its number, column and size, and the setting that reads it."""
+    found = found or _long_row(path, encoding, layout, read.get("quote") or '"', limit)
+    need = max(actual, found[3] if found else 0)
+    room = -(-max(2 * need, 8 << 20) // (1 << 20)) << 20  # whole MiB
+    setting = (f"Load it again with a mapping file (--mapping) that sets [read] "
+               f"max_line_size = {room}, or shorten that cell in the export.")
+    if found is None:
+        return InputError(f"A row is {_mb(actual)} long, more than the {_mb(limit)} a row "
+                          "may take.", file=str(path), fix=setting)
+    row, column, cell, _ = found
+    return InputError(f"Row {row} is {_mb(need)} long, more than the "
+                      f"{_mb(limit)} a row may take: its column '{column}' holds "
+                      f"{_mb(cell)}.", file=str(path), column=column, rows=[row], fix=setting)
+
+
+def csv_error(path: Path, exc: Exception, skip: int = 0) -> InputError:
+    """A DuckDB reader error as a message a person can act on (``skip``: title lines above
+    the header, which DuckDB's line numbers count)."""
     text = str(exc)
     line = None
     for part in text.splitlines():
         if "Line:" in part:
             try:
-                line = int(part.split("Line:")[1].split()[0].strip(","))
+                line = int(part.split("Line:")[1].split()[0].strip(",")) - skip
             except (ValueError, IndexError):
                 pass
     first = text.splitlines()[0] if text else "unreadable"
@@ -160,6 +450,10 @@ def csv_error(path: Path, exc: Exception) -> InputError:
     elif "unicode" in text.lower():
         what = "The file's text encoding could not be read."
         fix = 'Save it as UTF-8, or set [read] encoding = "latin-1" in a mapping file.'
+    elif re.search(r"is not [\w-]+ encoded", text):
+        what = ("The file's text is neither UTF-8 nor Latin-1 (Windows curly quotes or € "
+                "signs, or another encoding).")
+        fix = 'Save it as UTF-8 ("CSV UTF-8" in Excel) and load it again.'
     elif "unterminated quote" in text.lower() or "quote" in first.lower():
         what = "A quoted field is never closed (an unterminated quote)."
         fix = "Check the row for a stray double quote, or export the file again."
@@ -185,18 +479,22 @@ class Source:
     native: dict[str, str] = field(default_factory=dict)
 
 
-def _csv_options(path: Path, read: dict[str, Any], encoding: str) -> tuple[str, str | None]:
-    # skip = 0: the sniffer would otherwise skip leading rows to dodge a ragged one;
-    # comment = '': it would otherwise drop rows whose first cell starts with "#".
-    opts = ["header = true", "all_varchar = true", "auto_detect = true", "skip = 0",
-            "comment = ''", f"encoding = {lit(encoding)}"]
-    delim = read.get("delimiter") or _header_delimiter(path, encoding)
-    if delim:
-        opts.append(f"delim = {lit(delim)}")
+def _csv_options(read: dict[str, Any], encoding: str, layout: _Layout,
+                 line_size: int | None) -> str:
+    """The sniffer's options: the layout found, the mapping's quote, a raised row size."""
+    # skip: the title lines found (usually 0): the sniffer would otherwise skip leading
+    # rows to dodge a ragged one; comment = '': it would otherwise drop rows whose first
+    # cell starts with "#".
+    opts = ["header = true", "all_varchar = true", "auto_detect = true",
+            f"skip = {int(layout.skip)}", "comment = ''", f"encoding = {lit(encoding)}"]
+    if layout.delim:
+        opts.append(f"delim = {lit(layout.delim)}")
     quote_char = read.get("quote")
     if quote_char:
         opts.append(f"quote = {lit(quote_char)}")
-    return ", ".join(opts), delim
+    if line_size:
+        opts.append(f"max_line_size = {int(line_size)}")
+    return ", ".join(opts)
 
 
 @dataclass(frozen=True)
@@ -210,20 +508,24 @@ class _Dialect:
     new_line: str
     encoding: str
     columns: tuple[str, ...]
+    skip: int = 0  # title lines above the header
+    max_line_size: int | None = None  # None: DuckDB's default (2 MB)
 
     @classmethod
-    def sniff(cls, cur: duckdb.DuckDBPyConnection, path: Path, opts: str,
-              encoding: str) -> _Dialect:
+    def sniff(cls, cur: duckdb.DuckDBPyConnection, path: Path, opts: str, encoding: str,
+              skip: int = 0, max_line_size: int | None = None) -> _Dialect:
         row = cur.execute("SELECT Delimiter, Quote, Escape, NewLineDelimiter, Columns FROM "
                           f"sniff_csv({lit(str(path))}, {opts})").fetchone()
         plain = ["" if v == "(empty)" else str(v) for v in row[:4]]
-        return cls(*plain, encoding, tuple(c["name"] for c in row[4]))
+        return cls(*plain, encoding, tuple(c["name"] for c in row[4]), skip, max_line_size)
 
     def read(self, path: Path, types: dict[str, str] | None = None) -> str:
         """``read_csv(...)`` of ``path`` in this dialect, text but for ``types``."""
         spec = ", ".join(f"{lit(c)}: {lit((types or {}).get(c, 'VARCHAR'))}"
                          for c in self.columns)
-        return (f"read_csv({lit(str(path))}, header = true, auto_detect = false, skip = 0, "
+        size = f"max_line_size = {int(self.max_line_size)}, " if self.max_line_size else ""
+        return (f"read_csv({lit(str(path))}, header = true, auto_detect = false, "
+                f"skip = {int(self.skip)}, {size}"
                 f"comment = '', delim = {lit(self.delim)}, quote = {lit(self.quote)}, "
                 f"escape = {lit(self.escape)}, new_line = {lit(self.new_line)}, "
                 f"encoding = {lit(self.encoding)}, columns = {{{spec}}})")
@@ -286,7 +588,10 @@ def _spread_sample(cur: duckdb.DuckDBPyConnection, path: Path, dialect: _Dialect
     per_chunk = int(size / max(1, est) * PROFILE_SAMPLE / SAMPLE_CHUNKS * 1.1) + 1
     with tempfile.TemporaryDirectory(prefix="calibrate-sample-") as tmp, \
             open(path, "rb") as fh, open(Path(tmp) / "sample.csv", "wb") as out:
+        for _ in range(dialect.skip):  # title lines above the header
+            fh.readline()
         header = fh.readline()
+        body = fh.tell()
         out.write(header)
         width = len(next(csv.reader(io.StringIO(header.decode(encoding, errors="replace")),
                                     delimiter=delim, quotechar=quote_char), []))
@@ -294,8 +599,10 @@ def _spread_sample(cur: duckdb.DuckDBPyConnection, path: Path, dialect: _Dialect
             return 0
         kept = 0
         for j in range(SAMPLE_CHUNKS):  # one chunk in memory at a time
-            fh.seek(max(len(header), size * j // SAMPLE_CHUNKS))
+            fh.seek(max(body, size * j // SAMPLE_CHUNKS))
             block = fh.read(per_chunk)
+            if len(block) == per_chunk and b"\n" not in block:
+                return 0  # a row longer than a chunk: a full pass samples (and measures) it
             start = 0 if j == 0 else block.find(b"\n") + 1
             end = block.rfind(b"\n") + 1
             if not (0 < start < end or (j == 0 and end)):
@@ -308,7 +615,7 @@ def _spread_sample(cur: duckdb.DuckDBPyConnection, path: Path, dialect: _Dialect
             return 0
         try:
             cur.execute("CREATE OR REPLACE TEMP TABLE _sample AS SELECT * FROM "
-                        + dialect.read(Path(out.name)))
+                        + replace(dialect, skip=0).read(Path(out.name)))
         except duckdb.Error:
             return 0
         return int(cur.execute("SELECT count(*) FROM _sample").fetchone()[0])
@@ -341,12 +648,21 @@ def _file_columns(cur: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) -> Source:
+    """Open a CSV as ``_file`` and sample it. A row longer than DuckDB's default limit
+    (2 MB: a long e-mail body in a cell) makes it read again with a limit that holds it,
+    up to ``MAX_LINE_SIZE`` or the mapping's ``[read] max_line_size``; other files are
+    read with DuckDB's default, whose buffers (16 times the limit) are smaller."""
     encoding = read.get("encoding") or _encoding(path)
     est = _estimate_rows(path)
+    chosen = _count_option(path, read, "max_line_size")
+    line_size = chosen
+    layout = _Layout(None)
 
     def attempt(enc: str) -> tuple[_Dialect, int, bool]:
-        opts, _ = _csv_options(path, read, enc)
-        dialect = _Dialect.sniff(cur, path, opts, enc)
+        nonlocal layout
+        layout = _layout(path, read, enc)
+        opts = _csv_options(read, enc, layout, line_size)
+        dialect = _Dialect.sniff(cur, path, opts, enc, layout.skip, line_size)
         cur.execute(f"CREATE OR REPLACE TEMP VIEW _file AS SELECT * FROM {dialect.read(path)}")
         n = _spread_sample(cur, path, dialect, est)
         if n >= PROFILE_SAMPLE // 2:
@@ -354,26 +670,49 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) 
         n, whole = _make_sample(cur, est)
         return dialect, n, whole
 
-    try:
+    while True:
         try:
-            dialect, n, whole = attempt(encoding)
-        except duckdb.InvalidInputException as exc:
-            if not_utf8(exc, encoding, read):
-                encoding = "latin-1"
+            try:
                 dialect, n, whole = attempt(encoding)
-            else:
-                raise
-    except duckdb.Error as exc:
-        raise csv_failure(path, read, encoding, exc) from None
-    return Source("csv", {"encoding": encoding}, list(dialect.columns), n, whole,
+            except duckdb.InvalidInputException as exc:
+                if not_utf8(exc, encoding, read):
+                    encoding = "latin-1"
+                    dialect, n, whole = attempt(encoding)
+                else:
+                    raise
+            break
+        except duckdb.Error as exc:
+            sizes = _line_sizes(exc)
+            bigger = None if chosen else _bigger_line_size(path, exc, sizes, line_size)
+            if bigger:
+                line_size = bigger
+                continue
+            layout, limit = _layout(path, read, encoding), line_size or DUCKDB_LINE_SIZE
+            found = None
+            if sizes is None and _sniff_failed(exc) and path.stat().st_size > limit:
+                found = _long_row(path, encoding, layout, read.get("quote") or '"', limit)
+                if found and found[3] > limit:  # a row too long for the sniffer
+                    sizes = (limit, found[3])
+            if sizes is None:
+                raise csv_failure(path, read, encoding, exc) from None
+            raise _long_row_error(path, read, encoding, layout, chosen or MAX_LINE_SIZE,
+                                  sizes[1], found) from None
+    details: dict[str, Any] = {"encoding": encoding}
+    if layout.skip:
+        details["skipped title lines"] = layout.skip
+    return Source("csv", details, list(dialect.columns), n, whole,
                   csv_read=lambda types: dialect.read(path, types))
 
 
 def csv_failure(path: Path, read: dict[str, Any], encoding: str,
                 exc: duckdb.Error) -> InputError:
-    """A failed read of a CSV as a message: the ragged row by number when there is one."""
-    _, delim = _csv_options(path, read, encoding)
-    ragged = _find_ragged(path, encoding, delim)
+    """A failed read of a CSV as a message: the ragged row by number when there is one, or
+    the row too long to read, with its column and size."""
+    layout = _layout(path, read, encoding)
+    sizes = _line_sizes(exc)
+    if sizes:
+        return _long_row_error(path, read, encoding, layout, *sizes)
+    ragged = _find_ragged(path, encoding, layout.delim, layout.skip)
     if ragged:
         row, found, expected = ragged
         return InputError(
@@ -381,7 +720,7 @@ def csv_failure(path: Path, read: dict[str, Any], encoding: str,
             file=str(path), rows=[row],
             fix="Check that row for a stray delimiter or an unclosed quote; if the "
                 "delimiter was guessed wrong, set [read] delimiter in a mapping file.")
-    return csv_error(path, exc)
+    return csv_error(path, exc, layout.skip)
 
 
 class NotUtf8(Exception):
@@ -416,9 +755,10 @@ def _blank_name(name: Any) -> bool:
     return text.startswith("Unnamed:") or not text.strip() or text == "nan"
 
 
-def _check_merged_header(book: Any, path: Path, sheet: str) -> None:
+def _check_merged_header(book: Any, path: Path, sheet: str, skip: int = 0) -> None:
     """Refuse a header row with merged cells (a group or title row above the real header):
-    its columns would get made-up names and the real header would become a lead."""
+    its columns would get made-up names and the real header would become a lead.
+    ``skip``: the title rows above the header (their merged cells do not count)."""
     import zipfile
 
     inner = getattr(book.book[sheet], "_worksheet_path", None)
@@ -432,7 +772,7 @@ def _check_merged_header(book: Any, path: Path, sheet: str) -> None:
             while chunk := fh.read(1 << 20):
                 text = tail + chunk
                 for m in pattern.finditer(text):
-                    if m.group(1) != m.group(3) and int(m.group(2)) <= 2:
+                    if m.group(1) != m.group(3) and skip < int(m.group(2)) <= skip + 2:
                         found.append(m.group(0)[len(b'<mergeCell ref="'):-1].decode())
                 tail = text[-200:]
     except (KeyError, OSError, zipfile.BadZipFile):
@@ -442,9 +782,44 @@ def _check_merged_header(book: Any, path: Path, sheet: str) -> None:
         raise InputError(
             f"The sheet '{sheet}' has merged cells in its header ({', '.join(found[:5])}), "
             "so some columns have no name of their own.",
-            file=str(path), column=str(book.book[sheet].cell(1, 1).value or "") or None,
+            file=str(path),
+            column=str(book.book[sheet].cell(skip + 1, 1).value or "") or None,
             fix="Unmerge the header cells and keep one header row with one name per column "
                 "(delete group or title rows above it), then save again, or export CSV.")
+
+
+def _table_row(cells: Any, width: int) -> bool | None:
+    """Whether a sheet row is a table's (two or more cells, most of the width filled),
+    None when it could be a title row above one (one cell or none)."""
+    filled = _filled(cells)
+    if filled >= 2 and filled * 2 > width:
+        return True
+    return None if filled <= 1 else False
+
+
+def _xlsx_title_rows(frame: Any) -> int:
+    """The title rows above a sheet's header (``frame`` read with the first row as its
+    header): 0 unless that row and those below it, down to the first row of the table,
+    hold one cell or none ("Leads report", "Generated 2026-11-02", blank rows)."""
+    width = len(frame.columns)
+    if width < 2 or sum(1 for c in frame.columns if not _blank_name(c)) > 1:
+        return 0
+    for i, cells in enumerate(frame.head(MAX_TITLE_LINES).itertuples(index=False)):
+        table = _table_row(cells, width)
+        if table is not None:
+            return i + 1 if table else 0
+    return 0
+
+
+def _titled_table(head: Any) -> bool:
+    """Whether the first rows of a sheet (read without a header) are a table below title
+    rows: a table's row after rows of one cell or none, and a row below it."""
+    rows = list(head.itertuples(index=False))
+    for i, cells in enumerate(rows):
+        table = _table_row(cells, head.shape[1])
+        if table is not None:
+            return bool(table) and any(_filled(r) for r in rows[i + 1:])
+    return False
 
 
 def _xlsx_header(frame: Any, path: Path) -> list[str]:
@@ -490,18 +865,23 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any])
         if sheet is None:
             sheet = sheets[0]
             for name in sheets:  # the first sheet that holds a table
-                head = pd.read_excel(book, sheet_name=name, nrows=2, header=None)
-                if len(head.dropna(how="all")) >= 2:  # a header and at least one row
+                head = pd.read_excel(book, sheet_name=name, nrows=MAX_TITLE_LINES + 2,
+                                     header=None)
+                # a header and at least one row, maybe below title rows
+                if len(head.iloc[:2].dropna(how="all")) >= 2 or _titled_table(head):
                     sheet = name
                     break
         frame = pd.read_excel(book, sheet_name=sheet, dtype=str, header=0)
+        skip = _xlsx_title_rows(frame)
+        if skip:
+            frame = pd.read_excel(book, sheet_name=sheet, dtype=str, header=skip)
     except Exception as exc:  # a damaged sheet: openpyxl raises many kinds
         raise InputError(f"The sheet '{sheet}' cannot be read: {type(exc).__name__}: {exc}",
                          file=str(path),
                          fix="Open it in Excel and save it again as .xlsx, or export CSV.") \
             from None
     if any(_blank_name(c) for c in frame.columns):
-        _check_merged_header(book, path, str(sheet))
+        _check_merged_header(book, path, str(sheet), skip)
     frame.columns = _xlsx_header(frame, path)
     frame = frame.dropna(how="all")  # rows left empty (formatting, merged cells below)
     cur.register("_xlsx_frame", frame)
@@ -517,6 +897,8 @@ def _read_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any])
     details: dict[str, Any] = {"sheet": sheet}
     if len(sheets) > 1:
         details["sheets"] = ", ".join(sheets)
+    if skip:
+        details["skipped title lines"] = skip
     return Source("xlsx", details, columns, n, whole)
 
 

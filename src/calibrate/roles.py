@@ -34,30 +34,43 @@ TYPES = ("categorical", "numeric", "flag", "date", "text")
 # Name patterns, tried in order: the first match decides. Patterns see the name in
 # snake_case with a leading and trailing underscore, so "_x_" matches a whole word.
 _NAME_RULES: list[tuple[str, str]] = [
-    ("lead_id", r"_(lead_?id|id|record_?id|contact_?id|leadid|lead_number)_$"),
+    ("lead_id", r"_(lead_?id|id|record_?id|contact_?id|leadid|lead_number|opportunity_id|"
+                r"deal_id|prospect_id|lead_nr)_$"),
     ("outcome", r"_(outcome|status|lead_status|stage|opportunity_stage|deal_stage|converted|"
                 r"is_won|won|result|conversion|target|label)_$"),
-    ("created_at", r"_(created(_at|_on|_date)?|create_date|date_created|lead_created(_at|_date)?|"
-                   r"creation_date|inquiry_date|created_time)_$"),
-    ("closed_at", r"_(closed(_at|_on|_date)?|close_date|date_closed|closed_time)_$"),
+    ("created_at", r"_(created(_at|_on|_date|_time)?|create_date|date_created|"
+                   r"lead_created(_at|_date)?|creation_date|inquiry_date|deal_created|"
+                   r"erstellt(_am)?|erstellungsdatum|angelegt(_am)?|date_de_creation|"
+                   r"fecha_de_creacion|data_de_criacao|data_creazione)_$"),
+    ("closed_at", r"_(closed(_at|_on|_date)?|close_date|closing_date|date_closed|closed_time|"
+                  r"won_time|lost_time|abschlussdatum)_$"),
     ("amount", r"_(amount|deal_amount|deal_value|opportunity_amount|opp_amount|"
-               r"won_amount|deal_size|acv)_$"),
+               r"won_amount|deal_size|acv|auftragswert|betrag|montant|importe|valor)_$"),
     ("segment", r"_(segment|sales_team|team|territory|business_unit|sales_region|queue)_$"),
-    ("email", r"_(e_?mail|email_address|work_email)_$"),
-    ("phone", r"_(phone|phone_number|telephone_number|mobile|mobile_phone|tel)_$"),
-    ("company", r"_(company|company_name|account|account_name|organization|organisation)_$"),
-    ("first_name", r"_(first_?name|given_name|forename)_$"),
-    ("last_name", r"_(last_?name|surname|family_name)_$"),
-    ("full_name", r"_(name|full_name|contact_name|lead_name)_$"),
-    ("behavior", r"(visit|page|view|session|minute|second|time_on|email_open|open_rate|opens|"
+    ("email", r"_(e_?mail|email_address|work_email|e_mail_adresse|courriel|correo)_$"),
+    ("phone", r"_(phone|phone_number|telephone_number|mobile|mobile_phone|tel|telefon|"
+              r"telefono|telephone|telefonnummer|business_phone|handy)_$"),
+    ("company", r"_(company|company_name|account|account_name|organization|organisation|"
+                r"firma|unternehmen|entreprise|societe|empresa|azienda|bedrijf)_$"),
+    ("first_name", r"_(first_?name|given_name|forename|vorname|prenom|nombre|nome)_$"),
+    ("last_name", r"_(last_?name|surname|family_name|nachname|nom|apellidos?|cognome)_$"),
+    ("full_name", r"^_(name|full_name|contact_name|lead_name|person_name|contact_person|"
+                  r"ansprechpartner)_$"),
+    # The sales rep who owned the deal describes the sales side, not the lead.
+    ("ignore", r"_(owner|lead_owner|deal_owner|opportunity_owner|assigned_to|sales_rep|"
+               r"account_manager|bearbeiter)_$"),
+    ("behavior", r"(visit|page|view|session|minute|second|time_on|time_spent|website|"
+                 r"email_open|open_rate|opens|"
                  r"click|download|webinar|demo|contact_us|contactus|form|trial|chat|event|"
                  r"campaign|pdays|previous|poutcome|activity|engage|_score_|duration|"
                  r"_contact_|_month_|day_of_week|call|meeting|signup|registration|whitepaper|"
-                 r"content|video|unsubscribe|bounce|last_)"),
+                 r"content|video|unsubscribe|bounce|last_|seitenaufruf|besuch|anfrage|"
+                 r"kontaktformular|visite|telechargement)"),
     ("profile", r"(title|senior|_role_|department|_dept|function|industry|sector|vertical|"
                 r"country|region|state|city|geo|employee|headcount|company_size|_size_|"
                 r"revenue|_age_|_job_|marital|education|default|housing|loan|gender|income|"
-                r"source|channel|persona|tier|language|timezone|budget)"),
+                r"source|channel|persona|tier|language|timezone|budget|branche|position|"
+                r"land|abteilung|mitarbeiter|umsatz|pays|secteur|poste|pais|cargo)"),
 ]
 
 _FLAG_VALUES = {"yes", "no", "y", "n", "true", "false", "t", "f", "1", "0", "x", "checked",
@@ -102,6 +115,11 @@ class ColumnGuess:
     role: str
     type: str
     reason: str
+
+    @property
+    def label(self) -> str:
+        """The name a person reads: the header as written (the SQL name if generated)."""
+        return self.source_name or self.name
 
 
 @dataclass
@@ -190,6 +208,7 @@ _MEASURE = re.compile(r"(time|amount|revenue|value|price|duration|second|minute|
                       r"employee|score|spent|rate|percent|age|count|number_of|num_)")
 _ID_NAME = re.compile(r"_(id|ids|nr|no|number|num|key|guid|uuid|code|ref|record)_")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PERSON = re.compile(r"^[^\W\d_][^@\d]*$")  # letters first, no @, no digits
 _PHONE = re.compile(r"^\+?[\d\s().\-/x]{7,}$")
 
 
@@ -209,25 +228,29 @@ def _contact_fits(role: str, stats: ColumnStats, type_: str) -> bool:
     if role == "phone":
         return _share(stats, _PHONE) >= 0.5 and sum(
             ch.isdigit() for ch in stats.top[0][0]) >= 7
-    return type_ in ("categorical", "text")
+    if type_ not in ("categorical", "text"):
+        return False
+    return role == "company" or _share(stats, _PERSON) >= 0.8
 
 
 def _not_scored(stats: ColumnStats, type_: str) -> str | None:
     """Why a column cannot be scored (empty, constant, an identifier), or ``None``."""
     if stats.present == 0:
-        return "empty in every row; not scored"
+        return "empty in every row"
     if stats.distinct == 1 and stats.present >= 0.99 * stats.rows \
             and stats.rows >= MIN_ROWS_TO_JUDGE:
         value = stats.top[0][0] if stats.top else ""
-        return f"the same value in every row ({value!r}); not scored"
+        return f"the same value in every row ({value!r})"
     if stats.present >= MIN_ROWS_TO_JUDGE and stats.distinct >= 0.98 * stats.present:
         whole = stats.numeric and stats.whole >= 0.99 * stats.numeric
         key = "_" + snake(stats.name) + "_"
         if type_ == "text" or (type_ == "numeric" and whole and not _MEASURE.search(key)) \
                 or (type_ == "categorical" and not stats.numeric):
-            return "a different value in nearly every row: an identifier, not scored"
+            return IDENTIFIER
     return None
 
+
+IDENTIFIER = "an identifier: a different value in nearly every row"
 
 #: A numeric column whose value changes at fewer than this share of rows down the file
 #: describes the moment of contact (a rate, an index), not the lead.
@@ -239,9 +262,10 @@ def _campaign_level(stats: ColumnStats) -> str | None:
     if stats.changes < 0 or stats.present < 200 or stats.distinct < 2:
         return None
     if stats.changes < CAMPAIGN_CHANGES * stats.present:
-        return (f"its value changes only {stats.changes:,} times in {stats.present:,} rows "
-                "in file order: it describes the time of contact (a rate or an index), "
-                "not the lead; suggested ignore (set it to profile to keep it)")
+        return (f"time of contact: its value changes only {stats.changes:,} times in "
+                f"{stats.present:,} rows down the file, as a rate or an index does, so it "
+                "describes when the lead was contacted rather than the lead; suggested "
+                "ignore (set its role to profile to keep it)")
     return None
 
 
@@ -283,6 +307,8 @@ def guess_columns(
         else:
             # The outcome was chosen by its values, above: "Elapsed Days In Stage" is not it.
             role, reason = guess_role(s.name, skip=("outcome",))
+            if role == "ignore":
+                reason = "the sales rep who owned it describes the sales side, not the lead"
             if role in SPECIAL_ROLES and role in taken:
                 role, reason = None, ""
             if role in CONTACT_ROLES and not _contact_fits(role, s, type_):
@@ -300,7 +326,7 @@ def _attribute_or_not(s: ColumnStats, type_: str, role: str | None, reason: str,
                       taken: set[str]) -> tuple[str, str]:
     """The role of a column no special name claimed: an attribute, unless it cannot be."""
     why_not = _not_scored(s, type_)
-    if why_not and why_not.endswith("an identifier, not scored"):
+    if why_not == IDENTIFIER:
         if "lead_id" not in taken and re.search(_ID_NAME, "_" + snake(s.name) + "_"):
             return "lead_id", "a different value in nearly every row"
         if "email" not in taken and _share(s, _EMAIL) >= 0.9:
@@ -309,11 +335,11 @@ def _attribute_or_not(s: ColumnStats, type_: str, role: str | None, reason: str,
         return "ignore", why_not
     if type_ == "numeric" and (campaign := _campaign_level(s)):
         return "ignore", campaign
+    if type_ == "text":
+        return "ignore", "free text: too many different values to score"
     if role is None:
         role = "behavior" if type_ == "date" else "profile"
         reason = (reason + "; " if reason else "") + "no name match; default"
-        if type_ == "text":
-            return "ignore", "free text or identifiers; not scored"
     return role, reason
 
 

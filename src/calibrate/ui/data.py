@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+import tomllib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -13,10 +14,18 @@ import streamlit as st
 
 from calibrate import fmt, store
 from calibrate.errors import CalibrateError
-from calibrate.ingest import IngestReport, ingest, preview
-from calibrate.outcomes import fit_warnings
-from calibrate.quality import quality, set_roles
-from calibrate.roles import ROLES, TYPES, mapping_from_choices
+from calibrate.ingest import FilePreview, IngestReport, ingest, inspect_file
+from calibrate.mappings import save_mapping, saved_mapping
+from calibrate.outcomes import describe_candidates, fit_warnings, normalise
+from calibrate.quality import not_scored, quality, set_roles
+from calibrate.roles import (
+    IGNORED,
+    ROLES,
+    TYPES,
+    Mapping,
+    mapping_from_dict,
+    mapping_to_toml,
+)
 from calibrate.rules import RuleSet
 from calibrate.ui import state
 
@@ -56,8 +65,17 @@ def keep_upload(name: str, data: BinaryIO) -> Path:
     return path
 
 
+def shown_name(path: str | Path) -> str:
+    """A file's name as the user gave it (an upload's stored copy has a time prefix)."""
+    return re.sub(r"^\d{8}-\d{6}-", "", Path(path).name)
+
+
 def show_report(report: IngestReport) -> None:
-    st.success(f"Loaded {report.rows_loaded:,} leads from {Path(report.file).name}.")
+    st.success(f"Loaded {report.rows_loaded:,} leads from {shown_name(report.file)}.")
+    skipped = report.details.get("skipped title lines")
+    if skipped:
+        st.info(f"The {skipped} line{'s' if skipped > 1 else ''} above the header (a report "
+                "title) were skipped.")
     shown_below = fit_warnings(report.outcome_counts)  # the summary repeats these
     for w in report.warnings:
         if w not in shown_below:
@@ -82,17 +100,104 @@ def load_section() -> None:
         upload_section()
 
 
-def run_ingest(path: Path, choices: list[dict[str, str]] | None, replace: bool) -> None:
+def run_ingest(path: Path, mapping: Mapping | None, replace: bool,
+               headers: list[str] | None = None) -> None:
+    """Load a file; on success remember the user's choices for files with these columns."""
     con = state.connection()
     try:
-        mapping = mapping_from_choices(choices) if choices else None
         with st.spinner(f"Loading {path.name}..."):
             report = ingest(con, path, mapping=mapping, replace=replace)
     except CalibrateError as exc:
         state.show_error(exc)
         return
+    if mapping is not None and headers:
+        save_mapping(con, headers, mapping)
     st.session_state["last_report"] = report
     st.rerun()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _inspect(path: str, toml: str, outcome: str | None) -> FilePreview:
+    """The file's preview under a mapping (given as its TOML text, which hashes)."""
+    return inspect_file(path, mapping_from_dict(tomllib.loads(toml), "choices"), outcome)
+
+
+#: What a user picks for an outcome label, and what each means to ingest.
+BECOMES = {"won": "won", "lost": "lost", "no decision": "no_decision", "open": "open",
+           "ignore (not loaded)": IGNORED}
+_BECOMES_LABEL = {v: k for k, v in BECOMES.items()}
+
+
+def _outcome_options(preview: FilePreview) -> list[str]:
+    """Columns to offer as the outcome: the likeliest by values first, then the rest."""
+    likely = [c.column for c in preview.candidates]
+    return likely + [h for h in preview.headers if h not in likely]
+
+
+def outcome_choice(preview: FilePreview, key: str) -> str | None:
+    """Step 1: the outcome column, guessed by its values, which the user can change."""
+    st.markdown("**1. Outcome**: the column that says won, lost, no decision or open.")
+    options = _outcome_options(preview)
+    counts = {c.column: c for c in preview.candidates}
+
+    def label(h: str) -> str:
+        c = counts.get(h)
+        return f"{h}  ({describe_candidates([c], 1).split('(', 1)[1]}" if c else h
+
+    index = options.index(preview.outcome) if preview.outcome in options else None
+    choice = st.selectbox("Outcome column", options, index=index, format_func=label,
+                          placeholder="Choose the outcome column", key=f"outcome_{key}")
+    if preview.outcome is None and choice is None:
+        if preview.candidates:
+            st.warning("Which column is the outcome is not clear. The likeliest by values: "
+                       f"{describe_candidates(preview.candidates)}. Choose it above.")
+        else:
+            st.warning("No column looks like an outcome (won / lost values such as Closed "
+                       "Won, Lost, converted, yes / no). Choose it above.")
+    return choice
+
+
+def label_choices(preview: FilePreview, column: str, mapping: Mapping,
+                  key: str) -> dict[str, list[str]] | None:
+    """Step 2: what each label of the outcome column means; ``None`` until all are known.
+
+    Returns the labels whose meaning differs from the built-in vocabulary, by outcome
+    (the ``[outcomes]`` of a mapping file).
+    """
+    stats = preview.stats[column]
+    rows = [{"label": v, "rows": n,
+             "becomes": _BECOMES_LABEL.get(normalise(v, mapping.outcomes) or "", None)}
+            for v, n in stats.top]
+    sample = "" if preview.whole else f" (in a sample of {preview.sample_rows:,} rows)"
+    st.markdown(f"**2. What each label of {column} means**{sample}")
+    edited = st.data_editor(
+        pd.DataFrame(rows, columns=["label", "rows", "becomes"]), hide_index=True,
+        width="stretch", key=f"labels_{key}_{column}", disabled=["label", "rows"],
+        height=state.table_height(len(rows)),
+        column_config={
+            "rows": st.column_config.NumberColumn("rows", format="localized"),
+            "becomes": st.column_config.SelectboxColumn(
+                "becomes", options=list(BECOMES), required=True)})
+    records = [{**r, "becomes": r["becomes"] if isinstance(r["becomes"], str) else None}
+               for r in edited.to_dict("records")]
+    unknown = [r["label"] for r in records if not r["becomes"]]
+    if unknown:
+        st.warning(f"Choose what {len(unknown)} label{'s' if len(unknown) > 1 else ''} "
+                   f"mean{'' if len(unknown) > 1 else 's'}: " + ", ".join(
+                       f"'{u}'" for u in unknown[:8]) + (" ..." if len(unknown) > 8 else ""))
+        return None
+    out: dict[str, list[str]] = {}
+    for r in records:
+        chosen = BECOMES[r["becomes"]]
+        if chosen != normalise(r["label"]):
+            out.setdefault(chosen, []).append(r["label"])
+    return out
+
+
+def _values(preview: FilePreview, header: str, n: int = 3) -> str:
+    """A few of a column's commonest values, as the file wrote them."""
+    top = preview.stats[header].top if header in preview.stats else ()
+    return " · ".join(v for v, _ in top[:n])
 
 
 def upload_section() -> None:
@@ -105,35 +210,69 @@ def upload_section() -> None:
     key = f"{upload.name}:{upload.size}"
     if st.session_state.get("upload_key") != key:
         if upload.size > limit * 1024 * 1024:
-            st.error(f"{upload.name} is larger than {limit:,} MB, the upload limit. Load it "
-                     f"with `calibrate ingest {upload.name}` instead.")
+            st.error(f"{upload.name} is larger than {limit:,} MB, the upload limit. Split "
+                     "the export into smaller files and load them one after another "
+                     "(append), or ask whoever runs calibrate to load it from the command "
+                     "line.")
             return
         st.session_state["upload_key"] = key
         st.session_state["upload_path"] = str(keep_upload(upload.name, upload))
     path = Path(st.session_state["upload_path"])
+    con = state.connection()
     try:
-        guesses = preview(path)
+        with st.spinner(f"Reading {upload.name}..."):
+            preview = _inspect(str(path), mapping_to_toml(Mapping()), None)
+            base = Mapping()
+            saved = saved_mapping(con, preview.headers)
+            if saved is not None:
+                base = saved[0]
+                preview = _inspect(str(path), mapping_to_toml(base), None)
+                st.info(f"Using the choices saved on {saved[1].replace('T', ' ')} for a file "
+                        "with these columns; change any of them below.")
+            outcome = outcome_choice(preview, key)
+            if outcome is not None and outcome != preview.outcome:
+                preview = _inspect(str(path), mapping_to_toml(base), outcome)
     except CalibrateError as exc:
         state.show_error(exc)
         return
-    st.write("Check each column's role and type, then load. The outcome column must say won, "
-             "lost, no decision or open.")
-    frame = pd.DataFrame([{"source_name": g.source_name, "role": g.role, "type": g.type,
-                           "why": g.reason} for g in guesses])
+    if preview.details:
+        st.caption("Read as " + preview.format.upper() + "; " + ", ".join(
+            f"{k} {v}" for k, v in preview.details.items()))
+    labels = label_choices(preview, outcome, base, key) if outcome else None
+    st.markdown("**3. Each column's role and type**: what is scored (profile, behavior), "
+                "what describes the lead otherwise, and what is ignored.")
+    frame = pd.DataFrame([{"column": g.source_name, "role": g.role, "type": g.type,
+                           "values": _values(preview, g.source_name), "why": g.reason}
+                          for g in preview.columns if g.source_name != outcome])
     edited = st.data_editor(
-        frame, hide_index=True, width="stretch", key=f"roles_{key}",
-        disabled=["source_name", "why"],
+        frame, hide_index=True, width="stretch", key=f"roles_{key}_{outcome}",
+        disabled=["column", "values", "why"], height=state.table_height(len(frame)),
         column_config={
-            "source_name": st.column_config.TextColumn("column"),
-            "role": st.column_config.SelectboxColumn("role", options=list(ROLES),
-                                                     required=True),
+            "role": st.column_config.SelectboxColumn(
+                "role", options=[r for r in ROLES if r != "outcome"], required=True),
             "type": st.column_config.SelectboxColumn("type", options=list(TYPES),
-                                                     required=True),
-        })
+                                                     required=True)})
     replace = not st.checkbox("Append to the leads already loaded (same columns)",
                               key="append")
-    if st.button("Load this file", key="load_upload", type="primary"):
-        run_ingest(path, edited[["source_name", "role", "type"]].to_dict("records"), replace)
+    mapping = None
+    if outcome is not None and labels is not None:
+        columns = {r["column"]: {"role": r["role"], "type": r["type"]}
+                   for r in edited.to_dict("records")}
+        columns[outcome] = {"role": "outcome"}
+        mapping = mapping_from_dict({
+            "columns": columns, "outcomes": labels,
+            "placeholders": {"values": base.placeholders}, "read": base.read}, "the choices")
+    cols = st.columns([1, 2])
+    if cols[0].button("Load this file", key="load_upload", type="primary",
+                      disabled=mapping is None):
+        run_ingest(path, mapping, replace, preview.headers)
+    if mapping is not None:
+        cols[1].download_button(
+            "Download these choices (mapping file)", mapping_to_toml(mapping),
+            file_name=f"{Path(upload.name).stem}-mapping.toml", mime="application/toml",
+            key="download_mapping")
+    elif outcome is None:
+        st.caption("Choose the outcome column to load the file.")
 
 
 def summary_section() -> None:
@@ -151,7 +290,7 @@ def summary_section() -> None:
     cols[4].metric("Open (scored, not fitted)", fmt.number(q.outcomes["open"]))
     if q.created_from is not None:
         st.caption(f"Created {q.created_from:%Y-%m-%d} to {q.created_to:%Y-%m-%d} · "
-                   f"from {Path(q.last_file or '').name}")
+                   f"from {shown_name(q.last_file or '')}")
     st.caption("Outcomes: " + " · ".join(
         f"{fmt.OUTCOME_LABELS[k]} {fmt.number(v)}" for k, v in q.outcomes.items()))
     for warning in fit_warnings(q.outcomes):
@@ -160,13 +299,22 @@ def summary_section() -> None:
     attrs = q.columns[q.columns["role"].isin(["profile", "behavior", "ignore"])].copy()
     st.markdown("**Scored attributes**: move a column between profile, behavior and ignore.")
     attrs["missing"] = attrs["missing_share"].map(fmt.percent)
+    leaks = leak_warnings(state.db_path(), store.data_version(con))
+    attrs["leak warning"] = attrs["name"].map(lambda n: leaks.get(n, ""))
+    infos = {c.name: c for c in store.read_columns(con)}
+    attrs["why"] = attrs["name"].map(lambda n: infos[n].reason if n in infos else "")
+    for name, message in leaks.items():
+        st.warning(f"Possible leak: {name}: {message}. The fit will leave it out; set its "
+                   "role to ignore if it is only known after the outcome.")
     edited = st.data_editor(
-        attrs[["name", "role", "type", "missing", "distinct"]], hide_index=True,
-        width="stretch", height=state.table_height(len(attrs)),
+        attrs[["name", "role", "type", "missing", "distinct", "leak warning", "why"]],
+        hide_index=True, width="stretch", height=state.table_height(len(attrs)),
         key=f"attr_roles_{store.data_version(con)}",
-        disabled=["name", "type", "missing", "distinct"],
-        column_config={"role": st.column_config.SelectboxColumn(
-            "role", options=["profile", "behavior", "ignore"], required=True)})
+        disabled=["name", "type", "missing", "distinct", "leak warning", "why"],
+        column_config={
+            "name": st.column_config.TextColumn("column"),
+            "role": st.column_config.SelectboxColumn(
+                "role", options=["profile", "behavior", "ignore"], required=True)})
     changes = {r["name"]: r["role"] for r in edited.to_dict("records")
                if r["role"] != attrs.set_index("name").loc[r["name"], "role"]}
     if changes and st.button(f"Apply {len(changes)} role change(s)", key="apply_roles"):
@@ -176,14 +324,33 @@ def summary_section() -> None:
             state.show_error(exc)
         else:
             st.rerun()
-    other = q.columns[~q.columns["role"].isin(["profile", "behavior", "ignore"])]
+    other = q.columns[~q.columns["role"].isin(["profile", "behavior", "ignore"])
+                      & (q.columns["source_name"] != "")]
     with st.expander("Other columns (ids, dates, outcome, segment, contact fields)"):
-        st.dataframe(other[["name", "source_name", "role", "type", "missing"]],
-                     hide_index=True, width="stretch")
+        st.dataframe(other[["source_name", "role", "type", "missing"]].rename(
+            columns={"source_name": "column"}), hide_index=True, width="stretch")
+    ignored = not_scored(list(infos.values()))
+    if ignored:
+        total = sum(len(v) for v in ignored.values())
+        with st.expander(f"Not scored ({total:,} columns)"):
+            st.dataframe(pd.DataFrame([
+                {"why": why, "columns": len(names), "which": ", ".join(names)}
+                for why, names in ignored.items()]), hide_index=True, width="stretch")
     if q.issues:
         with st.expander(f"Cleaning report of the last load ({len(q.issues)} items)"):
             st.dataframe(pd.DataFrame(q.issues), hide_index=True, width="stretch")
     rules_section(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def leak_warnings(db: str, version: int) -> dict[str, str]:
+    """The leak screen of the loaded leads (cached per database and data version)."""
+    from calibrate.model import leak_screen
+
+    try:
+        return leak_screen(state.connection())
+    except CalibrateError:
+        return {}
 
 
 def rules_section(con) -> None:

@@ -66,6 +66,15 @@ def _fixed_zip_times(path: Path) -> None:
             dst.writestr(info, data)
 
 
+def archive(name: str, members: dict[str, str]) -> None:
+    """A ZIP archive of text files, with fixed member times so it is byte-stable."""
+    with zipfile.ZipFile(HERE / name, "w", zipfile.ZIP_DEFLATED) as dst:
+        for member, content in members.items():
+            info = zipfile.ZipInfo(member, date_time=(2025, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, content.encode("utf-8"))
+
+
 def xlsx(name: str, sheets: list[tuple[str, list[list[object]], list[str]]]) -> Path:
     """A workbook with the given sheets: (title, rows, ranges of merged cells)."""
     from openpyxl import Workbook
@@ -143,6 +152,11 @@ def main() -> None:
     ])
     merged = [["Lead", None, None, "Firmographics", None, "Activity", None]] + cells
     xlsx("merged_header.xlsx", [("Leads", merged, ["A1:C1", "D1:E1", "F1:G1"])])
+    write("title_lines.csv", "Leads report\nGenerated 2026-11-02 by Jane Doe\n\n"
+          + text(HEADER, good))
+    archive("zip_archive.csv", {"leads.csv": text(HEADER, good),
+                                "opportunities.csv": "id,amount\nO1,1200\n"})
+    write("random_bytes.csv", bytes(0x80 | b for b in random.Random(5).randbytes(1000)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,48 @@
+"""Remembering a user's column choices for the next file with the same columns.
+
+The app saves the roles, types and outcome labels a user picked when a file loads, keyed by
+the file's headers, so the next export with the same columns starts from them. The choices
+are stored as the same TOML text a mapping file holds (``meta`` rows ``mapping:<key>``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+
+from calibrate.roles import Mapping, mapping_from_dict, mapping_to_toml
+from calibrate.store import WRITE_LOCK
+
+_PREFIX = "mapping:"
+
+
+def columns_key(headers: Sequence[str]) -> str:
+    """A key for a set of headers: the same columns in any order give the same key."""
+    text = "\x1f".join(sorted(str(h).strip().casefold() for h in headers))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def save_mapping(con: duckdb.DuckDBPyConnection, headers: Sequence[str],
+                 mapping: Mapping) -> None:
+    """Remember ``mapping`` for files with these ``headers`` (the newest choice wins)."""
+    value = json.dumps({"saved_at": datetime.now().isoformat(timespec="seconds"),
+                        "toml": mapping_to_toml(mapping)})
+    with WRITE_LOCK:
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [_PREFIX + columns_key(headers), value])
+
+
+def saved_mapping(con: duckdb.DuckDBPyConnection,
+                  headers: Sequence[str]) -> tuple[Mapping, str] | None:
+    """The mapping saved for files with these headers and when it was saved, if any."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?",
+                      [_PREFIX + columns_key(headers)]).fetchone()
+    if row is None:
+        return None
+    data = json.loads(row[0])
+    return mapping_from_dict(tomllib.loads(data["toml"]), "saved choices"), data["saved_at"]
