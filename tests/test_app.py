@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from browser import assert_no_exception, browser, full_screenshot, streamlit_server, wait_idle
+from conftest import BANK_CSV
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad"
@@ -119,21 +120,26 @@ def test_two_sessions_save_at_once_and_bad_uploads_are_messages(sample_db, tmp_p
         page.get_by_role("tab", name="Upload a file").click()
         uploader = page.locator("[data-testid=stFileUploader] input[type=file]")
         # Bad files from tests/data/bad in turn, through the real uploader: each is a
-        # readable message (some as soon as the file is read, some when it is loaded).
-        for path, message, load in (
-                (bad, "No outcome column found", True),
-                (BAD / "ragged.csv", "Row 7 has 9 fields but the header has 7", False),
-                (BAD / "merged_header.xlsx", "has merged cells in its header", False),
-                (BAD / "unknown_labels.csv", "'Verbal Yes' (13 rows)", True)):
+        # readable message as soon as the file is read.
+        for path, message in (
+                (BAD / "ragged.csv", "Row 7 has 9 fields but the header has 7"),
+                (BAD / "merged_header.xlsx", "has merged cells in its header")):
             uploader.set_input_files(str(path))
-            if load:
-                page.get_by_role("button", name="Load this file").wait_for(timeout=60_000)
-                page.get_by_role("button", name="Load this file").click()
             error = page.locator("[data-testid=stAlertContentError]", has_text=message)
             error.wait_for(timeout=60_000)
             assert "How to fix" in error.inner_text()
             assert_no_exception(page)
             assert "Traceback" not in page.locator("[data-testid=stMain]").inner_text()
+        # What it cannot guess, the app asks for, and loads nothing until it is answered.
+        for path, message in (
+                (bad, "No column looks like an outcome"),
+                (BAD / "unknown_labels.csv", "Choose what 2 labels mean: 'Verbal Yes'")):
+            uploader.set_input_files(str(path))
+            page.locator("[data-testid=stAlertContentWarning]", has_text=message).wait_for(
+                timeout=60_000)
+            wait_idle(page)
+            assert page.get_by_role("button", name="Load this file").is_disabled()
+            assert_no_exception(page)
         assert metric_value(page, "Leads") == "50k"  # the failed uploads changed nothing
 
         uploader.set_input_files(str(BAD / "few_wins.csv"))  # a good file, with a warning
@@ -153,3 +159,40 @@ def test_two_sessions_save_at_once_and_bad_uploads_are_messages(sample_db, tmp_p
     assert names == ["Marketing proposal", "Sales proposal"]
     assert leads == 200
     assert len(files) == 2 and files[1].endswith("-few_wins.csv")  # no trace of the bad ones
+
+
+def test_the_bank_export_loads_from_the_uploader_as_it_comes(tmp_path):
+    """A real export nobody here wrote: no flag, no mapping, no manual step."""
+    import tomllib
+
+    from calibrate import store
+
+    db = tmp_path / "bank.duckdb"
+    with streamlit_server(db) as url, browser(tmp_path / "profile") as ctx:
+        page = ctx.new_page()
+        page.goto(f"{url}/data")
+        page.get_by_text("Load leads").wait_for(timeout=60_000)
+        page.get_by_role("tab", name="Upload a file").click()
+        page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(
+            str(BANK_CSV))
+        load = page.get_by_role("button", name="Load this file")
+        load.wait_for(timeout=120_000)
+        wait_idle(page, 120_000)
+        assert page.get_by_text("no 36,548 / yes 4,640").count() >= 1  # the outcome, counted
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download these choices (mapping file)").click()
+        mapping = tomllib.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+        assert mapping["columns"]["y"] == {"role": "outcome"}
+        assert mapping["columns"]["emp.var.rate"]["role"] == "ignore"
+        load.click()
+        page.get_by_text("Loaded 41,188 leads from bank-additional-full.csv").wait_for(
+            timeout=180_000)
+        page.locator("[data-testid=stAlertContentWarning]",
+                     has_text="Possible leak: duration").wait_for(timeout=120_000)
+        wait_idle(page, 120_000)
+        assert_no_exception(page)
+        assert metric_value(page, "Won") == "4.6k"
+    con = store.connect(db)
+    names = {c.source_name: c.role for c in store.read_columns(con)}
+    con.close()
+    assert names["y"] == "outcome" and names["emp.var.rate"] == "ignore"

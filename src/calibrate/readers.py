@@ -657,12 +657,14 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) 
     chosen = _count_option(path, read, "max_line_size")
     line_size = chosen
     layout = _Layout(None)
+    renamed: list[str] = []
 
     def attempt(enc: str) -> tuple[_Dialect, int, bool]:
         nonlocal layout
         layout = _layout(path, read, enc)
         opts = _csv_options(read, enc, layout, line_size)
         dialect = _Dialect.sniff(cur, path, opts, enc, layout.skip, line_size)
+        dialect = replace(dialect, columns=tuple(_header_names(path, dialect, renamed)))
         cur.execute(f"CREATE OR REPLACE TEMP VIEW _file AS SELECT * FROM {dialect.read(path)}")
         n = _spread_sample(cur, path, dialect, est)
         if n >= PROFILE_SAMPLE // 2:
@@ -700,8 +702,37 @@ def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path, read: dict[str, Any]) 
     details: dict[str, Any] = {"encoding": encoding}
     if layout.skip:
         details["skipped title lines"] = layout.skip
+    if renamed:
+        details["headers renamed"] = "; ".join(dict.fromkeys(renamed))
     return Source("csv", details, list(dialect.columns), n, whole,
                   csv_read=lambda types: dialect.read(path, types))
+
+
+def _header_names(path: Path, dialect: _Dialect, renamed: list[str]) -> list[str]:
+    """The header as the file wrote it, blank and repeated names made clear and stable
+    ("Column 3", "Source (2)") and noted in ``renamed``; DuckDB's own names ("column2",
+    "Source_1") when the header line cannot be read back as the sniffer saw it."""
+    import csv
+    import io
+
+    from calibrate.roles import unique_names
+
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16).decode(dialect.encoding if dialect.encoding != "utf-8"
+                                       else "utf-8-sig", errors="replace")
+    lines = head.splitlines()[dialect.skip:dialect.skip + 1]
+    if not lines or len(dialect.delim) != 1:
+        return list(dialect.columns)
+    raw = next(csv.reader(io.StringIO(lines[0]), delimiter=dialect.delim,
+                          quotechar=dialect.quote or '"'), [])
+    if len(raw) != len(dialect.columns):
+        return list(dialect.columns)
+    names = unique_names(raw)
+    for i, (was, now) in enumerate(zip(raw, names, strict=True), start=1):
+        if was.strip() != now:
+            what = f"'{was.strip()}' again" if was.strip() else "a blank header"
+            renamed.append(f"{what} in column {i} named '{now}'")
+    return names
 
 
 def csv_failure(path: Path, read: dict[str, Any], encoding: str,

@@ -76,6 +76,9 @@ def show_report(report: IngestReport) -> None:
     if skipped:
         st.info(f"The {skipped} line{'s' if skipped > 1 else ''} above the header (a report "
                 "title) were skipped.")
+    renamed = report.details.get("headers renamed")
+    if renamed:
+        st.info(f"Headers renamed so that each column has its own name: {renamed}.")
     shown_below = fit_warnings(report.outcome_counts)  # the summary repeats these
     for w in report.warnings:
         if w not in shown_below:
