@@ -73,10 +73,6 @@ _NAME_RULES: list[tuple[str, str]] = [
                 r"land|abteilung|mitarbeiter|umsatz|pays|secteur|poste|pais|cargo)"),
 ]
 
-_FLAG_VALUES = {"yes", "no", "y", "n", "true", "false", "t", "f", "1", "0", "x", "checked",
-                "unchecked", "1.0", "0.0"}
-
-
 @dataclass(frozen=True)
 class ColumnStats:
     """What the values of one raw column look like (computed by ingest in one SQL pass)."""

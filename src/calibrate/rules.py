@@ -78,7 +78,8 @@ DEFAULT_THROWAWAY_DOMAINS = [
 #: Columns whose text, when it contains one of the words, marks a student.
 DEFAULT_STUDENTS = {"seniority": ["student"], "title": ["student"], "job_title": ["student"]}
 
-_TRUE_TEXT = ("true", "t", "yes", "y", "1", "1.0", "x", "checked")
+_TRUE_TEXT = ("true", "t", "yes", "y", "1", "1.0", "x", "checked", "ja", "j", "oui", "si",
+              "sí", "sim")
 _WELL_FORMED_EMAIL = r"\s*[^@\s]+@[^@\s.]+(\.[^@\s.]+)+\s*"
 
 
