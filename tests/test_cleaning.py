@@ -182,5 +182,16 @@ def test_decorated_numbers_read_as_the_one_regexp_replace_would(con):
             f"THEN CAST(regexp_replace(v, '[$€£%,\\s]', '', 'g') AS DOUBLE) END")
     query = f"SELECT {Sql.decorated_number('v')}, {rule} FROM (SELECT unnest(?) AS v)"
     got = con.execute(query, [values]).fetchall()
-    assert [a for a, _ in got] == [b for _, b in got]
-    assert dict(zip(values, (a for a, _ in got), strict=True))["-1,200.25"] == -1200.25
+    comma = {"12,34": 12.34, "1,2345": 1.2345}  # a decimal comma, where nothing else reads
+    assert [a for v, (a, _) in zip(values, got, strict=True) if v not in comma] == [
+        b for v, (_, b) in zip(values, got, strict=True) if v not in comma]
+    read = dict(zip(values, (a for a, _ in got), strict=True))
+    assert read["-1,200.25"] == -1200.25 and read["1,200"] == 1200  # US thousands first
+    assert {v: read[v] for v in comma} == comma
+
+
+def test_a_decimal_comma_reads_as_european_exports_write_it(con):
+    values = ["12.500,00", "0,75", "1.234.567,5 €", "-3,5", "€ 1.200,50", "12.5", "1,200"]
+    got = con.execute(f"SELECT {Sql.decorated_number('v')} FROM (SELECT unnest(?) AS v)",
+                      [values]).fetchall()
+    assert [g[0] for g in got] == [12500.0, 0.75, 1234567.5, -3.5, 1200.5, 12.5, 1200.0]

@@ -53,26 +53,7 @@ EXPECTED = _load_expected()
 CLOSED = ("won", "lost", "no_decision")
 
 #: Where the product does not meet the gallery's expectation: (check, file) -> the gap.
-GAPS: dict[tuple[str, str], str] = {
-    ("contacts", "pipedrive_deals.csv"):
-        "'Deal - Contact person' is ignored as free text, not a full_name contact (the "
-        "full_name name rule is anchored, so 'deal_contact_person' does not match it)",
-    ("dropped", "pipedrive_deals.csv"):
-        "'Deal - Contact person' (a full_name contact) is ignored as free text",
-    ("ignored", "big_cell.csv"):
-        "'Notes' is a profile attribute, not ignored as free text (the profile sample holds "
-        "only 55 of the 300 rows, and 7 distinct notes in it)",
-    ("fit", "big_cell.csv"):
-        "'Notes' (free text, expected ignored) is scored in the points table",
-    ("levels", "zoho_deals.csv"):
-        "Zoho's '-None-' is a level of 'Type' and 'Lead Source', not missing",
-    ("special", "german_export.csv"):
-        "'Auftragswert (€)' written 12.500,00 (decimal comma) is not parsed: every amount "
-        "is set to missing",
-    ("special", "dynamics_leads.csv"):
-        "'Lead' (a GUID per row) is ignored as an identifier and a row number is generated "
-        "as lead_id instead of using it",
-}
+GAPS: dict[tuple[str, str], str] = {}
 
 
 def files(check: str, only: Any = None) -> list[Any]:

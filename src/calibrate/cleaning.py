@@ -26,7 +26,8 @@ from calibrate.store import STAGING, quote, transaction
 PLACEHOLDERS = (
     "", "select", "-- select --", "--select--", "please select", "unknown", "n/a", "na", "n.a.",
     "-", "--", "---", "?", "null", "nan", "#n/a", "(blank)", "blank", "undefined",
-    "not provided", "not specified", "not available", "--none--", "tbd", "unk",
+    "not provided", "not specified", "not available", "--none--", "-none-", "none", "tbd",
+    "unk", "keine angabe", "k.a.", "non renseigne", "non renseigné", "sin datos",
 )
 # Yes and no in English, German, French, Spanish, Portuguese, Italian and Dutch exports.
 _TRUE = ("yes", "y", "true", "t", "1", "1.0", "x", "checked", "on", "ja", "j", "oui", "si",
@@ -39,6 +40,9 @@ _DECORATED_NUMBER = r"[-+]?[$€£]?\s?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s?%?"
 # Two forms of _DECORATED_NUMBER that need no regexp_replace: "35%" and "1,200.5".
 _PERCENT = r"[-+]?\d+(\.\d+)?%"
 _THOUSANDS = r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?"
+# A decimal comma, as German, French or Spanish exports write it ("12.500,00 €", "0,75"):
+# tried last, so "1,200" stays twelve hundred.
+_DECIMAL_COMMA = r"[-+]?[$€£]?\s?\d{1,3}(\.\d{3})*,\d+\s?[€%]?"
 _SLASH_DATE = r"\d{1,2}/\d{1,2}/\d{4}"
 _DOT_DATE = r"\d{1,2}\.\d{1,2}\.\d{4}"
 _CLOCK = r"\d{1,2}:\d{2}"
@@ -123,7 +127,10 @@ class Sql:
                 f"WHEN regexp_full_match({t}, '{_THOUSANDS}') "
                 f"THEN CAST(replace({t}, ',', '') AS DOUBLE) "
                 f"WHEN regexp_full_match({t}, '{_DECORATED_NUMBER}') "
-                f"THEN CAST(regexp_replace({t}, '[$€£%,\\s]', '', 'g') AS DOUBLE) END)")
+                f"THEN CAST(regexp_replace({t}, '[$€£%,\\s]', '', 'g') AS DOUBLE) "
+                f"WHEN regexp_full_match({t}, '{_DECIMAL_COMMA}') "
+                f"THEN CAST(replace(regexp_replace({t}, '[$€£%.\\s]', '', 'g'), ',', '.') "
+                "AS DOUBLE) END)")
 
     def number(self, t: str) -> str:
         # A number never starts with a letter: a cheap test skips the regexes for words.

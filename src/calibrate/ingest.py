@@ -25,6 +25,7 @@ import duckdb
 from calibrate.cleaning import (
     EXAMPLES,
     PLACEHOLDERS,
+    TOP,
     Issue,
     Labels,
     Plan,
@@ -268,6 +269,9 @@ def inspect_file(path: str | os.PathLike[str], mapping: Mapping | None = None,
                 mapping = dataclasses.replace(mapping, read={**mapping.read,
                                                              "encoding": "latin-1"})
                 source, stats, guesses = _analyse(cur, Path(path), mapping, outcome)
+            if not source.whole:
+                stats = exact_values(cur, stats, [c.column for c in outcome_candidates(stats)]
+                                     + [g.source_name for g in guesses if g.role == "outcome"])
         return FilePreview(guesses, {s.name: s for s in stats}, outcome_candidates(stats),
                            source.fmt, source.details, source.sample_rows, source.whole)
     finally:
@@ -372,7 +376,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
     source, stats, guesses = _analyse(cur, p, mapping, outcome)
     by_role = {g.role: g for g in guesses}
     if "outcome" not in by_role and require_outcome:
-        raise no_outcome(p, stats, guesses)
+        raise no_outcome(p, stats, guesses, cur, source.whole)
     if not any(g.role in ATTRIBUTE_ROLES for g in guesses):
         raise InputError("No profile or behavior columns to score.", file=str(p),
                          fix="Map at least one column as profile or behavior.")
@@ -452,10 +456,34 @@ class OutcomeNotFound(InputError):
         super().__init__(what, **kwargs)
 
 
+def exact_values(cur: duckdb.DuckDBPyConnection, stats: list[ColumnStats],
+                 columns: list[str]) -> list[ColumnStats]:
+    """``stats`` with the values of ``columns`` counted over the whole file, not the
+    sample: the counts a user checks an outcome column by. One pass over ``_file``."""
+    wanted = list(dict.fromkeys(c for c in columns if c))
+    if not wanted:
+        return stats
+    parts = " UNION ALL ".join(
+        f"SELECT {lit(c)} AS col, nullif(trim(CAST({quote(c)} AS VARCHAR)), '') AS v "
+        "FROM _file" for c in wanted)
+    rows = cur.execute(f"SELECT col, v, count(*) AS n FROM ({parts}) WHERE v IS NOT NULL "
+                       "GROUP BY ALL ORDER BY col, n DESC, v").fetchall()
+    found: dict[str, list[tuple[str, int]]] = {}
+    for col, v, n in rows:
+        found.setdefault(col, []).append((v, int(n)))
+    return [dataclasses.replace(s, top=tuple(found.get(s.name, [])[:TOP]))
+            if s.name in wanted else s for s in stats]
+
+
 def no_outcome(path: Path, stats: list[ColumnStats],
-               guesses: list[ColumnGuess]) -> OutcomeNotFound:
-    """The error for a file whose outcome column is not clear, listing the candidates."""
+               guesses: list[ColumnGuess], cur: duckdb.DuckDBPyConnection | None = None,
+               whole: bool = True) -> OutcomeNotFound:
+    """The error for a file whose outcome column is not clear, listing the candidates
+    (with their counts over the whole file when ``cur`` can still read it)."""
     candidates = outcome_candidates(stats)
+    if candidates and cur is not None and not whole:
+        candidates = outcome_candidates(
+            exact_values(cur, stats, [c.column for c in candidates]))
     columns = "The file's columns are: " + ", ".join(g.source_name for g in guesses) + "."
     if candidates:
         return OutcomeNotFound(

@@ -33,6 +33,12 @@ TYPES = ("categorical", "numeric", "flag", "date", "text")
 
 # Name patterns, tried in order: the first match decides. Patterns see the name in
 # snake_case with a leading and trailing underscore, so "_x_" matches a whole word.
+# Columns named like these are not scored: the sales rep who owned the deal describes the
+# sales side, not the lead; notes and descriptions are free text.
+_SALES_REP = (r"_(owner|lead_owner|deal_owner|opportunity_owner|assigned_to|sales_rep|"
+              r"account_manager|bearbeiter)_$")
+_FREE_TEXT = (r"_(notes?|comments?|description|remarks?|body|message|details|notizen?|"
+              r"bemerkungen?|kommentare?|beschreibung|commentaires?)_$")
 _NAME_RULES: list[tuple[str, str]] = [
     ("lead_id", r"_(lead_?id|id|record_?id|contact_?id|leadid|lead_number|opportunity_id|"
                 r"deal_id|prospect_id|lead_nr)_$"),
@@ -54,13 +60,12 @@ _NAME_RULES: list[tuple[str, str]] = [
                 r"firma|unternehmen|entreprise|societe|empresa|azienda|bedrijf)_$"),
     ("first_name", r"_(first_?name|given_name|forename|vorname|prenom|nombre|nome)_$"),
     ("last_name", r"_(last_?name|surname|family_name|nachname|nom|apellidos?|cognome)_$"),
-    ("full_name", r"^_(name|full_name|contact_name|lead_name|person_name|contact_person|"
-                  r"ansprechpartner)_$"),
-    # The sales rep who owned the deal describes the sales side, not the lead.
-    ("ignore", r"_(owner|lead_owner|deal_owner|opportunity_owner|assigned_to|sales_rep|"
-               r"account_manager|bearbeiter)_$"),
+    ("full_name", r"(^_(name|full_name|contact_name|lead_name|person_name)_$)|"
+                  r"_(contact_person|ansprechpartner)_$"),
+    ("ignore", _SALES_REP + "|" + _FREE_TEXT),
     ("behavior", r"(visit|page|view|session|minute|second|time_on|time_spent|website|"
-                 r"email_open|open_rate|opens|"
+                 r"email_open|open_rate|opens|opened|activit|contacted|messages|emails|rating|"
+                 r"do_not|elapsed|days_in|"
                  r"click|download|webinar|demo|contact_us|contactus|form|trial|chat|event|"
                  r"campaign|pdays|previous|poutcome|activity|engage|_score_|duration|"
                  r"_contact_|_month_|day_of_week|call|meeting|signup|registration|whitepaper|"
@@ -202,7 +207,7 @@ MIN_ROWS_TO_JUDGE = 50
 #: A measure whose name says so is never an identifier, however many distinct values.
 _MEASURE = re.compile(r"(time|amount|revenue|value|price|duration|second|minute|size|"
                       r"employee|score|spent|rate|percent|age|count|number_of|num_)")
-_ID_NAME = re.compile(r"_(id|ids|nr|no|number|num|key|guid|uuid|code|ref|record)_")
+_ID_NAME = re.compile(r"_(id|ids|nr|no|number|num|key|guid|uuid|code|ref|record|lead)_")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PERSON = re.compile(r"^[^\W\d_][^@\d]*$")  # letters first, no @, no digits
 _PHONE = re.compile(r"^\+?[\d\s().\-/x]{7,}$")
@@ -258,10 +263,11 @@ def _campaign_level(stats: ColumnStats) -> str | None:
     if stats.changes < 0 or stats.present < 200 or stats.distinct < 2:
         return None
     if stats.changes < CAMPAIGN_CHANGES * stats.present:
-        return (f"time of contact: its value changes only {stats.changes:,} times in "
-                f"{stats.present:,} rows down the file, as a rate or an index does, so it "
-                "describes when the lead was contacted rather than the lead; suggested "
-                "ignore (set its role to profile to keep it)")
+        return (f"follows the file's order: its value changes only {stats.changes:,} times "
+                f"in {stats.present:,} rows down the file, as a rate or an index at the time "
+                "of contact does (or a stage, when the file is sorted by it), so it describes "
+                "the moment rather than the lead; suggested ignore (set its role to profile "
+                "to keep it)")
     return None
 
 
@@ -304,7 +310,9 @@ def guess_columns(
             # The outcome was chosen by its values, above: "Elapsed Days In Stage" is not it.
             role, reason = guess_role(s.name, skip=("outcome",))
             if role == "ignore":
-                reason = "the sales rep who owned it describes the sales side, not the lead"
+                reason = ("the sales rep who owned it describes the sales side, not the lead"
+                          if re.search(_SALES_REP, "_" + snake(s.name) + "_")
+                          else "free text: notes are not scored")
             if role in SPECIAL_ROLES and role in taken:
                 role, reason = None, ""
             if role in CONTACT_ROLES and not _contact_fits(role, s, type_):
