@@ -54,7 +54,8 @@ def test_fit_score_export_round_trip(tmp_path):
             "reasons"} <= set(frame.columns)
     assert set(frame["grade"]) <= set("ABCD") and set(frame["level"]) <= {1, 2, 3, 4}
     assert frame["reasons"].str.contains(r"\(\+\d+\)").mean() > 0.9
-    assert "email_hash" in frame.columns and "email" not in frame.columns
+    assert "email (hashed)" in frame.columns and "email" not in frame.columns
+    assert {"lead_id", "status (outcome)"} <= set(frame.columns)  # headers as written
 
     for fmt in ("csv", "rules", "json"):
         done = run_cli("export", "--format", fmt, "--db", db)

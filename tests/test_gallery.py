@@ -400,3 +400,25 @@ def test_the_installed_command(name: str, tmp_path: Path):
         assert not any(line.startswith(f"  {left_out} ") for line in points), left_out
     for driver in e["drivers"]:
         assert any(line.startswith(f"  {driver} ") for line in points), driver
+
+
+@pytest.mark.parametrize("name", list(EXPECTED), ids=str)
+def test_the_data_page_guesses_and_loads_it(name: str, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's uploader (AppTest): the outcome is chosen, every label known, one click."""
+    from apptest import assert_clean, page
+
+    e = EXPECTED[name]
+    monkeypatch.setenv(store.ENV_DB, str(tmp_path / "app.duckdb"))
+    at = page("data")
+    at.file_uploader[0].upload(name, (GALLERY / name).read_bytes(), "text/csv").run()
+    assert_clean(at)
+    assert not at.error, [x.value for x in at.error]
+    assert next(sb for sb in at.selectbox if sb.label == "Outcome column").value == e["outcome"]
+    load = at.button(key="load_upload")
+    assert not load.disabled, [w.value for w in at.warning]
+    load.click().run()
+    assert_clean(at)
+    assert f"Loaded {e['rows']:,} leads from {name}" in at.success[0].value
+    if e["skipped_title_lines"]:
+        assert any("above the header" in i.value for i in at.info)

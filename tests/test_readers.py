@@ -12,12 +12,13 @@ import pytest
 
 from calibrate import readers, store
 from calibrate.ingest import ingest
+from calibrate.roles import mapping_from_dict
 
 from dbstate import expect_error, large_csv, leads
 
 
 def test_a_large_csv_is_profiled_from_all_over_the_file(con, write_csv, small_sample):
-    report = ingest(con, write_csv(large_csv(4000)))
+    report = ingest(con, write_csv(large_csv(4000)), mapping=KEEP_NOTES)
     visits = next(c for c in report.columns if c.name == "visits")
     assert (visits.role, visits.type) == ("behavior", "numeric"), \
         "a column blank at the start of the file is still seen"
@@ -45,8 +46,14 @@ def test_a_large_csv_with_latin1_late_is_read_as_latin1(con, write_csv, small_sa
     assert leads(con).loc["L59990", "industry"] == "Métallurgie"
 
 
+#: Notes are free text, not stored unless a user keeps them: these tests keep them.
+KEEP_NOTES = mapping_from_dict({"columns": {"notes": {"role": "profile"}}})
+KEEP_NOTE = mapping_from_dict({"columns": {"note": {"role": "profile"}}})
+
+
 def test_a_row_whose_first_cell_starts_with_a_hash_is_a_row(con, write_csv):
-    report = ingest(con, write_csv("note,lead_id,outcome,visits\n,A,won,1\n#1,B,lost,2\n"))
+    report = ingest(con, write_csv("note,lead_id,outcome,visits\n,A,won,1\n#1,B,lost,2\n"),
+                    mapping=KEEP_NOTE)
     assert report.rows_loaded == 2 and leads(con).loc["B", "note"] == "#1"
     assert store.lead_count(con) == 2
 
@@ -198,7 +205,7 @@ def huge_cell_csv(path: Path, cell: str, at: int = 30, rows: int = 60) -> Path:
 
 def test_a_cell_of_5_mb_loads_intact(con, tmp_path: Path):
     cell = notes_of(5_000_000)
-    report = ingest(con, huge_cell_csv(tmp_path / "leads.csv", cell))
+    report = ingest(con, huge_cell_csv(tmp_path / "leads.csv", cell), mapping=KEEP_NOTES)
     assert report.rows_loaded == 60 and report.outcome_counts["won"] == 30
     stored = con.execute("SELECT notes FROM leads WHERE lead_id = 'L30'").fetchone()[0]
     assert stored == cell
@@ -217,3 +224,21 @@ def test_a_cell_over_the_limit_names_its_row_column_and_size(con, tmp_path: Path
     mapping = tmp_path / "mapping.toml"  # what the fix says to do
     mapping.write_text("[read]\nmax_line_size = 10485760\n")
     assert ingest(con, path, mapping=mapping).rows_loaded == 60
+
+
+def test_blank_and_repeated_headers_get_clear_stable_names_in_csv_and_xlsx(tmp_path):
+    import pandas as pd
+
+    from calibrate.ingest import inspect_file
+
+    rows = [[i, "Web", "Direct", "Won" if i % 3 else "Lost", i % 5] for i in range(60)]
+    header = ["", "Source", "Source", "Status", "Visits"]
+    pd.DataFrame(rows, columns=header).to_excel(tmp_path / "dup.xlsx", index=False)
+    (tmp_path / "dup.csv").write_text(
+        ",".join(header) + "\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+    for name in ("dup.csv", "dup.xlsx"):
+        seen = inspect_file(tmp_path / name)
+        assert seen.headers == ["Column 1", "Source", "Source (2)", "Status", "Visits"], name
+    assert inspect_file(tmp_path / "dup.csv").details["headers renamed"] == (
+        "a blank header in column 1 named 'Column 1'; 'Source' again in column 3 named "
+        "'Source (2)'")

@@ -41,7 +41,7 @@ def test_scored_leads_hash_contacts(sample_db):
     data = at.session_state["scored_csv"]
     frame = pd.read_csv(io.BytesIO(data))
     assert len(frame) == 50_000
-    assert {"profile_points", "behavior_points", "total", "grade", "level", "rule", "reasons",
-            "email_hash"} <= set(frame.columns)
+    assert {"lead_id", "status (outcome)", "profile_points", "behavior_points", "total",
+            "grade", "level", "rule", "reasons", "email (hashed)"} <= set(frame.columns)
     assert "email" not in frame.columns
-    assert json.dumps(frame["email_hash"].iloc[0]).count("@") == 0
+    assert json.dumps(frame["email (hashed)"].iloc[0]).count("@") == 0

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import re
+from pathlib import Path
 
 #: One colour per outcome, used by every chart so won is always the same green.
 OUTCOME_COLOURS = {
@@ -52,3 +55,9 @@ def money(value: float | None, symbol: str = "$") -> str:
 def interval(low: float | None, high: float | None, digits: int = 1) -> str:
     """A percentage interval: 4.1% to 6.3%."""
     return f"{percent(low, digits)} to {percent(high, digits)}"
+
+
+def file_name(path: str | os.PathLike[str]) -> str:
+    """A loaded file's name as the user gave it (no folder; an upload kept by an earlier
+    version had a "20261129-084457-" time prefix)."""
+    return re.sub(r"^\d{8}-\d{6}-", "", Path(path).name)

@@ -245,6 +245,7 @@ class FilePreview:
     details: dict[str, Any]
     sample_rows: int
     whole: bool  # the sample is the whole file
+    exact: frozenset[str] = frozenset()  # columns whose values were counted over every row
 
     @property
     def headers(self) -> list[str]:
@@ -269,11 +270,13 @@ def inspect_file(path: str | os.PathLike[str], mapping: Mapping | None = None,
                 mapping = dataclasses.replace(mapping, read={**mapping.read,
                                                              "encoding": "latin-1"})
                 source, stats, guesses = _analyse(cur, Path(path), mapping, outcome)
+            counted = [c.column for c in outcome_candidates(stats)] + [
+                g.source_name for g in guesses if g.role == "outcome"]
             if not source.whole:
-                stats = exact_values(cur, stats, [c.column for c in outcome_candidates(stats)]
-                                     + [g.source_name for g in guesses if g.role == "outcome"])
+                stats = exact_values(cur, stats, counted)
         return FilePreview(guesses, {s.name: s for s in stats}, outcome_candidates(stats),
-                           source.fmt, source.details, source.sample_rows, source.whole)
+                           source.fmt, source.details, source.sample_rows, source.whole,
+                           frozenset(counted))
     finally:
         cur.close()
 

@@ -251,7 +251,7 @@ def _is_number(value: str) -> bool:
     return True
 
 
-def _shown(counts: Sequence[tuple[str, int]], limit: int = 3) -> str:
+def shown_counts(counts: Sequence[tuple[str, int]], limit: int = 3) -> str:
     """``"no 36,548 / yes 4,640"``: the commonest values and their rows."""
     shown = " / ".join(f"{value} {rows:,}" for value, rows in counts[:limit])
     return shown + (" / …" if len(counts) > limit else "")
@@ -289,10 +289,10 @@ def _candidate(name: str, values: Sequence[tuple[str | None, int]], missing: fro
     if closed and worded_rows >= OUTCOME_WORD_SHARE * present:
         words, share = True, worded_rows / non_blank
         kinds = "won/lost words" if len(closed) == len(worded) else "outcome words and stages"
-        reason = f"values are {kinds} ({_shown(counts)})"
+        reason = f"values are {kinds} ({shown_counts(counts)})"
     elif len(order) == 2 and {_LOOKUP.get(k) for k in order} == {"won", "lost"}:
         words, share = False, present / non_blank
-        reason = f"two values, a yes/no-style pair ({_shown(counts)})"
+        reason = f"two values, a yes/no-style pair ({shown_counts(counts)})"
     else:
         return None
     hint = max(-1, min(1, int(hint_of(name))))
@@ -350,7 +350,7 @@ def clear_winner(cands: Sequence[OutcomeCandidate]) -> OutcomeCandidate | None:
 
 def describe_candidates(cands: Sequence[OutcomeCandidate], limit: int = 3) -> str:
     """The candidates for a message: ``"`y` (no 36,548 / yes 4,640), `loan` (...)"``."""
-    text = ", ".join(f"`{c.column}` ({_shown(c.counts)})" for c in cands[:limit])
+    text = ", ".join(f"`{c.column}` ({shown_counts(c.counts)})" for c in cands[:limit])
     if len(cands) > limit:
         text += f" and {len(cands) - limit:,} more"
     return text

@@ -855,14 +855,21 @@ def _titled_table(head: Any) -> bool:
 
 def _xlsx_header(frame: Any, path: Path) -> list[str]:
     """Column names of a sheet; blank header cells get generated names."""
-    names = []
+    from calibrate.roles import unique_names
+
+    raw = []
     blanks = []
     for i, c in enumerate(frame.columns):
         name = str(c)
         if _blank_name(name):
             blanks.append(i + 1)
-            name = f"column_{i + 1}"
-        names.append(name)
+            name = ""
+        else:  # pandas writes a repeated header "Source" as "Source.1": undo it
+            m = re.fullmatch(r"(.*)\.(\d+)", name)
+            if m and m.group(1) in raw:
+                name = m.group(1)
+        raw.append(name)
+    names = unique_names(raw)  # "Column 3", "Source (2)", as for a CSV
     if blanks and len(blanks) == len(names):
         raise InputError("The sheet's first row is empty: it has no header row.",
                          file=str(path),

@@ -283,6 +283,29 @@ def guess_columns(
     are behavior (recency).
     """
     mapping = mapping or Mapping()
+    guesses = _guess_columns(stats, mapping, outcome)
+    if not mapping.columns:
+        return guesses
+    # A mapping that says what would have been guessed keeps the guess's reason (the app
+    # saves every column's role, most of them as guessed).
+    plain = {g.source_name: g for g in _guess_columns(stats, Mapping(), None)}
+    for g in guesses:
+        p = plain.get(g.source_name)
+        if p is None:
+            continue
+        role_why, _, type_why = g.reason.partition("; ")
+        p_role, _, p_type = p.reason.partition("; ")
+        if role_why == "set by mapping" and g.role == p.role:
+            role_why = p_role
+        if type_why == "set by mapping" and g.type == p.type:
+            type_why = p_type
+        g.reason = f"{role_why}; {type_why}"
+    return guesses
+
+
+def _guess_columns(stats: list[ColumnStats], mapping: Mapping,
+                   outcome: str | None) -> list[ColumnGuess]:
+    """:func:`guess_columns` without the care for reasons."""
     names = unique_names([s.name for s in stats])
     taken: set[str] = set()
     guesses: list[ColumnGuess] = []

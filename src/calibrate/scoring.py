@@ -74,11 +74,32 @@ def scored_leads(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSe
     if contacts == "hash":
         for c in contact_cols:
             out[c] = out[c].map(_hash)
-            out = out.rename(columns={c: f"{c}_hash"})
     out["mql"] = is_mql(out, thresholds)
     first = ["lead_id", "outcome", "profile_points", "behavior_points", "total", "grade",
              "level", "rule", "mql", "reasons"]
-    return out[first + [c for c in out.columns if c not in first]]
+    out = out[first + [c for c in out.columns if c not in first]]
+    return out.rename(columns=_headers(cols, contact_cols if contacts == "hash" else []))
+
+
+def _headers(cols: list[store.ColumnInfo], hashed: list[str]) -> dict[str, str]:
+    """The facts' columns named as the user's file named them: the id and the outcome
+    under their headers ("Opportunity ID", "Stage (outcome)"), contacts too ("Email
+    (hashed)"). A generated id is the row number; no outcome column leaves "outcome"."""
+    out = {}
+    for c in cols:
+        if not c.source_name:
+            if c.role == "lead_id":
+                out[c.name] = "row"
+            continue
+        if c.role == "lead_id":
+            out[c.name] = c.source_name
+        elif c.role == "outcome":
+            out[c.name] = f"{c.source_name} (outcome)"
+        elif c.name in hashed:
+            out[c.name] = f"{c.source_name} (hashed)"
+        elif c.role in CONTACT_ROLES:
+            out[c.name] = c.source_name
+    return out
 
 
 def score_file(path: str | os.PathLike[str], weights: Weights, *,

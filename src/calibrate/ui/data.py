@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import time
 import tomllib
@@ -16,7 +15,7 @@ from calibrate import fmt, store
 from calibrate.errors import CalibrateError
 from calibrate.ingest import FilePreview, IngestReport, ingest, inspect_file
 from calibrate.mappings import save_mapping, saved_mapping
-from calibrate.outcomes import describe_candidates, fit_warnings, normalise
+from calibrate.outcomes import describe_candidates, fit_warnings, normalise, shown_counts
 from calibrate.quality import not_scored, quality, set_roles
 from calibrate.roles import (
     IGNORED,
@@ -56,22 +55,25 @@ def max_upload_mb() -> int:
 
 
 def keep_upload(name: str, data: BinaryIO) -> Path:
-    """Copy an upload to ``data/uploads/`` in chunks (never a second copy in memory)."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name)[-100:] or "upload"
-    path = uploads_dir() / f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}"
+    """Copy an upload to ``data/uploads/<time>/<its name>`` in chunks (never a second copy
+    in memory); the name is kept as the user's file had it."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = uploads_dir() / stamp
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = uploads_dir() / f"{stamp}-{n}"
+    folder.mkdir(parents=True)
+    base = Path(name.replace("\x00", "")).name.strip()[-150:] or "upload"
+    path = folder / base
     data.seek(0)
     with open(path, "wb") as out:
         shutil.copyfileobj(data, out, 1 << 20)
     return path
 
 
-def shown_name(path: str | Path) -> str:
-    """A file's name as the user gave it (an upload's stored copy has a time prefix)."""
-    return re.sub(r"^\d{8}-\d{6}-", "", Path(path).name)
-
-
 def show_report(report: IngestReport) -> None:
-    st.success(f"Loaded {report.rows_loaded:,} leads from {shown_name(report.file)}.")
+    st.success(f"Loaded {report.rows_loaded:,} leads from {fmt.file_name(report.file)}.")
     skipped = report.details.get("skipped title lines")
     if skipped:
         st.info(f"The {skipped} line{'s' if skipped > 1 else ''} above the header (a report "
@@ -93,14 +95,14 @@ def show_report(report: IngestReport) -> None:
 
 def load_section() -> None:
     st.subheader("Load leads")
-    sample_tab, upload_tab = st.tabs(["Bundled sample", "Upload a file"])
-    with sample_tab:
+    # No tabs: a tab resets to the first when the page above it changes (after a load),
+    # hiding the upload a user was working on.
+    upload_section()
+    with st.expander("Or load the bundled sample"):
         st.write("50,000 B2B leads over 24 months, with won, lost, no-decision and open "
                  "outcomes (deliberately messy, like a real CRM export).")
         if st.button("Load the sample data", key="load_sample"):
             run_ingest(sample_path(), None, replace=True)
-    with upload_tab:
-        upload_section()
 
 
 def run_ingest(path: Path, mapping: Mapping | None, replace: bool,
@@ -145,7 +147,7 @@ def outcome_choice(preview: FilePreview, key: str) -> str | None:
 
     def label(h: str) -> str:
         c = counts.get(h)
-        return f"{h}  ({describe_candidates([c], 1).split('(', 1)[1]}" if c else h
+        return f"{h} ({shown_counts(c.counts)})" if c else h
 
     index = options.index(preview.outcome) if preview.outcome in options else None
     choice = st.selectbox("Outcome column", options, index=index, format_func=label,
@@ -171,7 +173,8 @@ def label_choices(preview: FilePreview, column: str, mapping: Mapping,
     rows = [{"label": v, "rows": n,
              "becomes": _BECOMES_LABEL.get(normalise(v, mapping.outcomes) or "", None)}
             for v, n in stats.top]
-    sample = "" if preview.whole else f" (in a sample of {preview.sample_rows:,} rows)"
+    exact = preview.whole or column in preview.exact
+    sample = "" if exact else f" (in a sample of {preview.sample_rows:,} rows)"
     st.markdown(f"**2. What each label of {column} means**{sample}")
     edited = st.data_editor(
         pd.DataFrame(rows, columns=["label", "rows", "becomes"]), hide_index=True,
@@ -232,15 +235,15 @@ def upload_section() -> None:
                 preview = _inspect(str(path), mapping_to_toml(base), None)
                 st.info(f"Using the choices saved on {saved[1].replace('T', ' ')} for a file "
                         "with these columns; change any of them below.")
+            if preview.details:
+                st.caption("Read as " + preview.format.upper() + "; " + ", ".join(
+                    f"{k} {v}" for k, v in preview.details.items()))
             outcome = outcome_choice(preview, key)
             if outcome is not None and outcome != preview.outcome:
                 preview = _inspect(str(path), mapping_to_toml(base), outcome)
     except CalibrateError as exc:
         state.show_error(exc)
         return
-    if preview.details:
-        st.caption("Read as " + preview.format.upper() + "; " + ", ".join(
-            f"{k} {v}" for k, v in preview.details.items()))
     labels = label_choices(preview, outcome, base, key) if outcome else None
     st.markdown("**3. Each column's role and type**: what is scored (profile, behavior), "
                 "what describes the lead otherwise, and what is ignored.")
@@ -293,7 +296,7 @@ def summary_section() -> None:
     cols[4].metric("Open (scored, not fitted)", fmt.number(q.outcomes["open"]))
     if q.created_from is not None:
         st.caption(f"Created {q.created_from:%Y-%m-%d} to {q.created_to:%Y-%m-%d} · "
-                   f"from {shown_name(q.last_file or '')}")
+                   f"from {fmt.file_name(q.last_file or '')}")
     st.caption("Outcomes: " + " · ".join(
         f"{fmt.OUTCOME_LABELS[k]} {fmt.number(v)}" for k, v in q.outcomes.items()))
     for warning in fit_warnings(q.outcomes):

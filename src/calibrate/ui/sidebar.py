@@ -18,7 +18,7 @@ def render() -> None:
         rows = store.lead_count(con)
         if rows:
             last = store.last_load(con)
-            st.markdown(f"**Data:** {Path(last[0]).name if last else '?'}  \n"
+            st.markdown(f"**Data:** {fmt.file_name(last[0]) if last else '?'}  \n"
                         f"{fmt.number(rows)} leads · version {store.data_version(con)}")
         else:
             st.markdown("**Data:** none loaded")
