@@ -207,7 +207,10 @@ def test_the_bank_export_loads_from_the_uploader_as_it_comes(tmp_path):
         page.get_by_text("The 3 lines above the header (a report title) were skipped").wait_for(
             timeout=30_000)
         assert_no_exception(page)
-    con = store.connect(db)
+    con = store.connect(db)  # the Salesforce report replaced the bank's leads
     names = {c.source_name: c.role for c in store.read_columns(con)}
+    files = [r[0] for r in con.execute("SELECT file FROM ingests ORDER BY id").fetchall()]
     con.close()
-    assert names["y"] == "outcome" and names["emp.var.rate"] == "ignore"
+    assert names["Stage"] == "outcome" and names["Opportunity ID"] == "lead_id"
+    assert [Path(f).name for f in files] == ["bank-additional-full.csv",
+                                             "salesforce_opportunities.csv"]
