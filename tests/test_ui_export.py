@@ -45,3 +45,36 @@ def test_scored_leads_hash_contacts(sample_db):
             "grade", "level", "rule", "reasons", "email (hashed)"} <= set(frame.columns)
     assert "email" not in frame.columns
     assert json.dumps(frame["email (hashed)"].iloc[0]).count("@") == 0
+
+
+def test_an_agreement_on_older_weights_says_so_and_recomputes_on_request(sample_db):
+    import dataclasses
+
+    from calibrate.agreement import scenario_payload
+    from calibrate.scenarios import save_scenario
+    from calibrate.tradeoff import Settings, figures
+    from calibrate.weights import save_weights
+    from calibrate.workshop import active_weights, rules_of, workshop_grid
+
+    con = store.connect(sample_db)
+    weights = active_weights(con)
+    settings = Settings(mode="both", min_profile=50, min_behavior=40)
+    result = figures(workshop_grid(con, weights, rules_of(weights)).cube(None, None), settings)
+    mark_agreement(con, save_scenario(
+        con, "Joint", scenario_payload(con, weights, settings, result)), author="Both VPs")
+    newer = save_weights(con, dataclasses.replace(weights, id=None), store.data_version(con))
+    con.close()
+    at = page("export")
+    assert_clean(at)
+    warning = next(w.value for w in at.warning if "since then" in w.value)
+    assert warning.startswith(f"Agreed on weights #{weights.id} and 50,000 leads")
+    assert f"since then: weights #{newer}." in warning
+    assert f"on weights #{weights.id}" in at.caption[0].value  # the export is the agreed one
+    at.toggle(key="recompute").set_value(True).run()
+    assert_clean(at)
+    side = at.dataframe[-1].value.set_index("figure")
+    assert list(side.columns) == ["as agreed", "on what is in force now"]
+    # Same points in a new weights row: the same figures either way.
+    assert side.loc["MQLs per month", "as agreed"] == side.loc[
+        "MQLs per month", "on what is in force now"]
+

@@ -94,20 +94,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from calibrate import store
+    from calibrate.agreement import agreement_document, basis_now, drift_line, export_source
     from calibrate.export import agreement_html, export_bytes
-    from calibrate.workshop import active_weights, agreement_text, with_agreed_thresholds
+    from calibrate.workshop import active_weights
 
     if args.format == "xlsx" and not args.out:
         raise CalibrateError("An XLSX export needs a file.", fix="Pass --out weights.xlsx.")
     con = store.connect(args.db)
     try:
-        weights = active_weights(con)
-        source = with_agreed_thresholds(con, weights)
+        weights, source = export_source(con)
+        if source is not None and (line := drift_line(source, basis_now(
+                con, active_weights(con)))):
+            print(f"note: {line} This export is the {source.kind} as it was saved.",
+                  file=sys.stderr)
         if args.format in ("markdown", "html"):
             if source is None:
                 raise CalibrateError("No scenario or agreement is saved yet.",
                                      fix="Save a scenario in the app's Thresholds page first.")
-            text = agreement_text(con, weights, source)
+            text = agreement_document(con, source)
             data = (agreement_html(text) if args.format == "html" else text).encode("utf-8")
         else:
             data = export_bytes(weights, args.format)

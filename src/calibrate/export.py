@@ -145,8 +145,10 @@ def read_export(path: str | Path, format: str) -> pd.DataFrame:
 
 def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: str,
                        thresholds: Mapping[str, Any], rules_text: list[str] | None = None,
-                       date: datetime | None = None, signed_by: str = "") -> str:
-    """One page stating the MQL definition, thresholds, projected figures and date."""
+                       date: datetime | None = None, signed_by: str = "",
+                       basis: str = "") -> str:
+    """One page stating the MQL definition, thresholds, projected figures and date; the
+    ``basis`` says what the figures were computed on ("weights #3 and 50,000 leads")."""
     when = (date or datetime.now()).strftime("%Y-%m-%d")
     lines = [f"# {title}", "", f"Agreed on {when}" + (f" by {signed_by}" if signed_by else "")
              + ".", "", "## Definition of a sales-ready lead (MQL)", ""]
@@ -156,6 +158,8 @@ def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: s
         lines += [f"- {r}" for r in rules_text]
     lines += ["", "## Projected figures", "", "| Figure | Value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in _figure_rows(figures)]
+    if basis:
+        lines += ["", f"Computed on {basis}."]
     data = weights.data
     if data:
         lines += ["", f"Based on {fmt.number(data.get('rows'))} leads"
@@ -193,7 +197,7 @@ def _definition(thresholds: Mapping[str, Any]) -> str:
             f"{thresholds.get('min_behavior')}.")
 
 
-_FIGURE_LABELS = {
+FIGURE_LABELS = {
     "mqls_per_month": ("MQLs per month", fmt.number),
     "conversion": ("Conversion (win rate of MQLs)", fmt.percent),
     "wins_per_month": ("Wins per month", fmt.number),
@@ -208,7 +212,7 @@ _FIGURE_LABELS = {
 
 def _figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows = []
-    for key, (label, f) in _FIGURE_LABELS.items():
+    for key, (label, f) in FIGURE_LABELS.items():
         if key in figures and figures[key] is not None:
             rows.append((label, f(figures[key])))
     return rows

@@ -34,6 +34,7 @@ class Scenario:
     note: str
     kind: str
     payload: dict[str, Any] = field(default_factory=dict)
+    version: int = 1  # the how-manieth save under this name (of this kind)
 
     @property
     def thresholds(self) -> dict[str, Any]:
@@ -61,12 +62,15 @@ def save_scenario(con: duckdb.DuckDBPyConnection, name: str, payload: dict[str, 
     author = _clean(author, MAX_NAME, "author")
     note = _clean(note, MAX_NOTE, "note")
     with transaction(con) as tx:
+        earlier = int(tx.execute("SELECT count(*) FROM scenarios WHERE name = ? AND kind = ?",
+                                 [name, kind]).fetchone()[0])
         row = tx.execute(
             "INSERT INTO scenarios VALUES (nextval('scenario_id_seq'), now(), ?, ?, ?, ?, ?) "
             "RETURNING id, created_at",
             [name, author, note, kind, to_json(payload)],
         ).fetchone()
-    return Scenario(int(row[0]), row[1], name, author, note, kind, json.loads(to_json(payload)))
+    return Scenario(int(row[0]), row[1], name, author, note, kind, json.loads(to_json(payload)),
+                    earlier + 1)
 
 
 def mark_agreement(con: duckdb.DuckDBPyConnection, scenario: Scenario, *, author: str = "",
@@ -79,14 +83,16 @@ def mark_agreement(con: duckdb.DuckDBPyConnection, scenario: Scenario, *, author
 
 
 def _row(r: tuple) -> Scenario:
-    return Scenario(int(r[0]), r[1], r[2], r[3] or "", r[4] or "", r[5], json.loads(r[6]))
+    return Scenario(int(r[0]), r[1], r[2], r[3] or "", r[4] or "", r[5], json.loads(r[6]),
+                    int(r[7]))
 
 
 def list_scenarios(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> list[Scenario]:
     """Every saved row, newest first (optionally only one kind)."""
     cur = con.cursor()
     try:
-        sql = "SELECT id, created_at, name, author, note, kind, payload FROM scenarios"
+        sql = ("SELECT id, created_at, name, author, note, kind, payload, row_number() OVER "
+               "(PARTITION BY name, kind ORDER BY id) FROM scenarios")
         params: list[Any] = []
         if kind:
             sql += " WHERE kind = ?"

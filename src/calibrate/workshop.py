@@ -108,30 +108,3 @@ def active_weights(con: duckdb.DuckDBPyConnection) -> Weights:
         weights = suggested_weights(con)
         save_weights(con, weights, version)
     return weights
-
-
-def with_agreed_thresholds(con: duckdb.DuckDBPyConnection, weights: Weights):
-    """Attach the thresholds and rules in force to the weights, for an export.
-
-    The thresholds come from the agreement, else the newest scenario; returns that scenario
-    (None when nothing is saved yet).
-    """
-    from calibrate.scenarios import current_agreement, latest_versions
-
-    source = current_agreement(con) or next(iter(latest_versions(con)), None)
-    if source is not None:
-        weights.thresholds = source.thresholds
-    weights.rules = rules_of(weights).to_dict()
-    return source
-
-
-def agreement_text(con: duckdb.DuckDBPyConnection, weights: Weights, source) -> str:
-    """The one-page agreement (Markdown) for a saved scenario or agreement."""
-    from calibrate.export import agreement_markdown
-    from calibrate.rules import describe
-
-    columns = {c.name: c.type for c in store.read_columns(con)}
-    return agreement_markdown(
-        weights, source.figures, title="What a sales-ready lead is: our agreement",
-        thresholds=source.thresholds, rules_text=describe(rules_of(weights), columns),
-        date=source.created_at, signed_by=source.author)

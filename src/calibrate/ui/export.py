@@ -4,29 +4,63 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
+from calibrate.agreement import (
+    agreement_document,
+    basis_now,
+    drift_line,
+    export_source,
+    figures_side_by_side,
+    recompute,
+)
+from calibrate.errors import CalibrateError
 from calibrate.export import agreement_html, export_bytes
 from calibrate.scoring import scored_leads
 from calibrate.ui import state
-from calibrate.workshop import agreement_text, rules_of, with_agreed_thresholds
+from calibrate.workshop import rules_of
 
 MIME = {"csv": "text/csv", "json": "application/json", "rules": "text/csv",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+def drift_section(con, source, in_force) -> None:
+    """When the weights or data in force differ from the scenario's, say so in one line and
+    offer the same thresholds recomputed on what is in force, beside the saved figures."""
+    line = drift_line(source, basis_now(con, in_force))
+    if line is None:
+        return
+    st.warning(f"{line} Everything below is the {source.kind} as it was saved.")
+    if st.toggle("Recompute these thresholds on what is in force now", key="recompute"):
+        try:
+            now = recompute(source, state.workshop_grid(con, in_force))
+        except CalibrateError as exc:
+            state.show_error(exc)
+            return
+        st.dataframe(pd.DataFrame(figures_side_by_side(source.figures, now)),
+                     hide_index=True, width="stretch")
+
+
 def render() -> None:
     st.title("Export")
     con = state.connection()
-    weights = state.page_weights(con)
-    if weights is None:
+    in_force = state.page_weights(con)
+    if in_force is None:
         return
-    source = with_agreed_thresholds(con, weights)
+    try:
+        weights, source = export_source(con)
+    except CalibrateError as exc:
+        state.show_error(exc)
+        return
     if source is not None:
         kind = "the agreement" if source.kind == "agreement" else "scenario"
-        st.caption(f"Thresholds from {kind} '{source.name}' (#{source.id}).")
+        st.caption(f"Points, thresholds and rules of {kind} '{source.name}' (#{source.id}), "
+                   f"saved {source.created_at:%Y-%m-%d %H:%M} on weights #{weights.id}.")
+        drift_section(con, source, in_force)
     else:
-        st.caption("No scenario saved yet: the weights are exported without thresholds.")
+        st.caption("No scenario saved yet: the weights in force are exported without "
+                   "thresholds.")
     rules = rules_of(weights)
     stamp = dt.date.today().isoformat()
 
@@ -61,7 +95,7 @@ def render() -> None:
     if source is None:
         st.info("Save a scenario (and mark it as the agreement) to write the agreement page.")
         return
-    md = agreement_text(con, weights, source)
+    md = agreement_document(con, source)
     with st.expander("Preview", expanded=False):
         st.markdown(md)
     c = st.columns(2)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from calibrate import fmt
+from calibrate.agreement import basis_now, basis_of, drift_line, same_basis
 from calibrate.errors import CalibrateError
 from calibrate.scenarios import (
     Scenario,
@@ -59,6 +60,11 @@ def render() -> None:
         st.success(f"Agreement: **{agreement.name}** ({_thresholds(agreement)}), recorded "
                    f"{agreement.created_at:%Y-%m-%d %H:%M}"
                    + (f" by {agreement.author}" if agreement.author else ""))
+        weights = state.page_weights(con)
+        line = drift_line(agreement, basis_now(con, weights)) if weights is not None else None
+        if line:
+            st.warning(f"{line} The Export page can recompute these thresholds on what is "
+                       "in force now.")
     st.dataframe(overview(latest), hide_index=True, width="stretch")
 
     labels = {f"{s.name} (#{s.id})": s for s in latest}
@@ -69,6 +75,11 @@ def render() -> None:
     c = st.columns(2)
     a = c[0].selectbox("Scenario A", names, index=0, key="cmp_a")
     b = c[1].selectbox("Scenario B", names, index=min(1, len(names) - 1), key="cmp_b")
+    if not same_basis(labels[a], labels[b]):
+        st.warning(f"These two were computed on different weights or data (A: "
+                   f"{basis_of(labels[a]).describe()}; B: {basis_of(labels[b]).describe()}): "
+                   "their figures are not comparable as they stand. Load one into the "
+                   "workshop and save it again to compute it on what is in force.")
     table = compare(labels[a], labels[b])
     st.dataframe(table, hide_index=True, width="stretch")
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import streamlit as st
 
 from calibrate import charts, fmt, store
+from calibrate.agreement import scenario_payload
 from calibrate.errors import CalibrateError
 from calibrate.rules import summary as rule_summary
 from calibrate.scenarios import save_scenario
 from calibrate.tradeoff import Settings, figures, heatmap, score_distribution, suggest
 from calibrate.tradeoff import tradeoff_curve as curve_of
 from calibrate.ui import state
+from calibrate.weights import load_weights
 from calibrate.workshop import last_months, rules_of
 
 ALL = "All segments"
@@ -164,21 +166,20 @@ def save_form(settings: Settings, f, segment: str | None, months: list | None,
         submitted = st.form_submit_button("Save scenario", type="primary")
     if submitted:
         con = state.connection()
-        payload = {
-            "thresholds": {"mode": settings.mode, "min_profile": settings.min_profile,
-                           "min_behavior": settings.min_behavior,
-                           "min_total": settings.min_total},
-            "settings": settings.to_dict(), "figures": f.to_dict(), "segment": segment,
-            "months": [str(m) for m in months] if months else None,
-            "weights_id": weights_id, "data_version": store.data_version(con),
-        }
         try:
+            weights = load_weights(con, weights_id)
+            payload = scenario_payload(con, weights, settings, f, segment=segment,
+                                       months=months)
             saved = save_scenario(con, name, payload, author=author, note=note)
         except CalibrateError as exc:
             state.show_error(exc)
         else:
             st.session_state["active_scenario"] = saved.name
-            st.success(f"Saved scenario '{saved.name}' (#{saved.id}).")
+            if saved.version > 1:
+                st.success(f"Saved '{saved.name}' as version {saved.version} (#{saved.id}); "
+                           "the earlier versions are kept.")
+            else:
+                st.success(f"Saved scenario '{saved.name}' (#{saved.id}).")
 
 
 def render() -> None:

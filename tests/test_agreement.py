@@ -1,0 +1,114 @@
+"""The agreement as a record: tied to its weights and data, reproducible, never mixed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from calibrate import store
+from calibrate.agreement import (
+    agreement_document,
+    basis_now,
+    basis_of,
+    drift_line,
+    export_source,
+    figures_side_by_side,
+    recompute,
+    same_basis,
+    scenario_payload,
+)
+from calibrate.export import export_bytes
+from calibrate.ingest import ingest
+from calibrate.points import edit_points
+from calibrate.scenarios import mark_agreement, save_scenario
+from calibrate.tradeoff import Settings, figures
+from calibrate.weights import save_weights
+from calibrate.workshop import active_weights, rules_of, workshop_grid
+
+from conftest import SAMPLE_CSV
+
+
+@pytest.fixture(scope="module")
+def slice_csv(tmp_path_factory):
+    """The first 6,000 sample leads: enough to fit, quick to load."""
+    path = tmp_path_factory.mktemp("agreement") / "leads.csv"
+    with open(SAMPLE_CSV, encoding="utf-8") as src, open(path, "w", encoding="utf-8") as out:
+        for i, line in enumerate(src):
+            if i > 6_000:
+                break
+            out.write(line)
+    return path
+
+
+def save(con, name: str, min_profile: int = 40, min_behavior: int = 30, **kw):
+    weights = active_weights(con)
+    grid = workshop_grid(con, weights, rules_of(weights))
+    settings = Settings(mode="both", min_profile=min_profile, min_behavior=min_behavior)
+    result = figures(grid.cube(None, None), settings)
+    payload = scenario_payload(con, weights, settings, result)
+    return save_scenario(con, name, payload, **kw), grid
+
+
+def test_an_agreement_exports_the_same_after_edits_refits_and_new_data(db_path, slice_csv):
+    con = store.connect(db_path)
+    ingest(con, slice_csv)
+    scenario, grid = save(con, "Sales proposal", author="Sam")
+    agreed = mark_agreement(con, scenario, author="VP Sales")
+    document = agreement_document(con, agreed)
+    rules_csv = export_bytes(export_source(con)[0], "rules")
+    assert f"weights #{scenario.payload['weights_id']}" in document
+    leads = store.lead_count(con)
+    assert f"{leads:,} leads loaded on" in document
+    assert drift_line(agreed, basis_now(con, active_weights(con))) is None
+    # The figures recomputed on the same weights and data are the saved ones.
+    assert recompute(agreed, grid).to_dict() == agreed.figures
+
+    # An edit of the points: a new weights row in force.
+    weights = active_weights(con)
+    first = weights.table.iloc[0]
+    edited = dataclasses.replace(weights, table=edit_points(
+        weights.table, {(first.attribute, first.level): int(first.points) + 7}), id=None)
+    save_weights(con, edited, store.data_version(con))
+    # New data: a different slice replaces the leads.
+    ingest(con, slice_csv, replace=True)
+    now = active_weights(con)  # a refit on the new data version
+    assert now.id not in (weights.id, edited.id)
+
+    assert agreement_document(con, agreed) == document  # exactly, whatever happened since
+    exported, source = export_source(con)
+    assert source.id == agreed.id and exported.id == scenario.payload["weights_id"]
+    assert export_bytes(exported, "rules") == rules_csv
+    line = drift_line(agreed, basis_now(con, now))
+    assert line == (f"Agreed on weights #{weights.id} and {leads:,} leads loaded on "
+                    f"{basis_of(agreed).describe().split(' loaded on ')[1]}; since then: new "
+                    f"data and weights #{now.id}.")
+    side = figures_side_by_side(agreed.figures, recompute(
+        agreed, workshop_grid(con, now, rules_of(now))))
+    assert side[0]["figure"] == "MQLs per month" and side[0]["as agreed"] != "–"
+    con.close()
+
+
+def test_scenarios_on_different_weights_say_so_and_names_get_versions(db_path, slice_csv):
+    con = store.connect(db_path)
+    ingest(con, slice_csv)
+    a, _ = save(con, "Marketing proposal")
+    again, _ = save(con, "Marketing proposal", min_profile=50)
+    assert (a.version, again.version) == (1, 2)
+    assert same_basis(a, again)
+    weights = active_weights(con)
+    save_weights(con, dataclasses.replace(weights, id=None), store.data_version(con))
+    b, _ = save(con, "Sales proposal")
+    assert not same_basis(a, b)
+    assert drift_line(a, basis_now(con, active_weights(con))).endswith(
+        f"since then: weights #{b.payload['weights_id']}.")
+    con.close()
+
+
+def test_before_any_save_the_weights_in_force_are_exported_without_thresholds(
+        db_path, slice_csv):
+    con = store.connect(db_path)
+    ingest(con, slice_csv)
+    weights, source = export_source(con)
+    assert source is None and not weights.thresholds
+    con.close()
