@@ -162,3 +162,48 @@ def test_the_table_implies_the_fits_encoding(table):
     b = con.execute(f"SELECT {encode_sql(enc)} FROM leads").fetchnumpy()
     for name in enc.names:
         np.testing.assert_array_equal(a[name], b[name])
+
+
+def _levels(rows):
+    """A FitResult.levels frame for one categorical attribute from (level, coef, leads, wins)."""
+    return pd.DataFrame([
+        {"axis": "profile", "attribute": "seniority", "kind": "categorical", "level": lv,
+         "code": i, "lower": np.nan, "upper": np.nan, "coefficient": c, "se": 0.1,
+         "ci_low": c - 0.2, "ci_high": c + 0.2, "leads": n, "wins": w,
+         "win_rate": w / n if n else np.nan}
+        for i, (lv, c, n, w) in enumerate(rows)])
+
+
+class _Fit:
+    def __init__(self, levels):
+        self.levels = levels
+
+
+def test_a_level_without_leads_scores_like_the_reference_and_a_handful_cannot_win():
+    from calibrate.points import SHRINK_INFO, shrink_levels
+
+    levels = _levels([("VP", 1.0, 4_000, 800), ("Manager", 0.2, 6_000, 600),
+                      ("Intern", 2.5, 3, 2),        # a handful of leads, a wild coefficient
+                      ("Other", -0.3, 2_000, 100), ("Missing", 0.4, 0, 0)])
+    table = points_table(_Fit(levels))
+    pts = dict(zip(table["level"], table["points"], strict=True))
+    assert pts["Missing"] == pts["Other"]  # no leads: like the reference ("Other" has leads)
+    assert pts["Intern"] < pts["VP"]  # 3 leads do not out-score 4,000 on noise
+    assert not table["points"].isna().any()
+    # The pull toward the reference follows the stated rule, at its exact value.
+    shrunk = shrink_levels(levels).set_index("level")["coefficient"]
+    p = 1_502 / 12_003  # the attribute's win rate
+    info = 3 * p * (1 - p)
+    assert shrunk["Intern"] == pytest.approx(-0.3 + (2.5 + 0.3) * info / (info + SHRINK_INFO))
+    assert shrunk["Other"] == -0.3
+
+
+def test_without_other_leads_the_reference_is_the_commonest_level():
+    from calibrate.points import reference_levels
+
+    levels = _levels([("VP", 1.0, 4_000, 800), ("Manager", 0.2, 6_000, 600),
+                      ("Other", -0.3, 0, 0), ("Missing", 0.4, 0, 0)])
+    assert levels.loc[reference_levels(levels)["seniority"], "level"] == "Manager"
+    table = points_table(_Fit(levels))
+    pts = dict(zip(table["level"], table["points"], strict=True))
+    assert pts["Other"] == pts["Missing"] == pts["Manager"]

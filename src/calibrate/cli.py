@@ -45,8 +45,9 @@ def _print_fit(weights) -> None:
         print(f"\n{axis.upper()} points")
         part = table[table["axis"] == axis]
         for r in part.itertuples():
-            print(f"  {r.attribute:<24} {r.level:<24} {int(r.points):>4}   "
-                  f"({r.leads:,} leads, win rate {r.win_rate:.1%})")
+            seen = (f"({r.leads:,} leads, win rate {r.win_rate:.1%})" if r.leads else
+                    "(no leads in the fit: scores like the reference level)")
+            print(f"  {r.attribute:<24} {r.level:<24} {int(r.points):>4}   {seen}")
 
 
 def cmd_fit(args: argparse.Namespace) -> int:

@@ -40,6 +40,8 @@ __all__ = [
     "grade",
     "level",
     "points_table",
+    "reference_levels",
+    "shrink_levels",
     "table_from_records",
     "table_to_records",
     "total_points",
@@ -91,7 +93,7 @@ def points_table(fit: Any, scale: int = 100) -> pd.DataFrame:
     """
     if isinstance(scale, bool) or not isinstance(scale, int | np.integer) or scale < 1:
         raise ValueError(f"The 'scale' parameter must be an int >= 1. Got {scale!r} instead.")
-    lv = fit.levels.copy()
+    lv = shrink_levels(fit.levels)
     lv["points"] = 0
     spans = lv.groupby("attribute", sort=False)["coefficient"].agg(["min", "max"])
     spans["range"] = spans["max"] - spans["min"]
@@ -113,6 +115,48 @@ def points_table(fit: Any, scale: int = 100) -> pd.DataFrame:
             lv.loc[rows, "points"] = round_half_up(rel.to_numpy() * int(top))
     lv["suggested_points"] = lv["points"]
     return _conform(lv)
+
+
+#: How much evidence a level needs before its own coefficient counts: a level's coefficient
+#: is pulled toward its attribute's reference level with weight ``info / (info +
+#: SHRINK_INFO)``, where ``info = leads * p * (1 - p)`` (``p`` the attribute's win rate) is
+#: about the Fisher information its leads carry. A level with no leads scores exactly like
+#: the reference; a handful of leads cannot out-score well-supported levels on noise.
+SHRINK_INFO = 5.0
+
+
+def reference_levels(levels: pd.DataFrame) -> pd.Series:
+    """Per attribute, the row index of its reference level: "Other" for a categorical
+    attribute when Other has leads, else the level with the most leads (first by code)."""
+    out = {}
+    for attr, rows in levels.groupby("attribute", sort=False):
+        rows = rows.sort_values("code")
+        other = rows[(rows["level"] == OTHER) & (rows["leads"] > 0)]
+        out[attr] = other.index[0] if len(other) else rows["leads"].idxmax()
+    return pd.Series(out)
+
+
+def shrink_levels(levels: pd.DataFrame) -> pd.DataFrame:
+    """``levels`` with each coefficient (and its interval) pulled toward the reference
+    level's in proportion to how little the level's leads say (see :data:`SHRINK_INFO`).
+
+    "Missing" follows the same rule as every other level.
+    """
+    out = levels.copy()
+    refs = reference_levels(out)
+    leads = out["leads"].to_numpy(dtype=float)
+    for attr, rows in out.groupby("attribute", sort=False):
+        idx = rows.index
+        n = float(rows["leads"].sum())
+        p = float(rows["wins"].sum()) / n if n > 0 else 0.0
+        info = leads[out.index.get_indexer(idx)] * p * (1.0 - p)
+        weight = info / (info + SHRINK_INFO)
+        ref = float(out.at[refs[attr], "coefficient"])
+        for col in ("coefficient", "ci_low", "ci_high"):
+            if col in out.columns:
+                values = out.loc[idx, col].to_numpy(dtype=float)
+                out.loc[idx, col] = ref + (values - ref) * weight
+    return out
 
 
 def validate_table(table: pd.DataFrame) -> pd.DataFrame:
