@@ -48,3 +48,24 @@ def test_no_decision_choice_refits(sample_db):
     weights = latest_weights(con, store.data_version(con))
     con.close()
     assert weights.options["exclude_no_decision"] is True
+
+
+def test_workshop_constraints_are_applied_saved_and_costed(sample_db):
+    at = page("weights")
+    at.text_area(key="con_caps").input("pricing_page_views:10")
+    at.text_area(key="con_locks").input("seniority=Student:0")
+    at.button(key="apply_constraints").click().run()
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    message = next(s.value for s in at.success if "Constraints applied" in s.value)
+    assert "held-out AUC" in message and "they cost" in message
+    con = store.connect(sample_db)
+    weights = latest_weights(con, store.data_version(con))
+    con.close()
+    table = weights.table
+    pricing = table[table["attribute"] == "pricing_page_views"]
+    assert pricing["points"].max() == 10
+    assert int(table.loc[(table["attribute"] == "seniority") & (table["level"] == "Student"),
+                         "points"].iloc[0]) == 0
+    assert table[table["axis"] == "behavior"].groupby("attribute")["points"].max().sum() == 100
+    assert weights.options["constraints"]["caps"] == {"pricing_page_views": 10}

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from calibrate import charts, fmt, store
+from calibrate.errors import CalibrateError
 from calibrate.points import edit_points
 from calibrate.rules import RuleSet
 from calibrate.score import evaluate
@@ -107,6 +108,50 @@ def rules_section(con, weights: Weights) -> None:
             st.rerun()
 
 
+def constraints_section(con, weights: Weights, exclude: bool) -> None:
+    """Locks, orders and caps the workshop agrees on, applied to the suggested points, with
+    what they cost in held-out AUC; saved as new weights (the suggestion kept beside)."""
+    from calibrate.constraints import (
+        Constraints,
+        apply_constraints,
+        constraint_cost,
+        parse_constraints,
+    )
+
+    saved = Constraints.from_dict(weights.options.get("constraints"))
+    with st.expander("Workshop constraints (lock, order, cap)"):
+        st.caption('One per line. Lock: seniority=Student:0 · Order: seniority:VP>Manager '
+                   '(VP never below Manager) · Cap: industry:30 (at most 30 points).')
+        c = st.columns(3)
+        locks = c[0].text_area("Locks", "\n".join(
+            f"{a}={lv}:{p}" for (a, lv), p in saved.locks.items()), key="con_locks")
+        orders = c[1].text_area("Orders", "\n".join(
+            f"{a}:{h}>{lo}" for a, h, lo in saved.orders), key="con_orders")
+        caps = c[2].text_area("Caps", "\n".join(
+            f"{a}:{p}" for a, p in saved.caps.items()), key="con_caps")
+        if not st.button("Apply to the suggested points", key="apply_constraints"):
+            return
+        try:
+            wanted = parse_constraints(_raw_lines(locks), _raw_lines(orders),
+                                       _raw_lines(caps))
+            suggested = weights.table.assign(points=weights.table["suggested_points"])
+            table = apply_constraints(suggested, wanted)
+            cost = constraint_cost(con, suggested, table, fit_for(con, exclude).split)
+        except CalibrateError as exc:
+            state.show_error(exc)
+            return
+        updated = Weights.from_dict(weights.to_dict())
+        updated.table = table
+        updated.options = {**weights.options, "constraints": wanted.to_dict()}
+        save_weights(con, updated, store.data_version(con))
+        st.session_state["constraint_cost"] = cost
+        st.rerun()
+
+
+def _raw_lines(text: str) -> list[str]:
+    return [x.strip() for x in text.splitlines() if x.strip()]
+
+
 def _lines(text: str) -> list[str]:
     return [x.strip().lower() for x in text.splitlines() if x.strip()]
 
@@ -154,6 +199,12 @@ def render() -> None:
             updated.table = edit_points(weights.table, edits)
             save_weights(con, updated, store.data_version(con))
             st.rerun()
+    cost = st.session_state.pop("constraint_cost", None)
+    if cost is not None:
+        st.success(f"Constraints applied: held-out AUC {cost['auc_constrained']:.3f} against "
+                   f"{cost['auc_suggested']:.3f} suggested (they cost "
+                   f"{cost['auc_cost']:.3f}).")
+    constraints_section(con, weights, exclude)
     rules_section(con, weights)
 
     st.subheader("How good is the model on leads it has not seen")
