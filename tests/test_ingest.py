@@ -331,3 +331,25 @@ def test_the_leak_screen_flags_a_call_duration_before_any_fit(con):
     leaks = leak_screen(con)
     assert "duration" in leaks and "after the sale" in leaks["duration"]
     assert "age" not in leaks and "job" not in leaks
+
+
+def test_nul_characters_are_removed_at_ingest_and_the_fit_runs(con, tmp_path):
+    from calibrate.workshop import suggested_weights
+
+    path = tmp_path / "nul.csv"
+    with open(path, "wb") as f:  # past the first kilobytes, which the binary check reads
+        f.write(b"lead_id,status,industry,visits\n")
+        for i in range(3000):
+            industry = b"Re\x00tail" if i > 2500 and i % 10 == 0 else (
+                b"Bank" if i % 2 else b"Retail")
+            f.write(b"L%d,%s,%s,%d\n" % (i, b"won" if i % 3 == 0 else b"lost", industry, i % 7))
+    report = ingest(con, path)
+    issue = next(i for i in report.issues if "NUL" in i.kind)
+    assert (issue.column, issue.count, issue.rows[:2], issue.action) == (
+        "industry", 49, [2511, 2521], "removed")
+    assert con.execute("SELECT count(*) FROM leads WHERE contains(industry, chr(0))"
+                       ).fetchone()[0] == 0
+    assert con.execute("SELECT industry FROM leads WHERE lead_id = 'L2510'").fetchone()[0] \
+        == "Retail"
+    weights = suggested_weights(con)  # no "values with NUL characters cannot be encoded"
+    assert "Retail" in set(weights.table["level"])

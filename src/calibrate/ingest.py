@@ -182,6 +182,31 @@ def _late_labels(cur: duckdb.DuckDBPyConnection, path: Path, labels: Labels,
                 "WHERE starts_with(outcome, chr(1))")
 
 
+def _strip_nul(cur: duckdb.DuckDBPyConnection, plans: list[Plan], row: str) -> list[Issue]:
+    """Remove NUL characters from stored text, reported like other cleaning: no SQL literal
+    can hold one, so a NUL left in a level would break every later fit. One scan finds
+    them (rare); only then is anything rewritten."""
+    texts = [p.guess.name for p in plans if p.guess.type in ("categorical", "text")]
+    if not texts:
+        return []
+    found = cur.execute("SELECT " + ", ".join(
+        f"count(*) FILTER (WHERE contains({quote(c)}, chr(0)))" for c in texts)
+        + f" FROM {STAGING}").fetchone()
+    issues = []
+    for plan_name, n in zip(texts, found, strict=True):
+        if not n:
+            continue
+        col = quote(plan_name)
+        rows = [int(r[0]) for r in cur.execute(
+            f"SELECT {row} FROM {STAGING} WHERE contains({col}, chr(0)) ORDER BY rowid "
+            f"LIMIT {EXAMPLES}").fetchall()]
+        cur.execute(f"UPDATE {STAGING} SET {col} = nullif(trim(replace({col}, chr(0), '')), "
+                    f"'') WHERE contains({col}, chr(0))")
+        label = next(p.guess.label for p in plans if p.guess.name == plan_name)
+        issues.append(Issue(label, "values with NUL characters", int(n), rows, "removed"))
+    return issues
+
+
 def _drop_ignored(cur: duckdb.DuckDBPyConnection, column: str, row: str) -> Issue | None:
     """Leave out the rows whose outcome label was mapped to ``ignore``, as an issue."""
     found = cur.execute(
@@ -424,7 +449,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
                     _late_labels(tx, p, labels, mapping, row)
                     ignored = _drop_ignored(tx, labels.column, row)
                     rows -= ignored.count if ignored else 0
-                issues = run_checks(tx, plans, row)
+                issues = run_checks(tx, plans, row) + _strip_nul(tx, plans, row)
                 if labels is not None and ignored:
                     issues.insert(0, ignored)
                 if not generated_id:
