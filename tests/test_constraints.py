@@ -99,3 +99,27 @@ def test_the_cost_in_auc_is_measured_on_the_held_out_leads(fitted):
     assert cost["auc_suggested"] == pytest.approx(result.metrics.auc, abs=0.01)
     assert cost["auc_cost"] > 0  # hobbling the strongest behavior attribute costs AUC
     assert constraint_cost(con, table, table, result)["auc_cost"] == 0
+
+
+def test_the_command_line_fits_with_constraints_and_says_what_they_cost(tmp_path, capsys):
+    from calibrate import store
+    from calibrate.cli import main
+    from calibrate.weights import latest_weights
+
+    from conftest import SAMPLE_CSV
+
+    db = str(tmp_path / "c.duckdb")
+    small = tmp_path / "leads.csv"
+    with open(SAMPLE_CSV, encoding="utf-8") as src, open(small, "w", encoding="utf-8") as out:
+        out.writelines(line for i, line in zip(range(8_001), src, strict=False))
+    assert main(["ingest", str(small), "--db", db]) == 0
+    assert main(["fit", "--db", db, "--lock", "seniority=Student:0",
+                 "--order", "seniority:VP>Manager", "--cap", "industry:5"]) == 0
+    out = capsys.readouterr().out
+    assert "With the constraints: held-out AUC" in out and "they cost" in out
+    con = store.connect(db)
+    table = latest_weights(con, store.data_version(con)).table
+    con.close()
+    assert table.loc[table["attribute"] == "industry", "points"].max() <= 5
+    assert main(["fit", "--db", db, "--cap", "nowhere:5"]) == 2
+    assert "No attribute 'nowhere'" in capsys.readouterr().err

@@ -78,21 +78,27 @@ def test_rules_list_is_keyable(tmp_path):
     got = {(r.field, r.operator, r.value): r.points for r in rules.itertuples()}
     assert got[("seniority", "equals", "VP")] == 30
     assert got[("seniority", "is empty", "")] == 5
-    assert got[("page_views", "between", "1 and 2")] == 10
-    assert got[("page_views", "at least", "6")] == 40
-    assert got[("minutes", "at least ... and less than", "2.5 and 7.5")] == 5
-    assert got[("demo_request", "is", "true")] == 55
-    assert (rules["points"] != 0).all()
+    assert got[("page_views", "between", "1 and 3")] == 10  # 1 inclusive, 3 exclusive
+    assert got[("page_views", "at least", 6)] == 40
+    assert got[("page_views", "less than", 0)] == 0  # a negative count reads as missing
+    assert got[("minutes", "at least", 0)] == 5  # a single range: every count
+    assert got[("demo_request", "is true", "")] == 55
+    assert got[("industry", "equals", "'=HYPERLINK(\"x\")")] == 70  # neutralised
     csv = export_bytes(weights(), "rules").decode().splitlines()
-    assert csv[0] == "score,field,operator,value,points"
+    assert csv[0] == "score,field,operator,value,points,level,segment"
+    assert "mql,profile score,at least,40,,MQL (both lines)," in csv
+    assert "auto-qualify,demo_request,is true,,,qualified:demo_request," in csv
 
 
 def test_other_level_lists_what_it_excludes():
     t = table()
     t.loc[2, "points"] = 3
     rules = rules_list(t)
-    row = rules[(rules.field == "seniority") & (rules.operator == "not in")].iloc[0]
-    assert row.value == "VP; Manager"
+    row = rules[(rules.field == "seniority") & (rules.operator == "is not one of")].iloc[0]
+    # Other and Missing score differently: the values read as missing are not "Other".
+    assert row.value.startswith("VP; Manager; select; ") and "; unknown; " in row.value
+    blank = rules[(rules.field == "seniority") & (rules.operator == "is one of")].iloc[0]
+    assert blank.points == 5 and blank.level == "Missing" and "n/a" in blank.value
 
 
 def test_bad_weights_files_are_clear(tmp_path):
@@ -121,3 +127,22 @@ def test_agreement_states_definition_figures_and_date():
     page = agreement_html(md)
     assert page.startswith("<!doctype html>") and "<td>8.3%</td>" in page
     assert "<h1>MQL agreement</h1>" in page and "=HYPERLINK(&quot;x&quot;)" in page
+
+
+def test_user_text_in_the_agreement_is_never_markup():
+    import re
+
+    hostile = "![x](http://127.0.0.1:9/pixel.png) <script>alert(1)</script>"
+    w = weights()
+    w.table.loc[0, "level"] = hostile
+    md = agreement_markdown(w, {"mqls_per_month": 10.0}, title="MQL agreement",
+                            thresholds={"min_profile": 40, "min_behavior": 30},
+                            rules_text=[f"Auto-qualify when {hostile} is yes."],
+                            signed_by=hostile)
+    # No image, link or tag survives unescaped in the Markdown...
+    assert not re.search(r"(?<!\\)!(?<!\\)\[", md) and not re.search(r"(?<!\\)<script", md)
+    assert "\\<script\\>" in md
+    # ...and the HTML page shows the text, with no element made from it.
+    page = agreement_html(md)
+    assert "<script" not in page and "<img" not in page
+    assert "![x](http://127.0.0.1:9/pixel.png) &lt;script&gt;" in page

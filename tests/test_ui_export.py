@@ -78,3 +78,33 @@ def test_an_agreement_on_older_weights_says_so_and_recomputes_on_request(sample_
     assert side.loc["MQLs per month", "as agreed"] == side.loc[
         "MQLs per month", "on what is in force now"]
 
+
+
+def test_the_scored_leads_download_neutralises_formulas(db_path, tmp_path, monkeypatch):
+    """The app's download shares the CLI's guard: no cell a spreadsheet would run."""
+    import csv
+
+    from calibrate.ingest import ingest
+
+    hostile = ['=HYPERLINK("http://x","click")', "+Corp", "@evil", "-2+3", "=cmd|' /C calc'!A0"]
+    lines = ["lead_id,status,company,email,industry,visits"]
+    for i in range(200):
+        company = hostile[i % 5] if i < 20 else f"Company {i % 17}"
+        quoted = '"' + company.replace('"', '""') + '"'
+        outcome = "won" if i % 4 == 0 else "lost"
+        industry = "Retail" if i % 3 else "Bank"
+        lines.append(f"L{i},{outcome},{quoted},u{i}@corp{i % 9}.com,{industry},{i % 6}")
+    path = tmp_path / "hostile.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = store.connect(db_path)
+    ingest(con, path)
+    con.close()
+    monkeypatch.setenv(store.ENV_DB, str(db_path))
+    at = page("export")
+    at.radio(key="contacts").set_value("plain").run()
+    at.button(key="prepare_scored").click().run()
+    assert_clean(at)
+    text = at.session_state["scored_csv"].decode("utf-8")
+    cells = [c for r in csv.reader(io.StringIO(text)) for c in r]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")], "a formula got through"
+    assert "'=HYPERLINK" in text and "'+Corp" in text  # kept, made inert

@@ -10,6 +10,7 @@ same thresholds' figures on what is in force now, to show beside the agreed ones
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,11 +43,21 @@ class Basis:
         return text
 
 
-def basis_now(con: duckdb.DuckDBPyConnection, weights: Weights) -> Basis:
-    """The basis of figures computed now, on ``weights`` and the loaded leads."""
+def basis_now(con: duckdb.DuckDBPyConnection, weights: Weights | None) -> Basis:
+    """The basis of figures computed now, on ``weights`` and the loaded leads (``None``:
+    no weights are fitted on the loaded leads yet)."""
     last = store.last_load(con)
     loaded = last[1].isoformat(timespec="seconds") if last and last[1] else None
-    return Basis(weights.id, store.data_version(con), store.lead_count(con), loaded)
+    return Basis(weights.id if weights is not None else None, store.data_version(con),
+                 store.lead_count(con), loaded)
+
+
+def basis_in_force(con: duckdb.DuckDBPyConnection) -> Basis:
+    """What is in force now, without fitting anything: the newest weights saved for the
+    loaded data (none when they are not fitted yet) and that data."""
+    from calibrate.weights import latest_weights
+
+    return basis_now(con, latest_weights(con, store.data_version(con)))
 
 
 def basis_of(scenario: Scenario) -> Basis:
@@ -108,7 +119,8 @@ def drift_line(scenario: Scenario, now: Basis) -> str | None:
     if then.data_version is not None and now.data_version != then.data_version:
         changes.append("new data")
     if then.weights_id is not None and now.weights_id != then.weights_id:
-        changes.append(f"weights #{now.weights_id}")
+        changes.append(f"weights #{now.weights_id}" if now.weights_id is not None
+                       else "no weights fitted on it yet")
     if not changes:
         return None
     verb = "Agreed" if scenario.kind == "agreement" else "Saved"
@@ -184,3 +196,266 @@ def figures_side_by_side(agreed: dict[str, Any], now: Figures) -> list[dict[str,
                      "on what is in force now": show(current[key])
                      if current.get(key) is not None else "–"})
     return rows
+
+
+# What the ``calibrate scenario`` commands do, apart from parsing and printing.
+
+DEFAULT_MONTHS = 12  # the workshop's default window to project from ("Last 12 months")
+
+
+def threshold_settings(min_profile: int | None = None, min_behavior: int | None = None,
+                       min_total: int | None = None) -> Settings:
+    """The settings for thresholds typed by hand: a minimum profile and a minimum behavior
+    score (mode ``both``), or a minimum total score alone (mode ``total``), each a whole
+    number of points from 0 to 100."""
+    for axis, value in (("profile", min_profile), ("behavior", min_behavior),
+                        ("total", min_total)):
+        if value is not None and (int(value) != value or not 0 <= value <= 100):
+            raise CalibrateError(f"The minimum {axis} score {value} is outside 0 to 100.",
+                                 fix="Points run from 0 to 100 on each axis and for the total: "
+                                     "give a whole number in that range.")
+    if min_total is not None:
+        if min_profile is not None or min_behavior is not None:
+            raise CalibrateError("Both a minimum total score and minimum profile or behavior "
+                                 "scores were given.",
+                                 fix="Give a minimum profile and a minimum behavior score (two "
+                                     "thresholds), or a minimum total score alone (one total "
+                                     "score).")
+        return Settings(mode="total", min_total=int(min_total))
+    if min_profile is None or min_behavior is None:
+        missing = "profile" if min_profile is None else "behavior"
+        raise CalibrateError(f"No minimum {missing} score was given.",
+                             fix="Give both a minimum profile and a minimum behavior score, "
+                                 "or a minimum total score alone.")
+    return Settings(mode="both", min_profile=int(min_profile), min_behavior=int(min_behavior))
+
+
+def _segment_of(grid: Any, segment: str | None) -> str | None:
+    if segment is None:
+        return None
+    if segment in grid.segments:
+        return segment
+    same = [s for s in grid.segments if s.casefold() == segment.strip().casefold()]
+    if len(same) == 1:
+        return same[0]
+    known = ", ".join(f"'{s}'" for s in grid.segments)
+    raise CalibrateError(f"No segment '{segment}' in the loaded leads.",
+                         fix=f"Use one of {known}, or leave the segment out for all leads."
+                         if known else "The loaded leads have no segment column: leave the "
+                                       "segment out.")
+
+
+def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Settings, *,
+                    segment: str | None = None, months: int | None = DEFAULT_MONTHS,
+                    author: str = "", note: str = "") -> Scenario:
+    """Compute the figures of ``settings`` as the workshop does (the weights in force, the
+    last ``months`` months of inflow, 0 or None for all history, one segment or all) and
+    save them as a scenario: a new version when the name exists."""
+    from dataclasses import replace
+
+    from calibrate.scenarios import save_scenario
+    from calibrate.workshop import active_weights, last_months, rules_of, workshop_grid
+
+    if not (name or "").strip():
+        raise CalibrateError("A scenario needs a name.", fix="Type a name and save again.")
+    if months is not None and months < 0:
+        raise CalibrateError(f"The window of {months} months is negative.",
+                             fix="Give the number of latest months to project from, or 0 "
+                                 "for all history.")
+    if not store.lead_count(con):
+        raise CalibrateError("No leads are loaded.", fix="Load leads first: calibrate ingest FILE.")
+    weights = active_weights(con)
+    grid = workshop_grid(con, weights, rules_of(weights))
+    segment = _segment_of(grid, segment)
+    window = last_months(grid, months)
+    settings = replace(settings, months_in_window=len(window) if window else None)
+    result = figures(grid.cube(window, segment), settings)
+    payload = scenario_payload(con, weights, settings, result, segment=segment, months=window)
+    return save_scenario(con, name, payload, author=author, note=note)
+
+
+def record_agreement(con: duckdb.DuckDBPyConnection, ref: str, *, by: str,
+                     note: str = "") -> tuple[Scenario, Scenario]:
+    """Mark the scenario named (or numbered) ``ref`` as the agreement: (scenario, agreement)."""
+    from calibrate.scenarios import find_scenario, mark_agreement
+
+    scenario = find_scenario(con, ref)
+    if not (by or "").strip():
+        raise CalibrateError("An agreement needs to say who agreed.",
+                             fix='Name them, for example "VP Sales and VP Marketing".')
+    return scenario, mark_agreement(con, scenario, author=by.strip(), note=note)
+
+
+def describe_thresholds(thresholds: dict[str, Any]) -> str:
+    """"profile ≥ 40 and behavior ≥ 30", or "total ≥ 55"."""
+    if thresholds.get("mode") == "total":
+        return f"total ≥ {thresholds.get('min_total')}"
+    return (f"profile ≥ {thresholds.get('min_profile')} and behavior ≥ "
+            f"{thresholds.get('min_behavior')}")
+
+
+def describe_window(scenario: Scenario) -> str:
+    """Which leads its figures project from: "all segments, last 12 months"."""
+    segment = scenario.payload.get("segment")
+    months = scenario.payload.get("months")
+    return (f"segment {segment}" if segment else "all segments") + ", " + (
+        f"last {len(months)} month{'s' if len(months) != 1 else ''}" if months
+        else "all history")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready value: NaN and infinities become null."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def figure_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """The headline figures as (label, text), as the agreement page words them; the
+    conversion with its 95% interval. Figures not computed are left out."""
+    from calibrate import fmt
+    from calibrate.export import FIGURE_LABELS
+
+    lines = []
+    for key, (label, show) in FIGURE_LABELS.items():
+        if result.get(key) is None:
+            continue
+        text = show(result[key])
+        if key == "conversion" and not _missing(result.get("conversion_low")):
+            text += (f" (95% interval "
+                     f"{fmt.interval(result['conversion_low'], result.get('conversion_high'))})")
+        lines.append((label, text))
+    return lines
+
+
+def scenario_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The newest version of each scenario with its thresholds and headline figures, which
+    one is the agreement, and how each one's basis differs from what is in force (plain,
+    JSON-ready data)."""
+    from calibrate.scenarios import get_scenario
+
+    now = basis_in_force(con)
+    agreement = current_agreement(con)
+    agreed_id = agreement.payload.get("agreed_scenario_id") if agreement else None
+    agreed_row = None
+    if agreement is not None:
+        version = None
+        if agreed_id is not None:
+            try:
+                version = get_scenario(con, int(agreed_id)).version
+            except CalibrateError:
+                version = None
+        agreed_row = {
+            "id": agreement.id, "scenario_id": agreed_id, "name": agreement.name,
+            "version": version, "agreed_by": agreement.author,
+            "agreed_at": agreement.created_at.isoformat(timespec="seconds"),
+            "note": agreement.note, "thresholds": agreement.thresholds,
+            "thresholds_text": describe_thresholds(agreement.thresholds),
+            "basis": basis_of(agreement).describe(), "drift": drift_line(agreement, now)}
+    rows = []
+    for s in latest_versions(con):
+        f = s.figures
+        rows.append({
+            "id": s.id, "name": s.name, "version": s.version, "author": s.author,
+            "saved_at": s.created_at.isoformat(timespec="seconds"), "note": s.note,
+            "segment": s.payload.get("segment"), "window": describe_window(s),
+            "thresholds": s.thresholds, "thresholds_text": describe_thresholds(s.thresholds),
+            "mqls_per_month": _plain(f.get("mqls_per_month")),
+            "conversion": _plain(f.get("conversion")),
+            "wins_per_month": _plain(f.get("wins_per_month")),
+            "agreed": agreed_id is not None and s.id == agreed_id,
+            "basis": basis_of(s).describe(), "drift": drift_line(s, now)})
+    return {"in_force": now.describe() if now.weights_id is not None
+            else f"{now.leads or 0:,} leads, no weights fitted on them yet",
+            "agreement": agreed_row, "scenarios": rows}
+
+
+_THRESHOLD_LABELS = {"min_profile": "Minimum profile score",
+                     "min_behavior": "Minimum behavior score",
+                     "min_total": "Minimum total score"}
+
+
+def _signed(diff: float, show: Any) -> str:
+    from calibrate import fmt
+
+    if _missing(diff):
+        return "–"
+    if diff == 0:
+        return "0"
+    if show is fmt.percent:
+        return f"{100 * diff:+.1f} pts"
+    return ("+" if diff > 0 else "-") + show(abs(diff))
+
+
+def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
+    """Two scenarios' thresholds and figures side by side as a person reads them: labels,
+    percentages as percentages, and the difference B - A (percentage points for rates).
+    Each row keeps the raw values too (``key``, ``a``, ``b``, ``difference``)."""
+    from calibrate import fmt
+    from calibrate.export import FIGURE_LABELS
+
+    def row(key: str, label: str, x: Any, y: Any, show: Any) -> dict[str, Any]:
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y))
+        diff = y - x if numeric and not (_missing(x) or _missing(y)) else None
+        return {"key": key, "item": label, "a": _plain(x), "b": _plain(y),
+                "difference": _plain(diff),
+                "a_text": "–" if _missing(x) else show(x),
+                "b_text": "–" if _missing(y) else show(y),
+                "difference_text": _signed(diff, show) if diff is not None else
+                "–" if _missing(x) or _missing(y) else "same" if x == y else "differs"}
+
+    def used(thresholds: dict[str, Any]) -> set[str]:  # a mode's thresholds; others are idle
+        return {"min_total"} if thresholds.get("mode") == "total" else {"min_profile",
+                                                                          "min_behavior"}
+
+    ta, tb = a.thresholds, b.thresholds
+    rule = {"both": "profile and behavior", "total": "one total score"}
+    rows = [row("mode", "MQL rule", rule.get(ta.get("mode", "both"), ta.get("mode")),
+                rule.get(tb.get("mode", "both"), tb.get("mode")), str)]
+    for key in _THRESHOLD_LABELS:
+        if key in used(ta) | used(tb):
+            rows.append(row(key, _THRESHOLD_LABELS[key], ta.get(key) if key in used(ta)
+                            else None, tb.get(key) if key in used(tb) else None, str))
+    rows.append(row("window", "Projected from", describe_window(a), describe_window(b), str))
+    fa, fb = a.figures, b.figures
+    for key, (label, show) in FIGURE_LABELS.items():
+        if fa.get(key) is None and fb.get(key) is None:
+            continue
+        rows.append(row(key, label, fa.get(key), fb.get(key), show))
+    rows.append(row("conversion_interval", "Conversion 95% interval",
+                    fmt.interval(fa.get("conversion_low"), fa.get("conversion_high")),
+                    fmt.interval(fb.get("conversion_low"), fb.get("conversion_high")), str))
+    return rows
+
+
+def basis_note(a: Scenario, b: Scenario) -> str:
+    """One line: the two were computed on the same weights and data, or on different ones."""
+    if same_basis(a, b):
+        return f"Both computed on {basis_of(a).describe()}."
+    return (f"These two were computed on different weights or data (A: "
+            f"{basis_of(a).describe()}; B: {basis_of(b).describe()}): their figures are not "
+            "comparable as they stand. Save them again on the weights in force to compare "
+            "like with like.")
+
+
+NO_THRESHOLDS = ("the weights file carries no thresholds: mql is false for every lead{but}; "
+                 "export the weights after saving a scenario (calibrate export --format json)")
+
+
+def mql_note(thresholds: dict[str, Any] | None, mql: Any, rule: Any) -> tuple[str, bool]:
+    """What the ``mql`` column of scored leads means, and whether that is a warning (the
+    weights carry no thresholds). ``mql`` and ``rule`` are the scored columns."""
+    import pandas as pd
+
+    mql = pd.Series(mql, dtype=bool).to_numpy()
+    count, total = int(mql.sum()), len(mql)
+    if not thresholds:
+        qualified = pd.Series(rule, dtype=object).fillna("").astype(str).str.startswith(
+            "qualified").to_numpy()
+        n = int((qualified & mql).sum())
+        but = f" but the {n:,} an auto-rule qualifies" if n else ""
+        return NO_THRESHOLDS.format(but=but), True
+    return (f"mql applies the thresholds in the weights file, {describe_thresholds(thresholds)}"
+            f", and the auto-rules: {count:,} of {total:,} leads are MQLs", False)

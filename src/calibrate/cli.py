@@ -52,6 +52,7 @@ def _print_fit(weights) -> None:
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from calibrate import store, workshop
+    from calibrate.constraints import parse_constraints
     from calibrate.errors import ModelError
     from calibrate.weights import save_weights
 
@@ -60,11 +61,21 @@ def cmd_fit(args: argparse.Namespace) -> int:
         if not store.lead_count(con):
             raise ModelError("No leads are loaded.", file=str(store.resolve_db(args.db)),
                              fix="Load leads first: calibrate ingest FILE.")
-        weights = workshop.suggested_weights(con, exclude_no_decision=args.exclude_no_decision)
+        wanted = parse_constraints(args.lock or [], args.order or [], args.cap or [])
+        cost = None
+        if wanted:
+            weights, cost = workshop.constrained_weights(
+                con, wanted, exclude_no_decision=args.exclude_no_decision)
+        else:
+            weights = workshop.suggested_weights(
+                con, exclude_no_decision=args.exclude_no_decision)
         save_weights(con, weights, store.data_version(con))
     finally:
         con.close()
     _print_fit(weights)
+    if cost is not None:
+        print(f"\nWith the constraints: held-out AUC {cost['auc_constrained']:.3f} against "
+              f"{cost['auc_suggested']:.3f} suggested (they cost {cost['auc_cost']:.3f}).")
     if args.out:
         from pathlib import Path
 
@@ -74,13 +85,15 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from calibrate.agreement import mql_note
     from calibrate.export import safe_frame
     from calibrate.scoring import score_file
     from calibrate.weights import Weights
 
     weights = Weights.read(args.weights)
-    frame = safe_frame(score_file(args.file, weights, mapping=args.mapping,
-                                  contacts=args.contacts))
+    scored = score_file(args.file, weights, mapping=args.mapping, contacts=args.contacts)
+    note, warning = mql_note(weights.thresholds, scored["mql"], scored["rule"])
+    frame = safe_frame(scored)
     if args.out:
         frame.to_csv(args.out, index=False)
         counts = frame["grade"].value_counts().sort_index().to_dict()
@@ -88,6 +101,10 @@ def cmd_score(args: argparse.Namespace) -> int:
               + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + ")")
     else:
         frame.to_csv(sys.stdout, index=False)
+    if warning:
+        print(f"warning: {note}", file=sys.stderr)
+    else:  # beside the summary, or out of the way of the CSV on standard output
+        print(note, file=sys.stdout if args.out else sys.stderr)
     return 0
 
 
@@ -108,14 +125,26 @@ def cmd_export(args: argparse.Namespace) -> int:
                 con, active_weights(con)))):
             print(f"note: {line} This export is the {source.kind} as it was saved.",
                   file=sys.stderr)
+        if source is not None and source.kind != "agreement" and args.format != "csv":
+            print(f"note: no agreement is recorded yet: this is the newest scenario, "
+                  f"'{source.name}' (#{source.id}). calibrate scenario agree NAME --by "
+                  "\"...\" records one.", file=sys.stderr)
+        if source is None and args.format in ("json", "xlsx"):
+            print("note: no scenario is saved yet, so these weights carry no thresholds "
+                  "(calibrate score then marks no lead as an MQL). calibrate scenario save "
+                  "NAME --min-profile P --min-behavior B saves one.", file=sys.stderr)
         if args.format in ("markdown", "html"):
             if source is None:
                 raise CalibrateError("No scenario or agreement is saved yet.",
-                                     fix="Save a scenario in the app's Thresholds page first.")
+                                     fix="Save one first: calibrate scenario save NAME "
+                                         "--min-profile P --min-behavior B (or in the app's "
+                                         "Thresholds page), then calibrate scenario agree "
+                                         "NAME --by \"...\".")
             text = agreement_document(con, source)
             data = (agreement_html(text) if args.format == "html" else text).encode("utf-8")
         else:
-            data = export_bytes(weights, args.format)
+            data = export_bytes(weights, args.format, columns=store.read_columns(con),
+                                dialect=args.dialect)
     finally:
         con.close()
     if args.out:
@@ -124,6 +153,174 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(data.decode("utf-8"))
     return 0
+
+
+def _table(header: list[str], rows: list[list[str]], notes: list[str | None] | None = None,
+           right: set[int] | frozenset[int] = frozenset()) -> str:
+    """Rows in aligned columns (``right``: the columns aligned right); a note, when given,
+    on its own indented line under its row."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    out = [line(header)]
+    for i, r in enumerate(rows):
+        out.append(line(r))
+        if notes and notes[i]:
+            out.append(f"    note: {notes[i]}")
+    return "\n".join(out)
+
+
+def _when(iso: str) -> str:
+    return iso.replace("T", " ")[:16]
+
+
+def cmd_scenario_save(args: argparse.Namespace) -> int:
+    from calibrate import store
+    from calibrate.agreement import (
+        DEFAULT_MONTHS,
+        basis_of,
+        describe_thresholds,
+        describe_window,
+        figure_lines,
+        save_thresholds,
+        threshold_settings,
+    )
+
+    settings = threshold_settings(args.min_profile, args.min_behavior, args.min_total)
+    con = store.connect(args.db)
+    try:
+        saved = save_thresholds(con, args.name, settings, segment=args.segment,
+                                months=DEFAULT_MONTHS if args.months is None
+                                else args.months, author=args.author or "",
+                                note=args.note or "")
+    finally:
+        con.close()
+    if saved.version > 1:
+        print(f"Scenario '{saved.name}' (#{saved.id}) saved as version {saved.version} "
+              "(earlier versions kept).")
+    else:
+        print(f"Scenario '{saved.name}' (#{saved.id}) saved.")
+    print(f"MQL: {describe_thresholds(saved.thresholds)}; {describe_window(saved)}; "
+          f"computed on {basis_of(saved).describe()}.")
+    lines = figure_lines(saved.figures)
+    width = max((len(label) for label, _ in lines), default=0)
+    for label, text in lines:
+        print(f"  {label:<{width}}  {text}")
+    return 0
+
+
+def cmd_scenario_list(args: argparse.Namespace) -> int:
+    import json
+
+    from calibrate import fmt, store
+    from calibrate.agreement import scenario_overview
+
+    con = store.connect(args.db)
+    try:
+        overview = scenario_overview(con)
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(overview, indent=2, ensure_ascii=False))
+        return 0
+    if not overview["scenarios"]:
+        print("No scenario is saved yet: calibrate scenario save NAME --min-profile P "
+              "--min-behavior B saves one.")
+        return 0
+    agreed = overview["agreement"]
+    if agreed:
+        version = f" version {agreed['version']}" if agreed["version"] else ""
+        print(f"Agreement in force: '{agreed['name']}'{version} (#{agreed['scenario_id']}), "
+              f"{agreed['thresholds_text']}, agreed"
+              + (f" by {agreed['agreed_by']}" if agreed["agreed_by"] else "")
+              + f" on {_when(agreed['agreed_at'])}.")
+        if agreed["drift"]:
+            print(f"    note: {agreed['drift']}")
+    else:
+        print('No agreement yet: calibrate scenario agree NAME --by "..." records one.')
+    print(f"In force now: {overview['in_force']}.\n")
+    rows = overview["scenarios"]
+    print(_table(
+        ["#", "name", "version", "author", "saved", "thresholds", "MQLs/month", "conversion",
+         "agreement"],
+        [[str(r["id"]), r["name"], str(r["version"]), r["author"], _when(r["saved_at"]),
+          r["thresholds_text"] + (f" (segment {r['segment']})" if r["segment"] else ""),
+          fmt.number(r["mqls_per_month"]), fmt.percent(r["conversion"]),
+          "agreed" if r["agreed"] else ""] for r in rows],
+        notes=[r["drift"] for r in rows], right={0, 2, 6, 7}))
+    return 0
+
+
+def cmd_scenario_compare(args: argparse.Namespace) -> int:
+    import json
+
+    from calibrate import store
+    from calibrate.agreement import basis_note, basis_of, compare_rows, same_basis
+    from calibrate.scenarios import find_scenario
+
+    con = store.connect(args.db)
+    try:
+        a, b = find_scenario(con, args.a), find_scenario(con, args.b)
+    finally:
+        con.close()
+    rows, note = compare_rows(a, b), basis_note(a, b)
+    if args.json:
+        def meta(s):
+            return {"id": s.id, "name": s.name, "version": s.version, "author": s.author,
+                    "saved_at": s.created_at.isoformat(timespec="seconds"),
+                    "basis": basis_of(s).describe(), "thresholds": s.thresholds}
+
+        print(json.dumps({"a": meta(a), "b": meta(b), "same_basis": same_basis(a, b),
+                          "note": note, "rows": rows}, indent=2, ensure_ascii=False))
+        return 0
+    for tag, s in (("A", a), ("B", b)):
+        print(f"{tag}: '{s.name}' version {s.version} (#{s.id}), saved "
+              f"{s.created_at:%Y-%m-%d %H:%M}" + (f" by {s.author}" if s.author else ""))
+    print(("" if same_basis(a, b) else "note: ") + note + "\n")
+    print(_table(["", "A", "B", "B - A"],
+                 [[r["item"], r["a_text"], r["b_text"], r["difference_text"]] for r in rows],
+                 right={1, 2, 3}))
+    return 0
+
+
+def cmd_scenario_agree(args: argparse.Namespace) -> int:
+    from calibrate import store
+    from calibrate.agreement import (
+        basis_in_force,
+        describe_thresholds,
+        drift_line,
+        record_agreement,
+    )
+
+    con = store.connect(args.db)
+    try:
+        scenario, agreement = record_agreement(con, args.name, by=args.by,
+                                               note=args.note or "")
+        line = drift_line(scenario, basis_in_force(con))
+    finally:
+        con.close()
+    print(f"Agreement recorded (#{agreement.id}): '{scenario.name}' version "
+          f"{scenario.version} (#{scenario.id}), {describe_thresholds(scenario.thresholds)}, "
+          f"agreed by {agreement.author}.")
+    print("calibrate export --format markdown (or html) writes it; calibrate export --format "
+          "json writes the weights with these thresholds, for calibrate score.")
+    if line:
+        print(f"note: {line} The agreement keeps the figures as they were saved; save the "
+              "thresholds again to compute them on what is in force.", file=sys.stderr)
+    return 0
+
+
+SCENARIO_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "save": cmd_scenario_save, "list": cmd_scenario_list, "compare": cmd_scenario_compare,
+    "agree": cmd_scenario_agree,
+}
+
+
+def cmd_scenario(args: argparse.Namespace) -> int:
+    return SCENARIO_COMMANDS[args.scenario_command](args)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -150,7 +347,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ingest": cmd_ingest, "fit": cmd_fit, "score": cmd_score, "export": cmd_export,
-    "backup": cmd_backup, "restore": cmd_restore,
+    "scenario": cmd_scenario, "backup": cmd_backup, "restore": cmd_restore,
 }
 
 
@@ -173,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude-no-decision", action="store_true",
                    help="leave no-decision leads out (default: they count as not won)")
     p.add_argument("--out", help="also write the weights as JSON to this file")
+    p.add_argument("--lock", action="append", metavar="ATTRIBUTE=LEVEL:POINTS",
+                   help='fix a level\'s points, e.g. "seniority=Student:0" (repeatable)')
+    p.add_argument("--order", action="append", metavar="ATTRIBUTE:HIGHER>LOWER",
+                   help='a level never below another, e.g. "seniority:VP>Manager"')
+    p.add_argument("--cap", action="append", metavar="ATTRIBUTE:POINTS",
+                   help='the most points an attribute may give, e.g. "industry:30"')
     _db_arg(p)
 
     p = sub.add_parser("score", help="score a file of leads with agreed weights")
@@ -185,9 +388,47 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export the weights in force, or the agreement")
     p.add_argument("--format", required=True,
-                   choices=["csv", "json", "xlsx", "rules", "markdown", "html"])
+                   choices=["csv", "json", "xlsx", "rules", "sql", "hubspot", "marketo",
+                            "pardot", "mautic", "markdown", "html"],
+                   help="rules: the generic rules list; sql: a SELECT adding profile, "
+                        "behavior, total and mql; hubspot, marketo, pardot, mautic: files "
+                        "for those systems")
+    p.add_argument("--dialect", choices=["duckdb", "postgres", "snowflake", "bigquery"],
+                   default="duckdb",
+                   help="SQL dialect of --format sql (default: duckdb)")
     p.add_argument("--out", help="file to write (default: standard output)")
     _db_arg(p)
+
+    p = sub.add_parser("scenario", help="save, list, compare and agree on thresholds")
+    scenario = p.add_subparsers(dest="scenario_command", required=True)
+    q = scenario.add_parser(
+        "save", help="compute the figures of thresholds on the weights in force and save them")
+    q.add_argument("name")
+    q.add_argument("--min-profile", type=int, help="minimum profile score, 0-100")
+    q.add_argument("--min-behavior", type=int, help="minimum behavior score, 0-100")
+    q.add_argument("--min-total", type=int,
+                   help="minimum total score, 0-100 (alone: one total score instead)")
+    q.add_argument("--segment", help="the segment these thresholds are for (default: all)")
+    q.add_argument("--months", type=int,
+                   help="latest months to project from (default 12, as in the app; 0: all "
+                        "history)")
+    q.add_argument("--author", help="who proposes it")
+    q.add_argument("--note", help="why")
+    _db_arg(q)
+    q = scenario.add_parser("list", help="the newest version of each scenario, and the "
+                                         "agreement")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    _db_arg(q)
+    q = scenario.add_parser("compare", help="two scenarios side by side")
+    q.add_argument("a", help="scenario A: a name or #id")
+    q.add_argument("b", help="scenario B: a name or #id")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    _db_arg(q)
+    q = scenario.add_parser("agree", help="mark a scenario as the agreement")
+    q.add_argument("name", help="a name (its newest version) or #id")
+    q.add_argument("--by", required=True, help='who agreed ("VP Sales and VP Marketing")')
+    q.add_argument("--note", help="a note for the record")
+    _db_arg(q)
 
     p = sub.add_parser("backup", help="copy the database to a new file")
     p.add_argument("--out", help="backup file (default: data/backups/<name>-<time>.duckdb)")

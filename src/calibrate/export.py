@@ -1,4 +1,5 @@
-"""Writing the agreed weights (CSV, XLSX, JSON, a rules list) and the one-page agreement.
+"""Writing the agreed weights (CSV, XLSX, JSON, a rules list, SQL, marketing-automation
+files) and the one-page agreement.
 
 Every text cell that a spreadsheet could run as a formula (starting with =, +, -, @, a tab
 or a carriage return) is prefixed with a quote, so an export never executes anything.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import html
 import io
-import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -16,10 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from calibrate import fmt
+from calibrate import automation, fmt
+from calibrate.rules import RuleSet
 from calibrate.weights import TABLE_COLUMNS, Weights
 
-FORMATS = ("csv", "json", "xlsx", "rules")
+FORMATS = ("csv", "json", "xlsx", "rules", "sql", "hubspot", "marketo", "pardot", "mautic")
+#: Dialects of the ``sql`` format.
+DIALECTS = automation.DIALECTS
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -40,68 +44,54 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+def rules_list(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = None,
+               rules: Any = None, columns: Any = None, keep_zero: bool = True) -> pd.DataFrame:
+    """The table as the generic rules list a marketing-automation admin keys in.
 
-
-def rules_list(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as flat rules a marketing-automation admin can key in.
-
-    One row per level with non-zero points: score (profile or behavior), field, operator,
-    value, points. Integer ranges are written inclusive ("3 and 5"); "Other" is the list of
-    named levels it excludes; "Missing" is "is empty".
+    One row per field and condition (columns :data:`calibrate.automation.COLUMNS`: score,
+    field, operator, value, points, level, segment), then the MQL definition from
+    ``thresholds`` and one row per auto-rule in force (``rules``: a RuleSet or its dict;
+    None leaves them out). ``columns`` are the store's columns (headers as written, and
+    the contact columns the auto-rules read). Numbers stay numbers; level texts that a
+    spreadsheet could run are neutralised. See :mod:`calibrate.automation`.
     """
-    rows = []
-    for (_axis, attribute), group in table.groupby(["axis", "attribute"], sort=False):
-        named = [lv for lv in group["level"] if lv not in ("Other", "Missing")]
-        for r in group.itertuples(index=False):
-            if int(r.points) == 0:
-                continue
-            op, value = _condition(r, named)
-            rows.append({"score": r.axis, "field": attribute, "operator": op, "value": value,
-                         "points": int(r.points)})
-    return pd.DataFrame(rows, columns=["score", "field", "operator", "value", "points"])
+    return automation.rules_frame(automation.all_conditions(
+        table, thresholds=thresholds, rules=rules, columns=columns), keep_zero=keep_zero)
 
 
-def _condition(r: Any, named: list[str]) -> tuple[str, str]:
-    if r.level == "Missing":
-        return "is empty", ""
-    if r.kind == "flag":
-        return "is", "true" if r.level == "Yes" else "false"
-    if r.kind == "numeric":
-        lo, hi = r.lower, r.upper
-        lo_ok = lo is not None and not math.isnan(lo) and not math.isinf(lo)
-        hi_ok = hi is not None and not math.isnan(hi) and not math.isinf(hi)
-        integral = (not lo_ok or float(lo).is_integer()) and (not hi_ok or float(hi).is_integer())
-        if lo_ok and hi_ok:
-            if integral:
-                return ("equals", _number(lo)) if hi - lo == 1 else (
-                    "between", f"{_number(lo)} and {_number(hi - 1)}")
-            return "at least ... and less than", f"{_number(lo)} and {_number(hi)}"
-        if lo_ok:
-            return "at least", _number(lo)
-        if hi_ok:
-            return ("at most", _number(hi - 1)) if integral else ("less than", _number(hi))
-        return "is not empty", ""
-    if r.level == "Other":
-        return "not in", "; ".join(named)
-    return "equals", r.level
+def _rules_in_force(weights: Weights) -> RuleSet:
+    """The auto-rules stored with the weights (the defaults when none were set), as the
+    workshop applies them."""
+    return RuleSet.from_dict(weights.rules) if weights.rules else RuleSet()
 
 
-def export_bytes(weights: Weights, format: str) -> bytes:
-    """The weights in one of :data:`FORMATS`, as the bytes of the file to download."""
+def export_bytes(weights: Weights, format: str, *, columns: Any = None,
+                 dialect: str = "duckdb") -> bytes:
+    """The weights in one of :data:`FORMATS`, as the bytes of the file to download.
+
+    ``columns`` (the store's columns) gives the rules list, SQL and vendor formats the
+    headers as written and the contact columns of the auto-rules; ``dialect`` is the SQL
+    dialect of the ``sql`` format (duckdb, postgres, snowflake or bigquery).
+    """
     if format == "json":
         return weights.to_json().encode("utf-8")
     if format == "csv":
         return safe_frame(weights.table[TABLE_COLUMNS]).to_csv(index=False).encode("utf-8")
+    extra = {"thresholds": weights.thresholds, "rules": _rules_in_force(weights),
+             "columns": columns}
     if format == "rules":
-        return safe_frame(rules_list(weights.table)).to_csv(index=False).encode("utf-8")
+        return rules_list(weights.table, **extra).to_csv(index=False).encode("utf-8")
+    if format in _AUTOMATION:
+        if format == "sql":
+            return automation.portable_sql(weights.table, dialect=dialect,
+                                           **extra).encode("utf-8")
+        return getattr(automation, _AUTOMATION[format])(weights.table, **extra)
     if format == "xlsx":
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
             safe_frame(weights.table[TABLE_COLUMNS]).to_excel(xl, sheet_name="Points",
                                                               index=False)
-            safe_frame(rules_list(weights.table)).to_excel(xl, sheet_name="Rules", index=False)
+            rules_list(weights.table, **extra).to_excel(xl, sheet_name="Rules", index=False)
             about = {"created_at": weights.created_at.isoformat(), **{
                 f"data.{k}": v for k, v in weights.data.items()}, **{
                 f"metric.{k}": v for k, v in weights.metrics.items()
@@ -113,6 +103,18 @@ def export_bytes(weights: Weights, format: str) -> bytes:
                        ).to_excel(xl, sheet_name="About", index=False)
         return buffer.getvalue()
     raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+
+
+#: Marketing-automation formats and the :mod:`calibrate.automation` function writing each.
+_AUTOMATION = {"sql": "portable_sql", "hubspot": "hubspot_json", "marketo": "marketo_csv",
+               "pardot": "pardot_csv", "mautic": "mautic_json"}
+#: File extension and MIME type of each format (for downloads).
+FILE_TYPES = {"csv": ("csv", "text/csv"), "json": ("json", "application/json"),
+              "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument."
+                               "spreadsheetml.sheet"),
+              "rules": ("csv", "text/csv"), "sql": ("sql", "application/sql"),
+              "hubspot": ("json", "application/json"), "marketo": ("csv", "text/csv"),
+              "pardot": ("csv", "text/csv"), "mautic": ("json", "application/json")}
 
 
 def write_export(weights: Weights, format: str, path: str | Path) -> Path:
@@ -150,12 +152,13 @@ def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: s
     """One page stating the MQL definition, thresholds, projected figures and date; the
     ``basis`` says what the figures were computed on ("weights #3 and 50,000 leads")."""
     when = (date or datetime.now()).strftime("%Y-%m-%d")
-    lines = [f"# {title}", "", f"Agreed on {when}" + (f" by {signed_by}" if signed_by else "")
+    lines = [f"# {title}", "", f"Agreed on {when}"
+             + (f" by {_md(signed_by)}" if signed_by else "")
              + ".", "", "## Definition of a sales-ready lead (MQL)", ""]
     lines.append(_definition(thresholds))
     if rules_text:
         lines += ["", "Rules applied before the score:", ""]
-        lines += [f"- {r}" for r in rules_text]
+        lines += [f"- {_md(r)}" for r in rules_text]
     lines += ["", "## Projected figures", "", "| Figure | Value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in _figure_rows(figures)]
     if basis:
@@ -180,8 +183,19 @@ def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: s
     return "\n".join(lines)
 
 
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def _md(text: Any) -> str:
+    """User text (a level, a name, an author) as literal Markdown: every character
+    Markdown or HTML could act on is backslash-escaped, so ``![x](http://...)`` stays text
+    and ``<script>`` is never markup, in the preview and in the downloaded file."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _unescape(text: str) -> str:
+    """Markdown backslash escapes undone (for the HTML page, whose text is HTML-escaped)."""
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~]|&lt;|&gt;|&amp;)", r"\1", text)
 
 
 def _review_date(date: datetime | None) -> str:
@@ -234,11 +248,11 @@ def agreement_html(markdown: str) -> str:
             table.clear()
 
     for line in markdown.splitlines():
-        text = html.escape(line).replace("**", "")
+        text = _unescape(html.escape(line).replace("**", ""))
         if line.startswith("|"):
             cells = [c.strip().replace("\\|", "|") for c in
                      html.escape(line).replace("\\|", "\x00").strip("|").split("|")]
-            cells = [c.replace("\x00", "|") for c in cells]
+            cells = [_unescape(c.replace("\x00", "|")) for c in cells]
             if not all(set(c) <= {"-"} for c in cells):
                 table.append(cells)
             continue

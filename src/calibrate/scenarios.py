@@ -112,6 +112,36 @@ def get_scenario(con: duckdb.DuckDBPyConnection, scenario_id: int) -> Scenario:
                          fix="Pick one from the list of saved scenarios.")
 
 
+def find_scenario(con: duckdb.DuckDBPyConnection, ref: str) -> Scenario:
+    """A saved proposal by name (its newest version; case aside when that is unambiguous)
+    or by id ("#12", or "12" when no scenario has that name). An agreement's id gives the
+    scenario it agreed on. Unknown: an error listing the known names."""
+    text = (ref or "").strip()
+    latest = latest_versions(con)
+    wanted = int(text[1:]) if text.startswith("#") and text[1:].isdigit() else None
+    if wanted is None:
+        for same in ([s for s in latest if s.name == text],
+                     [s for s in latest if s.name.casefold() == text.casefold()]):
+            if len(same) == 1:
+                return same[0]
+        wanted = int(text) if text.isdigit() else None
+    if wanted is not None:
+        rows = {s.id: s for s in list_scenarios(con)}
+        found = rows.get(wanted)
+        if found is not None and found.kind == "agreement":
+            found = rows.get(int(found.payload.get("agreed_scenario_id") or -1), found)
+        if found is not None:
+            return found
+    what = f"#{wanted}" if text.startswith("#") else f"named '{text}'"
+    if not latest:
+        raise CalibrateError(f"No scenario {what}: none is saved yet.",
+                             fix="Save one first: calibrate scenario save NAME --min-profile P "
+                                 "--min-behavior B.")
+    known = ", ".join(f"'{s.name}' (#{s.id})" for s in latest)
+    raise CalibrateError(f"No scenario {what}.",
+                         fix=f"Give one by name or as #id; the saved ones are {known}.")
+
+
 def latest_versions(con: duckdb.DuckDBPyConnection) -> list[Scenario]:
     """The newest version of each named proposal, newest first."""
     seen: set[str] = set()

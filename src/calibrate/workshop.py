@@ -80,6 +80,26 @@ def suggested_weights(con: duckdb.DuckDBPyConnection, *, exclude_no_decision: bo
     return weights_from_fit(con, result, points_table(result))
 
 
+def constrained_weights(con: duckdb.DuckDBPyConnection, constraints, *,
+                        exclude_no_decision: bool = False) -> tuple[Weights, dict[str, float]]:
+    """The suggested weights with workshop constraints applied (see
+    :mod:`calibrate.constraints`), and what they cost in held-out AUC."""
+    import warnings
+
+    from calibrate.constraints import apply_constraints, constraint_cost
+    from calibrate.model import fit
+    from calibrate.points import points_table
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        result = fit(con, exclude_no_decision=exclude_no_decision, leakage="warn")
+    suggested = points_table(result)
+    table = apply_constraints(suggested, constraints)
+    weights = weights_from_fit(con, result, table)
+    weights.options = {**weights.options, "constraints": constraints.to_dict()}
+    return weights, constraint_cost(con, suggested, table, result)
+
+
 def weights_from_fit(con: duckdb.DuckDBPyConnection, result, table) -> Weights:
     """The weights document of a fit: its table, data range, options, metrics, warnings."""
     lo, hi = result.data_range

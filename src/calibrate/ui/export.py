@@ -16,13 +16,10 @@ from calibrate.agreement import (
     recompute,
 )
 from calibrate.errors import CalibrateError
-from calibrate.export import agreement_html, export_bytes
+from calibrate.export import agreement_html, export_bytes, safe_frame
 from calibrate.scoring import scored_leads
 from calibrate.ui import state
 from calibrate.workshop import rules_of
-
-MIME = {"csv": "text/csv", "json": "application/json", "rules": "text/csv",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def drift_section(con, source, in_force) -> None:
@@ -65,16 +62,35 @@ def render() -> None:
     stamp = dt.date.today().isoformat()
 
     st.subheader("Weight table")
+    from calibrate.export import DIALECTS, FILE_TYPES
+    from calibrate.store import read_columns
+
+    columns = read_columns(con)  # headers as written; the contact columns of the auto-rules
+
+    def download(col, fmt_: str, label: str, name: str, **options) -> None:
+        ext, mime = FILE_TYPES[fmt_]
+        col.download_button(label, export_bytes(weights, fmt_, columns=columns, **options),
+                            file_name=f"calibrate-{name}-{stamp}.{ext}", mime=mime,
+                            key=f"dl_{fmt_}")
+
     c = st.columns(4)
-    for col, (fmt_, label, ext) in zip(c, [("csv", "Points table (CSV)", "csv"),
-                                           ("xlsx", "Points table (Excel)", "xlsx"),
-                                           ("json", "Weights (JSON, for scoring)", "json"),
-                                           ("rules", "Rules list for marketing automation",
-                                            "csv")], strict=True):
-        col.download_button(label, export_bytes(weights, fmt_),
-                            file_name=f"calibrate-{'rules' if fmt_ == 'rules' else 'weights'}"
-                                      f"-{stamp}.{ext}",
-                            mime=MIME[fmt_], key=f"dl_{fmt_}")
+    for col, (fmt_, label, name) in zip(c, [
+            ("csv", "Points table (CSV)", "weights"), ("xlsx", "Points table (Excel)", "weights"),
+            ("json", "Weights (JSON, for scoring)", "weights"),
+            ("rules", "Rules list for marketing automation", "rules")], strict=True):
+        download(col, fmt_, label, name)
+    st.caption("For your systems (how to import each file: see the README, \"Exports for "
+               "marketing automation\").")
+    c = st.columns(3)
+    dialect = c[0].selectbox("SQL dialect", DIALECTS, key="sql_dialect")
+    download(c[1], "sql", "Score in SQL (profile, behavior, total, MQL)", f"score-{dialect}",
+             dialect=dialect)
+    c = st.columns(4)
+    for col, (fmt_, label) in zip(c, [
+            ("hubspot", "HubSpot lead score (JSON)"), ("marketo", "Marketo campaigns (CSV)"),
+            ("pardot", "Account Engagement rules and grading (CSV)"),
+            ("mautic", "Mautic points (JSON)")], strict=True):
+        download(col, fmt_, label, fmt_)
 
     st.subheader("Scored leads")
     contacts = st.radio("Contact fields (email, phone, name)", ["hash", "drop", "plain"],
@@ -82,7 +98,7 @@ def render() -> None:
                         format_func={"hash": "hashed", "drop": "left out",
                                      "plain": "as they are"}.get)
     if st.button("Prepare scored leads", key="prepare_scored"):
-        frame = scored_leads(con, weights, rules, contacts=contacts)
+        frame = safe_frame(scored_leads(con, weights, rules, contacts=contacts))
         st.session_state["scored_csv"] = frame.to_csv(index=False).encode("utf-8")
         st.session_state["scored_rows"] = len(frame)
     if "scored_csv" in st.session_state:

@@ -1,0 +1,384 @@
+"""``calibrate scenario save|list|compare|agree``, the agreement's exports and ``score``'s MQL
+column, through the command line (``main`` in-process, and the installed console script)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from calibrate import store
+from calibrate.agreement import (
+    compare_rows,
+    figure_lines,
+    mql_note,
+    threshold_settings,
+)
+from calibrate.cli import main
+from calibrate.errors import CalibrateError
+from calibrate.scenarios import find_scenario, list_scenarios
+from calibrate.tradeoff import Settings, figures
+from calibrate.weights import save_weights
+from calibrate.workshop import active_weights, last_months, rules_of, workshop_grid
+
+from conftest import SAMPLE_CSV
+
+CALIBRATE = Path(sys.executable).parent / "calibrate"  # the installed console script
+
+
+def _slice(path: Path, first: int, last: int) -> Path:
+    """Sample leads ``first`` to ``last`` (1-based data rows) with the header."""
+    with open(SAMPLE_CSV, encoding="utf-8") as src, open(path, "w", encoding="utf-8") as out:
+        for i, line in enumerate(src):
+            if i == 0 or first <= i <= last:
+                out.write(line)
+            elif i > last:
+                break
+    return path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Two slices of the sample (the second overlaps and goes further: new data) and a
+    small file of new leads to score."""
+    folder = tmp_path_factory.mktemp("cli-scenarios")
+    return {"leads": _slice(folder / "leads.csv", 1, 5_000),
+            "newer": _slice(folder / "newer.csv", 2_001, 7_000),
+            "new": _slice(folder / "new.csv", 5_001, 5_400)}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, files):
+    """The first slice ingested with its weights fitted, once; each test copies it."""
+    path = tmp_path_factory.mktemp("cli-template") / "c.duckdb"
+    con = store.connect(path)
+    from calibrate.ingest import ingest
+
+    ingest(con, files["leads"])
+    active_weights(con)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def db(template, tmp_path) -> str:
+    path = tmp_path / "c.duckdb"
+    shutil.copy(template, path)
+    return str(path)
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def ok(capsys, *args: str) -> str:
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    return out
+
+
+def test_save_computes_what_the_app_computes_and_names_versions(db, capsys):
+    out = ok(capsys, "scenario", "save", "Marketing proposal", "--min-profile", "40",
+             "--min-behavior", "30", "--author", "Mia", "--note", "volume", "--db", db)
+    assert "Scenario 'Marketing proposal' (#1) saved." in out
+    assert "profile ≥ 40 and behavior ≥ 30; all segments, last 12 months" in out
+    assert "Conversion (win rate of MQLs)" in out and "95% interval" in out
+
+    con = store.connect(db)
+    saved = find_scenario(con, "Marketing proposal")
+    weights = active_weights(con)  # the weights in force, as the Thresholds page uses them
+    grid = workshop_grid(con, weights, rules_of(weights))
+    window = last_months(grid, 12)
+    expected = figures(grid.cube(window, None), Settings(
+        min_profile=40, min_behavior=30, months_in_window=len(window)))
+    con.close()
+    assert saved.figures == expected.to_dict()
+    assert (saved.author, saved.note, saved.payload["weights_id"]) == ("Mia", "volume",
+                                                                      weights.id)
+    for label, text in figure_lines(saved.figures):
+        assert f"{label}  " in out and text in out  # headline figures, as people read them
+
+    out = ok(capsys, "scenario", "save", "Marketing proposal", "--min-profile", "45",
+             "--min-behavior", "30", "--db", db)
+    assert "saved as version 2 (earlier versions kept)" in out
+
+    out = ok(capsys, "scenario", "save", "Enterprise", "--min-total", "55", "--segment",
+             "enterprise", "--months", "0", "--db", db)
+    assert "total ≥ 55; segment Enterprise, all history" in out
+    con = store.connect(db)
+    total = find_scenario(con, "Enterprise")
+    grid = workshop_grid(con, weights, rules_of(weights))
+    assert total.thresholds["mode"] == "total" and total.payload["months"] is None
+    assert total.payload["segment"] == "Enterprise"
+    assert total.figures == figures(grid.cube(None, "Enterprise"),
+                                    Settings(mode="total", min_total=55)).to_dict()
+    assert len(list_scenarios(con)) == 3  # the first version is kept
+    con.close()
+
+
+def test_list_compare_and_agree(db, capsys):
+    for name, p, b in (("Marketing proposal", "40", "30"), ("Sales proposal", "60", "50"),
+                       ("Marketing proposal", "45", "30")):
+        ok(capsys, "scenario", "save", name, "--min-profile", p, "--min-behavior", b,
+           "--author", name.split()[0], "--db", db)
+
+    out = ok(capsys, "scenario", "list", "--db", db)
+    assert "No agreement yet" in out
+    lines = out.splitlines()
+    assert [ln.split()[0] for ln in lines if "proposal" in ln] == ["3", "2"]  # newest first
+    assert "profile ≥ 45 and behavior ≥ 30" in out and "profile ≥ 40" not in out
+    assert "%" in out and "note:" not in out  # same basis as what is in force
+
+    out = ok(capsys, "scenario", "agree", "sales proposal", "--by", "VP Sales and VP Marketing",
+             "--note", "signed", "--db", db)
+    assert "Agreement recorded (#4): 'Sales proposal' version 1 (#2)" in out
+    listing = json.loads(ok(capsys, "scenario", "list", "--json", "--db", db))
+    assert listing["agreement"]["scenario_id"] == 2
+    assert listing["agreement"]["agreed_by"] == "VP Sales and VP Marketing"
+    assert [(r["id"], r["version"], r["agreed"]) for r in listing["scenarios"]] == [
+        (3, 2, False), (2, 1, True)]
+    row = listing["scenarios"][1]
+    assert row["thresholds"]["min_profile"] == 60 and 0 < row["conversion"] < 1
+    assert row["drift"] is None
+    out = ok(capsys, "scenario", "list", "--db", db)
+    assert "Agreement in force: 'Sales proposal' version 1 (#2)" in out
+    assert [ln.rstrip().endswith("agreed") for ln in out.splitlines() if "proposal" in ln
+            and ln[0].isdigit()] == [False, True]
+
+    out = ok(capsys, "scenario", "compare", "Marketing proposal", "#2", "--db", db)
+    assert "A: 'Marketing proposal' version 2 (#3)" in out and "Both computed on weights #" in out
+    assert "Minimum profile score" in out and "+15" in out  # 45 -> 60
+    assert "Conversion (win rate of MQLs)" in out and " pts" in out
+    for key in ("min_profile", "mqls_per_month", "conversion_low", "win_share"):
+        assert key not in out  # labels, not internal keys
+    data = json.loads(ok(capsys, "scenario", "compare", "#3", "#2", "--json", "--db", db))
+    assert data["same_basis"] is True
+    rows = {r["key"]: r for r in data["rows"]}
+    assert rows["min_profile"]["difference"] == 15
+    conv = rows["conversion"]
+    assert conv["a_text"].endswith("%") and conv["difference_text"] == (
+        f"{100 * (conv['b'] - conv['a']):+.1f} pts")
+    # A scenario's id picks that version, older ones included.
+    assert "version 1 (#1)" in ok(capsys, "scenario", "compare", "#1", "#3", "--db", db)
+
+
+def test_compare_says_when_the_weights_differ(db, capsys):
+    ok(capsys, "scenario", "save", "A", "--min-profile", "40", "--min-behavior", "30",
+       "--db", db)
+    con = store.connect(db)
+    weights = active_weights(con)
+    save_weights(con, dataclasses.replace(weights, id=None), store.data_version(con))
+    con.close()
+    ok(capsys, "scenario", "save", "B", "--min-profile", "40", "--min-behavior", "30",
+       "--db", db)
+    out = ok(capsys, "scenario", "compare", "A", "B", "--db", db)
+    assert "note: These two were computed on different weights or data" in out
+    assert json.loads(ok(capsys, "scenario", "compare", "A", "B", "--json", "--db", db))[
+        "same_basis"] is False
+    out = ok(capsys, "scenario", "list", "--db", db)
+    assert out.count("note:") == 1 and "since then: weights #" in out  # only A drifted
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--min-profile", "101", "--min-behavior", "30"], "minimum profile score 101 is outside"),
+    (["--min-profile", "40", "--min-behavior", "-1"], "minimum behavior score -1 is outside"),
+    (["--min-total", "120"], "minimum total score 120 is outside"),
+    (["--min-profile", "40"], "No minimum behavior score"),
+    (["--min-profile", "40", "--min-behavior", "30", "--min-total", "50"], "Both a minimum"),
+    (["--min-profile", "40", "--min-behavior", "30", "--segment", "SMB"],
+     "Use one of 'Enterprise', 'Field', 'Inside Sales'"),
+    (["--min-profile", "40", "--min-behavior", "30", "--months", "-3"], "negative"),
+])
+def test_save_refuses_what_it_cannot_compute(db, capsys, args, message):
+    code, out, err = run(capsys, "scenario", "save", "X", *args, "--db", db)
+    assert code == 2 and message in err and "How to fix:" in err
+    con = store.connect(db)
+    assert list_scenarios(con) == []  # nothing saved
+    con.close()
+
+
+def test_unknown_names_list_the_known_ones(db, capsys):
+    code, _, err = run(capsys, "scenario", "agree", "Sales", "--by", "me", "--db", db)
+    assert code == 2 and "none is saved yet" in err and "calibrate scenario save" in err
+    ok(capsys, "scenario", "save", "Sales proposal", "--min-profile", "60", "--min-behavior",
+       "50", "--db", db)
+    for args in (["agree", "Sales", "--by", "me"], ["compare", "Sales proposal", "#9"]):
+        code, _, err = run(capsys, "scenario", *args, "--db", db)
+        assert code == 2 and "'Sales proposal' (#1)" in err
+    code, _, err = run(capsys, "scenario", "agree", "Sales proposal", "--by", " ", "--db", db)
+    assert code == 2 and "who agreed" in err
+
+
+def test_threshold_settings_and_compare_rows_directly():
+    assert threshold_settings(0, 100) == Settings(mode="both", min_profile=0, min_behavior=100)
+    assert threshold_settings(min_total=0).mode == "total"
+    with pytest.raises(CalibrateError, match="outside 0 to 100"):
+        threshold_settings(40.5, 30)
+    from datetime import datetime
+
+    from calibrate.scenarios import Scenario
+
+    def scenario(i, thresholds, f):
+        return Scenario(i, datetime(2026, 1, 1), f"S{i}", "", "", "scenario",
+                        {"thresholds": thresholds, "figures": f, "weights_id": 1,
+                         "data_version": 1})
+
+    a = scenario(1, {"mode": "both", "min_profile": 40, "min_behavior": 30, "min_total": 50},
+                 {"conversion": 0.1, "mqls_per_month": 1200.0, "capacity_used": None,
+                  "win_share": float("nan")})
+    b = scenario(2, {"mode": "total", "min_profile": 50, "min_behavior": 50, "min_total": 55},
+                 {"conversion": 0.125, "mqls_per_month": 900.0, "capacity_used": None,
+                  "win_share": 0.5})
+    rows = {r["key"]: r for r in compare_rows(a, b)}
+    assert rows["mode"]["difference_text"] == "differs"
+    # Thresholds a mode does not use are shown as such, not as the idle slider's value.
+    assert (rows["min_profile"]["a_text"], rows["min_profile"]["b_text"]) == ("40", "–")
+    assert (rows["min_total"]["a_text"], rows["min_total"]["b_text"]) == ("–", "55")
+    assert rows["conversion"]["difference_text"] == "+2.5 pts"
+    assert rows["mqls_per_month"]["difference_text"] == "-300"
+    assert rows["mqls_per_month"]["b_text"] == "900"
+    assert rows["win_share"]["a_text"] == "–" and rows["win_share"]["a"] is None  # no NaN
+    assert "capacity_used" not in rows  # not computed on either side
+    json.dumps(list(rows.values()), allow_nan=False)
+
+
+def _score(capsys, db, files, tmp_path, *save_args: str) -> tuple[pd.DataFrame, str]:
+    """Save thresholds, agree on them, export the weights and score the new leads."""
+    ok(capsys, "scenario", "save", "Edge", *save_args, "--db", db)
+    ok(capsys, "scenario", "agree", "Edge", "--by", "both", "--db", db)
+    weights = tmp_path / "weights.json"
+    ok(capsys, "export", "--format", "json", "--out", str(weights), "--db", db)
+    scored = tmp_path / "scored.csv"
+    out = ok(capsys, "score", str(files["new"]), "--weights", str(weights), "--out",
+             str(scored))
+    return pd.read_csv(scored).set_index("lead_id"), out
+
+
+def test_a_lead_at_the_thresholds_is_an_mql_and_one_point_below_is_not(
+        db, capsys, files, tmp_path):
+    weights = tmp_path / "plain.json"
+    _, _, err = run(capsys, "export", "--format", "json", "--out", str(weights), "--db", db)
+    assert "no scenario is saved yet" in err
+    assert json.loads(weights.read_text())["thresholds"] is None
+    code, out, err = run(capsys, "score", str(files["new"]), "--weights", str(weights),
+                         "--out", str(tmp_path / "s.csv"))
+    assert code == 0
+    assert "warning: the weights file carries no thresholds: mql is false for every lead" \
+        in err and "export the weights after saving a scenario" in err
+    plain = pd.read_csv(tmp_path / "s.csv").set_index("lead_id")
+    assert not plain.loc[plain["rule"].isna(), "mql"].any()
+
+    # A lead no auto-rule touches, with room for one point more on each axis.
+    free = plain[plain["rule"].isna() & (plain["profile_points"] < 100)
+                 & (plain["behavior_points"] < 100) & (plain["total"] < 100)]
+    lead = free.sort_values("total").index[len(free) // 2]
+    p, b, t = (int(free.loc[lead, c]) for c in ("profile_points", "behavior_points", "total"))
+
+    frame, out = _score(capsys, db, files, tmp_path, "--min-profile", str(p),
+                        "--min-behavior", str(b))
+    assert f"mql applies the thresholds in the weights file, profile ≥ {p} and behavior ≥ {b}" \
+        in out
+    assert bool(frame.loc[lead, "mql"]) is True  # equal to both thresholds: an MQL (>=)
+    unruled = frame[frame["rule"].isna()]
+    assert (unruled["mql"] == ((unruled["profile_points"] >= p)
+                               & (unruled["behavior_points"] >= b))).all()
+    for args in (("--min-profile", str(p + 1), "--min-behavior", str(b)),
+                 ("--min-profile", str(p), "--min-behavior", str(b + 1))):
+        frame, _ = _score(capsys, db, files, tmp_path, *args)
+        assert bool(frame.loc[lead, "mql"]) is False  # one point below a threshold
+
+    frame, out = _score(capsys, db, files, tmp_path, "--min-total", str(t))
+    assert f"total ≥ {t}" in out and bool(frame.loc[lead, "mql"]) is True
+    frame, _ = _score(capsys, db, files, tmp_path, "--min-total", str(t + 1))
+    assert bool(frame.loc[lead, "mql"]) is False
+
+
+def test_mql_note_counts_auto_qualified_leads_without_thresholds():
+    text, warning = mql_note(None, [True, False, False], ["qualified:demo_request", None, ""])
+    assert warning and "but the 1 an auto-rule qualifies" in text
+    text, warning = mql_note({"mode": "total", "min_total": 60}, [True, False], [None, None])
+    assert not warning and "total ≥ 60" in text and "1 of 2 leads are MQLs" in text
+
+
+def test_the_agreement_exports_the_same_after_refit_edit_and_new_ingest(
+        db, capsys, files, tmp_path):
+    """Through the installed console script as real processes, and ``main`` in-process."""
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([str(CALIBRATE), *args, "--db", db], capture_output=True,
+                              text=True)
+        assert "Traceback" not in done.stderr
+        return done
+
+    done = cli("scenario", "save", "Sales proposal", "--min-profile", "55", "--min-behavior",
+               "40", "--author", "Sam")
+    assert done.returncode == 0, done.stderr
+    ok(capsys, "scenario", "save", "Marketing proposal", "--min-profile", "35",
+       "--min-behavior", "25", "--db", db)
+    code, _, err = run(capsys, "scenario", "agree", "Nobody's proposal", "--by", "VP Sales",
+                       "--db", db)
+    assert code == 2 and "'Sales proposal' (#1)" in err
+    assert "Agreement recorded" in ok(capsys, "scenario", "agree", "Sales proposal", "--by",
+                                      "VP Sales", "--db", db)
+
+    def exports() -> tuple[dict[str, bytes], str]:
+        errors = ""
+        written = {}
+        for fmt in ("markdown", "html", "json", "rules"):
+            out = tmp_path / f"agreement.{fmt}"
+            code, _, err = run(capsys, "export", "--format", fmt, "--out", str(out), "--db", db)
+            assert code == 0, err
+            written[fmt], errors = out.read_bytes(), errors + err
+        return written, errors
+
+    before, err = exports()
+    assert err == ""  # nothing differs yet
+    document = before["markdown"].decode()
+    assert "profile score is at least 55 **and** its behavior score is at least 40" in document
+    assert "by VP Sales" in document
+    assert re.search(r"Computed on weights #1 and [\d,]+ leads loaded on", document)
+    assert json.loads(before["json"])["thresholds"]["min_profile"] == 55
+
+    ok(capsys, "fit", "--db", db)  # a refit: new weights in force
+    con = store.connect(db)  # an edit of the points: newer weights again
+    from calibrate.points import edit_points
+
+    weights = active_weights(con)
+    first = weights.table.iloc[0]
+    save_weights(con, dataclasses.replace(weights, id=None, table=edit_points(
+        weights.table, {(first.attribute, first.level): int(first.points) + 9})),
+        store.data_version(con))
+    con.close()
+    after, err = exports()
+    assert after == before
+    assert "since then: weights #3. This export is the agreement as it was saved." in err
+
+    ok(capsys, "ingest", str(files["newer"]), "--replace", "--db", db)  # new data
+    after, err = exports()
+    assert after == before
+    assert "since then: new data and weights #4." in err
+    done = cli("export", "--format", "markdown")
+    assert done.returncode == 0 and done.stdout == document
+    assert "since then: new data and weights #4." in done.stderr
+
+    done = cli("scenario", "list")
+    assert done.returncode == 0
+    assert "Agreement in force: 'Sales proposal' version 1 (#1)" in done.stdout
+    assert done.stdout.count("since then: new data and weights #4.") == 3  # agreement + 2
+
+
+def test_an_empty_database_says_what_to_do(tmp_path, capsys):
+    db = str(tmp_path / "empty.duckdb")
+    code, _, err = run(capsys, "scenario", "save", "X", "--min-profile", "40",
+                       "--min-behavior", "30", "--db", db)
+    assert code == 2 and "No leads are loaded" in err and "calibrate ingest" in err
+    assert "No scenario is saved yet" in ok(capsys, "scenario", "list", "--db", db)
+    assert json.loads(ok(capsys, "scenario", "list", "--json", "--db", db))["scenarios"] == []
