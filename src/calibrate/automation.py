@@ -34,11 +34,12 @@ from typing import Any
 
 import pandas as pd
 
+from calibrate.cells import neutralise
 from calibrate.cleaning import _FALSE, _TRUE, PLACEHOLDERS
-from calibrate.encode import MISSING, OTHER
+from calibrate.encode import MISSING, OTHER, literal
 from calibrate.points import axis_ranges
 from calibrate.rules import _TRUE_TEXT, RuleSet, active_rules, column_finder, describe
-from calibrate.store import ColumnInfo
+from calibrate.store import ColumnInfo, quote
 
 __all__ = [
     "COLUMNS",
@@ -78,7 +79,6 @@ SEPARATOR = "; "
 MISSING_WORDS = tuple(p for p in PLACEHOLDERS if p) + (MISSING.lower(),)
 TRUE_WORDS = _TRUE
 FALSE_WORDS = _FALSE
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SCORE_OF_AXIS = {"profile": "profile", "behavior": "behavior"}
 _SIGNED = re.compile(r"[+-]\d+")
 
@@ -341,11 +341,6 @@ def all_conditions(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None 
 # ------------------------------------------------------------------ the generic list
 
 
-def neutralise(text: str) -> str:
-    """A text cell a spreadsheet would run as a formula, prefixed with a quote."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def join_values(values: Iterable[str]) -> str:
     """Values joined with '; '; one holding ';', a double quote or an outer space is
     written in double quotes with inner quotes doubled (as in CSV)."""
@@ -392,38 +387,30 @@ def rules_frame(lines: Sequence[Condition], *, keep_zero: bool = True) -> pd.Dat
 # ------------------------------------------------------------------ portable SQL
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _table(name: str) -> str:
     """The table: bare when a plain (dotted) name, so each dialect folds its case as it
     does for names written bare (Snowflake: LEADS); else quoted."""
-    return name if re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", name, re.ASCII) else _q(name)
-
-
-def _s(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
+    return name if re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", name, re.ASCII) else quote(name)
 
 
 def _in(values: Iterable[str]) -> str:
-    return "(" + ", ".join(_s(v) for v in values) + ")"
+    return "(" + ", ".join(literal(v) for v in values) + ")"
 
 
 def _n(x: float) -> str:
     """A number literal that is exact in every dialect (decimals cast from text)."""
     v = _number(x)
-    return str(v) if isinstance(v, int) else f"CAST({_s(repr(v))} AS DOUBLE)"
+    return str(v) if isinstance(v, int) else f"CAST({literal(repr(v))} AS DOUBLE)"
 
 
 def _text(field: str) -> str:
-    return f"LOWER(TRIM(CAST({_q(field)} AS VARCHAR)))"
+    return f"LOWER(TRIM(CAST({quote(field)} AS VARCHAR)))"
 
 
 def _sql_condition(c: Condition) -> str:
     """The SQL condition of one scoring or auto-qualify line."""
     if c.kind == "numeric":
-        x = f"CAST({_q(c.field)} AS DOUBLE)"
+        x = f"CAST({quote(c.field)} AS DOUBLE)"
         return {"less than": lambda: f"{x} < {_n(c.value)}",
                 "at least": lambda: f"{x} >= {_n(c.value)}",
                 "between": lambda: f"{x} >= {_n(c.value[0])} AND {x} < {_n(c.value[1])}",
@@ -435,7 +422,7 @@ def _sql_condition(c: Condition) -> str:
                 "is false": lambda: f"{t} IN {_in(FALSE_WORDS)}",
                 "is empty": lambda: f"({t} IS NULL OR {t} NOT IN {_in(TRUE_WORDS + FALSE_WORDS)})"
                 }[c.operator]()
-    return {"equals": lambda: f"{t} = {_s(str(c.value).lower())}",
+    return {"equals": lambda: f"{t} = {literal(str(c.value).lower())}",
             "is one of": lambda: f"{t} IN {_in(v.lower() for v in c.value)}",
             "is not one of": lambda: f"{t} <> '' AND {t} NOT IN {_in(v.lower() for v in c.value)}",
             "is not empty": lambda: f"{t} <> ''",
@@ -455,9 +442,9 @@ def _axis_sql(lines: Sequence[Condition], axis: str) -> str:
 
 def _digits(col: str) -> str:
     """The digits of a phone, ignoring the usual separators (space - ( ) . + /)."""
-    x = f"TRIM(CAST({_q(col)} AS VARCHAR))"
+    x = f"TRIM(CAST({quote(col)} AS VARCHAR))"
     for ch in (" ", "-", "(", ")", ".", "+", "/"):
-        x = f"REPLACE({x}, {_s(ch)}, '')"
+        x = f"REPLACE({x}, {literal(ch)}, '')"
     return x
 
 
@@ -473,7 +460,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
     left_out: list[str] = []
 
     def low(col: str) -> str:
-        return f"LOWER(TRIM(CAST({_q(h[col])} AS VARCHAR)))"
+        return f"LOWER(TRIM(CAST({quote(h[col])} AS VARCHAR)))"
 
     def norm(values: Iterable[str]) -> list[str]:
         return list(dict.fromkeys(" ".join(str(v).lower().split()) for v in values
@@ -482,7 +469,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
     def email_at(domains: list[str]) -> str:
         # The domain or a subdomain of it (host names hold no LIKE wildcards).
         e = low("email")
-        return " OR ".join(f"{e} LIKE {_s('%@' + d)} OR {e} LIKE {_s('%@%.' + d)}"
+        return " OR ".join(f"{e} LIKE {literal('%@' + d)} OR {e} LIKE {literal('%@%.' + d)}"
                            for d in domains)
 
     domains = norm(rules.competitor_domains)
@@ -498,7 +485,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
     fakes = norm(rules.fake_names)
     parts = [c for c in ("first_name", "last_name") if c in has]
     if "full_name" in has or parts:
-        joined = (" || ' ' || ".join(f"COALESCE(TRIM(CAST({_q(h[c])} AS VARCHAR)), '')"
+        joined = (" || ' ' || ".join(f"COALESCE(TRIM(CAST({quote(h[c])} AS VARCHAR)), '')"
                                      for c in parts))
         name = f"LOWER(TRIM({joined}))" if parts else ""
         if "full_name" in has:
@@ -524,7 +511,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
             tests.append(f"(LENGTH({d}) >= 7 AND {d} = REPEAT(SUBSTR({d}, 1, 1), "
                          f"LENGTH({d})))")
         if rules.min_phone_digits > 0:
-            tests.append(f"(TRIM(CAST({_q(h['phone'])} AS VARCHAR)) <> '' AND LENGTH({d}) < "
+            tests.append(f"(TRIM(CAST({quote(h['phone'])} AS VARCHAR)) <> '' AND LENGTH({d}) < "
                          f"{int(rules.min_phone_digits)})")
         if tests:
             out.append(("disqualified:fake_phone", " OR ".join(tests)))
@@ -542,7 +529,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
     for key, words in rules.students.items():
         col = find(key)
         for w in norm(words) if col else []:
-            student.append(f"{low(col)} LIKE {_s('%' + w + '%')}")
+            student.append(f"{low(col)} LIKE {literal('%' + w + '%')}")
     if student:
         out.append(("disqualified:student", " OR ".join(student)))
 
@@ -591,7 +578,7 @@ def portable_sql(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = 
     names = _names_types(table, columns)
     header = _headers(columns)
     conds, left_out = _rule_sql(ruleset, names, header) if ruleset else ([], [])
-    rule_case = ("CASE " + " ".join(f"WHEN {c} THEN {_s(label)}" for label, c in conds)
+    rule_case = ("CASE " + " ".join(f"WHEN {c} THEN {literal(label)}" for label, c in conds)
                  + " ELSE NULL END") if conds else "CAST(NULL AS VARCHAR)"
     mql = _mql_sql(thresholds, total, columns, header)
     inner = (f"SELECT *,\n  ({_axis_sql(lines, 'profile')}) AS profile,\n  "
@@ -616,7 +603,7 @@ def portable_sql(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = 
 
 
 def _n_exact(x: float) -> str:
-    return f"CAST({_s(repr(float(x)))} AS DOUBLE)"
+    return f"CAST({literal(repr(float(x)))} AS DOUBLE)"
 
 
 def _mql_sql(thresholds: Mapping[str, Any] | None, total: str, columns: Any,
@@ -635,11 +622,11 @@ def _mql_sql(thresholds: Mapping[str, Any] | None, total: str, columns: Any,
                          "pass the store's columns")
     if seg_col is None:
         return _pass_sql(base, total)
-    s = f"LOWER(TRIM(CAST({_q(header.get(seg_col, seg_col))} AS VARCHAR)))"
-    whens = [f"WHEN {s} = {_s(str(k).lower())} THEN {_pass_sql(t, total)}"
+    s = f"LOWER(TRIM(CAST({quote(header.get(seg_col, seg_col))} AS VARCHAR)))"
+    whens = [f"WHEN {s} = {literal(str(k).lower())} THEN {_pass_sql(t, total)}"
              for k, t in segments.items()]
     if only:
-        whens.append(f"WHEN {s} = {_s(str(only).lower())} THEN {_pass_sql(base, total)}")
+        whens.append(f"WHEN {s} = {literal(str(only).lower())} THEN {_pass_sql(base, total)}")
         default = "FALSE"
     else:
         default = _pass_sql(base, total)

@@ -18,21 +18,13 @@ from typing import Any
 import pandas as pd
 
 from calibrate import automation, fmt
+from calibrate.cells import FORMULA_START, neutralise
 from calibrate.rules import RuleSet
 from calibrate.weights import TABLE_COLUMNS, Weights
 
 FORMATS = ("csv", "json", "xlsx", "rules", "sql", "hubspot", "marketo", "pardot", "mautic")
 #: Dialects of the ``sql`` format.
 DIALECTS = automation.DIALECTS
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """A text value made safe for spreadsheets; numbers and other values unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with every text cell (and column name) neutralised."""
@@ -138,7 +130,7 @@ def read_export(path: str | Path, format: str) -> pd.DataFrame:
         raise ValueError(f"cannot read a {format} export back as a table")
     for col in ("axis", "attribute", "kind", "level"):
         frame[col] = frame[col].astype(str).map(
-            lambda v: v[1:] if v.startswith("'") and v[1:2] in _FORMULA_START else v)
+            lambda v: v[1:] if v.startswith("'") and v[1:2] in FORMULA_START else v)
     return table_from_records(frame.to_dict("records"))
 
 
