@@ -95,3 +95,18 @@ def test_backup_and_restore(tmp_path):
     assert store.lead_count(con) == 41_188
     con.close()
     assert list(tmp_path.glob("c.duckdb.before-restore-*"))  # the replaced file is kept
+
+
+def test_output_piped_to_a_reader_that_stops_ends_quietly(tmp_path):
+    """`calibrate score ... | head -1`: no BrokenPipeError traceback, a clean exit (the
+    output, megabytes of scored leads, is far larger than the pipe's buffer)."""
+    db = str(tmp_path / "c.duckdb")
+    weights = tmp_path / "w.json"
+    assert main(["ingest", str(BANK_CSV), "--db", db]) == 0
+    assert main(["export", "--format", "json", "--db", db, "--out", str(weights)]) == 0
+    pipeline = subprocess.run(
+        f"set -o pipefail; {sys.executable} -m calibrate.cli score {BANK_CSV} "
+        f"--weights {weights} | head -1", shell=True, executable="/bin/bash",
+        capture_output=True, text=True, timeout=300)
+    assert pipeline.stdout.count("\n") == 1 and "Traceback" not in pipeline.stderr
+    assert pipeline.returncode == 0, pipeline.stderr
