@@ -93,6 +93,20 @@ def test_a_workshop_end_to_end(tmp_path):
         assert re.search(r"profile score is at least \d+ \*\*and\*\* its behavior score", agreement)
         assert "MQLs per month" in agreement
         assert_no_exception(page)
+
+        # Every download button clicked in quick succession, each as soon as the last
+        # file arrived: a download must not rerun the page, or the rerun cancels the next
+        # click (the page re-renders the button under the pointer).
+        buttons = page.locator("[data-testid=stDownloadButton] button")
+        count = buttons.count()
+        assert count >= 10
+        names = []
+        for i in range(count):
+            with page.expect_download(timeout=15_000) as info:
+                buttons.nth(i).click(no_wait_after=True)
+            names.append(info.value.suggested_filename)
+        assert len(set(names)) == count, names
+        assert_no_exception(page)
     assert SCREENSHOT.exists() and SCREENSHOT.stat().st_size > 20_000
 
 

@@ -108,3 +108,13 @@ def test_the_scored_leads_download_neutralises_formulas(db_path, tmp_path, monke
     cells = [c for r in csv.reader(io.StringIO(text)) for c in r]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")], "a formula got through"
     assert "'=HYPERLINK" in text and "'+Corp" in text  # kept, made inert
+
+
+def test_no_download_reruns_the_page(sample_db):
+    """A download that reran the page would cancel a click on the next button mid-rerun."""
+    _save_two(sample_db)
+    at = page("export")
+    at.button(key="prepare_scored").click().run()
+    buttons = at.get("download_button")
+    assert len(buttons) >= 12
+    assert [b.proto.label for b in buttons if not b.proto.ignore_rerun] == []

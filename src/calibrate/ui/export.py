@@ -71,7 +71,7 @@ def render() -> None:
         ext, mime = FILE_TYPES[fmt_]
         col.download_button(label, export_bytes(weights, fmt_, columns=columns, **options),
                             file_name=f"calibrate-{name}-{stamp}.{ext}", mime=mime,
-                            key=f"dl_{fmt_}")
+                            key=f"dl_{fmt_}", on_click="ignore")
 
     c = st.columns(4)
     for col, (fmt_, label, name) in zip(c, [
@@ -105,7 +105,7 @@ def render() -> None:
         st.download_button(f"Scored leads ({st.session_state['scored_rows']:,} rows, CSV)",
                            st.session_state["scored_csv"],
                            file_name=f"calibrate-scored-leads-{stamp}.csv", mime="text/csv",
-                           key="dl_scored")
+                           key="dl_scored", on_click="ignore")
 
     st.subheader("The agreement")
     if source is None:
@@ -117,7 +117,7 @@ def render() -> None:
     c = st.columns(2)
     c[0].download_button("Agreement (Markdown)", md.encode("utf-8"),
                          file_name=f"mql-agreement-{stamp}.md", mime="text/markdown",
-                         key="dl_agreement_md")
+                         key="dl_agreement_md", on_click="ignore")
     c[1].download_button("Agreement (HTML)", agreement_html(md).encode("utf-8"),
                          file_name=f"mql-agreement-{stamp}.html", mime="text/html",
-                         key="dl_agreement_html")
+                         key="dl_agreement_html", on_click="ignore")
