@@ -77,9 +77,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
         print(f"\nWith the constraints: held-out AUC {cost['auc_constrained']:.3f} against "
               f"{cost['auc_suggested']:.3f} suggested (they cost {cost['auc_cost']:.3f}).")
     if args.out:
-        from pathlib import Path
+        from calibrate.errors import write_file
 
-        Path(args.out).write_text(weights.to_json(), encoding="utf-8")
+        write_file(args.out, weights.to_json().encode("utf-8"), what="weights file")
         print(f"\nWeights written to {args.out}")
     return 0
 
@@ -109,16 +109,41 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from calibrate import store
+    from calibrate.errors import DatabaseReadOnlyError, write_file
 
+    if args.format == "xlsx" and not args.out:
+        raise CalibrateError("An XLSX export needs a file.", fix="Pass --out weights.xlsx.")
+    # Read-only: an export only reads, so it works on a read-only file. Before the first
+    # fit of the loaded leads it fits them and saves the weights, which needs writing.
+    try:
+        data = _export_data(args, store.connect(args.db, read_only=True))
+    except DatabaseReadOnlyError:
+        try:
+            con = store.connect(args.db)
+        except DatabaseReadOnlyError as exc:
+            raise DatabaseReadOnlyError(
+                "No weights are saved for the loaded leads, and the database is read-only: "
+                "this export would fit them and save the weights, and cannot save.",
+                file=exc.file, fix="Run calibrate fit where the file is writable (or on a "
+                                   "writable copy), then export.") from None
+        data = _export_data(args, con)
+    if args.out:
+        write_file(args.out, data, what=f"{args.format} export")
+        print(f"Wrote {args.format} to {args.out}")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+    return 0
+
+
+def _export_data(args: argparse.Namespace, con) -> bytes:
+    """The bytes of an export (notes about what it is go to standard error); closes
+    ``con``."""
     from calibrate import store
     from calibrate.agreement import agreement_document, basis_now, drift_line, export_source
     from calibrate.export import agreement_html, export_bytes
     from calibrate.workshop import active_weights
 
-    if args.format == "xlsx" and not args.out:
-        raise CalibrateError("An XLSX export needs a file.", fix="Pass --out weights.xlsx.")
-    con = store.connect(args.db)
     try:
         weights, source = export_source(con)
         if source is not None and (line := drift_line(source, basis_now(
@@ -141,18 +166,11 @@ def cmd_export(args: argparse.Namespace) -> int:
                                          "Thresholds page), then calibrate scenario agree "
                                          "NAME --by \"...\".")
             text = agreement_document(con, source)
-            data = (agreement_html(text) if args.format == "html" else text).encode("utf-8")
-        else:
-            data = export_bytes(weights, args.format, columns=store.read_columns(con),
-                                dialect=args.dialect)
+            return (agreement_html(text) if args.format == "html" else text).encode("utf-8")
+        return export_bytes(weights, args.format, columns=store.read_columns(con),
+                            dialect=args.dialect)
     finally:
         con.close()
-    if args.out:
-        Path(args.out).write_bytes(data)
-        print(f"Wrote {args.format} to {args.out}")
-    else:
-        sys.stdout.write(data.decode("utf-8"))
-    return 0
 
 
 def _table(header: list[str], rows: list[list[str]], notes: list[str | None] | None = None,
@@ -218,7 +236,7 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
     from calibrate import fmt, store
     from calibrate.agreement import scenario_overview
 
-    con = store.connect(args.db)
+    con = store.connect(args.db, read_only=True)
     try:
         overview = scenario_overview(con)
     finally:
@@ -261,7 +279,7 @@ def cmd_scenario_compare(args: argparse.Namespace) -> int:
     from calibrate.agreement import basis_note, basis_of, compare_rows, same_basis
     from calibrate.scenarios import find_scenario
 
-    con = store.connect(args.db)
+    con = store.connect(args.db, read_only=True)
     try:
         a, b = find_scenario(con, args.a), find_scenario(con, args.b)
     finally:
@@ -326,9 +344,13 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from calibrate import store
     from calibrate.backup import backup, default_backup_path
+    from calibrate.errors import DatabaseError
 
     db = store.resolve_db(args.db)
-    con = store.connect(db)
+    if not db.is_file():
+        raise DatabaseError("There is no database to back up at this path.", file=str(db),
+                            fix="Check --db or CALIBRATE_DB.")
+    con = store.connect(db, read_only=True)  # a backup only reads: a read-only file works
     try:
         path = backup(con, args.out or default_backup_path(db))
     finally:
@@ -340,8 +362,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from calibrate.backup import restore
 
-    target = restore(args.backup, args.db)
-    print(f"Restored {args.backup} into {target} (the previous file was kept beside it)")
+    done = restore(args.backup, args.db)
+    print(done.summary(args.backup))
     return 0
 
 
@@ -457,6 +479,27 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a full disk, a read-only or damaged file, as a message
+        mapped = _storage_message(exc, args)
+        if mapped is None:
+            raise
+        print(f"error: {mapped.message}", file=sys.stderr)
+        return 2
+
+
+def _storage_message(exc: Exception, args: argparse.Namespace) -> CalibrateError | None:
+    """The message for an error the commands did not name themselves: a full disk, or
+    DuckDB's own errors about the database file. ``None`` for anything else (a bug)."""
+    import duckdb
+
+    from calibrate import store
+    from calibrate.errors import disk_full_error, is_disk_full
+
+    if isinstance(exc, OSError) and is_disk_full(exc):
+        return disk_full_error(exc, exc.filename or "?", outcome="")
+    if isinstance(exc, duckdb.Error):
+        return store.storage_error(exc, store.resolve_db(getattr(args, "db", None)))
+    return None
 
 
 if __name__ == "__main__":

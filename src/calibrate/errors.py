@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -82,3 +85,116 @@ def read_text_file(path: str | os.PathLike[str], kind: str, option: str) -> str:
     except OSError as exc:
         raise InputError(f"The {kind} file cannot be read: {exc.strerror}.", file=str(p),
                          fix="Check that you may read it.") from None
+
+
+class DatabaseReadOnlyError(DatabaseError):
+    """The database file (or its folder) cannot be written: reading still works."""
+
+
+class DiskFullError(CalibrateError):
+    """A write failed because the disk (or the user's quota) is full.
+
+    ``invalidated``: DuckDB gave up on the database in this process (a failed checkpoint);
+    the data on disk is intact, but the connection must be opened again.
+    """
+
+    invalidated = False
+    written: str | None = None  # the file that could not be written
+
+
+#: What the operating system and DuckDB say when a disk, or a quota, is full.
+DISK_FULL_TEXTS = ("no space left on device", "disk quota exceeded", "disk is full")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error (an ``OSError`` or a DuckDB error) means the disk is full."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc).lower()
+    return any(t in text for t in DISK_FULL_TEXTS)
+
+
+def is_read_only(exc: BaseException) -> bool:
+    """Whether an error means a file or folder cannot be written (permissions, a read-only
+    mount, an immutable file)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return True
+    text = str(exc).lower()
+    return any(t in text for t in ("read-only file system", "permission denied",
+                                   "operation not permitted"))
+
+
+def size_text(n: float) -> str:
+    """A size as a person reads it: 0 bytes, 12 KB, 3.4 MB, 1.2 GB."""
+    if n < 1000:
+        return f"{int(n)} byte{'s' if n != 1 else ''}"
+    for unit in ("KB", "MB", "GB", "TB"):
+        n /= 1000
+        if n < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if n >= 100 else f"{n:.1f} {unit}"
+    raise AssertionError  # unreachable
+
+
+def free_space(path: str | os.PathLike[str]) -> int | None:
+    """Bytes free on the disk holding ``path`` (or its nearest existing folder)."""
+    p = Path(path).absolute()
+    for candidate in (p, *p.parents):
+        try:
+            return shutil.disk_usage(candidate).free
+        except OSError:
+            continue
+    return None
+
+
+_WRITE_TARGET = re.compile(r'(?:write|writing|open|create)(?: to)?(?: file)? "([^"]+)"',
+                           re.IGNORECASE)
+
+
+def written_path(exc: BaseException) -> str | None:
+    """The file a failed write was writing, when the error names it."""
+    if isinstance(exc, OSError) and (exc.filename2 or exc.filename):
+        # a copy names its source, then its destination
+        return os.fsdecode(exc.filename2 or exc.filename)
+    m = _WRITE_TARGET.search(str(exc))
+    return m.group(1) if m else None
+
+
+def disk_full_error(exc: BaseException | None, path: str | os.PathLike[str], *,
+                    outcome: str, fix: str | None = None,
+                    where: str | None = None) -> DiskFullError:
+    """"The disk is full" with the file being written, the space left on its disk, what was
+    (not) changed (``outcome``) and what to do."""
+    where = where or (written_path(exc) if exc is not None else None) or os.fspath(path)
+    free = free_space(where)
+    left = "unknown space" if free is None else size_text(free)
+    err = DiskFullError(
+        f"The disk is full: {where} could not be written ({left} free on that disk). "
+        f"{outcome}".strip(),
+        file=os.fspath(path),
+        fix=fix or "Free space on that disk (delete or move files), then run it again.")
+    err.written = where
+    err.invalidated = exc is not None and (
+        "invalidated" in str(exc) or getattr(exc, "invalidated", False))
+    return err
+
+
+def write_file(path: str | os.PathLike[str], data: bytes, *, what: str = "file") -> None:
+    """Write a whole file or nothing: the bytes go to a temporary file beside it, renamed
+    into place once complete, so a full disk never leaves half a file behind."""
+    target = Path(path)
+    part = target.with_name(f".{target.name}.part-{os.getpid()}")
+    try:
+        with open(part, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, target)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise disk_full_error(exc, target, outcome=f"The {what} was not written.") \
+                from None
+        raise CalibrateError(f"The {what} cannot be written: {exc.strerror}.",
+                             file=str(target),
+                             fix="Check the folder exists and that you may write to it.") \
+            from None

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.encode import MISSING, OTHER, AttributeEncoding, Encoding
+from calibrate.errors import InputError
 
 __all__ = [
     "COLUMNS",
@@ -43,6 +44,7 @@ __all__ = [
     "reference_levels",
     "shrink_levels",
     "table_from_records",
+    "TableError",
     "table_to_records",
     "total_points",
     "validate_table",
@@ -159,35 +161,63 @@ def shrink_levels(levels: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+class TableError(InputError, ValueError):
+    """A points table that cannot be used as it is: a ``ValueError`` for code that checks
+    tables, an :class:`~calibrate.errors.InputError` (file, fix, no traceback) for a person
+    whose weights file holds it."""
+
+
 def validate_table(table: pd.DataFrame) -> pd.DataFrame:
     """Check a points table's schema and consistency; return it conformed.
 
-    Raises ``ValueError`` naming the problem (missing columns, unknown axis or kind, codes
-    that are not 0..k-1 per attribute, a missing ``Missing`` or ``Other`` level).
+    Raises :class:`TableError` (a ``ValueError``) naming the problem (missing columns,
+    unknown axis or kind, codes that are not 0..k-1 per attribute, a missing ``Missing`` or
+    ``Other`` level), the row as ``table[i]`` and, when the table was read from a file
+    (``table.attrs["source"]``), the file.
     """
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"a points table must be a pandas DataFrame; got {type(table).__name__}")
+    source = table.attrs.get("source")
+
+    def fail(what: str, fix: str) -> TableError:
+        return TableError(what, file=source, fix=fix)
+
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
-        raise ValueError(f"the points table lacks columns: {', '.join(missing)}")
+        raise fail(f"the points table lacks columns: {', '.join(missing)}",
+                   "Export the weights again (calibrate export --format json).")
     out = _conform(table)
     bad_axis = sorted(set(out["axis"]) - set(AXES))
     if bad_axis:
-        raise ValueError(f"unknown axis values: {bad_axis}; use 'profile' or 'behavior'")
+        raise fail(f"unknown axis values: {bad_axis}; use 'profile' or 'behavior'",
+                   "Set each level's axis to 'profile' or 'behavior'.")
     bad_kind = sorted(set(out["kind"]) - {"categorical", "numeric", "flag"})
     if bad_kind:
-        raise ValueError(f"unknown kind values: {bad_kind}")
+        raise fail(f"unknown kind values: {bad_kind}",
+                   "Set each level's kind to 'categorical', 'numeric' or 'flag'.")
     for attr, rows in out.groupby("attribute", sort=False):
         codes = sorted(rows["code"])
         if codes != list(range(len(rows))):
-            raise ValueError(f"{attr}: codes must be 0..{len(rows) - 1}; got {codes}")
+            raise fail(f"{attr}: codes must be 0..{len(rows) - 1}; got {codes}",
+                       f"Number the levels of {attr} 0 to {len(rows) - 1}, each once.")
         if rows["axis"].nunique() != 1 or rows["kind"].nunique() != 1:
-            raise ValueError(f"{attr}: one axis and one kind per attribute")
+            raise fail(f"{attr}: one axis and one kind per attribute",
+                       f"Give every level of {attr} the same axis and kind.")
         ordered = rows.sort_values("code")
+        kind = rows["kind"].iloc[0]
         if ordered["level"].iloc[-1] != MISSING:
-            raise ValueError(f"{attr}: the last level must be {MISSING!r}")
-        if rows["kind"].iloc[0] == "categorical" and OTHER not in set(rows["level"]):
-            raise ValueError(f"{attr}: a categorical attribute needs an {OTHER!r} level")
+            last = int(ordered.index[-1])
+            raise fail(f"{attr}: the last level must be {MISSING!r} (table[{last}], code "
+                       f"{len(rows) - 1}, is {ordered['level'].iloc[-1]!r})",
+                       f"Every attribute ends with a level {MISSING!r} for leads without a "
+                       f"value: add {{\"axis\": \"{rows['axis'].iloc[0]}\", \"attribute\": "
+                       f"\"{attr}\", \"kind\": \"{kind}\", \"level\": \"{MISSING}\", "
+                       f"\"code\": {len(rows)}, \"points\": 0}} to the table (or export the "
+                       "weights again).")
+        if kind == "categorical" and OTHER not in set(rows["level"]):
+            raise fail(f"{attr}: a categorical attribute needs an {OTHER!r} level",
+                       f"Add a level {OTHER!r} (every value not listed) to {attr}, before "
+                       f"{MISSING!r}, with its points (or export the weights again).")
     return out
 
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from calibrate.errors import InputError, read_text_file
 from calibrate.outcomes import (
-    OUTCOMES,
     OutcomeCandidate,
     clear_winner,
     rank_outcome_candidates,
 )
+from calibrate.schema import check_mapping
 
 #: Roles a column can have. ``profile`` and ``behavior`` are the scored attributes.
 ATTRIBUTE_ROLES = ("profile", "behavior")
@@ -435,37 +435,21 @@ def load_mapping(path: str | Path | None) -> Mapping:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"The mapping file is not valid TOML: {exc}", file=str(p),
                          fix="See README.md, section 'Mapping file', for an example.") from None
-    return mapping_from_dict(data, str(p))
+    return _mapping(check_mapping(data, str(p), one_column_per_role=True))
 
 
 def mapping_from_dict(data: dict[str, Any], source: str = "mapping") -> Mapping:
-    """Validate a mapping given as a dict (from TOML or the app)."""
-    columns = data.get("columns", {})
-    for col, spec in columns.items():
-        if not isinstance(spec, dict):
-            raise InputError(f"[columns.{col}] must be a table with role and/or type.",
-                             file=source, column=col,
-                             fix=f'Write it as [columns."{col}"] then role = "profile".')
-        if "role" in spec and spec["role"] not in ROLES:
-            raise InputError(f"Unknown role '{spec['role']}'.", file=source, column=col,
-                             fix=f"Use one of: {', '.join(ROLES)}.")
-        if "type" in spec and spec["type"] not in TYPES:
-            raise InputError(f"Unknown type '{spec['type']}'.", file=source, column=col,
-                             fix=f"Use one of: {', '.join(TYPES)}.")
-    outcomes = data.get("outcomes", {})
-    for key, labels in outcomes.items():
-        if key not in OUTCOMES + (IGNORED,):
-            raise InputError(f"Unknown outcome '{key}' in [outcomes].", file=source,
-                             fix=f"Use one of: {', '.join(OUTCOMES + (IGNORED,))}.")
-        if not isinstance(labels, list):
-            raise InputError(f"[outcomes] {key} must be a list of labels.", file=source,
-                             fix=f'Write it as {key} = ["Label one", "Label two"].')
-    return Mapping(
-        columns={str(k): dict(v) for k, v in columns.items()},
-        outcomes={k: [str(x) for x in v] for k, v in outcomes.items()},
-        placeholders=[str(x) for x in data.get("placeholders", {}).get("values", [])],
-        read=dict(data.get("read", {})),
-    )
+    """Validate a mapping given as a dict (from TOML or the app): only the sections
+    ``columns``, ``outcomes``, ``placeholders`` and ``read``, every key known and of its
+    type; a bad one is an :class:`InputError` naming each faulty key with its fix
+    (:func:`calibrate.schema.check_mapping`). A file (:func:`load_mapping`) is also held
+    to one column per special role."""
+    return _mapping(check_mapping(data, source))
+
+
+def _mapping(checked: dict[str, Any]) -> Mapping:
+    return Mapping(columns=checked["columns"], outcomes=checked["outcomes"],
+                   placeholders=checked["placeholders"], read=checked["read"])
 
 
 def mapping_from_choices(choices: list[dict[str, str]], base: Mapping | None = None) -> Mapping:

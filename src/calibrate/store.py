@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,15 @@ from typing import Any
 
 import duckdb
 
-from calibrate.errors import DatabaseError, DatabaseInUseError
+from calibrate.errors import (
+    CalibrateError,
+    DatabaseError,
+    DatabaseInUseError,
+    DatabaseReadOnlyError,
+    disk_full_error,
+    is_disk_full,
+    is_read_only,
+)
 
 DEFAULT_DB = Path("data/calibrate.duckdb")
 ENV_DB = "CALIBRATE_DB"
@@ -58,35 +67,171 @@ def resolve_db(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
-def connect(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the store and make sure its schema is current."""
+def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False
+            ) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the store and make sure its schema is current.
+
+    ``read_only=True`` is for commands that only read (export, backup, scenario list and
+    compare): the file is opened with DuckDB's ``read_only`` (it works on a read-only file
+    or folder, and changes nothing); a database that does not exist yet reads as an empty
+    one, held in memory, and no file is created.
+    """
     db = resolve_db(path)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    if read_only:
+        return _connect_read_only(db)
+    _check_writable(db)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, db) or exc from None
     try:
         con = duckdb.connect(str(db))
-    except duckdb.IOException as exc:
-        text = str(exc)
-        if "lock" in text.lower():
-            raise DatabaseInUseError(
-                "The database is in use by another process.",
-                file=str(db),
-                fix="Close the other calibrate app or command using this file, or point this "
-                "one at another file with --db / CALIBRATE_DB.",
-            ) from None
-        raise DatabaseError(
-            f"The database file cannot be opened: {text.splitlines()[0]}",
-            file=str(db),
-            fix="Restore it from a backup (calibrate restore) or move it aside to start fresh.",
-        ) from None
     except duckdb.Error as exc:
-        raise DatabaseError(
-            f"The file is not a readable calibrate database: {str(exc).splitlines()[0]}",
-            file=str(db),
-            fix="Check the path; restore from a backup (calibrate restore) or move it aside.",
-        ) from None
-    _migrate(con, db)
-    _drop_staging(con)
+        raise _open_error(exc, db) from None
+    try:
+        _migrate(con, db)
+        _drop_staging(con)
+    except duckdb.Error as exc:
+        con.close()
+        raise storage_error(exc, db) or _open_error(exc, db) from None
     return con
+
+
+def _connect_read_only(db: Path) -> duckdb.DuckDBPyConnection:
+    if not db.exists():
+        con = duckdb.connect(":memory:")
+        for stmt in _SCHEMA:
+            con.execute(stmt)
+        return con
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise _open_error(exc, db) from None
+    try:
+        found = schema_version(con, db)
+    except BaseException:
+        con.close()
+        raise
+    if found != SCHEMA_VERSION:  # older: migrating writes, which this command does not
+        con.close()
+        raise DatabaseError(
+            f"The database was written by an older calibrate (schema {found}; this one reads "
+            f"schema {SCHEMA_VERSION}), and upgrading it needs to write to it.",
+            file=str(db),
+            fix="Run a command that saves (calibrate fit --db FILE) once where the file is "
+                "writable; calibrate copies it to backups/ before upgrading it.")
+    return con
+
+
+def _check_writable(db: Path) -> None:
+    """A database calibrate must write to, in a folder it must write to (DuckDB keeps its
+    journal, ``<file>.wal``, beside the file): say so before DuckDB fails halfway."""
+    folder = next((p for p in (db.parent, *db.parent.parents) if p.exists()), None)
+    if db.exists() and not os.access(db, os.W_OK):
+        raise read_only_error(db, f"The database file is read-only: {db}")
+    if folder is not None and folder.is_dir() and not os.access(folder, os.W_OK):
+        raise read_only_error(
+            db, f"The database's folder is read-only: {folder} (DuckDB writes its journal, "
+                f"{db.name}.wal, beside the file)")
+
+
+def read_only_error(db: Path, what: str) -> DatabaseReadOnlyError:
+    return DatabaseReadOnlyError(
+        f"{what}. calibrate can read it but cannot save anything to it.",
+        file=str(db),
+        fix="Make it writable (chmod u+w on the file and its folder, or ask its owner), or "
+            "copy it to a folder you may write to and pass --db. Commands that only read "
+            "work on it as it is: calibrate export, backup --out FILE, scenario list, "
+            "scenario compare.")
+
+
+def newest_backup(db: Path) -> Path | None:
+    """The newest file in the database's ``backups/`` folder, if any."""
+    folder = db.parent / "backups"
+    try:
+        files = [p for p in folder.glob("*.duckdb") if p.is_file()]
+    except OSError:
+        return None
+    return max(files, key=lambda p: p.stat().st_mtime, default=None)
+
+
+def restore_fix(db: Path) -> str:
+    """How to put a backup in place of a damaged database, as a command that works."""
+    newest = newest_backup(db)
+    source = str(newest) if newest else "BACKUP.duckdb"
+    where = (f" (the newest backup is {newest})" if newest else
+             " (backups are in backups/ beside the database)")
+    return (f"Restore a backup over it: calibrate restore {shell_quote(source)} --db "
+            f"{shell_quote(str(db))}{where}; the damaged file is kept beside it as "
+            f"{db.name}.before-restore-<time>. Or move the damaged file aside to start with "
+            "an empty database.")
+
+
+def shell_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """Whether DuckDB refused a file because another process (or this one, with another
+    configuration) holds it. ("lock" as a word: a damaged file's "block" is not one.)"""
+    text = str(exc)
+    return bool(re.search(r"\block\b", text, re.IGNORECASE)) or \
+        "different configuration" in text
+
+
+def _open_error(exc: duckdb.Error, db: Path) -> DatabaseError:
+    """Why DuckDB could not open the file, as a message with what to do."""
+    text = str(exc)
+    if is_lock_error(exc):
+        return DatabaseInUseError(
+            "The database is in use by another process.",
+            file=str(db),
+            fix="Close the other calibrate app or command using this file, or point this "
+                "one at another file with --db / CALIBRATE_DB.")
+    if is_read_only(exc):
+        return read_only_error(db, f"The database file cannot be written: {db}")
+    if "does not exist" in text.lower() and not db.exists():
+        return DatabaseError("There is no database at this path.", file=str(db),
+                             fix="Check the path given to --db or CALIBRATE_DB.")
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return DatabaseError(
+        f"The database file is damaged or is not a DuckDB database: {first}",
+        file=str(db), fix=restore_fix(db))
+
+
+def storage_error(exc: BaseException, db: Path | str | None, *,
+                  outcome: str = "Nothing was saved: the database is as it was.",
+                  ) -> CalibrateError | None:
+    """A full disk, a read-only file or a damaged file, as a message; ``None`` for any
+    other error."""
+    db = Path(db) if db else None
+    if is_disk_full(exc):
+        return disk_full_error(exc, db or "the database", outcome=outcome)
+    text = str(exc)
+    if "read-only mode" in text or (db is not None and is_read_only(exc)):
+        return read_only_error(db or Path("the database"), "The database is open read-only")
+    if db is not None and any(t in text for t in _DAMAGED_TEXTS):
+        first = text.splitlines()[0]
+        return DatabaseError(f"The database file is damaged: {first}", file=str(db),
+                             fix=restore_fix(db))
+    return None
+
+
+#: What DuckDB says when a file's blocks are missing or do not match their checksums.
+_DAMAGED_TEXTS = ("Could not read enough bytes", "Corrupt database file", "checksum",
+                  "not a valid DuckDB database file")
+
+
+def db_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file behind a connection (``None`` in memory, or when it cannot be asked)."""
+    try:
+        row = con.execute("SELECT path FROM duckdb_databases() "
+                          "WHERE database_name = current_database()").fetchall()
+    except duckdb.Error:
+        return None
+    return Path(row[0][0]) if row and row[0][0] else None
 
 
 def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
@@ -96,21 +241,73 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"DROP TABLE IF EXISTS {STAGING}")
 
 
-def _migrate(con: duckdb.DuckDBPyConnection, db: Path) -> None:
-    has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()[0]
-    if has_meta:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        found = int(row[0]) if row else 0
-        if found > SCHEMA_VERSION:
-            con.close()
+#: The tables of calibrate's schema and the columns each must have; ``leads`` exists once
+#: leads are loaded (its columns are the file's, listed in ``columns``).
+TABLES = {
+    "meta": ("key", "value"),
+    "ingests": ("id", "loaded_at", "file", "rows", "mode", "report"),
+    "columns": ("name", "source_name", "role", "type", "position", "reason"),
+    "fits": ("id", "created_at", "data_version", "options", "weights"),
+    "scenarios": ("id", "created_at", "name", "author", "note", "kind", "payload"),
+}
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    rows = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_catalog = current_database() "
+        "ORDER BY table_name, ordinal_position").fetchall()
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table, []).append(column)
+    return tables
+
+
+def schema_version(con: duckdb.DuckDBPyConnection, db: Path) -> int:
+    """The schema version of a calibrate database, or a :class:`DatabaseError` saying why
+    the file is not one (another program's tables, a missing table or column) or is
+    newer than this calibrate."""
+    tables = _tables(con)
+    if "meta" not in tables:
+        others = ", ".join(sorted(tables)[:5]) or "no tables"
+        raise DatabaseError(
+            f"The file is a DuckDB database but not a calibrate database (it holds "
+            f"{others}).", file=str(db),
+            fix="Check the path: calibrate's databases and backups hold the tables meta, "
+                "ingests, columns, fits and scenarios (and leads once leads are loaded).")
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    try:
+        found = int(row[0][0]) if row else 0
+    except ValueError:
+        found = 0
+    if found > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"The database was written by a newer calibrate (schema {found}, this one "
+            f"understands up to {SCHEMA_VERSION}).",
+            file=str(db),
+            fix="Upgrade calibrate (pip install -U calibrate), or use another --db file.")
+    if found == SCHEMA_VERSION:
+        missing = []
+        for table, columns in TABLES.items():
+            if table not in tables:
+                missing.append(table)
+            else:
+                missing += [f"{table}.{c}" for c in columns if c not in tables[table]]
+        if missing:
             raise DatabaseError(
-                f"The database was written by a newer calibrate (schema {found}, this one "
-                f"understands up to {SCHEMA_VERSION}).",
-                file=str(db),
-                fix="Upgrade calibrate (pip install -U calibrate), or use another --db file.",
-            )
+                "The file has calibrate's meta table but not the rest of its schema "
+                f"(missing: {', '.join(missing[:6])}).", file=str(db), fix=restore_fix(db))
+    return found
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, db: Path) -> None:
+    tables = _tables(con)
+    if tables:  # an existing database: calibrate's, or refused untouched
+        try:
+            found = schema_version(con, db)
+        except DatabaseError:
+            con.close()
+            raise
         if found == SCHEMA_VERSION:
             return
         if found:
@@ -125,8 +322,17 @@ def _migrate(con: duckdb.DuckDBPyConnection, db: Path) -> None:
             )
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, keeping the error that caused it (a database DuckDB gave up on after a
+    failed write refuses the rollback too)."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 def backup_before_migration(con: duckdb.DuckDBPyConnection, db: Path, found: int) -> Path:
@@ -154,14 +360,20 @@ def transaction(
     """
     with WRITE_LOCK:
         cur = con.cursor() if own_cursor else con
-        cur.execute("BEGIN TRANSACTION")
         try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        else:
-            cur.execute("COMMIT")
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                _rollback(cur)
+                raise
+            else:
+                cur.execute("COMMIT")
+        except duckdb.Error as exc:  # a full disk or a read-only file, said as such
+            mapped = storage_error(exc, db_file(cur))
+            if mapped is None:
+                raise
+            raise mapped from None
         finally:
             if own_cursor:
                 cur.close()

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from calibrate.errors import InputError, read_text_file
+from calibrate.schema import MAX_POINTS, check_weights
 from calibrate.store import to_json, transaction
 
 FORMAT = "calibrate-weights"
@@ -56,27 +57,24 @@ class Weights:
         }
 
     @classmethod
-    def from_dict(cls, doc: dict[str, Any], source: str = "weights") -> Weights:
-        """Validate and read a weights document; a bad one is an :class:`InputError`."""
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise InputError("This is not a calibrate weights file.", file=source,
-                             fix="Export the weights from calibrate (calibrate export "
-                                 "--format json) and pass that file.")
-        if int(doc.get("version", 0)) > FORMAT_VERSION:
-            raise InputError(f"The weights file has format version {doc['version']}, newer "
-                             "than this calibrate understands.", file=source,
-                             fix="Upgrade calibrate.")
-        rows = doc.get("table") or []
-        missing = [c for c in ("axis", "attribute", "kind", "level", "points")
-                   if rows and c not in rows[0]]
-        if not rows or missing:
-            raise InputError("The weights file has no points table"
-                             + (f" (missing {', '.join(missing)})" if missing else "") + ".",
-                             file=source, fix="Export the weights again from calibrate.")
-        table = table_from_records(rows)
-        return cls(table=table, created_at=datetime.fromisoformat(doc["created_at"]),
-                   data=doc.get("data", {}), options=doc.get("options", {}),
-                   metrics=doc.get("metrics", {}), axes=doc.get("axes", {}),
+    def from_dict(cls, doc: dict[str, Any], source: str = "weights", *,
+                  points_range: tuple[int, int] | None = None) -> Weights:
+        """Validate and read a weights document; a bad one is an :class:`InputError` that
+        names every faulty key with its fix (:func:`calibrate.schema.check_weights`).
+
+        ``points_range`` bounds each level's points (a file: 0 to
+        :data:`~calibrate.schema.MAX_POINTS`); stored weights need only whole points.
+        """
+        check_weights(doc, source, points_range=points_range, format_name=FORMAT,
+                      format_version=FORMAT_VERSION)
+        table = table_from_records(doc["table"])
+        table.attrs["source"] = source  # named by validate_table's errors (calibrate score)
+        created = doc.get("created_at")
+        return cls(table=table,
+                   created_at=datetime.fromisoformat(created) if created else
+                   datetime.now().replace(microsecond=0),
+                   data=doc.get("data") or {}, options=doc.get("options") or {},
+                   metrics=doc.get("metrics") or {}, axes=doc.get("axes") or {},
                    thresholds=doc.get("thresholds"), rules=doc.get("rules"))
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -84,16 +82,43 @@ class Weights:
 
     @classmethod
     def read(cls, path: str | Path) -> Weights:
-        """Read a weights JSON file written by :meth:`to_json`."""
+        """Read a weights JSON file written by :meth:`to_json`, checked against the schema
+        (:func:`calibrate.schema.check_weights`, points 0 to
+        :data:`~calibrate.schema.MAX_POINTS`)."""
         p = Path(path)
+        _not_a_workbook(p)
         text = read_text_file(p, "weights", "--weights")
         try:
             doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"The weights file is not valid JSON: {exc}", file=str(p),
+        except ValueError as exc:  # JSONDecodeError, or an integer of 4,300+ digits
+            csv_like = text.lstrip("\ufeff").split("\n", 1)[0].replace(";", ",").startswith(
+                "axis,attribute")
+            raise InputError(
+                f"The weights file is not valid JSON: {exc}" + (
+                    " (it is the CSV export of a points table)" if csv_like else ""),
+                file=str(p),
+                fix="calibrate score reads the JSON export: calibrate export --format json "
+                    "--out weights.json." if csv_like else
+                    "Export the weights again (calibrate export --format json).") from None
+        except RecursionError:
+            raise InputError("The weights file nests too deeply to be read.", file=str(p),
                              fix="Export the weights again (calibrate export --format json).") \
                 from None
-        return cls.from_dict(doc, str(p))
+        return cls.from_dict(doc, str(p), points_range=(0, MAX_POINTS))
+
+
+def _not_a_workbook(path: Path) -> None:
+    """A workbook or other ZIP archive given as the weights (the XLSX export) is named so."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return  # read_text_file says what is wrong with the path
+    if head == b"PK\x03\x04":
+        raise InputError("The weights file is a workbook or ZIP archive (the XLSX export?), "
+                         "not the JSON weights.", file=str(path),
+                         fix="calibrate score reads the JSON export: calibrate export "
+                             "--format json --out weights.json.")
 
 
 def _plain(value: Any) -> Any:

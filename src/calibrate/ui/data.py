@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import tomllib
@@ -56,19 +57,44 @@ def max_upload_mb() -> int:
 
 def keep_upload(name: str, data: BinaryIO) -> Path:
     """Copy an upload to ``data/uploads/<time>/<its name>`` in chunks (never a second copy
-    in memory); the name is kept as the user's file had it."""
+    in memory); the name is kept as the user's file had it.
+
+    The copy is written under a temporary name and renamed once complete: a full disk
+    (or any failed write) leaves nothing behind in ``data/uploads/``, and is a
+    :class:`CalibrateError` saying so."""
+    from calibrate.errors import disk_full_error, is_disk_full
+
     stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = Path(name.replace("\x00", "")).name.strip()[-150:] or "upload"
     folder = uploads_dir() / stamp
     n = 1
     while folder.exists():
         n += 1
         folder = uploads_dir() / f"{stamp}-{n}"
-    folder.mkdir(parents=True)
-    base = Path(name.replace("\x00", "")).name.strip()[-150:] or "upload"
     path = folder / base
-    data.seek(0)
-    with open(path, "wb") as out:
-        shutil.copyfileobj(data, out, 1 << 20)
+    part = folder / f".{base}.part"
+    try:
+        folder.mkdir(parents=True)
+        data.seek(0)
+        with open(part, "wb") as out:
+            shutil.copyfileobj(data, out, 1 << 20)
+        os.replace(part, path)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+        if is_disk_full(exc):
+            raise disk_full_error(exc, path, where=str(path),
+                                  outcome=f"The upload of {base} was not kept (nothing "
+                                          "partial is left behind).",
+                                  fix="Free space on that disk, then upload the file "
+                                      "again.") from None
+        raise CalibrateError(f"The upload could not be kept: {exc.strerror or exc}.",
+                             file=str(path),
+                             fix="Check that the data folder beside the database is "
+                                 "writable, then upload the file again.") from None
     return path
 
 
@@ -221,8 +247,13 @@ def upload_section() -> None:
                      "(append), or ask whoever runs calibrate to load it from the command "
                      "line.")
             return
+        try:
+            kept = keep_upload(upload.name, upload)
+        except CalibrateError as exc:  # a full disk: a message, nothing half-written
+            state.show_error(exc)
+            return
         st.session_state["upload_key"] = key
-        st.session_state["upload_path"] = str(keep_upload(upload.name, upload))
+        st.session_state["upload_path"] = str(kept)
     path = Path(st.session_state["upload_path"])
     con = state.connection()
     try:
@@ -276,7 +307,7 @@ def upload_section() -> None:
         cols[1].download_button(
             "Download these choices (mapping file)", mapping_to_toml(mapping),
             file_name=f"{Path(upload.name).stem}-mapping.toml", mime="application/toml",
-            key="download_mapping")
+            key="download_mapping", on_click="ignore")
     elif outcome is None:
         st.caption("Choose the outcome column to load the file.")
 

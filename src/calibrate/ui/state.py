@@ -37,8 +37,11 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 
 def show_error(exc: CalibrateError) -> None:
-    """A user error as a readable message box (never a traceback)."""
+    """A user error as a readable message box (never a traceback). After a full disk that
+    made DuckDB give up on the database, the next run opens it afresh."""
     st.error(exc.message)
+    if getattr(exc, "invalidated", False):
+        _connect.clear()
 
 
 def active_weights(con: duckdb.DuckDBPyConnection):

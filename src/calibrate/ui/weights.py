@@ -76,7 +76,7 @@ def edit_section(con, weights: Weights, axis: str) -> dict[tuple[str, str], int]
         view, hide_index=True, width="stretch", key=f"edit_{axis}_{weights.id}",
         height=state.table_height(len(view)),
         disabled=[c for c in view.columns if c != "points"],
-        column_config={"points": st.column_config.NumberColumn("points", min_value=-100,
+        column_config={"points": st.column_config.NumberColumn("points", min_value=0,
                                                                max_value=200, step=1),
                        "suggested_points": st.column_config.NumberColumn("suggested")})
     edits = {}
