@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from calibrate import store
-from calibrate.scenarios import current_agreement, save_scenario
+from calibrate.scenarios import current_agreement, mark_agreement, save_scenario
 
 from apptest import assert_clean, page
 
@@ -50,3 +50,17 @@ def test_load_and_agree(sample_db):
     con.close()
     assert agreed.name == "Sales proposal" and agreed.author == "Both VPs"
     assert "Agreement: **Sales proposal**" in at.success[0].value
+
+
+def test_names_from_users_are_shown_as_text_never_as_markup(sample_db):
+    con = store.connect(sample_db)
+    hostile = "![x](http://127.0.0.1:9/pixel.png) <b>bold</b>"
+    s = save_scenario(con, hostile, {"thresholds": {"mode": "both", "min_profile": 30,
+                                                    "min_behavior": 20, "min_total": 50},
+                                     "figures": {"mqls_per_month": 9.0}}, author="<i>x</i>")
+    mark_agreement(con, s, author="<img src=x>")
+    con.close()
+    at = page("scenarios")
+    assert_clean(at)
+    banner = next(x.value for x in at.success if x.value.startswith("Agreement"))
+    assert "\\!\\[x\\]" in banner and "\\<b\\>" in banner and "\\<img src=x\\>" in banner

@@ -175,14 +175,9 @@ def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: s
     return "\n".join(lines)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
-
-
 def _md(text: Any) -> str:
-    """User text (a level, a name, an author) as literal Markdown: every character
-    Markdown or HTML could act on is backslash-escaped, so ``![x](http://...)`` stays text
-    and ``<script>`` is never markup, in the preview and in the downloaded file."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """User text as literal Markdown (see :func:`calibrate.fmt.md`)."""
+    return fmt.md(text)
 
 
 def _unescape(text: str) -> str:

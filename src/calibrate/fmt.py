@@ -61,3 +61,26 @@ def file_name(path: str | os.PathLike[str]) -> str:
     """A loaded file's name as the user gave it (no folder; an upload kept by an earlier
     version had a "20261129-084457-" time prefix)."""
     return re.sub(r"^\d{8}-\d{6}-", "", Path(path).name)
+
+
+# What can make markup anywhere in a line: emphasis, code, links and images, HTML, tables,
+# strikethrough, escapes. An underscore only between letters or digits never does.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~!]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+# What makes markup only at the start of a line: a heading, a list, a quote.
+_MD_START = re.compile(r"^(\s*)([#+\->]|\d+[.)])")
+
+
+def md(text: object) -> str:
+    """User text (a name, a level, a file name) as literal Markdown: every character that
+    could make markup is backslash-escaped, so ``![x](http://...)`` stays text and
+    ``<script>`` is never markup, on screen and in a Markdown file; plain names
+    ("bare_y.csv", "C-Level") read as they are."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", str(text))
+
+    def start(m: re.Match[str]) -> str:
+        lead = m.group(2)
+        if lead[0].isdigit():  # "12." -> "12\.": the punctuation is what makes the list
+            return m.group(1) + lead[:-1] + "\\" + lead[-1]
+        return m.group(1) + "\\" + lead
+
+    return _MD_START.sub(start, escaped)

@@ -99,14 +99,14 @@ def keep_upload(name: str, data: BinaryIO) -> Path:
 
 
 def show_report(report: IngestReport) -> None:
-    st.success(f"Loaded {report.rows_loaded:,} leads from {fmt.file_name(report.file)}.")
+    st.success(f"Loaded {report.rows_loaded:,} leads from {fmt.md(fmt.file_name(report.file))}.")
     skipped = report.details.get("skipped title lines")
     if skipped:
         st.info(f"The {skipped} line{'s' if skipped > 1 else ''} above the header (a report "
                 "title) were skipped.")
     renamed = report.details.get("headers renamed")
     if renamed:
-        st.info(f"Headers renamed so that each column has its own name: {renamed}.")
+        st.info(f"Headers renamed so that each column has its own name: {fmt.md(renamed)}.")
     shown_below = fit_warnings(report.outcome_counts)  # the summary repeats these
     for w in report.warnings:
         if w not in shown_below:
@@ -201,7 +201,7 @@ def label_choices(preview: FilePreview, column: str, mapping: Mapping,
             for v, n in stats.top]
     exact = preview.whole or column in preview.exact
     sample = "" if exact else f" (in a sample of {preview.sample_rows:,} rows)"
-    st.markdown(f"**2. What each label of {column} means**{sample}")
+    st.markdown(f"**2. What each label of {fmt.md(column)} means**{sample}")
     edited = st.data_editor(
         pd.DataFrame(rows, columns=["label", "rows", "becomes"]), hide_index=True,
         width="stretch", key=f"labels_{key}_{column}", disabled=["label", "rows"],
@@ -214,9 +214,10 @@ def label_choices(preview: FilePreview, column: str, mapping: Mapping,
                for r in edited.to_dict("records")]
     unknown = [r["label"] for r in records if not r["becomes"]]
     if unknown:
+        shown = ", ".join(f"'{fmt.md(u)}'" for u in unknown[:8])
         st.warning(f"Choose what {len(unknown)} label{'s' if len(unknown) > 1 else ''} "
-                   f"mean{'' if len(unknown) > 1 else 's'}: " + ", ".join(
-                       f"'{u}'" for u in unknown[:8]) + (" ..." if len(unknown) > 8 else ""))
+                   f"mean{'' if len(unknown) > 1 else 's'}: " + shown
+                   + (" ..." if len(unknown) > 8 else ""))
         return None
     out: dict[str, list[str]] = {}
     for r in records:
@@ -242,7 +243,7 @@ def upload_section() -> None:
     key = f"{upload.name}:{upload.size}"
     if st.session_state.get("upload_key") != key:
         if upload.size > limit * 1024 * 1024:
-            st.error(f"{upload.name} is larger than {limit:,} MB, the upload limit. Split "
+            st.error(f"{fmt.md(upload.name)} is larger than {limit:,} MB, the upload limit. Split "
                      "the export into smaller files and load them one after another "
                      "(append), or ask whoever runs calibrate to load it from the command "
                      "line.")
@@ -341,7 +342,7 @@ def summary_section() -> None:
     infos = {c.name: c for c in store.read_columns(con)}
     attrs["why"] = attrs["name"].map(lambda n: infos[n].reason if n in infos else "")
     for name, message in leaks.items():
-        st.warning(f"Possible leak: {name}: {message}. The fit will leave it out; set its "
+        st.warning(f"Possible leak: {fmt.md(name)}: {message}. The fit will leave it out; set its "
                    "role to ignore if it is only known after the outcome.")
     edited = st.data_editor(
         attrs[["name", "role", "type", "missing", "distinct", "leak warning", "why"]],

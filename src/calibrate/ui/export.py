@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from calibrate import fmt
 from calibrate.agreement import (
     agreement_document,
     basis_now,
@@ -52,8 +53,9 @@ def render() -> None:
         return
     if source is not None:
         kind = "the agreement" if source.kind == "agreement" else "scenario"
-        st.caption(f"Points, thresholds and rules of {kind} '{source.name}' (#{source.id}), "
-                   f"saved {source.created_at:%Y-%m-%d %H:%M} on weights #{weights.id}.")
+        st.caption(f"Points, thresholds and rules of {kind} '{fmt.md(source.name)}' "
+                   f"(#{source.id}), saved {source.created_at:%Y-%m-%d %H:%M} on weights "
+                   f"#{weights.id}.")
         drift_section(con, source, in_force)
     else:
         st.caption("No scenario saved yet: the weights in force are exported without "

@@ -57,9 +57,9 @@ def render() -> None:
         return
     agreement = current_agreement(con)
     if agreement is not None:
-        st.success(f"Agreement: **{agreement.name}** ({_thresholds(agreement)}), recorded "
+        st.success(f"Agreement: **{fmt.md(agreement.name)}** ({_thresholds(agreement)}), recorded "
                    f"{agreement.created_at:%Y-%m-%d %H:%M}"
-                   + (f" by {agreement.author}" if agreement.author else ""))
+                   + (f" by {fmt.md(agreement.author)}" if agreement.author else ""))
         weights = state.page_weights(con)
         line = drift_line(agreement, basis_now(con, weights)) if weights is not None else None
         if line:
@@ -88,7 +88,7 @@ def render() -> None:
     c = st.columns(3)
     if c[0].button("Load into the workshop", key="load_scenario"):
         load_into_workshop(labels[chosen])
-        st.success(f"Loaded '{labels[chosen].name}': open the Thresholds page.")
+        st.success(f"Loaded '{fmt.md(labels[chosen].name)}': open the Thresholds page.")
     with st.form("agree"):
         who = st.text_input("Agreed by", placeholder="VP Sales and VP Marketing", key="agree_by")
         note = st.text_input("Note", key="agree_note")

@@ -18,14 +18,14 @@ def render() -> None:
         rows = store.lead_count(con)
         if rows:
             last = store.last_load(con)
-            st.markdown(f"**Data:** {fmt.file_name(last[0]) if last else '?'}  \n"
+            st.markdown(f"**Data:** {fmt.md(fmt.file_name(last[0])) if last else '?'}  \n"
                         f"{fmt.number(rows)} leads · version {store.data_version(con)}")
         else:
             st.markdown("**Data:** none loaded")
         active = st.session_state.get("active_scenario")
-        st.markdown(f"**Scenario:** {active or 'unsaved'}")
+        st.markdown(f"**Scenario:** {fmt.md(active) if active else 'unsaved'}")
         agreement = current_agreement(con)
         if agreement is not None:
-            st.markdown(f"**Agreement:** {agreement.name} "
+            st.markdown(f"**Agreement:** {fmt.md(agreement.name)} "
                         f"({agreement.created_at:%Y-%m-%d})")
         st.caption(f"Database: {Path(state.db_path()).name}")

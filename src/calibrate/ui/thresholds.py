@@ -176,10 +176,10 @@ def save_form(settings: Settings, f, segment: str | None, months: list | None,
         else:
             st.session_state["active_scenario"] = saved.name
             if saved.version > 1:
-                st.success(f"Saved '{saved.name}' as version {saved.version} (#{saved.id}); "
-                           "the earlier versions are kept.")
+                st.success(f"Saved '{fmt.md(saved.name)}' as version {saved.version} "
+                           f"(#{saved.id}); the earlier versions are kept.")
             else:
-                st.success(f"Saved scenario '{saved.name}' (#{saved.id}).")
+                st.success(f"Saved scenario '{fmt.md(saved.name)}' (#{saved.id}).")
 
 
 def render() -> None:
@@ -199,4 +199,4 @@ def render() -> None:
     segment, months, base = settings_row(grid)
     threshold_panel(grid, months, segment, base, int(weights.id))
     st.caption(f"Weights #{weights.id} · {len(weights.table)} levels · auto-rules: "
-               f"{rule_summary(rules, store.read_columns(con))}")
+               f"{fmt.md(rule_summary(rules, store.read_columns(con)))}")

@@ -173,7 +173,7 @@ def render() -> None:
         save_weights(con, new, store.data_version(con))
         st.rerun()
     for warning in weights.metrics.get("leakage", []):
-        st.warning(f"Possible leak: {warning}")
+        st.warning(f"Possible leak: {fmt.md(warning)}")
     metrics_row(weights.metrics)
     edited_any = bool((weights.table["points"] != weights.table["suggested_points"]).any())
     if edited_any:
