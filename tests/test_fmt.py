@@ -30,7 +30,8 @@ def test_user_text_is_literal_markdown_and_plain_names_read_as_they_are():
 
     assert md("![x](http://127.0.0.1:9/p.png)") == "\\!\\[x\\](http://127.0.0.1:9/p.png)"
     assert md("<script>alert(1)</script>") == "\\<script\\>alert(1)\\</script\\>"
-    assert md("*bold* _it_ `code` a|b ~~x~~") == "\\*bold\\* \\_it\\_ \\`code\\` a\\|b \\~\\~x\\~\\~"
+    assert md("*bold* _it_ `code` a|b ~~x~~") == (
+        "\\*bold\\* \\_it\\_ \\`code\\` a\\|b \\~\\~x\\~\\~")
     assert md("# title") == "\\# title" and md("- item") == "\\- item" and md("3. x") == "3\\. x"
     for plain in ("bare_y.csv", "C-Level", "Branche (Größe)", "emp.var.rate", "Lead Nr."):
         assert md(plain) == plain
