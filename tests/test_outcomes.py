@@ -246,3 +246,11 @@ def test_name_hint():
         assert outcome_name_hint(name) == -1, name
     for name in ("Target Industry", "col17", "poutcome", "Email Status", "y2"):
         assert outcome_name_hint(name) == 0, name
+
+
+def test_label_overrides_keep_only_what_the_vocabulary_does_not_already_say():
+    from calibrate.outcomes import label_overrides
+
+    got = label_overrides([("Closed Won", "won"), ("Verbal Yes", "won"), ("Parked", "ignore"),
+                           ("Qualified", "open"), ("Lost", "lost")])
+    assert got == {"won": ["Verbal Yes"], "ignore": ["Parked"], "open": ["Qualified"]}

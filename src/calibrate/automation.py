@@ -35,11 +35,11 @@ from typing import Any
 import pandas as pd
 
 from calibrate.cells import neutralise
-from calibrate.cleaning import _FALSE, _TRUE, PLACEHOLDERS
 from calibrate.encode import MISSING, OTHER, literal
 from calibrate.points import axis_ranges
-from calibrate.rules import _TRUE_TEXT, RuleSet, active_rules, column_finder, describe
+from calibrate.rules import RuleSet, active_rules, column_finder, describe
 from calibrate.store import ColumnInfo, quote
+from calibrate.vocabulary import NO, PLACEHOLDERS, YES
 
 __all__ = [
     "COLUMNS",
@@ -77,8 +77,8 @@ DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery")
 SEPARATOR = "; "
 #: Values the cleaning reads as missing (blank excluded), plus the reserved level name.
 MISSING_WORDS = tuple(p for p in PLACEHOLDERS if p) + (MISSING.lower(),)
-TRUE_WORDS = _TRUE
-FALSE_WORDS = _FALSE
+TRUE_WORDS = YES
+FALSE_WORDS = NO
 _SCORE_OF_AXIS = {"profile": "profile", "behavior": "behavior"}
 _SIGNED = re.compile(r"[+-]\d+")
 
@@ -535,7 +535,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
 
     for key in rules.qualify_flags:
         if col := find(key):
-            out.append((f"qualified:{col}", f"{low(col)} IN {_in(_TRUE_TEXT)}"))
+            out.append((f"qualified:{col}", f"{low(col)} IN {_in(YES)}"))
     for key, values in rules.qualify_values.items():
         col, values = find(key), norm(values)
         if col and values:

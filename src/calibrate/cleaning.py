@@ -22,18 +22,9 @@ import duckdb
 from calibrate.readers import Source, lit
 from calibrate.roles import ColumnGuess, ColumnStats
 from calibrate.store import STAGING, quote, transaction
+from calibrate.vocabulary import NO as _FALSE
+from calibrate.vocabulary import YES as _TRUE
 
-PLACEHOLDERS = (
-    "", "select", "-- select --", "--select--", "please select", "unknown", "n/a", "na", "n.a.",
-    "-", "--", "---", "?", "null", "nan", "#n/a", "(blank)", "blank", "undefined",
-    "not provided", "not specified", "not available", "--none--", "-none-", "none", "tbd",
-    "unk", "keine angabe", "k.a.", "non renseigne", "non renseigné", "sin datos",
-)
-# Yes and no in English, German, French, Spanish, Portuguese, Italian and Dutch exports.
-_TRUE = ("yes", "y", "true", "t", "1", "1.0", "x", "checked", "on", "ja", "j", "oui", "si",
-         "sí", "sim", "wahr", "vrai", "verdadero", "vero")
-_FALSE = ("no", "n", "false", "f", "0", "0.0", "unchecked", "off", "nein", "non", "não",
-          "nao", "nee", "falsch", "faux", "falso")
 # Regexes (RE2, as DuckDB string literals) that a value must match before a parse is tried.
 _PLAIN_NUMBER = r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
 _DECORATED_NUMBER = r"[-+]?[$€£]?\s?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s?%?"

@@ -24,7 +24,6 @@ import duckdb
 
 from calibrate.cleaning import (
     EXAMPLES,
-    PLACEHOLDERS,
     TOP,
     Issue,
     Labels,
@@ -76,6 +75,7 @@ from calibrate.roles import (
     step_aside,
 )
 from calibrate.store import STAGING, WRITE_LOCK, db_file, quote, store_columns, transaction
+from calibrate.vocabulary import PLACEHOLDERS
 
 #: DuckDB may use at most this much memory during an ingest; beyond it, it spills to disk.
 MEMORY_CAP = 2 << 30

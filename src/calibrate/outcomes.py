@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from calibrate.vocabulary import PLACEHOLDERS
+
 OUTCOMES = ("won", "lost", "no_decision", "open")
 CLOSED = ("won", "lost", "no_decision")
 
@@ -82,12 +84,8 @@ GENERIC = frozenset({
     "0", "0.0", "no", "n", "false", "f", "unsuccessful", "failure", "not subscribed",
 })
 
-#: Values that mean "missing" when a column's values are weighed (as cleaning treats them).
-MISSING = (
-    "", "select", "-- select --", "please select", "unknown", "unk", "n/a", "na", "n.a.",
-    "-", "--", "?", "null", "nan", "none", "#n/a", "(blank)", "blank", "undefined",
-    "not provided", "not specified", "not available", "tbd",
-)
+#: Values that mean "missing" when a column's values are weighed (those cleaning treats so).
+MISSING = PLACEHOLDERS
 
 _FOLD = re.compile(r"[\s_\-/:.]+")
 
@@ -130,6 +128,16 @@ def normalise(label: str | None, extra: Mapping[str, Iterable[str]] | None = Non
             if key in {_key(v) for v in labels}:
                 return outcome
     return _LOOKUP.get(key)
+
+
+def label_overrides(choices: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """The ``[outcomes]`` of a mapping from (label, chosen outcome) pairs: only the labels
+    whose choice differs from the built-in vocabulary (unknown ones, or overridden)."""
+    out: dict[str, list[str]] = {}
+    for label, chosen in choices:
+        if chosen != normalise(label):
+            out.setdefault(chosen, []).append(label)
+    return out
 
 
 def normalise_all(

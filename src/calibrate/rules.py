@@ -35,6 +35,7 @@ import pandas as pd
 from calibrate.outcomes import CLOSED
 from calibrate.roles import snake
 from calibrate.store import ColumnInfo, quote
+from calibrate.vocabulary import YES
 
 DISQUALIFIERS = (
     "competitor", "fake_name", "fake_phone", "throwaway_email", "malformed_email", "student",
@@ -78,8 +79,7 @@ DEFAULT_THROWAWAY_DOMAINS = [
 #: Columns whose text, when it contains one of the words, marks a student.
 DEFAULT_STUDENTS = {"seniority": ["student"], "title": ["student"], "job_title": ["student"]}
 
-_TRUE_TEXT = ("true", "t", "yes", "y", "1", "1.0", "x", "checked", "ja", "j", "oui", "si",
-              "sí", "sim")
+_TRUE_TEXT = YES  # the same yes as the cleaning of stored flags
 _WELL_FORMED_EMAIL = r"\s*[^@\s]+@[^@\s.]+(\.[^@\s.]+)+\s*"
 
 

@@ -16,7 +16,13 @@ from calibrate import fmt, store
 from calibrate.errors import CalibrateError
 from calibrate.ingest import FilePreview, IngestReport, ingest, inspect_file
 from calibrate.mappings import save_mapping, saved_mapping
-from calibrate.outcomes import describe_candidates, fit_warnings, normalise, shown_counts
+from calibrate.outcomes import (
+    describe_candidates,
+    fit_warnings,
+    label_overrides,
+    normalise,
+    shown_counts,
+)
 from calibrate.quality import not_scored, quality, set_roles
 from calibrate.roles import (
     IGNORED,
@@ -219,12 +225,7 @@ def label_choices(preview: FilePreview, column: str, mapping: Mapping,
                    f"mean{'' if len(unknown) > 1 else 's'}: " + shown
                    + (" ..." if len(unknown) > 8 else ""))
         return None
-    out: dict[str, list[str]] = {}
-    for r in records:
-        chosen = BECOMES[r["becomes"]]
-        if chosen != normalise(r["label"]):
-            out.setdefault(chosen, []).append(r["label"])
-    return out
+    return label_overrides((r["label"], BECOMES[r["becomes"]]) for r in records)
 
 
 def _values(preview: FilePreview, header: str, n: int = 3) -> str:
