@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from calibrate import store
+from calibrate import fmt, store
 from calibrate.errors import CalibrateError
 from calibrate.scenarios import Scenario, current_agreement, latest_versions
 from calibrate.tradeoff import Figures, Settings, figures
@@ -303,10 +303,6 @@ def describe_window(scenario: Scenario) -> str:
         else "all history")
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
-
-
 def _plain(value: Any) -> Any:
     """A JSON-ready value: NaN and infinities become null."""
     return None if isinstance(value, float) and not math.isfinite(value) else value
@@ -315,7 +311,6 @@ def _plain(value: Any) -> Any:
 def figure_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
     """The headline figures as (label, text), as the agreement page words them; the
     conversion with its 95% interval. Figures not computed are left out."""
-    from calibrate import fmt
     from calibrate.export import FIGURE_LABELS
 
     lines = []
@@ -323,7 +318,7 @@ def figure_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
         if result.get(key) is None:
             continue
         text = show(result[key])
-        if key == "conversion" and not _missing(result.get("conversion_low")):
+        if key == "conversion" and not fmt.is_missing(result.get("conversion_low")):
             text += (f" (95% interval "
                      f"{fmt.interval(result['conversion_low'], result.get('conversion_high'))})")
         lines.append((label, text))
@@ -378,9 +373,8 @@ _THRESHOLD_LABELS = {"min_profile": "Minimum profile score",
 
 
 def _signed(diff: float, show: Any) -> str:
-    from calibrate import fmt
 
-    if _missing(diff):
+    if fmt.is_missing(diff):
         return "–"
     if diff == 0:
         return "0"
@@ -393,18 +387,17 @@ def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
     """Two scenarios' thresholds and figures side by side as a person reads them: labels,
     percentages as percentages, and the difference B - A (percentage points for rates).
     Each row keeps the raw values too (``key``, ``a``, ``b``, ``difference``)."""
-    from calibrate import fmt
     from calibrate.export import FIGURE_LABELS
 
     def row(key: str, label: str, x: Any, y: Any, show: Any) -> dict[str, Any]:
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y))
-        diff = y - x if numeric and not (_missing(x) or _missing(y)) else None
+        diff = y - x if numeric and not (fmt.is_missing(x) or fmt.is_missing(y)) else None
         return {"key": key, "item": label, "a": _plain(x), "b": _plain(y),
                 "difference": _plain(diff),
-                "a_text": "–" if _missing(x) else show(x),
-                "b_text": "–" if _missing(y) else show(y),
+                "a_text": "–" if fmt.is_missing(x) else show(x),
+                "b_text": "–" if fmt.is_missing(y) else show(y),
                 "difference_text": _signed(diff, show) if diff is not None else
-                "–" if _missing(x) or _missing(y) else "same" if x == y else "differs"}
+                "–" if fmt.is_missing(x) or fmt.is_missing(y) else "same" if x == y else "differs"}
 
     def used(thresholds: dict[str, Any]) -> set[str]:  # a mode's thresholds; others are idle
         return {"min_total"} if thresholds.get("mode") == "total" else {"min_profile",

@@ -17,13 +17,14 @@ OUTCOME_COLOURS = {
 OUTCOME_LABELS = {"won": "Won", "lost": "Lost", "no_decision": "No decision", "open": "Open"}
 
 
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def is_missing(value: object) -> bool:
+    """Whether a figure is absent: None, NaN or infinite (shown as a dash)."""
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
 def number(value: float | None, digits: int = 1) -> str:
     """A count in short form: 950, 1.2k, 34.5k, 1.2M (a dash when missing)."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     v = float(value)
     sign = "-" if v < 0 else ""
@@ -39,14 +40,14 @@ def number(value: float | None, digits: int = 1) -> str:
 
 def percent(value: float | None, digits: int = 1) -> str:
     """A share as a percentage: 0.234 -> 23.4% (a dash when missing)."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     return f"{100 * float(value):.{digits}f}%"
 
 
 def money(value: float | None, symbol: str = "$") -> str:
     """An amount with a currency symbol in short form: $1.5M, -$200."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     text = number(abs(float(value)))
     return f"-{symbol}{text}" if float(value) < 0 else f"{symbol}{text}"
