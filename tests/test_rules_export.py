@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import math
-import shutil
 
 import duckdb
 import numpy as np
@@ -24,12 +23,12 @@ import sqlglot
 from calibrate import store
 from calibrate.automation import COLUMNS, portable_sql
 from calibrate.export import FORMATS, export_bytes, rules_list
+from calibrate.mql import is_mql
 from calibrate.rules import RuleSet, rule_sql
 from calibrate.score import score_leads
-from calibrate.scoring import is_mql
-from calibrate.weights import Weights, latest_weights, table_from_records
+from calibrate.weights import Weights, table_from_records
 
-from conftest import BANK_CSV, SAMPLE_CSV
+from conftest import original
 
 # ------------------------------------------------------------------ the interpreter
 
@@ -116,49 +115,8 @@ def apply_list(lines: list[dict[str, str]], leads: pd.DataFrame) -> pd.DataFrame
 # ------------------------------------------------------------------ data
 
 
-@pytest.fixture(scope="module")
-def sample(sample_db_template, tmp_path_factory):
-    """The fitted sample (copied), its weights, and the original file's rows."""
-    path = tmp_path_factory.mktemp("rules_sample") / "sample.duckdb"
-    shutil.copy(sample_db_template, path)
-    con = store.connect(path)
-    weights = latest_weights(con, store.data_version(con))
-    raw = pd.read_csv(SAMPLE_CSV, dtype=str, keep_default_na=False)
-    raw = raw.drop_duplicates("lead_id", keep="last").set_index("lead_id")
-    yield con, weights, raw
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory):
-    """The bank export loaded and fitted, its weights, and the original file's rows."""
-    from calibrate import workshop
-    from calibrate.ingest import ingest
-
-    con = store.connect(tmp_path_factory.mktemp("rules_bank") / "bank.duckdb")
-    ingest(con, BANK_CSV, replace=True)
-    weights = workshop.suggested_weights(con)
-    raw = pd.read_csv(BANK_CSV, sep=";", dtype=str, keep_default_na=False)
-    raw.index = [f"row-{i}" for i in range(1, len(raw) + 1)]
-    yield con, weights, raw
-    con.close()
-
-
 def scores(con: duckdb.DuckDBPyConnection, weights: Weights) -> pd.DataFrame:
     return score_leads(con, weights.table).set_index("lead_id")
-
-
-def original(con: duckdb.DuckDBPyConnection, every: int = 1) -> str:
-    """A view of the stored leads under the headers as written (the segment column is
-    stored as "segment", its header is "sales_team"): the table the SQL export reads.
-    ``every`` > 1 keeps one lead in ``every`` (a fixed hash sample) for quicker checks."""
-    stored = {r[0] for r in con.execute("DESCRIBE leads").fetchall()}
-    cols = ", ".join(f"{store.quote(c.name)} AS {store.quote(c.source_name or c.name)}"
-                     for c in store.read_columns(con) if c.name in stored)
-    name = "original" if every == 1 else f"original_{every}"
-    where = f" WHERE hash(lead_id) % {every} = 0" if every > 1 else ""
-    con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} FROM leads{where}")
-    return name
 
 
 # ------------------------------------------------------------------ the proofs

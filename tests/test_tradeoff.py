@@ -16,7 +16,9 @@ from calibrate.tradeoff import (
     band_floors,
     cell_label,
     figures,
+    figures_for,
     heatmap,
+    own_bars,
     pareto_front,
     score_distribution,
     segment_figures,
@@ -404,3 +406,35 @@ def test_settings_round_trip() -> None:
     assert s.capacity == 120.0 and Settings().capacity is None
     with pytest.raises(ValueError):
         Settings.from_dict({"colour": "red"})
+
+
+def test_figures_for_counts_each_segment_at_its_own_bar(grid: Grid, leads: pd.DataFrame
+                                                         ) -> None:
+    """The whole definition (a main bar, "field" with its own) counted by hand: field
+    leads at 70/10, every other lead (inside, and leads with no segment) at 20/20."""
+    main = Settings(min_profile=20, min_behavior=20)
+    own = {" FIELD ": Settings(min_profile=70, min_behavior=10)}  # matched trimmed, no case
+    got = figures_for(grid, None, main, own)
+    cls = leads["rule"].map(lambda r: "none" if not isinstance(r, str) else r.split(":")[0])
+    field = leads["segment"] == "field"
+    bar = np.where(field, (leads.profile_points >= 70) & (leads.behavior_points >= 10),
+                   (leads.profile_points >= 20) & (leads.behavior_points >= 20))
+    mql = (cls == "qualified") | ((cls == "none") & bar)
+    assert got.mqls == int(mql.sum())
+    assert got.wins == int((mql & (leads.outcome == "won")).sum())
+    assert got.nurture == int(((cls == "none") & ~bar).sum())
+    assert got.leads == len(leads)
+    # a segment at the main bar changes nothing; an unknown segment adds nothing
+    same = figures_for(grid, None, main, {"field": main, "nowhere": own[" FIELD "]})
+    assert same == figures(grid.cube(None, None), main)
+    # limited to one segment: that segment's leads alone
+    only = figures_for(grid, None, main, only="inside")
+    assert only == figures(grid.cube(None, "inside"), main)
+    assert figures_for(grid, None, main, only="nowhere").leads == 0
+
+
+def test_own_bars_keep_only_segments_that_differ() -> None:
+    main = Settings(min_profile=60, min_behavior=45, min_total=10)
+    same = Settings(min_profile=60, min_behavior=45, min_total=99)  # total unused in "both"
+    other = Settings(min_profile=60, min_behavior=46)
+    assert own_bars(main, {"a": same, "b": other}) == {"b": other}

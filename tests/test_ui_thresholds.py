@@ -68,3 +68,40 @@ def test_no_data_is_a_message(tmp_path, monkeypatch):
     monkeypatch.setenv(store.ENV_DB, str(tmp_path / "empty.duckdb"))
     at = page("thresholds")
     assert "No leads loaded" in at.info[0].value
+
+
+def test_a_segment_moved_keeps_its_own_bar_in_the_figures_and_the_scenario(sample_db):
+    at = page("thresholds")
+    at.slider[0].set_value(40).run()
+    at.slider[1].set_value(30).run()
+    main_only = metric(at, "MQLs per month")
+    at.selectbox(key="segment").set_value("Enterprise").run()
+    # An untouched segment follows the main bar, and gives no bar of its own.
+    assert [s.value for s in at.slider] == [40, 30]
+    at.selectbox(key="segment").set_value("All segments").run()
+    assert metric(at, "MQLs per month") == main_only and not at.caption[0].value.startswith(
+        "Segments with their own")
+
+    at.selectbox(key="segment").set_value("Enterprise").run()
+    at.slider[0].set_value(90).run()
+    assert_clean(at)
+    at.selectbox(key="segment").set_value("All segments").run()
+    assert [s.value for s in at.slider] == [40, 30]  # the main bar is unchanged
+    assert metric(at, "MQLs per month") != main_only  # Enterprise now counts at 90/30
+    assert "Enterprise: profile ≥ 90 and behavior ≥ 30" in at.caption[0].value
+    at.text_input(key="sc_name").input("Per team")
+    at.button(key="FormSubmitter:save_scenario-Save scenario").click().run()
+    assert_clean(at)
+    con = store.connect(sample_db)
+    saved = list_scenarios(con)[0]
+    con.close()
+    assert saved.thresholds["min_profile"] == 40
+    assert {k: (v["min_profile"], v["min_behavior"])
+            for k, v in saved.thresholds["segments"].items()} == {"Enterprise": (90, 30)}
+
+    # Back to the main bar: the segment's own thresholds are dropped.
+    at.selectbox(key="segment").set_value("Enterprise").run()
+    at.button(key="follow_main").click().run()
+    assert [s.value for s in at.slider] == [40, 30]
+    at.selectbox(key="segment").set_value("All segments").run()
+    assert metric(at, "MQLs per month") == main_only

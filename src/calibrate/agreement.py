@@ -11,16 +11,17 @@ same thresholds' figures on what is in force now, to show beside the agreed ones
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from calibrate import fmt, store
+from calibrate import fmt, mql, store
 from calibrate.errors import CalibrateError
 from calibrate.scenarios import Scenario, current_agreement, latest_versions
-from calibrate.tradeoff import Figures, Settings, figures
+from calibrate.tradeoff import Figures, Settings, figures_for
 from calibrate.weights import Weights, load_weights
 
 
@@ -69,8 +70,10 @@ def basis_of(scenario: Scenario) -> Basis:
 
 def scenario_payload(con: duckdb.DuckDBPyConnection, weights: Weights, settings: Settings,
                      result: Figures, *, segment: str | None = None,
-                     months: list[Any] | None = None) -> dict[str, Any]:
-    """What a saved scenario keeps: its thresholds, settings and figures, and the basis
+                     months: list[Any] | None = None,
+                     own_bars: Mapping[str, Settings] | None = None) -> dict[str, Any]:
+    """What a saved scenario keeps: its thresholds (``segment``: limited to that segment;
+    ``own_bars``: segments with their own bar), settings and figures, and the basis
     (weights, data, leads) they were computed on, with the rules as then described."""
     from calibrate.rules import describe
     from calibrate.workshop import rules_of
@@ -78,8 +81,8 @@ def scenario_payload(con: duckdb.DuckDBPyConnection, weights: Weights, settings:
     basis = basis_now(con, weights)
     columns = {c.name: c.type for c in store.read_columns(con)}
     return {
-        "thresholds": {"mode": settings.mode, "min_profile": settings.min_profile,
-                       "min_behavior": settings.min_behavior, "min_total": settings.min_total},
+        "thresholds": mql.thresholds_of(
+            settings.bar(), {k: v.bar() for k, v in (own_bars or {}).items()}, segment),
         "settings": settings.to_dict(), "figures": result.to_dict(), "segment": segment,
         "months": [str(m) for m in months] if months else None,
         "weights_id": basis.weights_id, "data_version": basis.data_version,
@@ -139,10 +142,13 @@ def recompute(scenario: Scenario, grid: Any) -> Figures:
     from calibrate.workshop import last_months
 
     settings = Settings.from_dict(scenario.payload.get("settings") or {
-        k: v for k, v in scenario.thresholds.items()})
+        k: v for k, v in scenario.thresholds.items() if k in mql.KEYS})
     months = scenario.payload.get("months")
     window = last_months(grid, len(months)) if months else None
-    return figures(grid.cube(window, scenario.payload.get("segment")), settings)
+    bars = mql.bars(scenario.thresholds)
+    own = {name: replace(settings, **bar) for name, bar in bars.segments.items()}
+    return figures_for(grid, window, settings, own,
+                       bars.only or scenario.payload.get("segment"))
 
 
 def agreement_document(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> str:
@@ -230,6 +236,27 @@ def threshold_settings(min_profile: int | None = None, min_behavior: int | None 
     return Settings(mode="both", min_profile=int(min_profile), min_behavior=int(min_behavior))
 
 
+def own_bar(text: str, main: Settings) -> tuple[str, Settings]:
+    """A segment's own thresholds typed as ``SEGMENT=P/B`` (minimum profile and behavior)
+    or ``SEGMENT=T`` (a minimum total score, when the main thresholds are one total)."""
+    segment, sep, values = (text or "").rpartition("=")
+    parts = values.split("/")
+    example = "Enterprise=55" if main.mode == "total" else "Enterprise=70/40"
+    try:
+        numbers = [int(p.strip()) for p in parts]
+    except ValueError:
+        numbers = []
+    want = 1 if main.mode == "total" else 2
+    if not sep or not segment.strip() or len(numbers) != want:
+        shape = ("SEGMENT=TOTAL (one total score, as the main thresholds)" if want == 1
+                 else "SEGMENT=PROFILE/BEHAVIOR")
+        raise CalibrateError(f"The segment thresholds '{text}' are not {shape}.",
+                             fix=f"Write them as {example}.")
+    one = (threshold_settings(min_total=numbers[0]) if want == 1
+           else threshold_settings(numbers[0], numbers[1]))
+    return segment.strip(), replace(main, **one.bar())
+
+
 def _segment_of(grid: Any, segment: str | None) -> str | None:
     if segment is None:
         return None
@@ -247,12 +274,12 @@ def _segment_of(grid: Any, segment: str | None) -> str | None:
 
 def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Settings, *,
                     segment: str | None = None, months: int | None = DEFAULT_MONTHS,
+                    own_bars: Mapping[str, Settings] | None = None,
                     author: str = "", note: str = "") -> Scenario:
     """Compute the figures of ``settings`` as the workshop does (the weights in force, the
-    last ``months`` months of inflow, 0 or None for all history, one segment or all) and
-    save them as a scenario: a new version when the name exists."""
-    from dataclasses import replace
-
+    last ``months`` months of inflow, 0 or None for all history, one segment or all, and
+    ``own_bars`` for segments with their own bar) and save them as a scenario: a new
+    version when the name exists."""
     from calibrate.scenarios import save_scenario
     from calibrate.workshop import active_weights, last_months, rules_of, workshop_grid
 
@@ -267,10 +294,18 @@ def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Setting
     weights = active_weights(con)
     grid = workshop_grid(con, weights, rules_of(weights))
     segment = _segment_of(grid, segment)
+    own = {_segment_of(grid, k): v for k, v in (own_bars or {}).items()}
+    if segment is not None and own:
+        raise CalibrateError("Both one segment and segments with their own thresholds "
+                             "were given.",
+                             fix="Give the thresholds of one segment alone, or the main "
+                                 "thresholds with the segments that differ from them.")
     window = last_months(grid, months)
     settings = replace(settings, months_in_window=len(window) if window else None)
-    result = figures(grid.cube(window, segment), settings)
-    payload = scenario_payload(con, weights, settings, result, segment=segment, months=window)
+    own = {k: replace(settings, **v.bar()) for k, v in own.items()}
+    result = figures_for(grid, window, settings, own, segment)
+    payload = scenario_payload(con, weights, settings, result, segment=segment, months=window,
+                               own_bars=own)
     return save_scenario(con, name, payload, author=author, note=note)
 
 
@@ -287,11 +322,8 @@ def record_agreement(con: duckdb.DuckDBPyConnection, ref: str, *, by: str,
 
 
 def describe_thresholds(thresholds: dict[str, Any]) -> str:
-    """"profile ≥ 40 and behavior ≥ 30", or "total ≥ 55"."""
-    if thresholds.get("mode") == "total":
-        return f"total ≥ {thresholds.get('min_total')}"
-    return (f"profile ≥ {thresholds.get('min_profile')} and behavior ≥ "
-            f"{thresholds.get('min_behavior')}")
+    """"profile ≥ 40 and behavior ≥ 30", or "total ≥ 55", then any segment's own bar."""
+    return mql.describe(thresholds)
 
 
 def describe_window(scenario: Scenario) -> str:
@@ -411,6 +443,11 @@ def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
         if key in used(ta) | used(tb):
             rows.append(row(key, _THRESHOLD_LABELS[key], ta.get(key) if key in used(ta)
                             else None, tb.get(key) if key in used(tb) else None, str))
+    own_a, own_b = mql.bars(ta).segments, mql.bars(tb).segments
+    for seg in dict.fromkeys([*own_a, *own_b]):
+        rows.append(row(f"segment:{seg}", f"{seg}'s own thresholds",
+                        mql.describe_bar(own_a[seg]) if seg in own_a else "the main ones",
+                        mql.describe_bar(own_b[seg]) if seg in own_b else "the main ones", str))
     rows.append(row("window", "Projected from", describe_window(a), describe_window(b), str))
     fa, fb = a.figures, b.figures
     for key, (label, show) in FIGURE_LABELS.items():

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from calibrate import automation, fmt
+from calibrate import automation, fmt, mql
 from calibrate.cells import FORMULA_START, neutralise
 from calibrate.rules import RuleSet
 from calibrate.weights import TABLE_COLUMNS, Weights
@@ -147,7 +147,7 @@ def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: s
     lines = [f"# {title}", "", f"Agreed on {when}"
              + (f" by {_md(signed_by)}" if signed_by else "")
              + ".", "", "## Definition of a sales-ready lead (MQL)", ""]
-    lines.append(_definition(thresholds))
+    lines.append(" ".join(mql.sentences(thresholds, name=_md, both="**and**")))
     if rules_text:
         lines += ["", "Rules applied before the score:", ""]
         lines += [f"- {_md(r)}" for r in rules_text]
@@ -188,14 +188,6 @@ def _unescape(text: str) -> str:
 def _review_date(date: datetime | None) -> str:
     d = date or datetime.now()
     return f"{d.year}-12-31" if d.month < 10 else f"{d.year + 1}-06-30"
-
-
-def _definition(thresholds: Mapping[str, Any]) -> str:
-    if thresholds.get("mode") == "total":
-        return f"A lead is an MQL when its total score is at least {thresholds.get('min_total')}."
-    return (f"A lead is an MQL when its profile score is at least "
-            f"{thresholds.get('min_profile')} **and** its behavior score is at least "
-            f"{thresholds.get('min_behavior')}.")
 
 
 FIGURE_LABELS = {

@@ -14,7 +14,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from calibrate import store
+from calibrate import mql, store
 from calibrate.errors import InputError
 from calibrate.ingest import ingest
 from calibrate.roles import CONTACT_ROLES, Mapping
@@ -29,19 +29,6 @@ def _hash(value: object) -> object:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     return hashlib.sha256(str(value).strip().lower().encode()).hexdigest()[:16]
-
-
-def is_mql(frame: pd.DataFrame, thresholds: dict | None) -> pd.Series:
-    """Whether each scored lead passes the thresholds after the auto-rules."""
-    rule = frame["rule"].fillna("")
-    if not thresholds:
-        passed = pd.Series(False, index=frame.index)
-    elif thresholds.get("mode") == "total":
-        passed = frame["total"] >= int(thresholds.get("min_total", 101))
-    else:
-        passed = (frame["profile_points"] >= int(thresholds.get("min_profile", 101))) & (
-            frame["behavior_points"] >= int(thresholds.get("min_behavior", 101)))
-    return (passed | rule.str.startswith("qualified")) & ~rule.str.startswith("disqualified")
 
 
 def scored_leads(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet | None = None,
@@ -66,6 +53,10 @@ def scored_leads(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSe
     scores = scores[keep]
     contact_cols = [c.name for c in cols if c.role in CONTACT_ROLES]
     facts = ["lead_id", "outcome"] + (contact_cols if contacts != "drop" else [])
+    segment = next((c.name for c in cols if c.role == "segment" and c.name in physical), None)
+    helper = segment is not None and segment not in facts
+    if helper:  # the MQL bar may depend on the segment; the column leaves again below
+        facts.append(segment)
     facts_sql = ", ".join(store.quote(c) for c in facts)
     extra = con.execute(
         f"SELECT {facts_sql}, {rule_sql(rules, types)} AS rule FROM {store.quote(source)}"
@@ -74,11 +65,24 @@ def scored_leads(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSe
     if contacts == "hash":
         for c in contact_cols:
             out[c] = out[c].map(_hash)
-    out["mql"] = is_mql(out, thresholds)
+    out["mql"] = _mql(out, thresholds, segment, source_file)
+    if helper:
+        out = out.drop(columns=[segment])
     first = ["lead_id", "outcome", "profile_points", "behavior_points", "total", "grade",
              "level", "rule", "mql", "reasons"]
     out = out[first + [c for c in out.columns if c not in first]]
     return out.rename(columns=_headers(cols, contact_cols if contacts == "hash" else []))
+
+
+def _mql(frame: pd.DataFrame, thresholds: dict | None, segment: str | None,
+         source_file: str | None) -> pd.Series:
+    try:
+        return mql.is_mql(frame, thresholds, segment)
+    except ValueError:
+        raise InputError("The agreed thresholds differ by segment, but these leads have no "
+                         "segment column.", file=str(source_file) if source_file else None,
+                         fix="Export the leads with their segment column (as when the "
+                             "weights were fitted), or map it with a mapping file.") from None
 
 
 def _headers(cols: list[store.ColumnInfo], hashed: list[str]) -> dict[str, str]:
@@ -110,11 +114,8 @@ def score_file(path: str | os.PathLike[str], weights: Weights, *,
     The file goes through the same ingest (cleaning, role guessing) into a throwaway
     in-memory database; it needs no outcome column.
     """
-    con = duckdb.connect(":memory:")
+    con = store.connect_memory()
     try:
-        for stmt in store._SCHEMA:
-            con.execute(stmt)
-        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(store.SCHEMA_VERSION)])
         ingest(con, path, mapping=mapping, replace=True, require_outcome=False)
         return scored_leads(con, weights, contacts=contacts, thresholds=thresholds,
                             source_file=str(path))

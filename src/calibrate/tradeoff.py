@@ -26,7 +26,7 @@ Segments: each segment may have its own thresholds. Build one cube per segment
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
@@ -43,6 +43,7 @@ from calibrate.grid import (
     Cube,
     Grid,
 )
+from calibrate.mql import same_bar, segment_key
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 Mode = Literal["both", "total"]
@@ -83,6 +84,11 @@ class Settings:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (for scenarios and agreements)."""
         return asdict(self)
+
+    def bar(self) -> dict[str, Any]:
+        """The thresholds alone, as the MQL rule reads them (:mod:`calibrate.mql`)."""
+        return {"mode": self.mode, "min_profile": self.min_profile,
+                "min_behavior": self.min_behavior, "min_total": self.min_total}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Settings:
@@ -195,16 +201,29 @@ def _rate(num: float, den: float) -> float:
     return num / den if den else _NAN
 
 
-def figures(cube: Cube, settings: Settings) -> Figures:
-    """Every figure for one threshold setting: O(1) lookups in the cube's suffix sums."""
+def _above(cube: Cube, settings: Settings) -> list[int]:
+    """Scored leads (no auto-rule) at or above the bar, per outcome."""
     p, b, t = _clamp(settings.min_profile), _clamp(settings.min_behavior), _clamp(
         settings.min_total)
     if settings.mode == "total":
-        above = cube.total_above[t].tolist()
-    elif settings.mode == "both":
-        above = cube.above[p, b].tolist()
-    else:
-        raise ValueError(f"unknown mode {settings.mode!r}: use 'both' or 'total'")
+        return cube.total_above[t].tolist()
+    if settings.mode == "both":
+        return cube.above[p, b].tolist()
+    raise ValueError(f"unknown mode {settings.mode!r}: use 'both' or 'total'")
+
+
+def figures(cube: Cube, settings: Settings,
+            own_bars: Sequence[tuple[Cube, Settings]] = ()) -> Figures:
+    """Every figure for one threshold setting: O(1) lookups in the cube's suffix sums.
+
+    ``own_bars`` gives some segments their own bar: (that segment's cube, its settings)
+    pairs, whose leads are counted at their own bar instead of ``settings``'.
+    """
+    p, b = _clamp(settings.min_profile), _clamp(settings.min_behavior)
+    above = _above(cube, settings)
+    for seg_cube, seg_settings in own_bars:
+        above = [a - x + y for a, x, y in zip(above, _above(seg_cube, settings),
+                                              _above(seg_cube, seg_settings), strict=True)]
     q = cube.qualified.tolist()
     d = cube.disqualified.tolist()
     s = cube.scored.tolist()
@@ -246,6 +265,30 @@ def figures(cube: Cube, settings: Settings) -> Figures:
         value_per_win=value, cost_per_lead_worked=cost, expected_value_per_month=ev,
         cell=cell_label(p, b) if settings.mode == "both" else None,
     )
+
+
+def figures_for(grid: Grid, months: Iterable[Any] | None, settings: Settings,
+                segments: Mapping[str, Settings] | None = None,
+                only: str | None = None) -> Figures:
+    """The figures of a whole MQL definition over the window: the main bar, segments
+    with their own bar (``segments``, matched trimmed and without case), or the main bar
+    limited to one segment (``only``; its figures count that segment's leads alone)."""
+    if only is not None:
+        return figures(grid.cube(months, _segment_named(grid, only) or only), settings)
+    own = [(grid.cube(months, seg), s) for name, s in (segments or {}).items()
+           if (seg := _segment_named(grid, name)) is not None]
+    return figures(grid.cube(months, None), settings, own)
+
+
+def own_bars(main: Settings, per_segment: Mapping[str, Settings]) -> dict[str, Settings]:
+    """The segments whose bar differs from the main one (the others need no bar of
+    their own)."""
+    return {seg: s for seg, s in per_segment.items() if not same_bar(s.bar(), main.bar())}
+
+
+def _segment_named(grid: Grid, name: str) -> str | None:
+    key = segment_key(name)
+    return next((s for s in grid.segments if segment_key(s) == key), None) if name else None
 
 
 def segment_figures(

@@ -6,14 +6,25 @@ slider move reruns only the panel, and every figure in it is a lookup in the gri
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from calibrate import charts, fmt, store
 from calibrate.agreement import scenario_payload
 from calibrate.errors import CalibrateError
+from calibrate.mql import describe, describe_bar, thresholds_of
 from calibrate.rules import summary as rule_summary
 from calibrate.scenarios import save_scenario
-from calibrate.tradeoff import Settings, figures, heatmap, score_distribution, suggest
+from calibrate.tradeoff import (
+    Settings,
+    figures,
+    figures_for,
+    heatmap,
+    own_bars,
+    score_distribution,
+    suggest,
+)
 from calibrate.tradeoff import tradeoff_curve as curve_of
 from calibrate.ui import state
 from calibrate.weights import load_weights
@@ -57,11 +68,40 @@ def _apply_suggestion(cube, settings: Settings, segment: str | None, objective: 
         st.session_state["suggest_message"] = result.reason
         return
     st.session_state["suggest_message"] = result.reason
+    _mark_own(segment)
     if result.min_total is not None:
         st.session_state[slider_key("min_total", segment)] = int(result.min_total)
     else:
         st.session_state[slider_key("min_profile", segment)] = int(result.min_profile)
         st.session_state[slider_key("min_behavior", segment)] = int(result.min_behavior)
+
+
+OWN = "own_segments"
+THRESHOLDS = ("min_profile", "min_behavior", "min_total")
+INPUTS = ("total_mode", "segment", "window", "reps", "per_rep", "cost", "value", "floor")
+
+
+def keep_state() -> None:
+    """Keep the workshop's sliders and inputs while they are not drawn (another segment,
+    another page): Streamlit drops a widget's state in a run that does not draw it, unless
+    the key is assigned again, as its docs on widget state across pages show."""
+    for key in list(st.session_state):
+        if key in INPUTS or str(key).startswith(tuple(f"{n}::" for n in THRESHOLDS)):
+            st.session_state[key] = st.session_state[key]
+
+
+def own_segments() -> set[str]:
+    """The segments the workshop gave thresholds of their own (moved their sliders)."""
+    return st.session_state.setdefault(OWN, set())
+
+
+def _mark_own(segment: str | None) -> None:
+    if segment is not None:
+        own_segments().add(segment)
+
+
+def _follow_main(segment: str) -> None:
+    own_segments().discard(segment)
 
 
 @st.fragment
@@ -70,28 +110,53 @@ def threshold_panel(grid, months: list | None, segment: str | None, base: Settin
     cube = grid.cube(months, segment)
     total_mode = st.toggle("Use one total score instead of two thresholds", key="total_mode")
     left, right = st.columns(2)
-    for name, default in (("min_profile", 50), ("min_behavior", 50), ("min_total", 50)):
-        st.session_state.setdefault(slider_key(name, segment), default)
+    owned = segment is not None and segment in own_segments()
+    for name in ("min_profile", "min_behavior", "min_total"):
+        main = st.session_state.setdefault(slider_key(name, None), 50)
+        if segment is not None and not owned:  # a segment follows the main bar until moved
+            st.session_state[slider_key(name, segment)] = main
+    mark = {"on_change": _mark_own, "args": (segment,)}
     if total_mode:
-        left.slider("Minimum total score", 0, 100, key=slider_key("min_total", segment))
+        left.slider("Minimum total score", 0, 100, key=slider_key("min_total", segment), **mark)
     else:
         left.slider("Minimum profile score", 0, 100, key=slider_key("min_profile", segment),
-                    help="Who they are: title, department, industry, region, size.")
+                    help="Who they are: title, department, industry, region, size.", **mark)
         right.slider("Minimum behavior score", 0, 100, key=slider_key("min_behavior", segment),
-                     help="What they did: visits, pricing pages, webinars, email clicks.")
-    settings = Settings(
-        mode="total" if total_mode else "both",
-        min_profile=st.session_state[slider_key("min_profile", segment)],
-        min_behavior=st.session_state[slider_key("min_behavior", segment)],
-        min_total=st.session_state[slider_key("min_total", segment)],
-        months_in_window=base.months_in_window, reps=base.reps,
-        leads_per_rep_per_month=base.leads_per_rep_per_month,
-        cost_per_lead_worked=base.cost_per_lead_worked, value_per_win=base.value_per_win)
-    f = figures(cube, settings)
+                     help="What they did: visits, pricing pages, webinars, email clicks.",
+                     **mark)
+    if owned:
+        st.button(f"Use the main thresholds for {segment}", key="follow_main",
+                  on_click=_follow_main, args=(segment,),
+                  help="This segment has thresholds of its own; this drops them.")
+    settings = bar_settings(base, segment)
+    main, own = whole_definition(grid, base)
+    if segment is None and own:
+        f = figures_for(grid, months, settings, own)
+        st.caption("Segments with their own thresholds count at their own bar in these "
+                   "figures: " + fmt.md("; ".join(f"{k}: {describe_bar(v.bar())}"
+                                                 for k, v in own.items())) + ".")
+    else:
+        f = figures(cube, settings)
     show_figures(f)
     suggestion_row(cube, settings, segment)
     charts_row(cube, settings, f)
-    save_form(settings, f, segment, months, weights_id)
+    save_form(grid, months, main, own, weights_id)
+
+
+def bar_settings(base: Settings, segment: str | None) -> Settings:
+    """The settings with one segment's sliders (or the main ones, for all segments)."""
+    def value(name: str) -> int:
+        return int(st.session_state.get(slider_key(name, segment), 50))
+    return replace(base, mode="total" if st.session_state.get("total_mode") else "both",
+                   min_profile=value("min_profile"), min_behavior=value("min_behavior"),
+                   min_total=value("min_total"))
+
+
+def whole_definition(grid, base: Settings) -> tuple[Settings, dict[str, Settings]]:
+    """The main thresholds and the segments the workshop gave thresholds of their own."""
+    main = bar_settings(base, None)
+    own = {seg: bar_settings(base, seg) for seg in grid.segments if seg in own_segments()}
+    return main, own_bars(main, own)
 
 
 def show_figures(f) -> None:
@@ -155,7 +220,7 @@ def charts_row(cube, settings: Settings, f) -> None:
                                                      settings.min_total), key="dist_total")
 
 
-def save_form(settings: Settings, f, segment: str | None, months: list | None,
+def save_form(grid, months: list | None, main: Settings, own: dict[str, Settings],
               weights_id: int) -> None:
     with st.form("save_scenario", clear_on_submit=False, border=True):
         st.markdown("**Save these thresholds as a scenario**")
@@ -164,12 +229,16 @@ def save_form(settings: Settings, f, segment: str | None, months: list | None,
         author = c[1].text_input("Author", key="sc_author")
         note = c[2].text_input("Note", key="sc_note")
         submitted = st.form_submit_button("Save scenario", type="primary")
+        st.caption("A scenario keeps the whole definition: "
+                   + fmt.md(describe(thresholds_of(main.bar(), {k: v.bar()
+                                                                for k, v in own.items()})))
+                   + " (figures over all segments).")
     if submitted:
         con = state.connection()
         try:
             weights = load_weights(con, weights_id)
-            payload = scenario_payload(con, weights, settings, f, segment=segment,
-                                       months=months)
+            f = figures_for(grid, months, main, own)
+            payload = scenario_payload(con, weights, main, f, months=months, own_bars=own)
             saved = save_scenario(con, name, payload, author=author, note=note)
         except CalibrateError as exc:
             state.show_error(exc)
@@ -183,6 +252,7 @@ def save_form(settings: Settings, f, segment: str | None, months: list | None,
 
 
 def render() -> None:
+    keep_state()
     st.title("Thresholds: what is a sales-ready lead?")
     con = state.connection()
     if not store.lead_count(con):
