@@ -6,7 +6,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
+
+import pytest
 
 from calibrate import store
 from calibrate.scenarios import list_scenarios, save_scenario
@@ -29,8 +30,7 @@ import sys
 from calibrate import store
 from calibrate.ingest import ingest
 con = store.connect(sys.argv[1])
-print("start", flush=True)
-ingest(con, sys.argv[2], replace=True)
+ingest(con, sys.argv[2], replace=True, progress=lambda phase: print(phase, flush=True))
 print("done", flush=True)
 """
 
@@ -56,7 +56,10 @@ def test_kill_during_saves_keeps_every_committed_save(db_path):
     assert set(acknowledged) <= ids  # every save the child was told about survived
 
 
-def test_kill_during_an_ingest_leaves_the_previous_data(db_path, tmp_path):
+@pytest.mark.parametrize("phase", ["reading", "checking", "storing"])
+def test_kill_during_an_ingest_leaves_the_previous_data(db_path, tmp_path, phase):
+    """Killed as it enters each phase (its progress line, not a guessed delay): the
+    database holds exactly the earlier leads or exactly the new ones."""
     small = tmp_path / "small.csv"
     small.write_text("id,status,visits\n1,won,3\n2,lost,1\n")
     con = store.connect(db_path)
@@ -67,10 +70,13 @@ def test_kill_during_an_ingest_leaves_the_previous_data(db_path, tmp_path):
     con.close()
     child = subprocess.Popen([sys.executable, "-c", INGESTER, str(db_path), str(SAMPLE_CSV)],
                              stdout=subprocess.PIPE, text=True)
-    assert child.stdout.readline().strip() == "start"
-    time.sleep(1.0)  # well inside the 50k-row load
+    for line in child.stdout:
+        if line.strip() == phase:
+            break
     os.kill(child.pid, signal.SIGKILL)
+    rest = child.stdout.read()
     child.wait()
+    assert child.returncode == -signal.SIGKILL and "done" not in rest  # killed mid-ingest
     con = store.connect(db_path)
     rows = store.lead_count(con)
     names = [s.name for s in list_scenarios(con)]

@@ -97,12 +97,19 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     return con
 
 
+def connect_memory() -> duckdb.DuckDBPyConnection:
+    """An empty store held in memory (a notebook's workbench, scoring a file of new
+    leads): the same schema as a file, gone when closed."""
+    con = duckdb.connect(":memory:")
+    for stmt in _SCHEMA:
+        con.execute(stmt)
+    con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    return con
+
+
 def _connect_read_only(db: Path) -> duckdb.DuckDBPyConnection:
     if not db.exists():
-        con = duckdb.connect(":memory:")
-        for stmt in _SCHEMA:
-            con.execute(stmt)
-        return con
+        return connect_memory()
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:

@@ -1,0 +1,400 @@
+"""The workbench: one object for a notebook, the CLI and the tests to drive calibrate.
+
+It holds one store (a DuckDB file, or memory) and says in plain calls what the app's
+screens do: load leads, fit the suggested points, project the figures of thresholds,
+suggest thresholds, save scenarios and agree on one, score new leads and export the
+agreement in every format the Export page offers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from calibrate import store
+from calibrate.errors import CalibrateError
+from calibrate.ingest import IngestReport
+from calibrate.scenarios import Scenario
+from calibrate.tradeoff import Figures, Settings, Suggestion
+from calibrate.weights import Weights
+
+DEFAULT_MONTHS = 12  # as the workshop screen projects by default
+
+
+class Workbench:
+    """calibrate's work on one store: leads in, points, thresholds, agreement, exports out.
+
+    Parameters
+    ----------
+    db : str or path, optional
+        The DuckDB file to work in (created if missing). None keeps everything in memory,
+        gone when the workbench is closed.
+
+    Examples
+    --------
+    >>> import calibrate
+    >>> wb = calibrate.Workbench()                                    # doctest: +SKIP
+    >>> report = wb.ingest("data/sample/leads.csv")                   # doctest: +SKIP
+    >>> wb.fit().metrics["auc"]                                       # doctest: +SKIP
+    0.83
+    >>> wb.figures(min_profile=60, min_behavior=45).mqls_per_month    # doctest: +SKIP
+    412.5
+    >>> wb.save_scenario("Sales", min_profile=60, min_behavior=45)    # doctest: +SKIP
+    >>> wb.agree("Sales", by="VP Sales and VP Marketing")             # doctest: +SKIP
+    >>> scored = wb.score(new_leads)                                  # doctest: +SKIP
+    >>> text = wb.export("rules")                                     # doctest: +SKIP
+    """
+
+    def __init__(self, db: str | os.PathLike[str] | None = None) -> None:
+        self.db = Path(db) if db is not None else None
+        self._fits: dict[tuple[int, bool], Any] = {}
+        self.con: duckdb.DuckDBPyConnection = (
+            store.connect(db) if db is not None else store.connect_memory())
+
+    def __repr__(self) -> str:
+        where = str(self.db) if self.db is not None else "memory"
+        return f"Workbench({where!r}: {self.leads:,} leads)"
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the store (a file keeps everything saved)."""
+        self.con.close()
+
+    # ------------------------------------------------------------------ data
+
+    @property
+    def leads(self) -> int:
+        """How many leads are loaded (0 before the first ingest)."""
+        return store.lead_count(self.con)
+
+    def ingest(self, data: Any, *, outcome: str | None = None,
+               mapping: Any = None, replace: bool = True) -> IngestReport:
+        """Load leads and return what was read, guessed and cleaned.
+
+        Parameters
+        ----------
+        data : path, pandas DataFrame or Arrow table
+            A CRM export (CSV, Excel, Parquet, JSON) or a frame; a frame goes through the
+            same cleaning and guessing as a file.
+        outcome : str, optional
+            The header of the outcome column, when the guess is not the right one.
+        mapping : path or Mapping, optional
+            A mapping file (TOML) fixing roles, types and labels.
+        replace : bool, default True
+            Replace the loaded leads (False appends; same columns, newer rows win).
+
+        Returns
+        -------
+        IngestReport
+            Its ``summary()`` is what ``calibrate ingest`` prints.
+
+        Examples
+        --------
+        >>> wb.ingest(pd.read_csv("leads.csv")).rows_loaded             # doctest: +SKIP
+        50000
+        """
+        from calibrate.frames import ingest_any
+
+        return ingest_any(self.con, data, outcome=outcome, mapping=mapping, replace=replace)
+
+    # ------------------------------------------------------------------ the points
+
+    def fit(self, *, exclude_no_decision: bool = False,
+            lock: Mapping[tuple[str, str], int] | None = None,
+            order: list[tuple[str, str, str]] | None = None,
+            cap: Mapping[str, int] | None = None) -> Weights:
+        """Fit the logistic model on the closed leads and put its points in force.
+
+        Parameters
+        ----------
+        exclude_no_decision : bool, default False
+            Leave no-decision leads out of the fit instead of counting them as not won.
+        lock, order, cap : optional
+            Workshop constraints: ``{(attribute, level): points}``, ``[(attribute,
+            higher level, lower level)]``, ``{attribute: most points}``.
+
+        Returns
+        -------
+        Weights
+            ``table`` (the points), ``metrics`` (held-out AUC, KS, log loss, Brier,
+            leakage warnings and, with constraints, what they cost in AUC).
+        """
+        from calibrate import workshop
+        from calibrate.constraints import Constraints
+        from calibrate.weights import latest_weights, save_weights
+
+        self._need_leads()
+        before = latest_weights(self.con, store.data_version(self.con))
+        rules = before.rules if before else None  # the auto-rules in force carry over
+        wanted = Constraints(dict(lock or {}), list(order or []), dict(cap or {}))
+        if wanted:
+            weights, cost = workshop.constrained_weights(
+                self.con, wanted, exclude_no_decision=exclude_no_decision)
+            weights.metrics = {**weights.metrics, **cost}
+        else:
+            weights = workshop.suggested_weights(self.con,
+                                                 exclude_no_decision=exclude_no_decision)
+        weights.rules = rules
+        weights.id = save_weights(self.con, weights, store.data_version(self.con))
+        return weights
+
+    @property
+    def weights(self) -> Weights:
+        """The weights in force (fitted first if the loaded leads have none yet)."""
+        from calibrate.workshop import active_weights
+
+        self._need_leads()
+        return active_weights(self.con)
+
+    @property
+    def points(self) -> pd.DataFrame:
+        """The points table in force: axis, attribute, level, points, leads, win rate..."""
+        return self.weights.table.copy()
+
+    def edit_points(self, edits: Mapping[tuple[str, str], int]) -> Weights:
+        """Set some levels' points by hand (``{(attribute, level): points}``); the edited
+        table is saved as new weights in force, as the Weights page does."""
+        from calibrate.points import edit_points
+        from calibrate.weights import save_weights
+
+        edited = Weights.from_dict(self.weights.to_dict())
+        edited.table = edit_points(edited.table, dict(edits))
+        edited.id = save_weights(self.con, edited, store.data_version(self.con))
+        return edited
+
+    def evaluate(self, table: pd.DataFrame | None = None) -> dict[str, Any]:
+        """How a points table (default: the one in force, edits included) ranks the leads
+        the fit held out: AUC, KS, log loss, Brier, lift by decile. Compare with the
+        suggestion's ``weights.metrics`` to see what an edit costs."""
+        import warnings
+
+        from calibrate.model import fit
+        from calibrate.score import evaluate
+
+        weights = self.weights
+        exclude = bool(weights.options.get("exclude_no_decision", False))
+        key = (store.data_version(self.con), exclude)
+        if key not in self._fits:  # the fit's held-out split, kept for later edits
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                self._fits[key] = fit(self.con, exclude_no_decision=exclude)
+        chosen = weights.table if table is None else table
+        return evaluate(self.con, chosen, self._fits[key].split).to_dict()
+
+    # ------------------------------------------------------------------ thresholds
+
+    def figures(self, min_profile: int | None = None, min_behavior: int | None = None,
+                min_total: int | None = None, *, segment: str | None = None,
+                segment_thresholds: Mapping[str, tuple[int, ...] | int] | None = None,
+                months: int | None = DEFAULT_MONTHS, reps: float | None = None,
+                leads_per_rep: float | None = None, cost_per_lead: float | None = None,
+                value_per_win: float | None = None) -> Figures:
+        """Every figure the Thresholds screen shows for these thresholds.
+
+        Parameters
+        ----------
+        min_profile, min_behavior : int
+            The two thresholds (0-100); or ``min_total`` alone for one total score.
+        segment : str, optional
+            Project one segment's leads (its definition alone); None: every lead.
+        segment_thresholds : mapping, optional
+            Segments with a bar of their own: ``{"Enterprise": (70, 40)}`` or, with
+            ``min_total``, ``{"Enterprise": 55}``.
+        months : int, default 12
+            The latest months of inflow to project from (0 or None: all history).
+        reps, leads_per_rep : float, optional
+            Sales capacity (MQLs a month sales can work = reps x leads per rep).
+        cost_per_lead, value_per_win : float, optional
+            Money: cost of working a lead, value of a win (default: mean won amount).
+
+        Returns
+        -------
+        Figures
+            MQLs per month, conversion with its 95% interval, wins per month, share of all
+            wins, no-decision rate, nurture, capacity used, expected value...
+
+        Examples
+        --------
+        >>> f = wb.figures(min_profile=60, min_behavior=45, reps=10, leads_per_rep=40)
+        ...                                                             # doctest: +SKIP
+        >>> f.conversion, f.capacity_used                               # doctest: +SKIP
+        (0.112, 0.87)
+        """
+        from calibrate.agreement import _segment_of
+        from calibrate.tradeoff import figures_for
+        from calibrate.workshop import last_months
+
+        settings, own = self._settings(min_profile, min_behavior, min_total,
+                                       segment_thresholds, reps, leads_per_rep,
+                                       cost_per_lead, value_per_win)
+        grid = self._grid()
+        window = last_months(grid, months)
+        settings = replace(settings, months_in_window=len(window) if window else None)
+        own = {_segment_of(grid, k): replace(settings, **v.bar()) for k, v in own.items()}
+        return figures_for(grid, window, settings, own, _segment_of(grid, segment))
+
+    def suggest(self, objective: str = "max_wins_within_capacity", *, mode: str = "both",
+                floor: float | None = None, segment: str | None = None,
+                months: int | None = DEFAULT_MONTHS, reps: float | None = None,
+                leads_per_rep: float | None = None, cost_per_lead: float | None = None,
+                value_per_win: float | None = None) -> Suggestion:
+        """The thresholds the Thresholds screen's buttons suggest.
+
+        ``objective`` "max_wins_within_capacity" (needs ``reps`` and ``leads_per_rep``)
+        or "conversion_floor" (the most volume with conversion at least ``floor``, a
+        fraction: 0.10 for 10%). ``mode`` "both" suggests two thresholds, "total" one.
+        """
+        from calibrate.agreement import _segment_of
+        from calibrate.tradeoff import suggest
+        from calibrate.workshop import last_months
+
+        grid = self._grid()
+        window = last_months(grid, months)
+        settings = Settings(mode=mode, reps=reps, leads_per_rep_per_month=leads_per_rep,
+                            cost_per_lead_worked=cost_per_lead, value_per_win=value_per_win,
+                            months_in_window=len(window) if window else None)
+        cube = grid.cube(window, _segment_of(grid, segment))
+        return suggest(cube, settings, objective, floor=floor)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ scenarios
+
+    def save_scenario(self, name: str, min_profile: int | None = None,
+                      min_behavior: int | None = None, min_total: int | None = None, *,
+                      segment: str | None = None,
+                      segment_thresholds: Mapping[str, tuple[int, ...] | int] | None = None,
+                      months: int | None = DEFAULT_MONTHS, reps: float | None = None,
+                      leads_per_rep: float | None = None, cost_per_lead: float | None = None,
+                      value_per_win: float | None = None, author: str = "",
+                      note: str = "") -> Scenario:
+        """Save thresholds with their figures as a named scenario (a new version when the
+        name exists), exactly as the Thresholds screen's Save does; same parameters as
+        :meth:`figures`."""
+        from calibrate.agreement import save_thresholds
+
+        settings, own = self._settings(min_profile, min_behavior, min_total,
+                                       segment_thresholds, reps, leads_per_rep,
+                                       cost_per_lead, value_per_win)
+        self._need_leads()
+        return save_thresholds(self.con, name, settings, segment=segment, months=months,
+                               own_bars=own, author=author, note=note)
+
+    def agree(self, name: str, *, by: str, note: str = "") -> Scenario:
+        """Record the scenario named (or ``"#12"``) as the agreement, signed ``by``."""
+        from calibrate.agreement import record_agreement
+
+        return record_agreement(self.con, name, by=by, note=note)[1]
+
+    def scenarios(self) -> pd.DataFrame:
+        """The newest version of each scenario: thresholds, headline figures, which one is
+        the agreement, and how each one's basis differs from what is in force."""
+        from calibrate.agreement import scenario_overview
+
+        rows = scenario_overview(self.con)["scenarios"]
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------------ out
+
+    def score(self, data: Any = None, *, contacts: str = "hash") -> pd.DataFrame:
+        """Score leads with the agreement (else the newest scenario, else the weights in
+        force): profile, behavior, total, grade, level, rule, mql and reasons.
+
+        ``data``: new leads (a path, DataFrame or Arrow table, no outcome needed); None
+        scores the loaded leads. ``contacts``: "hash" (default), "drop" or "plain".
+        """
+        from calibrate.agreement import export_source
+        from calibrate.frames import ingest_any
+        from calibrate.scoring import scored_leads
+
+        weights = export_source(self.con)[0] if self.leads else None
+        if data is None:
+            self._need_leads()
+            return scored_leads(self.con, weights, contacts=contacts)  # type: ignore[arg-type]
+        if weights is None:
+            raise CalibrateError("No weights to score with: no leads are loaded.",
+                                 fix="Load historical leads first (wb.ingest(...)).")
+        con = store.connect_memory()
+        try:
+            ingest_any(con, data, replace=True, require_outcome=False)
+            return scored_leads(con, weights, contacts=contacts)  # type: ignore[arg-type]
+        finally:
+            con.close()
+
+    def export(self, format: str = "rules", *, dialect: str = "duckdb") -> str | bytes:
+        """The agreement (else the newest scenario) in one of the Export page's formats:
+        csv, json, rules, sql (``dialect`` duckdb, postgres, snowflake, bigquery),
+        hubspot, marketo, pardot, mautic, markdown, html (text) or xlsx (bytes)."""
+        from calibrate.agreement import agreement_document, export_source
+        from calibrate.export import agreement_html, export_bytes
+
+        self._need_leads()
+        weights, source = export_source(self.con)
+        if format in ("markdown", "html"):
+            if source is None:
+                raise CalibrateError("No scenario or agreement is saved yet.",
+                                     fix="Save one first: wb.save_scenario(NAME, "
+                                         "min_profile=P, min_behavior=B).")
+            text = agreement_document(self.con, source)
+            return agreement_html(text) if format == "html" else text
+        data = export_bytes(weights, format, columns=store.read_columns(self.con),
+                            dialect=dialect)
+        return data if format == "xlsx" else data.decode("utf-8")
+
+    def backup(self, out: str | os.PathLike[str] | None = None) -> Path:
+        """A consistent copy of the store (``data/backups/`` beside a file by default)."""
+        from calibrate.backup import backup, default_backup_path
+
+        if out is None:
+            if self.db is None:
+                raise CalibrateError("An in-memory workbench has no folder for backups.",
+                                     fix="Give the file to write: wb.backup('leads.duckdb').")
+            out = default_backup_path(self.db)
+        return backup(self.con, out)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _need_leads(self) -> None:
+        if not self.leads:
+            raise CalibrateError("No leads are loaded.",
+                                 fix="Load leads first: wb.ingest(path_or_dataframe).")
+
+    def _grid(self) -> Any:
+        from calibrate.workshop import rules_of, workshop_grid
+
+        self._need_leads()
+        weights = self.weights
+        return workshop_grid(self.con, weights, rules_of(weights))
+
+    @staticmethod
+    def _settings(min_profile: int | None, min_behavior: int | None, min_total: int | None,
+                  segment_thresholds: Mapping[str, Any] | None, reps: float | None,
+                  leads_per_rep: float | None, cost_per_lead: float | None,
+                  value_per_win: float | None) -> tuple[Settings, dict[str, Settings]]:
+        from calibrate.agreement import threshold_settings
+
+        settings = replace(threshold_settings(min_profile, min_behavior, min_total),
+                           reps=reps, leads_per_rep_per_month=leads_per_rep,
+                           cost_per_lead_worked=cost_per_lead, value_per_win=value_per_win)
+        own = {}
+        for seg, bar in (segment_thresholds or {}).items():
+            values = bar if isinstance(bar, tuple | list) else (bar,)
+            one = (threshold_settings(min_total=values[0]) if settings.mode == "total"
+                   and len(values) == 1 else threshold_settings(*values[:2])
+                   if settings.mode == "both" and len(values) == 2 else None)
+            if one is None:
+                raise CalibrateError(
+                    f"The thresholds {bar!r} for segment '{seg}' do not match the main ones.",
+                    fix="Give (profile, behavior) per segment with two main thresholds, or "
+                        "one total per segment with min_total.")
+            own[str(seg)] = replace(settings, **one.bar())
+        return settings, own
