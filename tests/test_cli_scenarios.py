@@ -24,7 +24,7 @@ from calibrate.agreement import (
 from calibrate.cli import main
 from calibrate.errors import CalibrateError
 from calibrate.scenarios import find_scenario, list_scenarios
-from calibrate.tradeoff import Settings, figures
+from calibrate.tradeoff import Settings, figures, figures_for
 from calibrate.weights import save_weights
 from calibrate.workshop import active_weights, last_months, rules_of, workshop_grid
 
@@ -382,3 +382,73 @@ def test_an_empty_database_says_what_to_do(tmp_path, capsys):
     assert code == 2 and "No leads are loaded" in err and "calibrate ingest" in err
     assert "No scenario is saved yet" in ok(capsys, "scenario", "list", "--db", db)
     assert json.loads(ok(capsys, "scenario", "list", "--json", "--db", db))["scenarios"] == []
+
+
+def test_segments_with_their_own_thresholds_are_scored_and_exported_as_agreed(
+        db, capsys, files, tmp_path):
+    frame, out = _score(capsys, db, files, tmp_path, "--min-profile", "40", "--min-behavior",
+                        "30", "--segment-thresholds", " enterprise =70/10",
+                        "--segment-thresholds", "Field=40/30")  # Field: the main bar
+    assert "profile ≥ 40 and behavior ≥ 30; Enterprise: profile ≥ 70 and behavior ≥ 10" in out
+    con = store.connect(db)
+    saved = find_scenario(con, "Edge")
+    assert saved.thresholds["segments"] == {
+        "Enterprise": {"mode": "both", "min_profile": 70, "min_behavior": 10, "min_total": 50}}
+    weights = active_weights(con)
+    grid = workshop_grid(con, weights, rules_of(weights))
+    window = last_months(grid, 12)
+    main = Settings(min_profile=40, min_behavior=30, months_in_window=len(window))
+    own = {"Enterprise": dataclasses.replace(main, min_profile=70, min_behavior=10)}
+    assert saved.figures == figures_for(grid, window, main, own).to_dict()
+    con.close()
+
+    # Scoring new leads applies each team's bar: read their team from the file itself.
+    team = pd.read_csv(files["new"], usecols=["lead_id", "sales_team"]).set_index("lead_id")
+    frame = frame.join(team)
+    free = frame[frame["rule"].isna()]
+    enterprise = free["sales_team"] == "Enterprise"
+    want = ((free["profile_points"] >= 70) & (free["behavior_points"] >= 10)).where(
+        enterprise, (free["profile_points"] >= 40) & (free["behavior_points"] >= 30))
+    assert enterprise.any() and (~enterprise).any()
+    assert (free["mql"] == want).all()
+    assert (free["mql"] != ((free["profile_points"] >= 40)
+                            & (free["behavior_points"] >= 30))).any()  # the bar mattered
+
+    document = ok(capsys, "export", "--format", "markdown", "--db", db)
+    assert "In segment Enterprise, instead, a lead is an MQL when its profile score is at " \
+           "least 70 **and** its behavior score is at least 10." in document
+    rules = tmp_path / "rules.csv"
+    ok(capsys, "export", "--format", "rules", "--out", str(rules), "--db", db)
+    lines = pd.read_csv(rules, dtype=str, keep_default_na=False)
+    mql = lines[lines["score"] == "mql"]
+    assert mql[["segment", "field", "value"]].values.tolist() == [
+        ["", "profile score", "40"], ["", "behavior score", "30"],
+        ["Enterprise", "profile score", "70"], ["Enterprise", "behavior score", "10"]]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--segment-thresholds", "Enterprise:70/10"], "are not SEGMENT=PROFILE/BEHAVIOR"),
+    (["--segment-thresholds", "Enterprise=70"], "are not SEGMENT=PROFILE/BEHAVIOR"),
+    (["--segment-thresholds", "Enterprise=70/101"], "outside 0 to 100"),
+    (["--segment-thresholds", "Nowhere=70/10"], "No segment 'Nowhere'"),
+    (["--segment", "Field", "--segment-thresholds", "Enterprise=70/10"], "Both one segment"),
+])
+def test_segment_thresholds_that_cannot_be_used_are_refused(db, capsys, args, message):
+    code, _, err = run(capsys, "scenario", "save", "X", "--min-profile", "40",
+                       "--min-behavior", "30", *args, "--db", db)
+    assert code == 2 and message in err and "How to fix:" in err
+
+
+def test_compare_shows_each_segments_own_thresholds():
+    from datetime import datetime
+
+    from calibrate.scenarios import Scenario
+
+    base = {"mode": "both", "min_profile": 40, "min_behavior": 30}
+    own = {**base, "segments": {"Enterprise": {"mode": "total", "min_total": 55}}}
+    a, b = (Scenario(i, datetime(2026, 1, 1), f"S{i}", "", "", "scenario", {"thresholds": t})
+            for i, t in ((1, own), (2, base)))
+    rows = {r["key"]: r for r in compare_rows(a, b)}
+    got = rows["segment:Enterprise"]
+    assert (got["item"], got["a_text"], got["b_text"], got["difference_text"]) == (
+        "Enterprise's own thresholds", "total ≥ 55", "the main ones", "differs")

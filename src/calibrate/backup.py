@@ -90,6 +90,7 @@ def backup(con: duckdb.DuckDBPyConnection, out: str | os.PathLike[str]) -> Path:
         raise _write_error(exc, target, "No backup was written.") from None
     name = con.execute("SELECT current_database()").fetchone()[0]
     literal = "'" + str(part).replace("'", "''") + "'"
+    detached: duckdb.Error | None = None
     try:
         with store.WRITE_LOCK:  # the copy starts between in-process writes, never inside one
             con.execute(f"ATTACH {literal} AS calibrate_backup (READ_WRITE)")
@@ -98,9 +99,11 @@ def backup(con: duckdb.DuckDBPyConnection, out: str | os.PathLike[str]) -> Path:
             finally:
                 try:
                     con.execute("DETACH calibrate_backup")  # writes the copy out in full
-                except duckdb.Error:
-                    pass
+                except duckdb.Error as exc:
+                    detached = exc
         if _wal(part).exists():  # the copy was not written out in full (DETACH failed)
+            if detached is not None and is_disk_full(detached):
+                raise detached
             raise OSError(f"the backup's journal {_wal(part)} was left behind")
         with open(part, "rb+") as f:
             os.fsync(f.fileno())

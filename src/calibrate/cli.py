@@ -15,6 +15,7 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from calibrate import store
+    from calibrate.autobackup import backup_before_ingest
     from calibrate.ingest import ingest
     from calibrate.roles import load_mapping
 
@@ -25,12 +26,40 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         mapping.read["delimiter"] = args.delimiter
     con = store.connect(args.db)
     try:
+        saved = backup_before_ingest(con, args.replace, store.resolve_db(args.db),
+                                     args.keep_backups)
+        _print_auto_backup(saved)
         report = ingest(con, args.file, outcome=args.outcome, mapping=mapping,
                         replace=args.replace)
     finally:
         con.close()
     print(report.summary())
     return 0
+
+
+def _print_auto_backup(done) -> None:
+    """The automatic backup's file on standard output, or its warning on standard error."""
+    if done.note():
+        print(done.note())
+    if done.warning:
+        print(f"warning: {done.warning}", file=sys.stderr)
+
+
+def _keep_arg(p: argparse.ArgumentParser) -> None:
+    def count(text: str) -> int:
+        from calibrate.autobackup import keep_limit
+
+        try:
+            return keep_limit(text)
+        except CalibrateError:
+            raise argparse.ArgumentTypeError(
+                f"a whole number of automatic backups to keep (0: none), not {text!r}") \
+                from None
+
+    p.add_argument("--keep-backups", type=count, metavar="N",
+                   help="automatic backups to keep in backups/ beside the database, the "
+                        "oldest deleted beyond (default: $CALIBRATE_KEEP_BACKUPS or 10; 0 "
+                        "makes none)")
 
 
 def _print_fit(weights) -> None:
@@ -203,14 +232,16 @@ def cmd_scenario_save(args: argparse.Namespace) -> int:
         describe_thresholds,
         describe_window,
         figure_lines,
+        own_bar,
         save_thresholds,
         threshold_settings,
     )
 
     settings = threshold_settings(args.min_profile, args.min_behavior, args.min_total)
+    own = dict(own_bar(text, settings) for text in args.segment_thresholds or ())
     con = store.connect(args.db)
     try:
-        saved = save_thresholds(con, args.name, settings, segment=args.segment,
+        saved = save_thresholds(con, args.name, settings, segment=args.segment, own_bars=own,
                                 months=DEFAULT_MONTHS if args.months is None
                                 else args.months, author=args.author or "",
                                 note=args.note or "")
@@ -312,17 +343,20 @@ def cmd_scenario_agree(args: argparse.Namespace) -> int:
         drift_line,
         record_agreement,
     )
+    from calibrate.autobackup import backup_at_agreement
 
     con = store.connect(args.db)
     try:
         scenario, agreement = record_agreement(con, args.name, by=args.by,
                                                note=args.note or "")
         line = drift_line(scenario, basis_in_force(con))
+        saved = backup_at_agreement(con, store.resolve_db(args.db), args.keep_backups)
     finally:
         con.close()
     print(f"Agreement recorded (#{agreement.id}): '{scenario.name}' version "
           f"{scenario.version} (#{scenario.id}), {describe_thresholds(scenario.thresholds)}, "
           f"agreed by {agreement.author}.")
+    _print_auto_backup(saved)
     print("calibrate export --format markdown (or html) writes it; calibrate export --format "
           "json writes the weights with these thresholds, for calibrate score.")
     if line:
@@ -343,7 +377,8 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from calibrate import store
-    from calibrate.backup import backup, default_backup_path
+    from calibrate.autobackup import backup_path
+    from calibrate.backup import backup
     from calibrate.errors import DatabaseError
 
     db = store.resolve_db(args.db)
@@ -352,7 +387,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
                             fix="Check --db or CALIBRATE_DB.")
     con = store.connect(db, read_only=True)  # a backup only reads: a read-only file works
     try:
-        path = backup(con, args.out or default_backup_path(db))
+        path = backup(con, args.out or backup_path(db))
     finally:
         con.close()
     print(f"Backed up {db} to {path}")
@@ -385,7 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", help="XLSX sheet to read (default: the first with data)")
     p.add_argument("--delimiter", help="CSV delimiter (default: detected)")
     p.add_argument("--replace", action="store_true",
-                   help="replace the stored leads (default: append, newer rows win)")
+                   help="replace the stored leads (default: append, newer rows win); the "
+                        "leads it replaces are backed up first")
+    _keep_arg(p)
     _db_arg(p)
 
     p = sub.add_parser("fit", help="fit suggested weights on the closed leads")
@@ -431,6 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--min-total", type=int,
                    help="minimum total score, 0-100 (alone: one total score instead)")
     q.add_argument("--segment", help="the segment these thresholds are for (default: all)")
+    q.add_argument("--segment-thresholds", action="append", metavar="SEGMENT=P/B",
+                   help="a segment's own thresholds, e.g. Enterprise=70/40 (Enterprise=55 "
+                        "with --min-total); repeat for more segments")
     q.add_argument("--months", type=int,
                    help="latest months to project from (default 12, as in the app; 0: all "
                         "history)")
@@ -450,6 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name", help="a name (its newest version) or #id")
     q.add_argument("--by", required=True, help='who agreed ("VP Sales and VP Marketing")')
     q.add_argument("--note", help="a note for the record")
+    _keep_arg(q)
     _db_arg(q)
 
     p = sub.add_parser("backup", help="copy the database to a new file")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 from calibrate import fmt
 from calibrate.agreement import basis_now, basis_of, drift_line, same_basis
+from calibrate.autobackup import backup_at_agreement
 from calibrate.errors import CalibrateError
+from calibrate.mql import bars, describe
 from calibrate.scenarios import (
     Scenario,
     compare,
@@ -16,8 +20,8 @@ from calibrate.scenarios import (
     list_scenarios,
     mark_agreement,
 )
-from calibrate.ui import state
-from calibrate.ui.thresholds import slider_key
+from calibrate.ui import backups, state
+from calibrate.ui.thresholds import OWN, slider_key
 
 
 def overview(rows: list[Scenario]) -> pd.DataFrame:
@@ -31,25 +35,26 @@ def overview(rows: list[Scenario]) -> pd.DataFrame:
 
 
 def _thresholds(s: Scenario) -> str:
-    t = s.thresholds
-    if t.get("mode") == "total":
-        return f"total ≥ {t.get('min_total')}"
-    return f"profile ≥ {t.get('min_profile')}, behavior ≥ {t.get('min_behavior')}"
+    return describe(s.thresholds)
 
 
 def load_into_workshop(s: Scenario) -> None:
     """Put a scenario's thresholds on the workshop sliders (for its segment)."""
-    segment = s.payload.get("segment")
-    t = s.thresholds
-    st.session_state["total_mode"] = t.get("mode") == "total"
-    for name in ("min_profile", "min_behavior", "min_total"):
-        if name in t:
-            st.session_state[slider_key(name, segment)] = int(t[name])
+    b = bars(s.thresholds)
+    main = b.main or {}
+    st.session_state["total_mode"] = main.get("mode") == "total"
+    only = b.only or s.payload.get("segment")
+    st.session_state[OWN] = set(b.segments) | ({only} if only else set())
+    for segment, bar in [(only, main), *b.segments.items()]:
+        for name in ("min_profile", "min_behavior", "min_total"):
+            if name in bar:
+                st.session_state[slider_key(name, segment)] = int(bar[name])
     st.session_state["active_scenario"] = s.name
 
 
 def render() -> None:
     st.title("Scenarios")
+    backups.show_remembered()
     con = state.connection()
     latest = latest_versions(con)
     if not latest:
@@ -57,7 +62,8 @@ def render() -> None:
         return
     agreement = current_agreement(con)
     if agreement is not None:
-        st.success(f"Agreement: **{fmt.md(agreement.name)}** ({_thresholds(agreement)}), recorded "
+        st.success(f"Agreement: **{fmt.md(agreement.name)}** "
+                   f"({fmt.md(_thresholds(agreement))}), recorded "
                    f"{agreement.created_at:%Y-%m-%d %H:%M}"
                    + (f" by {fmt.md(agreement.author)}" if agreement.author else ""))
         weights = state.page_weights(con)
@@ -98,6 +104,8 @@ def render() -> None:
             except CalibrateError as exc:
                 state.show_error(exc)
             else:
+                with st.spinner("Backing up the agreement..."):
+                    backups.remember(backup_at_agreement(con, Path(state.db_path())))
                 st.rerun()
     with st.expander("Every save, oldest versions included (nothing is ever overwritten)"):
         st.dataframe(overview(list_scenarios(con)).assign(

@@ -1,4 +1,4 @@
-"""The sidebar: which data, which weights and which scenario are active."""
+"""The sidebar: which data, which weights and which scenario are active; backups."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import streamlit as st
 
 from calibrate import fmt, store
 from calibrate.scenarios import current_agreement
-from calibrate.ui import state
+from calibrate.ui import backups, state
 
 
 def render() -> None:
@@ -29,3 +29,4 @@ def render() -> None:
             st.markdown(f"**Agreement:** {fmt.md(agreement.name)} "
                         f"({agreement.created_at:%Y-%m-%d})")
         st.caption(f"Database: {Path(state.db_path()).name}")
+        backups.section()
