@@ -7,6 +7,7 @@ from calibrate.ui import access, data, export, scenarios, sidebar, thresholds, w
 st.set_page_config(page_title="calibrate", page_icon=":material/tune:", layout="wide")
 if not access.gate():
     st.stop()
+thresholds.keep_state()  # the workshop's sliders survive a visit to another page
 page = st.navigation([
     st.Page(thresholds.render, title="Thresholds", icon=":material/tune:",
             url_path="thresholds", default=True),
@@ -17,4 +18,5 @@ page = st.navigation([
     st.Page(export.render, title="Export", icon=":material/download:", url_path="export"),
 ])
 sidebar.render()
+access.account()  # who is signed in, and Log out (only when sign-in is on)
 page.run()

@@ -13,6 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from calibrate import fmt, store
+from calibrate.access import UploadUse, budget_refusal
+from calibrate.autobackup import backup_before_ingest
 from calibrate.errors import CalibrateError
 from calibrate.ingest import FilePreview, IngestReport, ingest, inspect_file
 from calibrate.mappings import save_mapping, saved_mapping
@@ -33,7 +35,7 @@ from calibrate.roles import (
     mapping_to_toml,
 )
 from calibrate.rules import RuleSet
-from calibrate.ui import state
+from calibrate.ui import access, backups, state
 
 SAMPLE = Path("data/sample/leads.csv")
 
@@ -141,15 +143,23 @@ def run_ingest(path: Path, mapping: Mapping | None, replace: bool,
                headers: list[str] | None = None) -> None:
     """Load a file; on success remember the user's choices for files with these columns."""
     con = state.connection()
+    if replace and store.lead_count(con):
+        with st.spinner("Backing up the leads this load replaces..."):
+            saved = backup_before_ingest(con, replace, Path(state.db_path()))
+    else:
+        saved = None
     try:
         with st.spinner(f"Loading {path.name}..."):
             report = ingest(con, path, mapping=mapping, replace=replace)
     except CalibrateError as exc:
         state.show_error(exc)
+        backups.show(saved)
         return
     if mapping is not None and headers:
         save_mapping(con, headers, mapping)
     st.session_state["last_report"] = report
+    if saved is not None:
+        backups.remember(saved)
     st.rerun()
 
 
@@ -249,11 +259,17 @@ def upload_section() -> None:
                      "(append), or ask whoever runs calibrate to load it from the command "
                      "line.")
             return
+        used = st.session_state.get("uploads_used", UploadUse())
+        refusal = budget_refusal(used, upload.size, access.upload_budget())
+        if refusal is not None:  # the per-session budget (README, "Access and hosting")
+            st.error(refusal)
+            return
         try:
             kept = keep_upload(upload.name, upload)
         except CalibrateError as exc:  # a full disk: a message, nothing half-written
             state.show_error(exc)
             return
+        st.session_state["uploads_used"] = used.plus(upload.size)
         st.session_state["upload_key"] = key
         st.session_state["upload_path"] = str(kept)
     path = Path(st.session_state["upload_path"])
@@ -421,5 +437,6 @@ def render() -> None:
     report = st.session_state.pop("last_report", None)
     if report is not None:
         show_report(report)
+    backups.show_remembered()
     summary_section()
     load_section()
