@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/calibrate.duckdb
 PORT ?= 8501
 
-.PHONY: run test lint bench bench-quick sample clean
+.PHONY: run test lint bench bench-quick sample clean postgresql
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,20 @@ $(DB): data/sample/leads.csv
 	@if [ "$$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi; \
 	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null
 
+# Debian's PostgreSQL server, which the tests start on a private socket (tests/postgres.py).
+# Its binaries sit under a versioned folder, so a shell test finds them, not a file target.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+	echo "Installing Debian's postgresql for the database tests..."; \
+	if [ "$$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi; \
+	$$SUDO apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
+
 run: $(VENV)/.installed $(DB)
 	CALIBRATE_DB=$(DB) $(BIN)/streamlit run app.py --server.headless true \
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
-test: $(VENV)/.installed-test /usr/bin/chromium
+test: $(VENV)/.installed-test /usr/bin/chromium postgresql
 	$(BIN)/ruff check src tests app.py benchmarks notebooks
 	$(BIN)/python -m pytest
 

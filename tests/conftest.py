@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
 from calibrate import store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from calibrate.weights import Weights
+
+    from postgres import Server
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -85,3 +93,76 @@ def small_sample(monkeypatch):
     from calibrate import readers
 
     monkeypatch.setattr(readers, "PROFILE_SAMPLE", 100)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real PostgreSQL server for the session, on a private Unix socket (no TCP); see
+    ``tests/postgres.py``. Fails, not skips, when it cannot start: `make test` installs it."""
+    import postgres
+
+    try:
+        with postgres.running(tmp_path_factory.mktemp("postgres")) as server:
+            yield server
+    except postgres.PostgresUnavailable as e:
+        why = str(e)
+    else:
+        return
+    pytest.fail(f"PostgreSQL is needed for this test: {why}", pytrace=False)
+
+
+# ------------------------------------------------------------------ exported rules and SQL
+# The original files' leads, fitted, as the rules-list and SQL-export proofs read them
+# (tests/test_rules_export.py in DuckDB, tests/test_rules_export_postgres.py on Postgres).
+
+Fitted = tuple[duckdb.DuckDBPyConnection, "Weights", "pd.DataFrame"]
+
+
+@pytest.fixture(scope="session")
+def sample(sample_db_template: Path, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[Fitted]:
+    """The fitted sample (copied), its weights, and the original file's rows."""
+    import shutil
+
+    import pandas as pd
+
+    from calibrate.weights import latest_weights
+
+    path = tmp_path_factory.mktemp("rules_sample") / "sample.duckdb"
+    shutil.copy(sample_db_template, path)
+    con = store.connect(path)
+    weights = latest_weights(con, store.data_version(con))
+    raw = pd.read_csv(SAMPLE_CSV, dtype=str, keep_default_na=False)
+    raw = raw.drop_duplicates("lead_id", keep="last").set_index("lead_id")
+    yield con, weights, raw
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fitted]:
+    """The bank export loaded and fitted, its weights, and the original file's rows."""
+    import pandas as pd
+
+    from calibrate import workshop
+    from calibrate.ingest import ingest
+
+    con = store.connect(tmp_path_factory.mktemp("rules_bank") / "bank.duckdb")
+    ingest(con, BANK_CSV, replace=True)
+    weights = workshop.suggested_weights(con)
+    raw = pd.read_csv(BANK_CSV, sep=";", dtype=str, keep_default_na=False)
+    raw.index = [f"row-{i}" for i in range(1, len(raw) + 1)]
+    yield con, weights, raw
+    con.close()
+
+
+def original(con: duckdb.DuckDBPyConnection, every: int = 1) -> str:
+    """A view of the stored leads under the headers as written (the segment column is
+    stored as "segment", its header is "sales_team"): the table the SQL export reads.
+    ``every`` > 1 keeps one lead in ``every`` (a fixed hash sample) for quicker checks."""
+    stored = {r[0] for r in con.execute("DESCRIBE leads").fetchall()}
+    cols = ", ".join(f"{store.quote(c.name)} AS {store.quote(c.source_name or c.name)}"
+                     for c in store.read_columns(con) if c.name in stored)
+    name = "original" if every == 1 else f"original_{every}"
+    where = f" WHERE hash(lead_id) % {every} = 0" if every > 1 else ""
+    con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} FROM leads{where}")
+    return name
