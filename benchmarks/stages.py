@@ -333,7 +333,7 @@ def stage_fit(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _frames_sql(bspec: dict[str, Any], test: bool) -> str:
-    from calibrate.store import quote
+    from calibrate.sql import quote
 
     cols = []
     for a in bspec["attributes"]:

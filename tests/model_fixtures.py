@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate import store
+from calibrate import sql, store
 from calibrate.store import ColumnInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,7 +125,7 @@ def make_store(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]
     con.register("_frame", frame)
     casts = ["CAST(outcome AS VARCHAR) AS outcome", "CAST(lead_id AS VARCHAR) AS lead_id"]
     for name, (_role, type_) in columns.items():
-        casts.append(f"CAST({store.quote(name)} AS {_SQL_TYPES[type_]}) AS {store.quote(name)}")
+        casts.append(f"CAST({sql.quote(name)} AS {_SQL_TYPES[type_]}) AS {sql.quote(name)}")
     con.execute("CREATE TABLE leads AS SELECT " + ", ".join(casts) + " FROM _frame")
     con.unregister("_frame")
     infos = [ColumnInfo("outcome", "outcome", "outcome", "categorical"),

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from test_disk_cases import fill, small_disk  # noqa: F401 (a fixture)
 
-from calibrate import autobackup, store
+from calibrate import autobackup, sql, store
 from calibrate.autobackup import (
     AGREEMENT,
     BEFORE_INGEST,
@@ -43,7 +43,7 @@ def leads_in(path: Path) -> list[int]:
         column = next(r[0] for r in con.execute("DESCRIBE leads").fetchall()
                       if r[0] in ("id", "lead_id"))
         return sorted(int(r[0]) for r in con.execute(
-            f"SELECT {store.quote(column)} FROM leads").fetchall())
+            f"SELECT {sql.quote(column)} FROM leads").fetchall())
     finally:
         con.close()
 

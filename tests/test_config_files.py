@@ -304,3 +304,14 @@ def test_the_console_script_as_installed(tmp_path):
         else:
             assert done.returncode == 0, done.stderr
             assert written.exists()
+
+
+def test_a_nul_character_in_an_auto_rule_is_named_not_written_into_sql():
+    doc = json.loads(GOOD_WEIGHTS.read_text(encoding="utf-8"))
+    doc["rules"] = {"competitor_domains": ["rival\x00.com"],
+                    "students": {"seniority": ["stu\x00dent"]}}
+    with pytest.raises(InputError) as err:
+        Weights.from_dict(doc, "w.json")
+    for key in ("rules.competitor_domains", "rules.students"):
+        assert key in err.value.what
+    assert "NUL character" in err.value.fix and "Remove it" in err.value.fix

@@ -33,7 +33,8 @@ from calibrate.encode import MISSING, OTHER, learn_encoding
 from calibrate.ingest import IngestReport, ingest
 from calibrate.model import leak_screen
 from calibrate.roles import ATTRIBUTE_ROLES, CONTACT_ROLES, ROLES
-from calibrate.store import ColumnInfo, quote
+from calibrate.sql import quote
+from calibrate.store import ColumnInfo
 
 from conftest import ROOT
 

@@ -16,7 +16,7 @@ from calibrate import metrics as mx
 from calibrate.encode import encode_sql
 from calibrate.errors import ModelError
 from calibrate.model import fit, leakage_checks, predict
-from calibrate.store import quote
+from calibrate.sql import quote
 
 from model_fixtures import (
     TRUTH_JSON,

@@ -18,7 +18,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from calibrate import store
+from calibrate import sql, store
 from calibrate.automation import portable_sql
 from calibrate.mql import is_mql
 from calibrate.rules import RuleSet, rule_sql
@@ -57,7 +57,7 @@ def calibrates(con: duckdb.DuckDBPyConnection, weights: Weights) -> pd.DataFrame
     # The portable SQL leaves out the fake-name patterns (they need regular expressions).
     rule = rule_sql(RuleSet(fake_name_patterns=[]), types)
     segment = next((c.name for c in columns if c.role == "segment"), None)
-    extra = f", {store.quote(segment)} AS {SEGMENT_HEADER}" if segment else ""
+    extra = f", {sql.quote(segment)} AS {SEGMENT_HEADER}" if segment else ""
     own = con.execute(f"SELECT lead_id, {rule} AS rule{extra} FROM leads").df()
     return score_leads(con, weights.table).set_index("lead_id").join(own.set_index("lead_id"))
 

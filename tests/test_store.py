@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from calibrate import store
+from calibrate import sql, store
 from calibrate.errors import DatabaseError, DatabaseInUseError
 
 
@@ -80,7 +80,7 @@ def test_transaction_rolls_back_everything_on_error(con):
 
 def test_quote_makes_any_name_an_identifier(con):
     name = 'a"; DROP TABLE meta; --'
-    con.execute(f"CREATE TABLE t ({store.quote(name)} INTEGER)")
+    con.execute(f"CREATE TABLE t ({sql.quote(name)} INTEGER)")
     assert con.execute("SELECT column_name FROM information_schema.columns "
                        "WHERE table_name = 't'").fetchone() == (name,)
     assert store.table_exists(con, "meta")

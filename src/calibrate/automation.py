@@ -35,10 +35,11 @@ from typing import Any
 import pandas as pd
 
 from calibrate.cells import neutralise
-from calibrate.encode import MISSING, OTHER, literal
+from calibrate.encode import MISSING, OTHER
 from calibrate.points import axis_ranges
 from calibrate.rules import RuleSet, active_rules, column_finder, describe
-from calibrate.store import ColumnInfo, quote
+from calibrate.sql import literal, quote
+from calibrate.store import ColumnInfo
 from calibrate.vocabulary import NO, PLACEHOLDERS, YES
 
 __all__ = [

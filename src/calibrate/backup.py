@@ -33,6 +33,7 @@ from calibrate.errors import (
     is_read_only,
     size_text,
 )
+from calibrate.sql import literal, quote
 
 
 def default_backup_path(db: Path) -> Path:
@@ -89,13 +90,13 @@ def backup(con: duckdb.DuckDBPyConnection, out: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         raise _write_error(exc, target, "No backup was written.") from None
     name = con.execute("SELECT current_database()").fetchone()[0]
-    literal = "'" + str(part).replace("'", "''") + "'"
+    target_sql = literal(str(part))
     detached: duckdb.Error | None = None
     try:
         with store.WRITE_LOCK:  # the copy starts between in-process writes, never inside one
-            con.execute(f"ATTACH {literal} AS calibrate_backup (READ_WRITE)")
+            con.execute(f"ATTACH {target_sql} AS calibrate_backup (READ_WRITE)")
             try:
-                con.execute(f"COPY FROM DATABASE {store.quote(name)} TO calibrate_backup")
+                con.execute(f"COPY FROM DATABASE {quote(name)} TO calibrate_backup")
             finally:
                 try:
                     con.execute("DETACH calibrate_backup")  # writes the copy out in full
@@ -211,7 +212,7 @@ def check_backup(path: Path) -> tuple[int, int]:
         # Every block of every table is read (and checksummed): a truncated or damaged
         # copy opens and counts its rows, and fails only here.
         for table in store._tables(con):
-            con.execute(f"SELECT max(hash(COLUMNS(*))) FROM {store.quote(table)}").fetchall()
+            con.execute(f"SELECT max(hash(COLUMNS(*))) FROM {quote(table)}").fetchall()
         leads = int(con.execute("SELECT count(*) FROM leads").fetchone()[0]) \
             if store.table_exists(con, "leads") else 0
         scenarios = int(con.execute("SELECT count(*) FROM scenarios").fetchone()[0])

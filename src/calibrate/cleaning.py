@@ -19,9 +19,10 @@ from datetime import datetime
 
 import duckdb
 
-from calibrate.readers import Source, lit
+from calibrate.readers import Source
 from calibrate.roles import ColumnGuess, ColumnStats
-from calibrate.store import STAGING, quote, transaction
+from calibrate.sql import literal, quote
+from calibrate.store import STAGING, transaction
 from calibrate.vocabulary import NO as _FALSE
 from calibrate.vocabulary import YES as _TRUE
 
@@ -71,7 +72,7 @@ def _one_of(expr: str, values: tuple[str, ...] | list[str]) -> str:
     other). The regex is also cheaper: no lowered copy of every value.
     """
     alternatives = "|".join(re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", v) for v in values)
-    return f"regexp_full_match({expr}, {lit('(?i)(' + alternatives + ')')})"
+    return f"regexp_full_match({expr}, {literal('(?i)(' + alternatives + ')')})"
 
 
 class Sql:
@@ -132,7 +133,7 @@ class Sql:
     def flag(t: str, spellings: tuple[str, ...] = ()) -> str:
         """Yes/No as a boolean. The ``spellings`` a column uses most ("Yes", "No") are
         tested first, by plain equality: a tenth of the cost of the regexes."""
-        known = " ".join(f"WHEN {t} = {lit(v)} THEN {str(v.lower() in _TRUE).lower()}"
+        known = " ".join(f"WHEN {t} = {literal(v)} THEN {str(v.lower() in _TRUE).lower()}"
                          for v in spellings if v.lower() in _TRUE + _FALSE)
         return (f"(CASE {known} WHEN strlen({t}) > 9 THEN NULL WHEN {_one_of(t, _TRUE)} "
                 f"THEN true WHEN {_one_of(t, _FALSE)} THEN false END)")
@@ -459,9 +460,9 @@ class Labels:
     known: dict[str | None, str]
 
     def sql(self, label: str) -> str:
-        cases = " ".join(f"WHEN {label} = {lit(k)} THEN {lit(v)}"
+        cases = " ".join(f"WHEN {label} = {literal(k)} THEN {literal(v)}"
                          for k, v in self.known.items() if k is not None)
-        null = lit(self.known.get(None, "open"))
+        null = literal(self.known.get(None, "open"))
         return f"CASE WHEN {label} IS NULL THEN {null} {cases} ELSE chr(1) || {label} END"
 
 

@@ -38,7 +38,8 @@ import duckdb
 import numpy as np
 from scipy.stats import rankdata
 
-from calibrate.store import ColumnInfo, quote, read_columns
+from calibrate.sql import literal, quote
+from calibrate.store import ColumnInfo, read_columns
 
 __all__ = [
     "ANY",
@@ -70,14 +71,6 @@ QUANTILE_SAMPLE = 200_000
 BY_VALUE_DISTINCT = 20_000
 TREND_RHO = 0.75
 TREND_Z = 3.0
-
-
-def literal(text: str) -> str:
-    """A SQL string literal with single quotes doubled (DuckDB treats backslashes literally)."""
-    value = str(text)
-    if "\x00" in value:
-        raise ValueError("values with NUL characters cannot be encoded")
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _num_literal(value: float) -> str:

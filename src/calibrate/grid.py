@@ -36,7 +36,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from calibrate.store import quote
+from calibrate.sql import quote
 
 OUTCOMES: tuple[str, ...] = ("won", "lost", "no_decision", "open")
 WON, LOST, NO_DECISION, OPEN = range(4)

@@ -53,15 +53,7 @@ from calibrate.outcomes import (
     normalise_all,
 )
 from calibrate.quality import not_scored
-from calibrate.readers import (
-    NotUtf8,
-    Source,
-    csv_error,
-    csv_failure,
-    lit,
-    not_utf8,
-    open_source,
-)
+from calibrate.readers import NotUtf8, Source, csv_error, csv_failure, not_utf8, open_source
 from calibrate.roles import (
     ATTRIBUTE_ROLES,
     IGNORED,
@@ -74,7 +66,8 @@ from calibrate.roles import (
     outcome_candidates,
     step_aside,
 )
-from calibrate.store import STAGING, WRITE_LOCK, db_file, quote, store_columns, transaction
+from calibrate.sql import literal, quote
+from calibrate.store import STAGING, WRITE_LOCK, db_file, store_columns, transaction
 from calibrate.vocabulary import PLACEHOLDERS
 
 #: DuckDB may use at most this much memory during an ingest; beyond it, it spills to disk.
@@ -183,7 +176,7 @@ def _late_labels(cur: duckdb.DuckDBPyConnection, path: Path, labels: Labels,
                 f'  [outcomes]\n  won = ["{first}"]   # or lost / no_decision / open\n'
                 "Known labels include: won / closed won / converted / yes / 1; lost / closed "
                 "lost / no / 0; no decision / stalled; open / in progress / blank.")
-    cases = " ".join(f"WHEN outcome = chr(1) || {lit(label)} THEN {lit(out)}"
+    cases = " ".join(f"WHEN outcome = chr(1) || {literal(label)} THEN {literal(out)}"
                      for label, out in mapped.items())
     cur.execute(f"UPDATE {STAGING} SET outcome = CASE {cases} END "
                 "WHERE starts_with(outcome, chr(1))")
@@ -230,10 +223,10 @@ def _drop_ignored(cur: duckdb.DuckDBPyConnection, column: str, row: str) -> Issu
     """Leave out the rows whose outcome label was mapped to ``ignore``, as an issue."""
     found = cur.execute(
         f"SELECT count(*), (list({row} ORDER BY {row}))[1:{EXAMPLES}] FROM {STAGING} "
-        f"WHERE outcome = {lit(IGNORED)}").fetchone()
+        f"WHERE outcome = {literal(IGNORED)}").fetchone()
     if not found[0]:
         return None
-    cur.execute(f"DELETE FROM {STAGING} WHERE outcome = {lit(IGNORED)}")
+    cur.execute(f"DELETE FROM {STAGING} WHERE outcome = {literal(IGNORED)}")
     return Issue(column, "rows whose outcome label is set to ignore", int(found[0]),
                  [int(r) for r in found[1]], "not loaded")
 
@@ -404,7 +397,7 @@ def _memory_cap(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         if capped:
-            con.execute(f"SET memory_limit = {lit(old)}")
+            con.execute(f"SET memory_limit = {literal(old)}")
 
 
 def ingest(
@@ -550,7 +543,7 @@ def exact_values(cur: duckdb.DuckDBPyConnection, stats: list[ColumnStats],
     if not wanted:
         return stats
     parts = " UNION ALL ".join(
-        f"SELECT {lit(c)} AS col, nullif(trim(CAST({quote(c)} AS VARCHAR)), '') AS v "
+        f"SELECT {literal(c)} AS col, nullif(trim(CAST({quote(c)} AS VARCHAR)), '') AS v "
         "FROM _file" for c in wanted)
     rows = cur.execute(f"SELECT col, v, count(*) AS n FROM ({parts}) WHERE v IS NOT NULL "
                        "GROUP BY ALL ORDER BY col, n DESC, v").fetchall()

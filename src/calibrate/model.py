@@ -87,9 +87,10 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from calibrate import metrics as mx
-from calibrate.encode import MISSING, Encoding, _learn, encode_sql, literal
+from calibrate.encode import MISSING, Encoding, _learn, encode_sql
 from calibrate.errors import ModelError
-from calibrate.store import ColumnInfo, data_version, quote, read_columns, table_exists
+from calibrate.sql import literal, quote
+from calibrate.store import ColumnInfo, data_version, read_columns, table_exists
 
 __all__ = [
     "DEFAULT_CS",

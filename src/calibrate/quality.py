@@ -12,14 +12,8 @@ import pandas as pd
 
 from calibrate.outcomes import OUTCOMES
 from calibrate.roles import ATTRIBUTE_ROLES
-from calibrate.store import (
-    last_load,
-    quote,
-    read_columns,
-    store_columns,
-    table_exists,
-    transaction,
-)
+from calibrate.sql import quote
+from calibrate.store import last_load, read_columns, store_columns, table_exists, transaction
 
 
 @dataclass

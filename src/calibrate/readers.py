@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from calibrate.errors import InputError
-from calibrate.store import quote
+from calibrate.sql import literal, quote
 
 PROFILE_SAMPLE = 20_000
 #: A large CSV is profiled from this many chunks spread over it (see ``_spread_sample``).
@@ -37,11 +37,6 @@ CONSISTENT = 0.8
 #: limit is 2 MB; it is raised only for a file that needs it (see ``_read_csv``).
 MAX_LINE_SIZE = 64 << 20
 DUCKDB_LINE_SIZE = 2_000_000
-
-
-def lit(text: str) -> str:
-    """A SQL string literal (single quotes doubled), for fixed vocabularies only."""
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def sniff_format(path: Path) -> str:
@@ -486,12 +481,12 @@ def _csv_options(read: dict[str, Any], encoding: str, layout: _Layout,
     # rows to dodge a ragged one; comment = '': it would otherwise drop rows whose first
     # cell starts with "#".
     opts = ["header = true", "all_varchar = true", "auto_detect = true",
-            f"skip = {int(layout.skip)}", "comment = ''", f"encoding = {lit(encoding)}"]
+            f"skip = {int(layout.skip)}", "comment = ''", f"encoding = {literal(encoding)}"]
     if layout.delim:
-        opts.append(f"delim = {lit(layout.delim)}")
+        opts.append(f"delim = {literal(layout.delim)}")
     quote_char = read.get("quote")
     if quote_char:
-        opts.append(f"quote = {lit(quote_char)}")
+        opts.append(f"quote = {literal(quote_char)}")
     if line_size:
         opts.append(f"max_line_size = {int(line_size)}")
     return ", ".join(opts)
@@ -515,20 +510,20 @@ class _Dialect:
     def sniff(cls, cur: duckdb.DuckDBPyConnection, path: Path, opts: str, encoding: str,
               skip: int = 0, max_line_size: int | None = None) -> _Dialect:
         row = cur.execute("SELECT Delimiter, Quote, Escape, NewLineDelimiter, Columns FROM "
-                          f"sniff_csv({lit(str(path))}, {opts})").fetchone()
+                          f"sniff_csv({literal(str(path))}, {opts})").fetchone()
         plain = ["" if v == "(empty)" else str(v) for v in row[:4]]
         return cls(*plain, encoding, tuple(c["name"] for c in row[4]), skip, max_line_size)
 
     def read(self, path: Path, types: dict[str, str] | None = None) -> str:
         """``read_csv(...)`` of ``path`` in this dialect, text but for ``types``."""
-        spec = ", ".join(f"{lit(c)}: {lit((types or {}).get(c, 'VARCHAR'))}"
+        spec = ", ".join(f"{literal(c)}: {literal((types or {}).get(c, 'VARCHAR'))}"
                          for c in self.columns)
         size = f"max_line_size = {int(self.max_line_size)}, " if self.max_line_size else ""
-        return (f"read_csv({lit(str(path))}, header = true, auto_detect = false, "
+        return (f"read_csv({literal(str(path))}, header = true, auto_detect = false, "
                 f"skip = {int(self.skip)}, {size}"
-                f"comment = '', delim = {lit(self.delim)}, quote = {lit(self.quote)}, "
-                f"escape = {lit(self.escape)}, new_line = {lit(self.new_line)}, "
-                f"encoding = {lit(self.encoding)}, columns = {{{spec}}})")
+                f"comment = '', delim = {literal(self.delim)}, quote = {literal(self.quote)}, "
+                f"escape = {literal(self.escape)}, new_line = {literal(self.new_line)}, "
+                f"encoding = {literal(self.encoding)}, columns = {{{spec}}})")
 
 
 def _estimate_rows(path: Path) -> int:
@@ -767,7 +762,7 @@ def not_utf8(exc: duckdb.Error, encoding: str, read: dict[str, Any]) -> bool:
 def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> Source:
     try:
         cur.execute(f"CREATE OR REPLACE TEMP VIEW _parquet AS SELECT * FROM read_parquet("
-                    f"{lit(str(path))})")
+                    f"{literal(str(path))})")
         native = {r[0]: r[1] for r in cur.execute("DESCRIBE _parquet").fetchall()}
         cur.execute("CREATE OR REPLACE TEMP VIEW _file AS SELECT "
                     + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in native)

@@ -13,7 +13,7 @@ matches). The first rule that fires names the lead's rule, so disqualifiers win 
 qualifiers. A rule whose column is missing is simply off.
 
 Matching is on lower-cased, trimmed text. Every configured value reaches SQL as an escaped
-string literal and every column name through :func:`calibrate.store.quote`, so values with
+string literal and every column name through :func:`calibrate.sql.quote`, so values with
 quotes cannot break (or change) the SQL.
 
 Rule labels (the values of the ``CASE``): ``disqualified:competitor``,
@@ -34,7 +34,8 @@ import pandas as pd
 
 from calibrate.outcomes import CLOSED
 from calibrate.roles import snake
-from calibrate.store import ColumnInfo, quote
+from calibrate.sql import literal, quote
+from calibrate.store import ColumnInfo
 from calibrate.vocabulary import YES
 
 DISQUALIFIERS = (
@@ -151,13 +152,8 @@ def _copy(value: Any) -> Any:
 # ----------------------------------------------------------------------------- SQL pieces
 
 
-def _lit(text: str) -> str:
-    """A SQL string literal: quotes doubled, NUL characters dropped (DuckDB rejects them)."""
-    return "'" + str(text).replace("\x00", "").replace("'", "''") + "'"
-
-
 def _in(values: Iterable[str]) -> str:
-    return "(" + ", ".join(_lit(v) for v in values) + ")"
+    return "(" + ", ".join(literal(v) for v in values) + ")"
 
 
 def _norm(values: Iterable[str]) -> list[str]:
@@ -254,10 +250,10 @@ def _conditions(rules: RuleSet, types: Mapping[str, str]) -> list[tuple[str, str
     comp: list[str] = []
     domains = _norm(rules.competitor_domains)
     if email and domains:
-        comp.append(f"regexp_full_match({email}, {_lit(_email_at(domains))})")
+        comp.append(f"regexp_full_match({email}, {literal(_email_at(domains))})")
     companies = _norm(rules.competitor_companies)
     if "company" in has and companies:
-        comp.append(f"regexp_matches({raw('company')}, {_lit(phrases(companies))})")
+        comp.append(f"regexp_matches({raw('company')}, {literal(phrases(companies))})")
     if comp:
         out.append(("disqualified:competitor", f"coalesce({' OR '.join(comp)}, false)"))
 
@@ -273,28 +269,29 @@ def _conditions(rules: RuleSet, types: Mapping[str, str]) -> list[tuple[str, str
     if name and alts:
         pattern = "(?i)" + "|".join(f"(?:{a})" for a in alts)
         out.append(("disqualified:fake_name",
-                    f"coalesce(regexp_matches({name}, {_lit(pattern)}), false)"))
+                    f"coalesce(regexp_matches({name}, {literal(pattern)}), false)"))
 
     if "phone" in has:
         phone = raw("phone")
         tests = []
         pattern = _phone_pattern(rules)
         if pattern:
-            tests.append(f"regexp_matches({phone}, {_lit(pattern)})")
+            tests.append(f"regexp_matches({phone}, {literal(pattern)})")
         if rules.min_phone_digits > 0:
             need = r"\d\D*" * int(rules.min_phone_digits)
-            tests.append(f"(trim({phone}) <> '' AND NOT regexp_matches({phone}, {_lit(need)}))")
+            tests.append(f"(trim({phone}) <> '' AND NOT regexp_matches({phone}, {literal(need)}))")
         if tests:
             out.append(("disqualified:fake_phone", f"coalesce({' OR '.join(tests)}, false)"))
 
     throwaway = _norm(rules.throwaway_domains)
     if email and throwaway:
         out.append(("disqualified:throwaway_email",
-                    f"coalesce(regexp_full_match({email}, {_lit(_email_at(throwaway))}), false)"))
+                    f"coalesce(regexp_full_match({email}, "
+                    f"{literal(_email_at(throwaway))}), false)"))
     if email and rules.check_email_format:
         out.append(("disqualified:malformed_email",
                     f"coalesce(trim({email}) <> '' AND "
-                    f"NOT regexp_full_match({email}, {_lit(_WELL_FORMED_EMAIL)}), false)"))
+                    f"NOT regexp_full_match({email}, {literal(_WELL_FORMED_EMAIL)}), false)"))
 
     student = []
     for key, words in rules.students.items():
@@ -302,7 +299,7 @@ def _conditions(rules: RuleSet, types: Mapping[str, str]) -> list[tuple[str, str
         col = find(key)
         if col and words:
             pattern = "(?i)" + "|".join(_words(w) for w in words)
-            student.append(f"regexp_matches({raw(col)}, {_lit(pattern)})")
+            student.append(f"regexp_matches({raw(col)}, {literal(pattern)})")
     if student:
         out.append(("disqualified:student", f"coalesce({' OR '.join(student)}, false)"))
 
@@ -314,7 +311,7 @@ def _conditions(rules: RuleSet, types: Mapping[str, str]) -> list[tuple[str, str
         col = find(key)
         if col and values:
             out.append((f"qualified:{col}",
-                        f"coalesce(regexp_matches({raw(col)}, {_lit(phrases(values))}), false)"))
+                        f"coalesce(regexp_matches({raw(col)}, {literal(phrases(values))}), false)"))
     return out
 
 
@@ -353,7 +350,7 @@ def rule_sql(rules: RuleSet, columns: Any) -> str:
     conds = _conditions(rules, _column_types(columns))
     if not conds:
         return "CAST(NULL AS VARCHAR)"
-    whens = " ".join(f"WHEN {cond} THEN {_lit(label)}" for label, cond in conds)
+    whens = " ".join(f"WHEN {cond} THEN {literal(label)}" for label, cond in conds)
     return f"(CASE {whens} ELSE NULL END)"
 
 

@@ -582,6 +582,8 @@ def _check_rules(problems: Problems, rules: Any) -> None:
                 example = [v] if isinstance(v, str) else ["..."]
                 problems.add(key, f"is {shown(v)}, not a list of texts",
                              f'Write it as a list: "{k}": {shown(example)}.')
+            elif any("\x00" in x for x in v):
+                problems.add(key, "holds a NUL character", "Remove it from the text.")
             elif k == "fake_name_patterns":
                 for j, pattern in enumerate(v):
                     if (why := _re2_problem(pattern)) is not None:
@@ -594,6 +596,8 @@ def _check_rules(problems: Problems, rules: Any) -> None:
                     for x in v.values()):
                 problems.add(key, f"is {shown(v)}, not an object of lists of texts",
                              f'Write it as "{k}": {{"column": ["value", ...]}}.')
+            elif any("\x00" in y for x in v.values() for y in x):
+                problems.add(key, "holds a NUL character", "Remove it from the text.")
     if len(problems.items) == before:
         try:
             RuleSet.from_dict(rules)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate import metrics as mx
-from calibrate.encode import Encoding, encode_sql, literal
+from calibrate.encode import Encoding, encode_sql
 from calibrate.points import (
     DEFAULT_CUTOFFS,
     _cutoffs,
@@ -27,7 +27,7 @@ from calibrate.points import (
     encoding_from_table,
     validate_table,
 )
-from calibrate.store import quote
+from calibrate.sql import literal, quote
 
 __all__ = ["evaluate", "points_column", "score_leads", "score_sql", "top_reasons"]
 

@@ -20,6 +20,7 @@ from calibrate.ingest import ingest
 from calibrate.roles import CONTACT_ROLES, Mapping
 from calibrate.rules import RuleSet, rule_sql
 from calibrate.score import score_leads
+from calibrate.sql import quote
 from calibrate.weights import Weights
 
 Contacts = Literal["drop", "hash", "plain"]
@@ -39,7 +40,7 @@ def scored_leads(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSe
     thresholds = thresholds if thresholds is not None else weights.thresholds
     cols = store.read_columns(con)
     types = {c.name: c.type for c in cols if c.role != "ignore"}
-    physical = {r[0] for r in con.execute(f"DESCRIBE {store.quote(source)}").fetchall()}
+    physical = {r[0] for r in con.execute(f"DESCRIBE {quote(source)}").fetchall()}
     missing = sorted(set(weights.table["attribute"]) - physical)
     if missing:
         raise InputError(
@@ -57,9 +58,9 @@ def scored_leads(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSe
     helper = segment is not None and segment not in facts
     if helper:  # the MQL bar may depend on the segment; the column leaves again below
         facts.append(segment)
-    facts_sql = ", ".join(store.quote(c) for c in facts)
+    facts_sql = ", ".join(quote(c) for c in facts)
     extra = con.execute(
-        f"SELECT {facts_sql}, {rule_sql(rules, types)} AS rule FROM {store.quote(source)}"
+        f"SELECT {facts_sql}, {rule_sql(rules, types)} AS rule FROM {quote(source)}"
     ).df()
     out = extra.merge(scores, on="lead_id", how="left")
     if contacts == "hash":

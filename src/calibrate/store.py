@@ -398,11 +398,6 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     )
 
 
-def quote(name: str) -> str:
-    """A DuckDB identifier, safely quoted (user column names never reach SQL raw)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 @dataclass(frozen=True)
 class ColumnInfo:
     """What one column of the ``leads`` table is: its role and its type."""
