@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pytest
 
-from calibrate import store
+from calibrate import sql, store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -160,7 +160,7 @@ def original(con: duckdb.DuckDBPyConnection, every: int = 1) -> str:
     stored as "segment", its header is "sales_team"): the table the SQL export reads.
     ``every`` > 1 keeps one lead in ``every`` (a fixed hash sample) for quicker checks."""
     stored = {r[0] for r in con.execute("DESCRIBE leads").fetchall()}
-    cols = ", ".join(f"{store.quote(c.name)} AS {store.quote(c.source_name or c.name)}"
+    cols = ", ".join(f"{sql.quote(c.name)} AS {sql.quote(c.source_name or c.name)}"
                      for c in store.read_columns(con) if c.name in stored)
     name = "original" if every == 1 else f"original_{every}"
     where = f" WHERE hash(lead_id) % {every} = 0" if every > 1 else ""

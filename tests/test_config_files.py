@@ -185,11 +185,10 @@ def test_what_calibrate_writes_reads_back(tmp_path):
 
 
 def test_the_schema_knows_the_points_table_columns():
-    from calibrate.points import COLUMNS
-    from calibrate.schema import ROW_KEYS
-    from calibrate.weights import TABLE_COLUMNS
+    from calibrate.points import COLUMNS, REQUIRED
+    from calibrate.schema import ROW_KEYS, ROW_REQUIRED
 
-    assert list(ROW_KEYS) == COLUMNS == TABLE_COLUMNS
+    assert list(ROW_KEYS) == COLUMNS and ROW_REQUIRED == REQUIRED
 
 
 # ----------------------------------------------------------------------------- command line

@@ -16,7 +16,8 @@ from calibrate.export import (
     rules_list,
     write_export,
 )
-from calibrate.weights import TABLE_COLUMNS, Weights, table_from_records
+from calibrate.points import COLUMNS, table_from_records
+from calibrate.weights import Weights
 
 INF = math.inf
 
@@ -42,7 +43,7 @@ def table() -> pd.DataFrame:
                | {"coefficient": 0.1 * i, "ci_low": 0.1 * i - 0.2, "ci_high": 0.1 * i + 0.2,
                   "leads": 100 + i, "wins": i, "win_rate": i / (100 + i)}
                for i, r in enumerate(rows)]
-    return table_from_records(records)
+    return table_from_records(records, validate=False)
 
 
 def weights() -> Weights:
@@ -55,7 +56,7 @@ def weights() -> Weights:
 def test_each_export_format_reads_back_equal(tmp_path, format):
     path = write_export(weights(), format, tmp_path / f"weights.{format}")
     back = read_export(path, format)
-    pd.testing.assert_frame_equal(back[TABLE_COLUMNS], table()[TABLE_COLUMNS])
+    pd.testing.assert_frame_equal(back[COLUMNS], table()[COLUMNS])
 
 
 def test_json_carries_provenance_and_thresholds(tmp_path):

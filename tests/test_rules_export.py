@@ -24,9 +24,10 @@ from calibrate import store
 from calibrate.automation import COLUMNS, portable_sql
 from calibrate.export import FORMATS, export_bytes, rules_list
 from calibrate.mql import is_mql
+from calibrate.points import table_from_records
 from calibrate.rules import RuleSet, rule_sql
 from calibrate.score import score_leads
-from calibrate.weights import Weights, table_from_records
+from calibrate.weights import Weights
 
 from conftest import original
 

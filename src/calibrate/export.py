@@ -19,8 +19,9 @@ import pandas as pd
 
 from calibrate import automation, fmt, mql
 from calibrate.cells import FORMULA_START, neutralise
+from calibrate.points import COLUMNS, table_from_records
 from calibrate.rules import RuleSet
-from calibrate.weights import TABLE_COLUMNS, Weights
+from calibrate.weights import Weights
 
 FORMATS = ("csv", "json", "xlsx", "rules", "sql", "hubspot", "marketo", "pardot", "mautic")
 #: Dialects of the ``sql`` format.
@@ -68,7 +69,7 @@ def export_bytes(weights: Weights, format: str, *, columns: Any = None,
     if format == "json":
         return weights.to_json().encode("utf-8")
     if format == "csv":
-        return safe_frame(weights.table[TABLE_COLUMNS]).to_csv(index=False).encode("utf-8")
+        return safe_frame(weights.table[COLUMNS]).to_csv(index=False).encode("utf-8")
     extra = {"thresholds": weights.thresholds, "rules": _rules_in_force(weights),
              "columns": columns}
     if format == "rules":
@@ -81,7 +82,7 @@ def export_bytes(weights: Weights, format: str, *, columns: Any = None,
     if format == "xlsx":
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
-            safe_frame(weights.table[TABLE_COLUMNS]).to_excel(xl, sheet_name="Points",
+            safe_frame(weights.table[COLUMNS]).to_excel(xl, sheet_name="Points",
                                                               index=False)
             rules_list(weights.table, **extra).to_excel(xl, sheet_name="Rules", index=False)
             about = {"created_at": weights.created_at.isoformat(), **{
@@ -118,8 +119,6 @@ def write_export(weights: Weights, format: str, path: str | Path) -> Path:
 
 def read_export(path: str | Path, format: str) -> pd.DataFrame:
     """Read a points table back from a CSV, XLSX or JSON export (for checks and re-use)."""
-    from calibrate.weights import table_from_records
-
     if format == "json":
         return Weights.read(path).table
     if format == "csv":
@@ -131,7 +130,7 @@ def read_export(path: str | Path, format: str) -> pd.DataFrame:
     for col in ("axis", "attribute", "kind", "level"):
         frame[col] = frame[col].astype(str).map(
             lambda v: v[1:] if v.startswith("'") and v[1:2] in FORMULA_START else v)
-    return table_from_records(frame.to_dict("records"))
+    return table_from_records(frame.to_dict("records"), validate=False)
 
 
 # ---------------------------------------------------------------------- the agreement

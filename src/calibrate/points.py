@@ -50,8 +50,13 @@ __all__ = [
     "validate_table",
 ]
 
+#: The points table's columns, in order: the one schema of the table, its JSON records,
+#: its CSV and Excel exports and the weights file's ``table`` rows.
 COLUMNS = ["axis", "attribute", "kind", "level", "code", "lower", "upper", "points",
            "suggested_points", "coefficient", "ci_low", "ci_high", "leads", "wins", "win_rate"]
+#: The columns a row must have; the others default (no bounds or interval, no leads, the
+#: suggestion equal to the points).
+REQUIRED = ("axis", "attribute", "kind", "level", "code", "points")
 _STR = ("axis", "attribute", "kind", "level")
 _INT = ("code", "points", "suggested_points", "leads", "wins")
 _FLOAT = ("lower", "upper", "coefficient", "ci_low", "ci_high", "win_rate")
@@ -338,14 +343,27 @@ def table_to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
-def table_from_records(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Rebuild a points table from :func:`table_to_records` output (e.g. parsed JSON)."""
+def table_from_records(records: Sequence[Mapping[str, Any]], *, validate: bool = True
+                       ) -> pd.DataFrame:
+    """Rebuild a points table from records (:func:`table_to_records` output, parsed JSON, an
+    export's rows); a row lacking a :data:`REQUIRED` column is an error, the others
+    default. ``validate=False`` only types the columns: a weights file is read whole and
+    its table checked where it is used (scoring names the file then)."""
     rows = []
     for i, rec in enumerate(records):
-        missing = [c for c in COLUMNS if c not in rec]
+        missing = [c for c in REQUIRED if c not in rec]
         if missing:
             raise ValueError(f"record {i} lacks {', '.join(missing)}")
-        rows.append({c: (float("nan") if c in _FLOAT and rec[c] is None else rec[c])
-                     for c in COLUMNS})
+        row = {c: (float("nan") if c in _FLOAT and _blank(rec.get(c)) else rec.get(c))
+               for c in COLUMNS}
+        for c in ("leads", "wins"):
+            row[c] = 0 if _blank(row[c]) else row[c]
+        if _blank(row["suggested_points"]):
+            row["suggested_points"] = row["points"]
+        rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    return validate_table(frame)
+    return validate_table(frame) if validate else _conform(frame)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

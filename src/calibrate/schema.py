@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from calibrate.errors import InputError
+from calibrate.points import COLUMNS, REQUIRED
 
 #: Points of one level in a weights file: whole numbers from 0 to this.
 MAX_POINTS = 1000
@@ -45,11 +46,8 @@ AXES = ("profile", "behavior")
 KINDS = ("categorical", "numeric", "flag")
 WEIGHTS_KEYS = ("format", "version", "created_at", "data", "options", "metrics", "axes",
                 "thresholds", "rules", "table")
-#: The columns of a points table row (the same as :data:`calibrate.points.COLUMNS`).
-ROW_KEYS = ("axis", "attribute", "kind", "level", "code", "lower", "upper", "points",
-            "suggested_points", "coefficient", "ci_low", "ci_high", "leads", "wins",
-            "win_rate")
-ROW_REQUIRED = ("axis", "attribute", "kind", "level", "code", "points")
+ROW_KEYS = tuple(COLUMNS)  # the points table's own schema
+ROW_REQUIRED = REQUIRED
 THRESHOLD_KEYS = ("mode", "min_profile", "min_behavior", "min_total")
 MODES = ("both", "total")
 

@@ -17,15 +17,12 @@ import duckdb
 import pandas as pd
 
 from calibrate.errors import InputError, read_text_file
+from calibrate.points import COLUMNS, table_from_records
 from calibrate.schema import MAX_POINTS, check_weights
 from calibrate.store import to_json, transaction
 
 FORMAT = "calibrate-weights"
 FORMAT_VERSION = 1
-TABLE_COLUMNS = [
-    "axis", "attribute", "kind", "level", "code", "lower", "upper", "points",
-    "suggested_points", "coefficient", "ci_low", "ci_high", "leads", "wins", "win_rate",
-]
 
 
 @dataclass
@@ -47,7 +44,7 @@ class Weights:
         records = [
             {k: (None if isinstance(v, float) and math.isnan(v) else _plain(v))
              for k, v in row.items()}
-            for row in self.table[TABLE_COLUMNS].to_dict("records")
+            for row in self.table[COLUMNS].to_dict("records")
         ]
         return {
             "format": FORMAT, "version": FORMAT_VERSION,
@@ -67,7 +64,7 @@ class Weights:
         """
         check_weights(doc, source, points_range=points_range, format_name=FORMAT,
                       format_version=FORMAT_VERSION)
-        table = table_from_records(doc["table"])
+        table = table_from_records(doc["table"], validate=False)
         table.attrs["source"] = source  # named by validate_table's errors (calibrate score)
         created = doc.get("created_at")
         return cls(table=table,
@@ -125,22 +122,6 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return value
-
-
-def table_from_records(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """A points table from JSON records, with the stable column order and dtypes."""
-    table = pd.DataFrame(rows)
-    for col in TABLE_COLUMNS:
-        if col not in table:
-            table[col] = math.nan
-    table = table[TABLE_COLUMNS].copy()
-    for col in ("points", "suggested_points", "code", "leads", "wins"):
-        table[col] = pd.to_numeric(table[col]).fillna(0).astype("int64")
-    for col in ("lower", "upper", "coefficient", "ci_low", "ci_high", "win_rate"):
-        table[col] = pd.to_numeric(table[col]).astype("float64")
-    for col in ("axis", "attribute", "kind", "level"):
-        table[col] = table[col].astype(str)
-    return table
 
 
 def save_weights(con: duckdb.DuckDBPyConnection, weights: Weights, data_version: int) -> int:

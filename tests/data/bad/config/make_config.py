@@ -96,11 +96,13 @@ def good_table() -> list[dict[str, Any]]:
 
 def good_doc() -> dict[str, Any]:
     """The good weights document, as ``calibrate export --format json`` writes it."""
+    from calibrate.points import table_from_records
     from calibrate.rules import RuleSet
-    from calibrate.weights import Weights, table_from_records
+    from calibrate.weights import Weights
 
     weights = Weights(
-        table=table_from_records(good_table()), created_at=datetime(2025, 1, 31, 9, 0, 0),
+        table=table_from_records(good_table(), validate=False),
+        created_at=datetime(2025, 1, 31, 9, 0, 0),
         data={"rows": 200, "created_from": "2024-01-01T00:00:00",
               "created_to": "2024-12-28T00:00:00"},
         metrics={"auc": 0.71, "leads": 40.0, "wins": 10.0},
