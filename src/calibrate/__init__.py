@@ -18,13 +18,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["CalibrateError", "Workbench", "__version__"]
+__all__ = ["CalibrateError", "LeadScorer", "Workbench", "__version__"]
 
 if TYPE_CHECKING:
     from calibrate.errors import CalibrateError
+    from calibrate.estimator import LeadScorer
     from calibrate.workbench import Workbench
 
-_LAZY = {"Workbench": "calibrate.workbench", "CalibrateError": "calibrate.errors"}
+_LAZY = {"Workbench": "calibrate.workbench", "LeadScorer": "calibrate.estimator",
+         "CalibrateError": "calibrate.errors"}
 
 
 def __getattr__(name: str) -> Any:

@@ -223,6 +223,7 @@ class FitResult:
     single_auc: dict[str, float] = field(repr=False)
     data_version: int = 0
     timings: dict[str, float] = field(default_factory=dict, repr=False)
+    n_iter: int = 0  # Newton steps of the final fit (the refit's with refit=True)
 
     @property
     def coefficients(self) -> dict[tuple[str, str], float]:
@@ -503,12 +504,14 @@ class _Logit:
 
 def _solve(prob: _Logit, C: float, theta: np.ndarray | None = None, *, tol: float = 1e-8,
            max_iter: int = 100, hess_rows: int = 200_000,
-           hess: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+           hess: np.ndarray | None = None,
+           info: dict[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Minimise the penalised loss by damped Newton steps; returns (theta, data Hessian).
 
     The Hessian is reused across iterations (and across a C path, via ``hess``) while steps
     shrink fast, and recomputed when they do not; steps are halved until the loss drops.
-    Stops when no parameter moves by more than ``tol``.
+    Stops when no parameter moves by more than ``tol``. ``info["n_iter"]``, when ``info``
+    is given, receives the number of Newton steps taken.
     """
     if theta is None:
         rate = prob.pos.sum() / prob.tot.sum()
@@ -520,7 +523,9 @@ def _solve(prob: _Logit, C: float, theta: np.ndarray | None = None, *, tol: floa
     f, p = prob.evaluate(theta, C)
     last = math.inf
     chol = None
+    n_iter = 0
     for _ in range(max_iter):
+        n_iter += 1
         g = prob.grad(theta, C, p)
         if hess is None:
             hess = prob.hessian(p, hess_rows)
@@ -543,6 +548,8 @@ def _solve(prob: _Logit, C: float, theta: np.ndarray | None = None, *, tol: floa
         if t < 1.0 or moved > 0.25 * last:
             hess = None  # slow progress: refresh the curvature
         last = moved
+    if info is not None:
+        info["n_iter"] = n_iter
     return theta, (hess if hess is not None else prob.hessian(p, hess_rows))
 
 
@@ -615,6 +622,7 @@ class _Model:
     intercept: float  # calibrated
     se: np.ndarray
     raw: np.ndarray  # theta of the weighted fit, before centring and calibration
+    n_iter: int = 0  # Newton steps of the fit
 
 
 def _fit_block(pat: _Patterns, enc: Encoding, C: float, cw: tuple[float, float], tol: float,
@@ -628,7 +636,8 @@ def _fit_block(pat: _Patterns, enc: Encoding, C: float, cw: tuple[float, float],
     sizes, offsets = enc.sizes, enc.offsets
     p = int(sizes.sum())
     prob = _problem(pat, enc, cw)
-    theta, _ = _solve(prob, C, init, tol=tol, max_iter=max_iter)
+    info: dict[str, int] = {}
+    theta, _ = _solve(prob, C, init, tol=tol, max_iter=max_iter, info=info)
     b0, coef = float(theta[0]), theta[1:]
     xb = prob.x.dot(coef)
     # Prior correction for the class weights, then calibration in the large.
@@ -668,7 +677,7 @@ def _fit_block(pat: _Patterns, enc: Encoding, C: float, cw: tuple[float, float],
         # A level no training lead had: only the prior speaks (coefficient 0, sd sqrt(C)).
         se[sl][~obs] = math.sqrt(C)
         centred[sl][~obs] = 0.0
-    return _Model(centred, b_cal + shift, se, theta)
+    return _Model(centred, b_cal + shift, se, theta, info["n_iter"])
 
 
 def _inverse(a: np.ndarray) -> np.ndarray:
@@ -1184,7 +1193,7 @@ def _fit(cur: duckdb.DuckDBPyConnection, opts: dict[str, Any], lap: Any) -> FitR
         encoding=enc, levels=levels, intercept=float(model.intercept), C=float(best_c),
         cv_scores=cv_scores, metrics=test_metrics, leakage=warns, dropped=dropped,
         skipped=skipped, options={}, split=split, data_range=data_range, counts=counts,
-        single_auc=single, data_version=data_version(cur))
+        single_auc=single, data_version=data_version(cur), n_iter=model.n_iter)
 
 
 def _levels_frame(enc: Encoding, model: _Model,

@@ -1,0 +1,662 @@
+"""``LeadScorer``: calibrate's model as a scikit-learn estimator, for pipelines and notebooks.
+
+It is the ``calibrate fit`` path, not a re-implementation: :meth:`LeadScorer.fit` writes
+``X`` and ``y`` through the normal ingest (:func:`calibrate.frames.ingest_any`, so the same
+cleaning and role and type guessing as a CRM export) into an in-memory store
+(:func:`calibrate.store.connect_memory`), fits :func:`calibrate.model.fit` and turns the
+result into the points table (:func:`calibrate.points.points_table`) and the weights
+document (:func:`calibrate.workshop.weights_from_fit`), exactly as ``calibrate fit`` does.
+Scoring loads ``X`` the same way, with the roles and types learnt at fit time, and reuses
+:func:`calibrate.score.score_leads` (points) and :func:`calibrate.model.predict`
+(probabilities). Rows come back in ``X``'s order, one per row, whatever ``X`` holds.
+
+Parameter checks are declarative (``_parameter_constraints``, checked by
+``sklearn.base._fit_context``), so a bad value raises scikit-learn's
+``InvalidParameterError`` naming the parameter before any work is done.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
+from sklearn.utils import Tags
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    _assert_all_finite,
+    _check_feature_names_in,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from calibrate import model, store
+from calibrate.errors import CalibrateError
+from calibrate.frames import as_pandas, ingest_any
+from calibrate.outcomes import normalise
+from calibrate.points import points_table
+from calibrate.roles import ATTRIBUTE_ROLES, Mapping
+from calibrate.score import score_leads
+from calibrate.workshop import weights_from_fit
+
+__all__ = ["LeadScorer", "NOT_WON", "WON"]
+
+#: The two classes when ``y`` has more than one label for a side (``"Closed Lost"`` and
+#: ``"No Decision"`` are both not won): ``classes_`` is then ``[NOT_WON, WON]``.
+NOT_WON = "not won"
+WON = "won"
+
+#: Headers of the helper columns the estimator adds to the frame it ingests.
+_Y = "__calibrate_y__"
+_ROW = "__calibrate_row__"
+#: The words written in the outcome column: each is a label ingest knows for its outcome.
+_WORDS = {"won": "won", "lost": "lost", "no_decision": "no decision", "open": "open"}
+#: The columns of :meth:`LeadScorer.transform`.
+_POINTS = ("profile_points", "behavior_points", "total")
+
+
+def _is_missing(value: Any) -> bool:
+    """A missing label: None, NaN, pandas NA or NaT."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _read_outcomes(y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``y`` as a 1-D array, and the outcome of each row (won / lost / no_decision / open).
+
+    A numeric or boolean ``y`` holds at most two values, the greater meaning won (1 / 0,
+    True / False, or as scikit-learn takes ``classes_[1]`` as the positive class, 1 / -1),
+    and must be finite. Labels (strings) are read as ingest reads an outcome column
+    (:func:`calibrate.outcomes.normalise`): won / lost / no decision and their CRM
+    spellings (Closed Won, Closed - No Decision...), yes / no, 1 / 0; a missing or blank
+    label is open. Anything else is a ``ValueError``.
+    """
+    y = column_or_1d(y, warn=True)
+    if y.dtype.kind in "biufc":
+        return y, _numeric_outcomes(y)
+    codes, values = pd.factorize(y.astype(object), use_na_sentinel=True)
+    outcomes = np.empty(len(values) + 1, dtype=object)
+    outcomes[-1] = "open"  # code -1: a missing label
+    unknown = []
+    for i, value in enumerate(values):
+        found = "open" if _is_missing(value) else normalise(str(value))
+        if found is None:
+            unknown.append(value)
+        outcomes[i] = found
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:10])
+        raise ValueError(
+            f"y holds labels that are not outcomes: {shown}. LeadScorer predicts won against "
+            "not won: pass labels such as won / lost / no decision (or Closed Won, Closed "
+            "Lost, Closed - No Decision as CRM exports write them), 1 / 0 or True / False; "
+            "a blank or missing label is an open lead (not fitted).")
+    return y, outcomes[codes].astype(str)
+
+
+def _numeric_outcomes(y: np.ndarray) -> np.ndarray:
+    """won / lost of a numeric ``y``: the greater of its two values is won."""
+    if y.dtype.kind in "fc":
+        _assert_all_finite(y, input_name="y")
+    kind = type_of_target(y, input_name="y")
+    if kind == "continuous":
+        raise ValueError("Unknown label type: continuous. LeadScorer is a classifier: y must "
+                         "be won / lost labels, 1 / 0 or True / False.")
+    values = np.unique(y)
+    if len(values) > 2:
+        raise ValueError(
+            f"Only binary classification is supported: y holds {len(values)} different "
+            f"numbers ({', '.join(str(v) for v in values[:5])}...). LeadScorer predicts won "
+            "against not won: a numeric y holds two values, the greater meaning won (1 / 0, "
+            "True / False); or pass labels (won / lost / no decision).")
+    won = y == values[-1] if len(values) == 2 else np.full(len(y), bool(values[0] == 1))
+    return np.where(won, "won", "lost")
+
+
+class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
+    """Lead scoring with calibrate's model: won against not won, and points per lead.
+
+    A scikit-learn classifier and transformer wrapping ``calibrate fit``: ``X`` (a pandas
+    DataFrame of CRM fields, or any 2-D array-like, whose columns are then named ``x0``,
+    ``x1``...) goes through calibrate's ingest, so each column's role (profile, behavior,
+    id, dates, contacts...) and type (categorical, numeric, yes/no) is guessed as for an
+    export, and the model is fitted on the closed leads. :meth:`predict_proba` gives each
+    lead's probability of a win, :meth:`transform` its profile, behavior and total points.
+
+    Parameters
+    ----------
+    exclude_no_decision : bool, default=False
+        Leave "no decision" leads out of the fit instead of counting them as not won.
+    C : float or None, default=None
+        Inverse strength of the L2 penalty on the level coefficients. ``None`` chooses it by
+        cross-validation over ``Cs``, as ``calibrate fit`` does; a number fits at that C
+        only (``Cs`` is then not used).
+    Cs : int or array-like of float, default=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+        Candidate values of C for the cross-validation (an int: that many values between
+        1e-3 and 10).
+    cv_folds : int, default=3
+        Number of cross-validation folds (assigned per lead by a hash of its id).
+    class_weight : {"balanced"} or None, default="balanced"
+        Weigh wins and non-wins to carry half the weight each during the fit; the
+        probabilities are calibrated in the large either way.
+    leakage : {"warn", "drop", "keep"}, default="warn"
+        What to do with attributes that look recorded after the outcome: leave them out
+        with a ``UserWarning`` ("warn"), leave them out silently ("drop"), or keep them.
+    include, exclude : list of str or None, default=None
+        Attributes (column names) to use only / to leave out. An included attribute is kept
+        even when it looks leaky.
+    random_state : int, default=0
+        Seed of the test split (without dates), the CV folds and the CV subsampling. The
+        fit is deterministic for a given value.
+    test_size : float, default=0.2
+        Share of the closed leads held out to compute ``metrics_`` (the most recent ones
+        when a creation date column is found).
+    min_count : int, float or None, default=None
+        Leads a categorical value needs for a level of its own (an int), or a share of the
+        training leads (a float in (0, 1)); None: max(30, 1% of the training leads).
+    max_bins : int, default=5
+        Most bins of a numeric attribute.
+    min_share : float, default=0.03
+        Smallest share of the training leads in a numeric bin.
+    refit : bool, default=False
+        After testing, refit on all closed leads at the chosen C (``metrics_`` stay those of
+        the model fitted on the training split).
+    cv_max_rows : int, default=30000
+        Most distinct training patterns used by the cross-validation.
+    tol : float, default=1e-6
+        Newton's method stops when no coefficient moves by more than ``tol``.
+    max_iter : int, default=100
+        Most Newton steps per fit.
+    max_fit_rows : int or None, default=2000000
+        With more closed training leads, the closed leads are case-control sampled down to
+        about this many; None never samples.
+
+    Attributes
+    ----------
+    points_ : pandas.DataFrame
+        The points table, one row per attribute level: ``axis, attribute, kind, level,
+        code, lower, upper, points, suggested_points, coefficient, ci_low, ci_high, leads,
+        wins, win_rate`` (the table ``calibrate fit`` prints and exports).
+    coef_ : ndarray of shape (1, n_levels)
+        The model's logit coefficient of each level: the features of this linear model are
+        the one-hot encoded levels, ``coef_[0, j]`` being that of row ``j`` of ``points_``
+        (centred per attribute). ``points_["coefficient"]`` holds the same coefficients
+        pulled toward the reference level where a level has few leads, which the points
+        come from; ``coef_`` is what :meth:`decision_function` adds up.
+    intercept_ : ndarray of shape (1,)
+        The calibrated intercept: ``logit = intercept_ + the lead's level coefficients``.
+    n_iter_ : ndarray of shape (1,)
+        Newton steps of the final fit.
+    C_ : float
+        The C used (chosen by cross-validation when ``C`` is None).
+    classes_ : ndarray of shape (2,)
+        The labels :meth:`predict` returns, sorted as ``numpy.unique`` sorts them. When
+        ``y`` has one label for wins and one for the rest (``[0, 1]``, ``[False, True]``,
+        ``["Closed Lost", "Closed Won"]``...) they are those labels, so predictions compare
+        with ``y``; when a side has several labels (lost and no decision) they are
+        ``["not won", "won"]``. Open leads (blank labels) are not fitted and are no class.
+    won_index_ : int
+        The position of the won class in ``classes_`` (1 unless the labels sort otherwise,
+        e.g. ``["Won", "lost"]``).
+    metrics_ : dict
+        Held-out metrics of the fit (``auc``, ``ks``, ``log_loss``, ``brier``, ``leads``,
+        ``wins``, ``base_rate``, deciles and calibration tables), with the attributes left
+        out as possible leakage (``leakage``, ``dropped``), those not scored (``skipped``)
+        and ``C``.
+    weights_ : calibrate.weights.Weights
+        The weights document (``calibrate score --weights`` reads its JSON,
+        ``weights_.to_json()``).
+    fit_result_ : calibrate.model.FitResult
+        Everything the model fit produced (encoding, intervals, split, counts).
+    columns_ : pandas.DataFrame
+        How ingest read each column of ``X``: ``name, source_name, role, type, reason``.
+    n_features_in_ : int
+        Number of columns of ``X`` seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` seen during fit, when they are all strings.
+
+    See Also
+    --------
+    calibrate.model.fit : The model fit on a store of leads.
+    calibrate.scoring.score_file : Score a file of leads with agreed weights.
+
+    Notes
+    -----
+    The model is scikit-learn's ``LogisticRegression`` objective on the one-hot levels
+    (see :mod:`calibrate.model`), fitted on closed leads only: rows whose label is open
+    (blank, "Open", "In Progress") are loaded like an export's open leads, used by the
+    leakage check, and scored, but not fitted. A fit needs at least 10 won and 10 not-won
+    closed leads.
+
+    ``y`` is read as ingest reads an outcome column: won / lost / no decision in any
+    spelling it knows ("Closed Won", "Closed - No Decision", "yes" / "no"...). A numeric or
+    boolean ``y`` holds two values and the greater is won (1 / 0, True / False, 1 / -1), as
+    scikit-learn takes ``classes_[1]`` as the positive class. Scikit-learn's metrics and
+    scorers (``roc_auc``) need such a two-valued ``y``.
+
+    Scoring (:meth:`predict_proba`, :meth:`transform`...) loads ``X`` through ingest with
+    the roles and types found at fit time, so a single row reads as the training rows
+    did; columns other than the scored attributes are ignored.
+
+    Examples
+    --------
+    >>> from calibrate.estimator import LeadScorer
+    >>> from calibrate.sample import generate
+    >>> leads, _ = generate(n=5_000)
+    >>> X, y = leads.drop(columns="status"), leads["status"]
+    >>> scorer = LeadScorer().fit(X, y)
+    >>> scorer.classes_
+    array(['not won', 'won'], dtype=object)
+    >>> scorer.predict_proba(X.head(3)).shape
+    (3, 2)
+    >>> list(scorer.transform(X.head(3)).columns)
+    ['profile_points', 'behavior_points', 'total']
+    >>> scorer.points_[["attribute", "level", "points"]].head(2)  # doctest: +SKIP
+      attribute level  points
+    0 seniority  C-Level   100
+    1 seniority       VP    71
+    """
+
+    _parameter_constraints: dict = {
+        "exclude_no_decision": ["boolean"],
+        "C": [Interval(Real, 0, None, closed="right"), None],
+        "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "cv_folds": [Interval(Integral, 2, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), None],
+        "leakage": [StrOptions({"warn", "drop", "keep"})],
+        "include": [list, tuple, None],
+        "exclude": [list, tuple, None],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+        "test_size": [Interval(Real, 0, 1, closed="neither")],
+        "min_count": [Interval(Integral, 1, None, closed="left"),
+                      Interval(Real, 0, 1, closed="neither"), None],
+        "max_bins": [Interval(Integral, 1, None, closed="left")],
+        "min_share": [Interval(Real, 0, 0.5, closed="left")],
+        "refit": ["boolean"],
+        "cv_max_rows": [Interval(Integral, 100, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_fit_rows": [Interval(Integral, 100, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        exclude_no_decision: bool = False,
+        C: float | None = None,
+        Cs: int | tuple[float, ...] = model.DEFAULT_CS,
+        cv_folds: int = 3,
+        class_weight: str | None = "balanced",
+        leakage: str = "warn",
+        include: list[str] | None = None,
+        exclude: list[str] | None = None,
+        random_state: int = 0,
+        test_size: float = 0.2,
+        min_count: int | float | None = None,
+        max_bins: int = 5,
+        min_share: float = 0.03,
+        refit: bool = False,
+        cv_max_rows: int = 30_000,
+        tol: float = 1e-6,
+        max_iter: int = 100,
+        max_fit_rows: int | None = 2_000_000,
+    ) -> None:
+        self.exclude_no_decision = exclude_no_decision
+        self.C = C
+        self.Cs = Cs
+        self.cv_folds = cv_folds
+        self.class_weight = class_weight
+        self.leakage = leakage
+        self.include = include
+        self.exclude = exclude
+        self.random_state = random_state
+        self.test_size = test_size
+        self.min_count = min_count
+        self.max_bins = max_bins
+        self.min_share = min_share
+        self.refit = refit
+        self.cv_max_rows = cv_max_rows
+        self.tol = tol
+        self.max_iter = max_iter
+        self.max_fit_rows = max_fit_rows
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a missing value is the level "Missing"
+        tags.input_tags.string = True  # CRM fields are mostly text
+        tags.input_tags.categorical = True
+        tags.classifier_tags.multi_class = False  # won against not won
+        tags.transformer_tags.preserves_dtype = []  # points are whole numbers
+        return tags
+
+    # ------------------------------------------------------------------------- fitting
+
+    def _fit_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`calibrate.model.fit`."""
+        cs = (float(self.C),) if self.C is not None else self.Cs
+        if not isinstance(cs, int | np.integer):
+            cs = tuple(float(c) for c in np.asarray(cs, dtype=float).ravel())
+        return dict(
+            exclude_no_decision=bool(self.exclude_no_decision), min_count=self.min_count,
+            cv_folds=int(self.cv_folds), Cs=cs, class_weight=self.class_weight,
+            leakage=self.leakage,
+            include=list(self.include) if self.include is not None else None,
+            exclude=list(self.exclude) if self.exclude is not None else None,
+            random_state=int(self.random_state), test_size=float(self.test_size),
+            max_bins=int(self.max_bins), min_share=float(self.min_share),
+            refit=bool(self.refit), cv_max_rows=int(self.cv_max_rows),
+            tol=float(self.tol), max_iter=int(self.max_iter),
+            max_fit_rows=None if self.max_fit_rows is None else int(self.max_fit_rows))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any) -> LeadScorer:
+        """Fit the model on the closed leads of ``X`` and build the points table.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+            The leads' fields, one row per lead. A DataFrame keeps its column names (which
+            guide the role guess, as an export's headers do); other input is read as a 2-D
+            array whose columns are named ``x0``, ``x1``... Missing values are allowed.
+        y : array-like of shape (n_samples,)
+            Each lead's outcome: won / lost / no decision (any spelling ingest knows, such as
+            "Closed Won", "Closed Lost", "Closed - No Decision"). A blank label, or one such
+            as "Open" or "In Progress", is an open lead: loaded and scored, but not fitted.
+            A numeric or boolean ``y`` holds two values, the greater meaning won: 1 / 0,
+            True / False (or 1 / -1, as scikit-learn reads a binary target).
+
+        Returns
+        -------
+        self : LeadScorer
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            When ``y`` holds labels that are not outcomes or only one class, when no column
+            of ``X`` can be scored, or when there are fewer than 10 won or not-won closed
+            leads.
+
+        Examples
+        --------
+        >>> from calibrate.estimator import LeadScorer
+        >>> from calibrate.sample import generate
+        >>> leads, _ = generate(n=5_000)
+        >>> scorer = LeadScorer(exclude_no_decision=True)
+        >>> scorer.fit(leads.drop(columns="status"), leads["status"])
+        LeadScorer(exclude_no_decision=True)
+        >>> round(scorer.metrics_["auc"], 1)  # doctest: +SKIP
+        0.8
+        """
+        frame = self._frame(X, reset=True)
+        check_consistent_length(frame, y)
+        y, outcomes = _read_outcomes(y)
+        classes, won_index = self._classes(y, outcomes)
+        if _Y in frame.columns:
+            raise ValueError(f"X has a column named {_Y!r}, which LeadScorer reserves.")
+        data = frame.assign(**{_Y: [_WORDS[o] for o in outcomes]})
+        con = store.connect_memory()
+        try:
+            ingest_any(con, data, outcome=_Y, replace=True)
+            columns = store.read_columns(con)
+            result = model.fit(con, **self._fit_options())
+            weights = weights_from_fit(con, result, points_table(result))
+        except CalibrateError as exc:
+            raise ValueError(str(exc)) from exc
+        finally:
+            con.close()
+        self.classes_ = classes
+        self.won_index_ = won_index
+        self.fit_result_ = result
+        self.weights_ = weights
+        self.points_ = weights.table
+        self.metrics_ = weights.metrics
+        self.columns_ = pd.DataFrame(
+            [(c.name, c.source_name, c.role, c.type, c.reason) for c in columns],
+            columns=["name", "source_name", "role", "type", "reason"])
+        self.coef_ = result.levels["coefficient"].to_numpy(dtype=float).reshape(1, -1)
+        self.intercept_ = np.array([result.intercept])
+        self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
+        self.C_ = float(result.C)
+        return self
+
+    def _classes(self, y: np.ndarray, outcomes: np.ndarray) -> tuple[np.ndarray, int]:
+        """``classes_`` and ``won_index_`` from the labels of the leads the model fits."""
+        not_won = ("lost",) if self.exclude_no_decision else ("lost", "no_decision")
+        won = outcomes == "won"
+        lost = np.isin(outcomes, not_won)
+        if not won.any() or not lost.any():
+            present = "won" if won.any() else "not won" if lost.any() else "open"
+            raise ValueError(
+                "LeadScorer needs two classes in y, won and not won closed leads; only one "
+                f"class is present ({present}).")
+        pos = pd.unique(y[won])
+        neg = pd.unique(y[lost])
+        if len(pos) == 1 and len(neg) == 1:
+            pair = np.concatenate([pos, neg])
+            try:
+                classes = np.unique(pair)
+            except TypeError:  # labels of types that do not sort together
+                classes = pair[::-1]
+            return classes, 0 if classes[0] == pos[0] else 1
+        return np.array([NOT_WON, WON], dtype=object), 1
+
+    # ------------------------------------------------------------------------- scoring
+
+    def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
+        """``X`` checked (feature count and names) as a DataFrame with string headers."""
+        if sp.issparse(X):
+            check_array(X, accept_sparse=False)  # raises: dense data is required
+        if not isinstance(X, pd.DataFrame) and hasattr(X, "to_pandas"):
+            X = as_pandas(X)
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            if X.shape[0] < 1 or X.shape[1] < 1:
+                raise ValueError(f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} "
+                                 f"feature(s) (shape={X.shape}) while a minimum of 1 is "
+                                 "required by LeadScorer.")
+            if all(isinstance(c, str) for c in X.columns) and not X.columns.duplicated().any():
+                return X
+            return X.set_axis([f"x{i}" for i in range(X.shape[1])], axis=1)
+        arr = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan")
+        return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+    def _scoring_mapping(self, frame: pd.DataFrame) -> Mapping:
+        """Roles and types as at fit time for the scored attributes; every other column
+        ignored; the helper row number as the lead id (so rows are never merged)."""
+        scored = set(self.points_["attribute"])
+        columns: dict[str, dict[str, str]] = {c: {"role": "ignore"} for c in frame.columns}
+        for c in self.columns_.itertuples(index=False):
+            if c.role in ATTRIBUTE_ROLES and c.name in scored and c.source_name in columns:
+                columns[c.source_name] = {"role": c.role, "type": c.type}
+        columns[_ROW] = {"role": "lead_id", "type": "text"}
+        return Mapping(columns=columns)
+
+    def _score(self, X: Any, what: str) -> tuple[pd.DataFrame, pd.Index]:
+        """Every row of ``X`` scored, in ``X``'s order, and ``X``'s index: its points
+        (``what="points"``, :func:`calibrate.score.score_leads`) or its logit and win
+        probability (``"proba"``, :func:`calibrate.model.predict`)."""
+        check_is_fitted(self)
+        frame = self._frame(X, reset=False)
+        if _ROW in frame.columns:
+            raise ValueError(f"X has a column named {_ROW!r}, which LeadScorer reserves.")
+        data = frame.assign(**{_ROW: np.arange(len(frame))})
+        con = store.connect_memory()
+        try:
+            ingest_any(con, data, mapping=self._scoring_mapping(frame), replace=True,
+                       require_outcome=False)
+            if what == "points":
+                out = score_leads(con, self.points_, "leads")
+            else:
+                out = model.predict(con, self.fit_result_, "leads")
+        except CalibrateError as exc:
+            raise ValueError(str(exc)) from exc
+        finally:
+            con.close()
+        return _in_row_order(out, len(frame)), frame.index
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The model's logit for ``classes_[1]``: positive where :meth:`predict` says so.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+            Leads with the columns seen during fit.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``intercept_`` plus the coefficients of the lead's levels (the log odds of a
+            win), negated when the won class is ``classes_[0]``.
+
+        Examples
+        --------
+        >>> from calibrate.estimator import LeadScorer
+        >>> from calibrate.sample import generate
+        >>> leads, _ = generate(n=5_000)
+        >>> X, y = leads.drop(columns="status"), leads["status"]
+        >>> scorer = LeadScorer().fit(X, y)
+        >>> scorer.decision_function(X.head(3)).shape
+        (3,)
+        """
+        proba, _ = self._score(X, "proba")
+        logit = proba["logit"].to_numpy(dtype=float)
+        return logit if self.won_index_ == 1 else -logit
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of each class for every lead (the won column is the win probability).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+            Leads with the columns seen during fit.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+            Columns in the order of ``classes_``; rows in the order of ``X``. The
+            probabilities are calibrated in the large (predicted wins match observed wins
+            on the training leads).
+
+        Examples
+        --------
+        >>> from calibrate.estimator import LeadScorer
+        >>> from calibrate.sample import generate
+        >>> leads, _ = generate(n=5_000)
+        >>> X, y = leads.drop(columns="status"), leads["status"]
+        >>> scorer = LeadScorer().fit(X, y)
+        >>> proba = scorer.predict_proba(X.head(3))
+        >>> proba.shape, bool((proba.sum(axis=1).round(12) == 1).all())
+        ((3, 2), True)
+        """
+        proba, _ = self._score(X, "proba")
+        won = proba["probability"].to_numpy(dtype=float)
+        out = np.empty((len(won), 2))
+        out[:, self.won_index_] = won
+        out[:, 1 - self.won_index_] = 1.0 - won
+        return out
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The likelier class of every lead (won where the win probability exceeds 0.5).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+            Leads with the columns seen during fit.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Labels from ``classes_``. Wins are usually rare, so few leads are predicted won:
+            rank leads by :meth:`predict_proba` or :meth:`transform` instead.
+
+        Examples
+        --------
+        >>> from calibrate.estimator import LeadScorer
+        >>> from calibrate.sample import generate
+        >>> leads, _ = generate(n=5_000)
+        >>> X, y = leads.drop(columns="status"), leads["status"]
+        >>> scorer = LeadScorer().fit(X, y)
+        >>> set(scorer.predict(X.head(5))) <= {"not won", "won"}
+        True
+        """
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(np.intp)]
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        """Profile points, behavior points and total points of every lead.
+
+        The points the agreed table gives (:func:`calibrate.score.score_leads`): each axis
+        runs from 0 to 100, and the total is proportional to the model's logit.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+            Leads with the columns seen during fit.
+
+        Returns
+        -------
+        points : pandas.DataFrame of shape (n_samples, 3)
+            Integer columns ``profile_points``, ``behavior_points`` and ``total``, rows in
+            the order (and with the index) of ``X``.
+
+        Examples
+        --------
+        >>> from calibrate.estimator import LeadScorer
+        >>> from calibrate.sample import generate
+        >>> leads, _ = generate(n=5_000)
+        >>> X, y = leads.drop(columns="status"), leads["status"]
+        >>> points = LeadScorer().fit(X, y).transform(X.head(3))
+        >>> list(points.columns), len(points)
+        (['profile_points', 'behavior_points', 'total'], 3)
+        """
+        points, index = self._score(X, "points")
+        out = points.loc[:, list(_POINTS)].astype("int64")
+        out.index = index
+        return out
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the columns :meth:`transform` returns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Checked against the input features seen during fit; not used otherwise.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``["profile_points", "behavior_points", "total"]``.
+
+        Examples
+        --------
+        >>> from calibrate.estimator import LeadScorer
+        >>> from calibrate.sample import generate
+        >>> leads, _ = generate(n=5_000)
+        >>> scorer = LeadScorer().fit(leads.drop(columns="status"), leads["status"])
+        >>> scorer.get_feature_names_out()
+        array(['profile_points', 'behavior_points', 'total'], dtype=object)
+        """
+        check_is_fitted(self, "n_features_in_")
+        _check_feature_names_in(self, input_features, generate_names=False)
+        return np.asarray(_POINTS, dtype=object)
+
+
+def _in_row_order(frame: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The rows of a scoring result by the helper row number (the lead id), each of the
+    ``n`` rows of ``X`` exactly once."""
+    rows = pd.to_numeric(frame["lead_id"]).astype("int64").to_numpy()
+    out = frame.set_axis(rows, axis=0).reindex(np.arange(n))
+    if out["lead_id"].isna().any():  # pragma: no cover - every row is loaded with its id
+        raise RuntimeError("some rows of X were not scored")
+    return out.reset_index(drop=True)
