@@ -19,8 +19,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
-data/sample/leads.csv: src/calibrate/sample.py | $(VENV)/.installed
-	$(BIN)/python -m calibrate.sample
+data/sample/leads.csv: src/calibrate/tools/sample.py | $(VENV)/.installed
+	$(BIN)/python -m calibrate.tools.sample
 
 $(DB): data/sample/leads.csv
 	$(BIN)/calibrate ingest data/sample/leads.csv --db $(DB) --replace

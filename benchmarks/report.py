@@ -350,7 +350,8 @@ def _breakdown(r: dict[str, Any]) -> list[str]:
         lines.append(f"- **{label}** (the median round; {s['rows_read']:,} rows read, "
                      f"{s['rows_loaded']:,} loaded, DB {size(s['db_bytes'])}): progress "
                      f"phases: {phases}. "
-                     f"Self time by function (`calibrate.ingest`, `readers`, `cleaning`): {steps}.")
+                     f"Self time by function (`calibrate.data.ingest`, `readers`, "
+                     f"`cleaning`): {steps}.")
     fit = st.get("fit")
     if _ok(fit):
         steps = ", ".join(f"{k} {secs(v)}" for k, v in fit["steps"].items() if k != "total")

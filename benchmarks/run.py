@@ -141,7 +141,7 @@ def ensure_sample(path: Path, n: int, seed: int, fmt: str) -> dict[str, Any]:
     """Write the sample file unless a complete one is there (written to a temp name first)."""
     if path.exists():
         return {"path": str(path), "bytes": path.stat().st_size, "generated_seconds": None}
-    from calibrate import sample
+    from calibrate.tools import sample
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")

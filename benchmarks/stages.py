@@ -156,11 +156,11 @@ def quiet() -> Iterator[None]:
 
 #: Functions timed inside ingest() (self time each), by the module that looks them up.
 INGEST_STEPS = {
-    "calibrate.ingest": ["open_source", "profile_columns", "guess_columns", "plan_columns",
+    "calibrate.data.ingest": ["open_source", "profile_columns", "guess_columns", "plan_columns",
                          "_sample_labels", "stage", "row_numbers", "_late_labels",
                          "run_checks", "_duplicates", "_store", "store_columns", "_report"],
-    "calibrate.readers": ["_spread_sample", "_make_sample"],
-    "calibrate.cleaning": ["_fast_types", "_clean"],
+    "calibrate.data.readers": ["_spread_sample", "_make_sample"],
+    "calibrate.data.cleaning": ["_fast_types", "_clean"],
 }
 
 
@@ -225,8 +225,8 @@ def _cpu_times() -> list[int] | None:
 
 def _ingest_once(spec: dict[str, Any], wait: float) -> dict[str, Any]:
     """One timed ``ingest()`` of the source into a fresh database, with its breakdown."""
-    from calibrate import ingest as ingest_module
-    from calibrate import store
+    from calibrate.data import ingest as ingest_module
+    from calibrate.data import store
 
     db = Path(spec["db"])
     remove_db(db)
@@ -285,8 +285,10 @@ def _bare_read_once(spec: dict[str, Any], wait: float) -> dict[str, Any]:
 def stage_fit(spec: dict[str, Any]) -> dict[str, Any]:
     """``suggested_weights(con)`` end to end; then (untimed) save the weights for the later
     stages and write the split and attributes the baselines must use."""
-    from calibrate import model, points, store, workshop  # noqa: F401 - imported before timing
-    from calibrate.weights import save_weights
+    from calibrate.data import store
+    from calibrate.decide import workshop
+    from calibrate.model import fit as fitting  # noqa: F401 - imported before timing
+    from calibrate.model.weights import save_weights
 
     con = store.connect(spec["db"])
     captured: dict[str, Any] = {}
@@ -309,7 +311,7 @@ def stage_fit(spec: dict[str, Any]) -> dict[str, Any]:
     if result is None:  # suggested_weights no longer goes through weights_from_fit
         note = "FitResult taken from a second, untimed fit() call"
         with quiet():
-            result = model.fit(con, leakage="warn")
+            result = fitting.fit(con, leakage="warn")
     types = {c.name: c.type for c in store.read_columns(con)}
     attributes = [{"name": n, "type": types.get(n, "categorical")}
                   for n in result.encoding.names]
@@ -438,7 +440,7 @@ def stage_optbinning(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _app_settings(months: list | None) -> Any:
-    from calibrate.tradeoff import Settings
+    from calibrate.decide.tradeoff import Settings
 
     return Settings(reps=APP_REPS, leads_per_rep_per_month=APP_LEADS_PER_REP,
                     months_in_window=len(months) if months else None)
@@ -447,8 +449,8 @@ def _app_settings(months: list | None) -> Any:
 def _panel(cube: Any, settings: Any, parts: dict[str, list[float]] | None = None) -> None:
     """What the Thresholds fragment computes per slider move besides figures(); with
     ``parts``, the milliseconds of each piece are appended to it."""
-    from calibrate import charts
-    from calibrate.tradeoff import figures, heatmap, score_distribution, tradeoff_curve
+    from calibrate.decide.tradeoff import figures, heatmap, score_distribution, tradeoff_curve
+    from calibrate.ui import charts
 
     clock = [time.perf_counter_ns()]
 
@@ -493,10 +495,11 @@ def stage_thresholds(spec: dict[str, Any]) -> dict[str, Any]:
     import duckdb
     import numpy as np
 
-    from calibrate import charts, fmt, store  # noqa: F401 - plotly imported before timing
-    from calibrate.tradeoff import figures
-    from calibrate.weights import latest_weights
-    from calibrate.workshop import last_months, rules_of, scored_sql, workshop_grid
+    from calibrate import fmt  # noqa: F401 - plotly imported before timing
+    from calibrate.data import store
+    from calibrate.decide.tradeoff import figures
+    from calibrate.decide.workshop import last_months, rules_of, scored_sql, workshop_grid
+    from calibrate.model.weights import latest_weights
 
     con = duckdb.connect(spec["db"], read_only=True)
     weights = latest_weights(con, store.data_version(con))

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 import duckdb
 import pytest
 
-from calibrate import sql, store
+from calibrate import sql
+from calibrate.data import store
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from calibrate.weights import Weights
+    from calibrate.model.weights import Weights
 
     from postgres import Server
 
@@ -28,7 +29,7 @@ TRUTH_JSON = ROOT / "data" / "sample" / "truth.json"
 def pytest_sessionstart(session: pytest.Session) -> None:
     """The bundled sample is generated (deterministically) rather than committed."""
     if not SAMPLE_CSV.exists():
-        from calibrate import sample
+        from calibrate.tools import sample
 
         SAMPLE_CSV.parent.mkdir(parents=True, exist_ok=True)
         sample.write(SAMPLE_CSV)
@@ -39,9 +40,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.fixture(scope="session")
 def sample_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample leads ingested and fitted once; tests copy the file (see ``sample_db``)."""
-    from calibrate import workshop
-    from calibrate.ingest import ingest
-    from calibrate.weights import save_weights
+    from calibrate.data.ingest import ingest
+    from calibrate.decide import workshop
+    from calibrate.model.weights import save_weights
 
     path = tmp_path_factory.mktemp("template") / "sample.duckdb"
     con = store.connect(path)
@@ -90,7 +91,7 @@ def write_csv(tmp_path: Path):
 def small_sample(monkeypatch):
     """Profile from 100 rows, so that a file of a few thousand rows counts as large and is
     sampled in chunks spread over it instead of by a full pass."""
-    from calibrate import readers
+    from calibrate.data import readers
 
     monkeypatch.setattr(readers, "PROFILE_SAMPLE", 100)
 
@@ -126,7 +127,7 @@ def sample(sample_db_template: Path, tmp_path_factory: pytest.TempPathFactory
 
     import pandas as pd
 
-    from calibrate.weights import latest_weights
+    from calibrate.model.weights import latest_weights
 
     path = tmp_path_factory.mktemp("rules_sample") / "sample.duckdb"
     shutil.copy(sample_db_template, path)
@@ -143,8 +144,8 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fitted]:
     """The bank export loaded and fitted, its weights, and the original file's rows."""
     import pandas as pd
 
-    from calibrate import workshop
-    from calibrate.ingest import ingest
+    from calibrate.data.ingest import ingest
+    from calibrate.decide import workshop
 
     con = store.connect(tmp_path_factory.mktemp("rules_bank") / "bank.duckdb")
     ingest(con, BANK_CSV, replace=True)

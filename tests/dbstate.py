@@ -10,9 +10,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from calibrate import store
+from calibrate.data import store
+from calibrate.data.ingest import ingest
 from calibrate.errors import InputError
-from calibrate.ingest import ingest
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> tuple:

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate import sql, store
-from calibrate.store import ColumnInfo
+from calibrate import sql
+from calibrate.data import store
+from calibrate.data.store import ColumnInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 _BANK_CANDIDATES = [
@@ -43,7 +44,7 @@ def bank_csv() -> Path | None:
 @functools.cache
 def bank_db() -> Path:
     """The bank-marketing data ingested once (outcome column ``y``)."""
-    from calibrate.ingest import ingest
+    from calibrate.data.ingest import ingest
 
     src = bank_csv()
     if src is None:
@@ -65,7 +66,7 @@ def _bank_connection() -> duckdb.DuckDBPyConnection:
 @functools.cache
 def bank_fit() -> Any:
     """The default fit on the bank data (duration left out as leakage)."""
-    from calibrate.model import fit
+    from calibrate.model.fit import fit
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -75,7 +76,7 @@ def bank_fit() -> Any:
 @functools.cache
 def sample_db() -> Path:
     """data/sample/leads.csv ingested once; skips when the sample is not there."""
-    from calibrate.ingest import ingest
+    from calibrate.data.ingest import ingest
 
     if not SAMPLE_CSV.exists():
         pytest.skip("data/sample/leads.csv does not exist yet")
@@ -95,7 +96,7 @@ def _sample_connection() -> duckdb.DuckDBPyConnection:
 
 @functools.cache
 def sample_fit() -> Any:
-    from calibrate.model import fit
+    from calibrate.model.fit import fit
 
     return fit(_sample_connection())
 

@@ -6,8 +6,9 @@ import dataclasses
 
 import pytest
 
-from calibrate import store
-from calibrate.agreement import (
+from calibrate.data import store
+from calibrate.data.ingest import ingest
+from calibrate.decide.agreement import (
     agreement_document,
     basis_now,
     basis_of,
@@ -18,13 +19,12 @@ from calibrate.agreement import (
     same_basis,
     scenario_payload,
 )
-from calibrate.export import export_bytes
-from calibrate.ingest import ingest
-from calibrate.points import edit_points
-from calibrate.scenarios import mark_agreement, save_scenario
-from calibrate.tradeoff import Settings, figures
-from calibrate.weights import save_weights
-from calibrate.workshop import active_weights, rules_of, workshop_grid
+from calibrate.decide.scenarios import mark_agreement, save_scenario
+from calibrate.decide.tradeoff import Settings, figures
+from calibrate.decide.workshop import active_weights, rules_of, workshop_grid
+from calibrate.export.files import export_bytes
+from calibrate.model.points import edit_points
+from calibrate.model.weights import save_weights
 
 from conftest import SAMPLE_CSV
 

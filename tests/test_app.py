@@ -7,6 +7,7 @@ agreement, and takes the README's screenshot of the thresholds screen.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -64,7 +65,10 @@ def test_a_workshop_end_to_end(tmp_path):
         third = metric_value(page, "MQLs per month")
         assert third != second
         assert_no_exception(page)
-        full_screenshot(page, SCREENSHOT)
+        # The README's screenshot is retaken only when asked (CALIBRATE_SCREENSHOTS=1), so a
+        # test run leaves the work tree clean; the page is always drawn whole.
+        full_screenshot(page, SCREENSHOT if os.environ.get("CALIBRATE_SCREENSHOTS") == "1"
+                        else tmp_path / "thresholds.png")
 
         page.get_by_label("Scenario name").fill("Sales proposal")
         page.get_by_label("Author").fill("Sam")
@@ -119,8 +123,8 @@ def test_a_workshop_end_to_end(tmp_path):
 
 
 def test_two_sessions_save_at_once_and_bad_uploads_are_messages(sample_db, tmp_path):
-    from calibrate import store
-    from calibrate.scenarios import list_scenarios
+    from calibrate.data import store
+    from calibrate.decide.scenarios import list_scenarios
 
     bad = tmp_path / "no-outcome.csv"
     bad.write_text("id,visits,industry\n1,2,Retail\n2,5,Software\n")
@@ -188,7 +192,7 @@ def test_the_bank_export_loads_from_the_uploader_as_it_comes(tmp_path):
     """A real export nobody here wrote: no flag, no mapping, no manual step."""
     import tomllib
 
-    from calibrate import store
+    from calibrate.data import store
 
     db = tmp_path / "bank.duckdb"
     with streamlit_server(db) as url, browser(tmp_path / "profile") as ctx:

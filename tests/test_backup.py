@@ -11,8 +11,10 @@ import duckdb
 import pytest
 from test_disk_cases import fill, small_disk  # noqa: F401 (a fixture)
 
-from calibrate import autobackup, sql, store
-from calibrate.autobackup import (
+from calibrate import sql
+from calibrate.cli import main
+from calibrate.data import autobackup, store
+from calibrate.data.autobackup import (
     AGREEMENT,
     BEFORE_INGEST,
     auto_backup,
@@ -24,11 +26,10 @@ from calibrate.autobackup import (
     list_backups,
     prune_backups,
 )
-from calibrate.backup import check_backup
-from calibrate.cli import main
+from calibrate.data.backup import check_backup
+from calibrate.data.ingest import ingest
+from calibrate.decide.scenarios import save_scenario
 from calibrate.errors import CalibrateError
-from calibrate.ingest import ingest
-from calibrate.scenarios import save_scenario
 
 from apptest import assert_clean, page
 
@@ -272,7 +273,7 @@ def test_a_full_disk_does_not_stop_the_agreement(small_disk, tmp_path):  # noqa:
         scenario = save_scenario(con, "Kept", {"thresholds": {"min_profile": 40}})
         con.execute("CHECKPOINT")
         filler = fill(small_disk, leave=64 << 10)
-        from calibrate.scenarios import current_agreement, mark_agreement
+        from calibrate.decide.scenarios import current_agreement, mark_agreement
 
         try:
             mark_agreement(con, scenario, author="Both")

@@ -17,12 +17,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from calibrate import ingest as ingest_module
-from calibrate import store
 from calibrate.cli import main
+from calibrate.data import ingest as ingest_module
+from calibrate.data import store
+from calibrate.data.ingest import IngestReport, ingest
+from calibrate.data.roles import mapping_from_dict
 from calibrate.errors import InputError, ModelError
-from calibrate.ingest import IngestReport, ingest
-from calibrate.roles import mapping_from_dict
 
 from apptest import assert_clean, page
 from conftest import ROOT, SAMPLE_CSV
@@ -245,7 +245,7 @@ def test_cleaned_values_are_what_the_report_says(con):
 
 
 def test_hostile_names_and_formula_cells_are_inert(con):
-    from calibrate.export import safe_frame
+    from calibrate.export.files import safe_frame
 
     ingest(con, BAD / "hostile_names.csv")
     names = [c.name for c in store.read_columns(con)]
@@ -273,7 +273,7 @@ def test_a_column_with_a_different_value_in_every_row_is_not_scored(con):
 
 
 def test_one_outcome_cannot_be_fitted_and_says_so(loaded_db: Path, capsys):
-    from calibrate import workshop
+    from calibrate.decide import workshop
 
     con = store.connect(loaded_db)
     ingest(con, BAD / "one_outcome.csv", replace=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calibrate import charts, fmt
-from calibrate.grid import grid_from_frame
-from calibrate.tradeoff import Settings, figures, heatmap, score_distribution, tradeoff_curve
+from calibrate import fmt
+from calibrate.decide.grid import grid_from_frame
+from calibrate.decide.tradeoff import Settings, figures, heatmap, score_distribution, tradeoff_curve
+from calibrate.ui import charts
 
 
 def cube():

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from calibrate import cleaning, store
-from calibrate.cleaning import _DECORATED_NUMBER, Sql, profile_columns
-from calibrate.ingest import ingest
+from calibrate.data import cleaning, store
+from calibrate.data.cleaning import _DECORATED_NUMBER, Sql, profile_columns
+from calibrate.data.ingest import ingest
 from calibrate.vocabulary import PLACEHOLDERS
 
 from conftest import BANK_CSV, SAMPLE_CSV

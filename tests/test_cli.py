@@ -79,7 +79,7 @@ def test_fit_on_an_empty_database_says_what_to_do(tmp_path):
 
 
 def test_backup_and_restore(tmp_path):
-    from calibrate import store
+    from calibrate.data import store
 
     db = tmp_path / "c.duckdb"
     assert main(["ingest", str(BANK_CSV), "--outcome", "y", "--db", str(db)]) == 0

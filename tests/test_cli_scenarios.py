@@ -14,19 +14,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from calibrate import store
-from calibrate.agreement import (
+from calibrate.cli import main
+from calibrate.data import store
+from calibrate.decide.agreement import (
     compare_rows,
     figure_lines,
     mql_note,
     threshold_settings,
 )
-from calibrate.cli import main
+from calibrate.decide.scenarios import find_scenario, list_scenarios
+from calibrate.decide.tradeoff import Settings, figures, figures_for
+from calibrate.decide.workshop import active_weights, last_months, rules_of, workshop_grid
 from calibrate.errors import CalibrateError
-from calibrate.scenarios import find_scenario, list_scenarios
-from calibrate.tradeoff import Settings, figures, figures_for
-from calibrate.weights import save_weights
-from calibrate.workshop import active_weights, last_months, rules_of, workshop_grid
+from calibrate.model.weights import save_weights
 
 from conftest import SAMPLE_CSV
 
@@ -59,7 +59,7 @@ def template(tmp_path_factory, files):
     """The first slice ingested with its weights fitted, once; each test copies it."""
     path = tmp_path_factory.mktemp("cli-template") / "c.duckdb"
     con = store.connect(path)
-    from calibrate.ingest import ingest
+    from calibrate.data.ingest import ingest
 
     ingest(con, files["leads"])
     active_weights(con)
@@ -225,7 +225,7 @@ def test_threshold_settings_and_compare_rows_directly():
         threshold_settings(40.5, 30)
     from datetime import datetime
 
-    from calibrate.scenarios import Scenario
+    from calibrate.decide.scenarios import Scenario
 
     def scenario(i, thresholds, f):
         return Scenario(i, datetime(2026, 1, 1), f"S{i}", "", "", "scenario",
@@ -349,7 +349,7 @@ def test_the_agreement_exports_the_same_after_refit_edit_and_new_ingest(
 
     ok(capsys, "fit", "--db", db)  # a refit: new weights in force
     con = store.connect(db)  # an edit of the points: newer weights again
-    from calibrate.points import edit_points
+    from calibrate.model.points import edit_points
 
     weights = active_weights(con)
     first = weights.table.iloc[0]
@@ -442,7 +442,7 @@ def test_segment_thresholds_that_cannot_be_used_are_refused(db, capsys, args, me
 def test_compare_shows_each_segments_own_thresholds():
     from datetime import datetime
 
-    from calibrate.scenarios import Scenario
+    from calibrate.decide.scenarios import Scenario
 
     base = {"mode": "both", "min_profile": 40, "min_behavior": 30}
     own = {**base, "segments": {"Enterprise": {"mode": "total", "min_total": 55}}}

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from calibrate.data.roles import Mapping, load_mapping, mapping_from_dict
 from calibrate.errors import InputError
-from calibrate.roles import Mapping, load_mapping, mapping_from_dict
-from calibrate.weights import Weights
+from calibrate.model.weights import Weights
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = Path(__file__).resolve().parent / "data" / "bad" / "config"
@@ -89,7 +89,7 @@ def test_weights_read_refuses_each_bad_file(case):
 @pytest.mark.parametrize("case", [c for c in WEIGHTS if c.at == "score"],
                          ids=ids([c for c in WEIGHTS if c.at == "score"]))
 def test_a_well_formed_table_that_cannot_score_is_refused_when_scoring(case):
-    from calibrate.scoring import score_file
+    from calibrate.decide.scored_leads import score_file
 
     path = CONFIG / case.file
     weights = Weights.read(path)  # well formed: other exports read it
@@ -177,7 +177,7 @@ def test_what_calibrate_writes_reads_back(tmp_path):
     assert again.to_dict() == weights.to_dict()
     mapping = Mapping(columns={"Größe (€)": {"type": "numeric"}}, outcomes={"won": ["Signed"]},
                       placeholders=["TBD"], read={"delimiter": "\t", "encoding": "latin-1"})
-    from calibrate.roles import mapping_to_toml
+    from calibrate.data.roles import mapping_to_toml
 
     p = tmp_path / "m.toml"
     p.write_text(mapping_to_toml(mapping), encoding="utf-8")
@@ -185,7 +185,7 @@ def test_what_calibrate_writes_reads_back(tmp_path):
 
 
 def test_the_schema_knows_the_points_table_columns():
-    from calibrate.points import COLUMNS, REQUIRED
+    from calibrate.model.points import COLUMNS, REQUIRED
     from calibrate.schema import ROW_KEYS, ROW_REQUIRED
 
     assert list(ROW_KEYS) == COLUMNS and ROW_REQUIRED == REQUIRED
@@ -201,7 +201,8 @@ def test_the_schema_knows_the_points_table_columns():
 FORKING_CLI = r"""
 import json, os, sys, traceback
 from calibrate.cli import main
-import calibrate.agreement, calibrate.export, calibrate.scoring, calibrate.ingest  # noqa
+import calibrate.decide.agreement, calibrate.export.files  # noqa
+import calibrate.decide.scored_leads, calibrate.data.ingest  # noqa
 results = []
 for job in json.load(sys.stdin):
     sys.stdout.flush(); sys.stderr.flush()

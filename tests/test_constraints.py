@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from calibrate.constraints import (
+from calibrate.errors import CalibrateError
+from calibrate.model.constraints import (
     Constraints,
     apply_constraints,
     constraint_cost,
     parse_constraints,
 )
-from calibrate.errors import CalibrateError
-from calibrate.points import points_table
+from calibrate.model.points import points_table
 
 from model_fixtures import sample_connection, sample_fit
 
@@ -102,9 +102,9 @@ def test_the_cost_in_auc_is_measured_on_the_held_out_leads(fitted):
 
 
 def test_the_command_line_fits_with_constraints_and_says_what_they_cost(tmp_path, capsys):
-    from calibrate import store
     from calibrate.cli import main
-    from calibrate.weights import latest_weights
+    from calibrate.data import store
+    from calibrate.model.weights import latest_weights
 
     from conftest import SAMPLE_CSV
 

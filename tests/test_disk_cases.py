@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from calibrate import backup, store
 from calibrate.cli import main
+from calibrate.data import backup, store
 from calibrate.errors import DatabaseError, DiskFullError
 
 from apptest import assert_clean, page
@@ -131,8 +131,8 @@ def counts(db: Path) -> tuple[int, int, int]:
 
 
 def small_db(path: Path, tmp_path: Path, scenario: str = "Kept") -> Path:
-    from calibrate.ingest import ingest
-    from calibrate.scenarios import save_scenario
+    from calibrate.data.ingest import ingest
+    from calibrate.decide.scenarios import save_scenario
 
     csv = tmp_path / "small.csv"
     csv.write_text(SMALL_CSV)
@@ -267,8 +267,9 @@ def test_restore_moves_the_journal_of_the_replaced_database_with_it(sample_db_te
     journal into the file): the journal goes aside with its file, never onto the backup."""
     live = small_db(tmp_path / "c.duckdb", tmp_path)
     subprocess.run([sys.executable, "-c",
-                    "import os, sys; from calibrate import store; from calibrate.scenarios "
-                    "import save_scenario; con = store.connect(sys.argv[1]); "
+                    "import os, sys; from calibrate.data import store; "
+                    "from calibrate.decide.scenarios import save_scenario; "
+                    "con = store.connect(sys.argv[1]); "
                     "save_scenario(con, 'In the journal', {'thresholds': {}}); os._exit(0)",
                     str(live)], check=True)
     assert (tmp_path / "c.duckdb.wal").exists()

@@ -9,16 +9,16 @@ import sys
 
 import pytest
 
-from calibrate import store
-from calibrate.scenarios import list_scenarios, save_scenario
+from calibrate.data import store
+from calibrate.decide.scenarios import list_scenarios, save_scenario
 
 from apptest import page
 from conftest import SAMPLE_CSV
 
 SAVER = """
 import sys
-from calibrate import store
-from calibrate.scenarios import save_scenario
+from calibrate.data import store
+from calibrate.decide.scenarios import save_scenario
 con = store.connect(sys.argv[1])
 for i in range(100000):
     s = save_scenario(con, f"auto {i}", {"thresholds": {"min_profile": i % 100}})
@@ -27,8 +27,8 @@ for i in range(100000):
 
 INGESTER = """
 import sys
-from calibrate import store
-from calibrate.ingest import ingest
+from calibrate.data import store
+from calibrate.data.ingest import ingest
 con = store.connect(sys.argv[1])
 ingest(con, sys.argv[2], replace=True, progress=lambda phase: print(phase, flush=True))
 print("done", flush=True)
@@ -63,7 +63,7 @@ def test_kill_during_an_ingest_leaves_the_previous_data(db_path, tmp_path, phase
     small = tmp_path / "small.csv"
     small.write_text("id,status,visits\n1,won,3\n2,lost,1\n")
     con = store.connect(db_path)
-    from calibrate.ingest import ingest
+    from calibrate.data.ingest import ingest
 
     ingest(con, small)
     save_scenario(con, "Kept", {"thresholds": {}})

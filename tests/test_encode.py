@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate import encode
-from calibrate.encode import (
+from calibrate.model import encode
+from calibrate.model.encode import (
     _QUANTILES,
     ANY,
     MISSING,

@@ -1,7 +1,8 @@
 """``calibrate.estimator.LeadScorer``: the ``calibrate fit`` model as a scikit-learn estimator.
 
 The fitted points must be those ``calibrate fit`` produces on the same rows, scoring must
-be :func:`calibrate.score.score_leads` and :func:`calibrate.model.predict` row for row in
+be :func:`calibrate.model.lead_points.score_leads` and
+:func:`calibrate.model.fit.predict` row for row in
 ``X``'s order, and the estimator must behave as scikit-learn expects (parameters, clone,
 pipelines, cross-validation and ``check_estimator``).
 """
@@ -24,10 +25,12 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import estimator_checks_generator
 
-from calibrate import cli, model, store
+from calibrate import cli
+from calibrate.data import store
 from calibrate.estimator import NOT_WON, WON, LeadScorer
-from calibrate.score import score_leads
-from calibrate.weights import Weights
+from calibrate.model import fit as fitting
+from calibrate.model.lead_points import score_leads
+from calibrate.model.weights import Weights
 
 from conftest import SAMPLE_CSV
 
@@ -161,7 +164,7 @@ def test_scores_are_score_leads_and_predict_in_x_order(
     con = store.connect(db, read_only=True)
     try:
         expected_points = score_leads(con, scorer.points_, "leads").set_index("lead_id")
-        expected_proba = model.predict(con, scorer.fit_result_, "leads").set_index("lead_id")
+        expected_proba = fitting.predict(con, scorer.fit_result_, "leads").set_index("lead_id")
     finally:
         con.close()
     ids = shuffled["lead_id"].to_numpy()
@@ -290,7 +293,7 @@ def test_get_params_set_params_clone() -> None:
     est = LeadScorer(C=0.3, exclude_no_decision=True, include=["seniority"])
     params = est.get_params()
     assert params["C"] == 0.3 and params["exclude_no_decision"] is True
-    assert params["Cs"] == model.DEFAULT_CS and params["random_state"] == 0
+    assert params["Cs"] == fitting.DEFAULT_CS and params["random_state"] == 0
     assert set(params) == set(LeadScorer._parameter_constraints)
     copy = clone(est)
     assert copy is not est and copy.get_params() == params
@@ -347,7 +350,7 @@ def test_pipeline_and_cross_val_score(xy: tuple[pd.DataFrame, pd.Series]) -> Non
 #: leakage="keep" (scikit-learn's synthetic data are separable almost perfectly, which the
 #: leakage guard rightly reads as an attribute recorded after the outcome) and C=1.0
 #: (cross-validating C on ~100 rows adds time and nothing to these checks).
-TOO_SMALL = ("a fit needs at least 10 won and 10 not-won leads (calibrate.model.MIN_CLASS) "
+TOO_SMALL = ("a fit needs at least 10 won and 10 not-won leads (calibrate.model.fit.MIN_CLASS) "
              "and the check's data have fewer of a class; what it checks is tested here on "
              "the sample")
 EXPECTED_FAILED = {

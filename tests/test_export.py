@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from calibrate.errors import InputError
-from calibrate.export import (
+from calibrate.export.files import (
     agreement_html,
     agreement_markdown,
     export_bytes,
@@ -16,8 +16,8 @@ from calibrate.export import (
     rules_list,
     write_export,
 )
-from calibrate.points import COLUMNS, table_from_records
-from calibrate.weights import Weights
+from calibrate.model.points import COLUMNS, table_from_records
+from calibrate.model.weights import Weights
 
 INF = math.inf
 

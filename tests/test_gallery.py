@@ -28,13 +28,14 @@ from typing import Any
 import duckdb
 import pytest
 
-from calibrate import store, workshop
-from calibrate.encode import MISSING, OTHER, learn_encoding
-from calibrate.ingest import IngestReport, ingest
-from calibrate.model import leak_screen
-from calibrate.roles import ATTRIBUTE_ROLES, CONTACT_ROLES, ROLES
+from calibrate.data import store
+from calibrate.data.ingest import IngestReport, ingest
+from calibrate.data.roles import ATTRIBUTE_ROLES, CONTACT_ROLES, ROLES
+from calibrate.data.store import ColumnInfo
+from calibrate.decide import workshop
+from calibrate.model.encode import MISSING, OTHER, learn_encoding
+from calibrate.model.fit import leak_screen
 from calibrate.sql import quote
-from calibrate.store import ColumnInfo
 
 from conftest import ROOT
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate.grid import (
+from calibrate.decide.grid import (
     OUTCOMES,
     Cube,
     Grid,

@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from calibrate import store
+from calibrate.data import store
+from calibrate.data.ingest import ingest, preview
+from calibrate.data.roles import mapping_from_dict
 from calibrate.errors import InputError
-from calibrate.ingest import ingest, preview
-from calibrate.roles import mapping_from_dict
 
 from conftest import BANK_CSV, SAMPLE_CSV
 from dbstate import expect_error, large_csv, leads, snapshot
@@ -141,7 +141,7 @@ def test_xlsx_sheet_can_be_chosen(tmp_path):
         pd.DataFrame({"id": [1], "status": ["won"], "visits": [5]}).to_excel(
             xl, sheet_name="B", index=False)
     c = store.connect(tmp_path / "x.duckdb")
-    from calibrate.roles import Mapping
+    from calibrate.data.roles import Mapping
 
     assert ingest(c, tmp_path / "book.xlsx", mapping=Mapping(read={"sheet": "B"})).rows_loaded == 1
     with pytest.raises(InputError, match="no sheet named 'C'") as err:
@@ -325,7 +325,7 @@ def test_labels_mapped_to_ignore_are_left_out_and_reported(con, write_csv):
 
 
 def test_the_leak_screen_flags_a_call_duration_before_any_fit(con):
-    from calibrate.model import leak_screen
+    from calibrate.model.fit import leak_screen
 
     ingest(con, BANK_CSV)
     leaks = leak_screen(con)
@@ -334,7 +334,7 @@ def test_the_leak_screen_flags_a_call_duration_before_any_fit(con):
 
 
 def test_nul_characters_are_removed_at_ingest_and_the_fit_runs(con, tmp_path):
-    from calibrate.workshop import suggested_weights
+    from calibrate.decide.workshop import suggested_weights
 
     path = tmp_path / "nul.csv"
     with open(path, "wb") as f:  # past the first kilobytes, which the binary check reads

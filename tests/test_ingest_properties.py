@@ -10,11 +10,11 @@ from collections import Counter
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from calibrate import store
+from calibrate.data import store
+from calibrate.data.ingest import ingest
+from calibrate.data.outcomes import normalise
+from calibrate.data.roles import guess_role
 from calibrate.errors import InputError
-from calibrate.ingest import ingest
-from calibrate.outcomes import normalise
-from calibrate.roles import guess_role
 
 LABELS = ["won", "Closed Won", "CLOSED WON", " converted ", "1", "yes", "lost", "Closed Lost",
           "closed_lost", "0", "no", "No Decision", "stalled", "open", "In Progress", ""]

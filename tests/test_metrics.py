@@ -10,7 +10,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.metrics import log_loss as sk_log_loss
 
-from calibrate import metrics as mx
+from calibrate.model import metrics as mx
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import scipy.sparse as sp
 from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
 
-from calibrate import metrics as mx
-from calibrate.encode import encode_sql
 from calibrate.errors import ModelError
-from calibrate.model import fit, leakage_checks, predict
+from calibrate.model import metrics as mx
+from calibrate.model.encode import encode_sql
+from calibrate.model.fit import fit, leakage_checks, predict
 from calibrate.sql import quote
 
 from model_fixtures import (
@@ -77,11 +77,11 @@ def test_open_leads_are_never_fitted():
 
 
 def test_composite_group_by_gives_the_same_fit(synth, monkeypatch):
-    from calibrate import model
+    from calibrate.model import fit as fitting
 
     con, _ = synth
     packed = _quiet_fit(con, Cs=[1.0])
-    monkeypatch.setattr(model, "_PACK_LIMIT", 1)
+    monkeypatch.setattr(fitting, "_PACK_LIMIT", 1)
     composite = _quiet_fit(con, Cs=[1.0])
     assert composite.counts == packed.counts
     pd.testing.assert_frame_equal(composite.levels, packed.levels, check_exact=False,
@@ -314,8 +314,8 @@ def test_too_few_wins_is_a_model_error():
 
 def test_a_larger_table_fits():
     """200k leads x 8 attributes made in SQL (how fast: see benchmarks/RESULTS.md)."""
-    from calibrate import store
-    from calibrate.store import ColumnInfo
+    from calibrate.data import store
+    from calibrate.data.store import ColumnInfo
 
     con = store.connect(":memory:")
     con.execute(
@@ -379,7 +379,7 @@ def test_sample_fit_recovers_the_true_effects():
 
 def test_sample_test_auc_is_close_to_the_true_models():
     sample_con = sample_connection()
-    from calibrate import sample
+    from calibrate.tools import sample
 
     res = sample_fit()
     frame, logit = sample.generate(50_000, 7)
@@ -397,7 +397,7 @@ def test_sample_test_auc_is_close_to_the_true_models():
 
 
 def test_sampling_above_the_cap_keeps_counts_exact_and_the_fit_close():
-    from calibrate.points import points_table
+    from calibrate.model.points import points_table
 
     con = sample_connection()
     full = sample_fit()

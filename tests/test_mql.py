@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from calibrate.mql import bars, describe, is_mql, reaches_bar, sentences, thresholds_of
+from calibrate.decide.mql import bars, describe, is_mql, reaches_bar, sentences, thresholds_of
 
 BOTH = {"mode": "both", "min_profile": 60, "min_behavior": 45}
 

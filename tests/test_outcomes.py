@@ -1,6 +1,6 @@
 import pytest
 
-from calibrate.outcomes import (
+from calibrate.data.outcomes import (
     LABELS,
     OutcomeCandidate,
     clear_winner,
@@ -249,7 +249,7 @@ def test_name_hint():
 
 
 def test_label_overrides_keep_only_what_the_vocabulary_does_not_already_say():
-    from calibrate.outcomes import label_overrides
+    from calibrate.data.outcomes import label_overrides
 
     got = label_overrides([("Closed Won", "won"), ("Verbal Yes", "won"), ("Parked", "ignore"),
                            ("Qualified", "open"), ("Lost", "lost")])

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from calibrate.encode import encode_sql
-from calibrate.model import fit, predict
-from calibrate.points import (
+from calibrate.model.encode import encode_sql
+from calibrate.model.fit import fit, predict
+from calibrate.model.lead_points import score_leads
+from calibrate.model.points import (
     COLUMNS,
     axis_ranges,
     edit_points,
@@ -24,7 +25,6 @@ from calibrate.points import (
     total_points,
     validate_table,
 )
-from calibrate.score import score_leads
 
 from model_fixtures import (
     bank_connection,
@@ -180,7 +180,7 @@ class _Fit:
 
 
 def test_a_level_without_leads_scores_like_the_reference_and_a_handful_cannot_win():
-    from calibrate.points import SHRINK_INFO, shrink_levels
+    from calibrate.model.points import SHRINK_INFO, shrink_levels
 
     levels = _levels([("VP", 1.0, 4_000, 800), ("Manager", 0.2, 6_000, 600),
                       ("Intern", 2.5, 3, 2),        # a handful of leads, a wild coefficient
@@ -199,7 +199,7 @@ def test_a_level_without_leads_scores_like_the_reference_and_a_handful_cannot_wi
 
 
 def test_without_other_leads_the_reference_is_the_commonest_level():
-    from calibrate.points import reference_levels
+    from calibrate.model.points import reference_levels
 
     levels = _levels([("VP", 1.0, 4_000, 800), ("Manager", 0.2, 6_000, 600),
                       ("Other", -0.3, 0, 0), ("Missing", 0.4, 0, 0)])

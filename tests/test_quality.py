@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from calibrate import store
+from calibrate.data import store
+from calibrate.data.ingest import ingest
+from calibrate.data.quality import quality, set_roles
 from calibrate.errors import CalibrateError
-from calibrate.ingest import ingest
-from calibrate.quality import quality, set_roles
 
 CSV = """id,created_at,status,industry,visits,duration
 1,2025-01-01,won,Software,3,10

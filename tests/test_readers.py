@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from calibrate import readers, store
-from calibrate.ingest import ingest
-from calibrate.roles import mapping_from_dict
+from calibrate.data import readers, store
+from calibrate.data.ingest import ingest
+from calibrate.data.roles import mapping_from_dict
 
 from dbstate import expect_error, large_csv, leads
 
@@ -36,7 +36,7 @@ def test_a_large_csv_breaking_late_names_the_row(con, write_csv, small_sample):
 
 
 def test_a_large_csv_with_latin1_late_is_read_as_latin1(con, write_csv, small_sample):
-    from calibrate.readers import _encoding
+    from calibrate.data.readers import _encoding
 
     text = large_csv(60_000, {59_990: "L59990,won,Métallurgie,1,ok"})
     path = write_csv(text, encoding="latin-1")
@@ -229,7 +229,7 @@ def test_a_cell_over_the_limit_names_its_row_column_and_size(con, tmp_path: Path
 def test_blank_and_repeated_headers_get_clear_stable_names_in_csv_and_xlsx(tmp_path):
     import pandas as pd
 
-    from calibrate.ingest import inspect_file
+    from calibrate.data.ingest import inspect_file
 
     rows = [[i, "Web", "Direct", "Won" if i % 3 else "Lost", i % 5] for i in range(60)]
     header = ["", "Source", "Source", "Status", "Visits"]

@@ -1,7 +1,6 @@
 import pytest
 
-from calibrate.errors import InputError
-from calibrate.roles import (
+from calibrate.data.roles import (
     ColumnStats,
     guess_columns,
     guess_role,
@@ -11,6 +10,7 @@ from calibrate.roles import (
     snake,
     unique_names,
 )
+from calibrate.errors import InputError
 
 
 @pytest.mark.parametrize(
@@ -212,7 +212,7 @@ def test_an_attribute_named_like_an_internal_column_steps_aside():
 
 
 def test_a_mapping_round_trips_through_its_toml(tmp_path):
-    from calibrate.roles import mapping_to_toml
+    from calibrate.data.roles import mapping_to_toml
 
     mapping = mapping_from_dict({
         "columns": {"Lead Status": {"role": "outcome"}, "Größe (€)": {"type": "numeric"}},

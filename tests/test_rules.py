@@ -9,7 +9,8 @@ import math
 import duckdb
 import pytest
 
-from calibrate.rules import (
+from calibrate.data.store import ColumnInfo
+from calibrate.decide.rules import (
     RuleSet,
     active_rules,
     describe,
@@ -17,7 +18,6 @@ from calibrate.rules import (
     rule_sql,
     source_columns,
 )
-from calibrate.store import ColumnInfo
 
 COLUMNS = ("lead_id", "outcome", "email", "phone", "first_name", "last_name", "company",
            "seniority", "demo_request", "contact_us")
@@ -251,7 +251,7 @@ def test_describe_lists_active_rules(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_rules_find_their_columns_under_the_names_the_file_wrote() -> None:
-    from calibrate.rules import column_finder, summary
+    from calibrate.decide.rules import column_finder, summary
 
     con = duckdb.connect()
     con.execute('CREATE TABLE leads (lead_id VARCHAR, "Demo Request" VARCHAR, '

@@ -20,14 +20,14 @@ import pandas as pd
 import pytest
 import sqlglot
 
-from calibrate import store
-from calibrate.automation import COLUMNS, portable_sql
-from calibrate.export import FORMATS, export_bytes, rules_list
-from calibrate.mql import is_mql
-from calibrate.points import table_from_records
-from calibrate.rules import RuleSet, rule_sql
-from calibrate.score import score_leads
-from calibrate.weights import Weights
+from calibrate.data import store
+from calibrate.decide.mql import is_mql
+from calibrate.decide.rules import RuleSet, rule_sql
+from calibrate.export.automation import COLUMNS, portable_sql
+from calibrate.export.files import FORMATS, export_bytes, rules_list
+from calibrate.model.lead_points import score_leads
+from calibrate.model.points import table_from_records
+from calibrate.model.weights import Weights
 
 from conftest import original
 

@@ -18,12 +18,13 @@ import pandas as pd
 import psycopg
 import pytest
 
-from calibrate import sql, store
-from calibrate.automation import portable_sql
-from calibrate.mql import is_mql
-from calibrate.rules import RuleSet, rule_sql
-from calibrate.score import score_leads
-from calibrate.weights import Weights
+from calibrate import sql
+from calibrate.data import store
+from calibrate.decide.mql import is_mql
+from calibrate.decide.rules import RuleSet, rule_sql
+from calibrate.export.automation import portable_sql
+from calibrate.model.lead_points import score_leads
+from calibrate.model.weights import Weights
 
 from conftest import original
 from postgres import Server, copy_from_duckdb

@@ -1,4 +1,4 @@
-"""Tests for the synthetic lead export generator (calibrate.sample)."""
+"""Tests for the synthetic lead export generator (calibrate.tools.sample)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate import sample
-from calibrate.sample import COLUMNS, TRUTH, generate, main, true_logit, write, write_truth
+from calibrate.tools import sample
+from calibrate.tools.sample import COLUMNS, TRUTH, generate, main, true_logit, write, write_truth
 
 N = 20_000
 WON = {"Closed Won", "Won"}

@@ -6,9 +6,8 @@ import threading
 
 import pytest
 
-from calibrate import store
-from calibrate.errors import CalibrateError
-from calibrate.scenarios import (
+from calibrate.data import store
+from calibrate.decide.scenarios import (
     compare,
     current_agreement,
     latest_versions,
@@ -16,6 +15,7 @@ from calibrate.scenarios import (
     mark_agreement,
     save_scenario,
 )
+from calibrate.errors import CalibrateError
 
 MARKETING = {"thresholds": {"min_profile": 40, "min_behavior": 30},
              "figures": {"mqls_per_month": 900.0, "conversion": 0.05}}

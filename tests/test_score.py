@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate.encode import MISSING, OTHER
-from calibrate.model import fit
-from calibrate.points import (
+from calibrate.model.encode import MISSING, OTHER
+from calibrate.model.fit import fit
+from calibrate.model.lead_points import evaluate, points_column, score_leads, score_sql, top_reasons
+from calibrate.model.points import (
     axis_ranges,
     edit_points,
     grade,
@@ -18,7 +19,6 @@ from calibrate.points import (
     points_table,
     total_points,
 )
-from calibrate.score import evaluate, points_column, score_leads, score_sql, top_reasons
 
 from model_fixtures import bank_connection, bank_fit, make_store, synthetic_leads
 

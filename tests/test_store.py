@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from calibrate import sql, store
+from calibrate import sql
+from calibrate.data import store
 from calibrate.errors import DatabaseError, DatabaseInUseError
 
 
@@ -103,8 +104,8 @@ def test_an_older_database_is_copied_aside_before_migrating(db_path, monkeypatch
 
 
 def test_last_load_names_the_latest_file_not_a_role_edit(con, write_csv):
-    from calibrate.ingest import ingest
-    from calibrate.quality import set_roles
+    from calibrate.data.ingest import ingest
+    from calibrate.data.quality import set_roles
 
     assert store.last_load(con) is None
     first = write_csv("id,outcome,visits,industry\nA,won,1,x\nB,lost,2,y\n", "first.csv")
@@ -117,7 +118,7 @@ def test_last_load_names_the_latest_file_not_a_role_edit(con, write_csv):
 
 
 def test_rows_staged_by_an_ingest_cut_off_are_dropped_on_the_next_open(db_path, write_csv):
-    from calibrate.ingest import ingest
+    from calibrate.data.ingest import ingest
 
     con = store.connect(db_path)
     ingest(con, write_csv("id,outcome,visits\nA,won,1\nB,lost,2\n"))

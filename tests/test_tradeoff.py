@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate.grid import OUTCOMES, Cube, Grid, grid_from_frame
-from calibrate.tradeoff import (
+from calibrate.decide.grid import OUTCOMES, Cube, Grid, grid_from_frame
+from calibrate.decide.tradeoff import (
     Settings,
     band_floors,
     cell_label,

@@ -138,7 +138,7 @@ def test_a_session_that_fails_the_gate_drops_its_uploads(monkeypatch):
 
 
 def test_the_data_page_keeps_to_the_upload_budget(tmp_path, monkeypatch):
-    from calibrate import store
+    from calibrate.data import store
 
     monkeypatch.setenv(store.ENV_DB, str(tmp_path / "x.duckdb"))
     monkeypatch.delenv(ENV, raising=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calibrate import store
+from calibrate.data import store
 
 from apptest import assert_clean, metric, page
 

@@ -8,8 +8,8 @@ import json
 import pandas as pd
 from test_ui_scenarios import _save_two
 
-from calibrate import store
-from calibrate.scenarios import latest_versions, mark_agreement
+from calibrate.data import store
+from calibrate.decide.scenarios import latest_versions, mark_agreement
 
 from apptest import assert_clean, page
 
@@ -50,11 +50,11 @@ def test_scored_leads_hash_contacts(sample_db):
 def test_an_agreement_on_older_weights_says_so_and_recomputes_on_request(sample_db):
     import dataclasses
 
-    from calibrate.agreement import scenario_payload
-    from calibrate.scenarios import save_scenario
-    from calibrate.tradeoff import Settings, figures
-    from calibrate.weights import save_weights
-    from calibrate.workshop import active_weights, rules_of, workshop_grid
+    from calibrate.decide.agreement import scenario_payload
+    from calibrate.decide.scenarios import save_scenario
+    from calibrate.decide.tradeoff import Settings, figures
+    from calibrate.decide.workshop import active_weights, rules_of, workshop_grid
+    from calibrate.model.weights import save_weights
 
     con = store.connect(sample_db)
     weights = active_weights(con)
@@ -84,7 +84,7 @@ def test_the_scored_leads_download_neutralises_formulas(db_path, tmp_path, monke
     """The app's download shares the CLI's guard: no cell a spreadsheet would run."""
     import csv
 
-    from calibrate.ingest import ingest
+    from calibrate.data.ingest import ingest
 
     hostile = ['=HYPERLINK("http://x","click")', "+Corp", "@evil", "-2+3", "=cmd|' /C calc'!A0"]
     lines = ["lead_id,status,company,email,industry,visits"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from calibrate import store
-from calibrate.scenarios import current_agreement, mark_agreement, save_scenario
+from calibrate.data import store
+from calibrate.decide.scenarios import current_agreement, mark_agreement, save_scenario
 
 from apptest import assert_clean, page
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from calibrate import fmt, store
-from calibrate.scenarios import mark_agreement, save_scenario
+from calibrate import fmt
+from calibrate.data import store
+from calibrate.decide.scenarios import mark_agreement, save_scenario
 
 from apptest import page
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from calibrate import store
-from calibrate.scenarios import list_scenarios
+from calibrate.data import store
+from calibrate.decide.scenarios import list_scenarios
 
 from apptest import assert_clean, metric, page
 

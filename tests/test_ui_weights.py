@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from calibrate import store
-from calibrate.weights import latest_weights
+from calibrate.data import store
+from calibrate.model.weights import latest_weights
 
 from apptest import assert_clean, metric, page
 

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 import calibrate
-from calibrate import store
 from calibrate.cli import main
+from calibrate.data import store
+from calibrate.decide.scenarios import find_scenario
 from calibrate.errors import CalibrateError
-from calibrate.scenarios import find_scenario
 
 from conftest import SAMPLE_CSV
 

@@ -14,10 +14,10 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from calibrate import store
-    from calibrate.autobackup import backup_before_ingest
-    from calibrate.ingest import ingest
-    from calibrate.roles import load_mapping
+    from calibrate.data import store
+    from calibrate.data.autobackup import backup_before_ingest
+    from calibrate.data.ingest import ingest
+    from calibrate.data.roles import load_mapping
 
     mapping = load_mapping(args.mapping)
     if args.sheet:
@@ -47,7 +47,7 @@ def _print_auto_backup(done) -> None:
 
 def _keep_arg(p: argparse.ArgumentParser) -> None:
     def count(text: str) -> int:
-        from calibrate.autobackup import keep_limit
+        from calibrate.data.autobackup import keep_limit
 
         try:
             return keep_limit(text)
@@ -80,10 +80,11 @@ def _print_fit(weights) -> None:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from calibrate import store, workshop
-    from calibrate.constraints import parse_constraints
+    from calibrate.data import store
+    from calibrate.decide import workshop
     from calibrate.errors import ModelError
-    from calibrate.weights import save_weights
+    from calibrate.model.constraints import parse_constraints
+    from calibrate.model.weights import save_weights
 
     con = store.connect(args.db)
     try:
@@ -114,10 +115,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from calibrate.agreement import mql_note
-    from calibrate.export import safe_frame
-    from calibrate.scoring import score_file
-    from calibrate.weights import Weights
+    from calibrate.decide.agreement import mql_note
+    from calibrate.decide.scored_leads import score_file
+    from calibrate.export.files import safe_frame
+    from calibrate.model.weights import Weights
 
     weights = Weights.read(args.weights)
     scored = score_file(args.file, weights, mapping=args.mapping, contacts=args.contacts)
@@ -138,7 +139,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from calibrate import store
+    from calibrate.data import store
     from calibrate.errors import DatabaseReadOnlyError, write_file
 
     if args.format == "xlsx" and not args.out:
@@ -168,10 +169,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _export_data(args: argparse.Namespace, con) -> bytes:
     """The bytes of an export (notes about what it is go to standard error); closes
     ``con``."""
-    from calibrate import store
-    from calibrate.agreement import agreement_document, basis_now, drift_line, export_source
-    from calibrate.export import agreement_html, export_bytes
-    from calibrate.workshop import active_weights
+    from calibrate.data import store
+    from calibrate.decide.agreement import agreement_document, basis_now, drift_line, export_source
+    from calibrate.decide.workshop import active_weights
+    from calibrate.export.files import agreement_html, export_bytes
 
     try:
         weights, source = export_source(con)
@@ -225,8 +226,8 @@ def _when(iso: str) -> str:
 
 
 def cmd_scenario_save(args: argparse.Namespace) -> int:
-    from calibrate import store
-    from calibrate.agreement import (
+    from calibrate.data import store
+    from calibrate.decide.agreement import (
         DEFAULT_MONTHS,
         basis_of,
         describe_thresholds,
@@ -264,8 +265,9 @@ def cmd_scenario_save(args: argparse.Namespace) -> int:
 def cmd_scenario_list(args: argparse.Namespace) -> int:
     import json
 
-    from calibrate import fmt, store
-    from calibrate.agreement import scenario_overview
+    from calibrate import fmt
+    from calibrate.data import store
+    from calibrate.decide.agreement import scenario_overview
 
     con = store.connect(args.db, read_only=True)
     try:
@@ -306,9 +308,9 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
 def cmd_scenario_compare(args: argparse.Namespace) -> int:
     import json
 
-    from calibrate import store
-    from calibrate.agreement import basis_note, basis_of, compare_rows, same_basis
-    from calibrate.scenarios import find_scenario
+    from calibrate.data import store
+    from calibrate.decide.agreement import basis_note, basis_of, compare_rows, same_basis
+    from calibrate.decide.scenarios import find_scenario
 
     con = store.connect(args.db, read_only=True)
     try:
@@ -336,14 +338,14 @@ def cmd_scenario_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_agree(args: argparse.Namespace) -> int:
-    from calibrate import store
-    from calibrate.agreement import (
+    from calibrate.data import store
+    from calibrate.data.autobackup import backup_at_agreement
+    from calibrate.decide.agreement import (
         basis_in_force,
         describe_thresholds,
         drift_line,
         record_agreement,
     )
-    from calibrate.autobackup import backup_at_agreement
 
     con = store.connect(args.db)
     try:
@@ -376,9 +378,9 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from calibrate import store
-    from calibrate.autobackup import backup_path
-    from calibrate.backup import backup
+    from calibrate.data import store
+    from calibrate.data.autobackup import backup_path
+    from calibrate.data.backup import backup
     from calibrate.errors import DatabaseError
 
     db = store.resolve_db(args.db)
@@ -395,7 +397,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from calibrate.backup import restore
+    from calibrate.data.backup import restore
 
     done = restore(args.backup, args.db)
     print(done.summary(args.backup))
@@ -533,7 +535,7 @@ def _storage_message(exc: Exception, args: argparse.Namespace) -> CalibrateError
     DuckDB's own errors about the database file. ``None`` for anything else (a bug)."""
     import duckdb
 
-    from calibrate import store
+    from calibrate.data import store
     from calibrate.errors import disk_full_error, is_disk_full
 
     if isinstance(exc, OSError) and is_disk_full(exc):

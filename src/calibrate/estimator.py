@@ -1,13 +1,13 @@
 """``LeadScorer``: calibrate's model as a scikit-learn estimator, for pipelines and notebooks.
 
 It is the ``calibrate fit`` path, not a re-implementation: :meth:`LeadScorer.fit` writes
-``X`` and ``y`` through the normal ingest (:func:`calibrate.frames.ingest_any`, so the same
+``X`` and ``y`` through the normal ingest (:func:`calibrate.data.frames.ingest_any`, so the same
 cleaning and role and type guessing as a CRM export) into an in-memory store
-(:func:`calibrate.store.connect_memory`), fits :func:`calibrate.model.fit` and turns the
-result into the points table (:func:`calibrate.points.points_table`) and the weights
-document (:func:`calibrate.workshop.weights_from_fit`), exactly as ``calibrate fit`` does.
+(:func:`calibrate.data.store.connect_memory`), fits :func:`calibrate.model.fit.fit` and turns the
+result into the points table (:func:`calibrate.model.points.points_table`) and the weights
+document (:func:`calibrate.decide.workshop.weights_from_fit`), exactly as ``calibrate fit`` does.
 Scoring loads ``X`` the same way, with the roles and types learnt at fit time, and reuses
-:func:`calibrate.score.score_leads` (points) and :func:`calibrate.model.predict`
+:func:`calibrate.model.lead_points.score_leads` (points) and :func:`calibrate.model.fit.predict`
 (probabilities). Rows come back in ``X``'s order, one per row, whatever ``X`` holds.
 
 Parameter checks are declarative (``_parameter_constraints``, checked by
@@ -37,14 +37,15 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from calibrate import model, store
+from calibrate.data import store
+from calibrate.data.frames import as_pandas, ingest_any
+from calibrate.data.outcomes import normalise
+from calibrate.data.roles import ATTRIBUTE_ROLES, Mapping
+from calibrate.decide.workshop import weights_from_fit
 from calibrate.errors import CalibrateError
-from calibrate.frames import as_pandas, ingest_any
-from calibrate.outcomes import normalise
-from calibrate.points import points_table
-from calibrate.roles import ATTRIBUTE_ROLES, Mapping
-from calibrate.score import score_leads
-from calibrate.workshop import weights_from_fit
+from calibrate.model import fit as fitting
+from calibrate.model.lead_points import score_leads
+from calibrate.model.points import points_table
 
 __all__ = ["LeadScorer", "NOT_WON", "WON"]
 
@@ -78,7 +79,7 @@ def _read_outcomes(y: Any) -> tuple[np.ndarray, np.ndarray]:
     A numeric or boolean ``y`` holds at most two values, the greater meaning won (1 / 0,
     True / False, or as scikit-learn takes ``classes_[1]`` as the positive class, 1 / -1),
     and must be finite. Labels (strings) are read as ingest reads an outcome column
-    (:func:`calibrate.outcomes.normalise`): won / lost / no decision and their CRM
+    (:func:`calibrate.data.outcomes.normalise`): won / lost / no decision and their CRM
     spellings (Closed Won, Closed - No Decision...), yes / no, 1 / 0; a missing or blank
     label is open. Anything else is a ``ValueError``.
     """
@@ -213,10 +214,10 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         ``wins``, ``base_rate``, deciles and calibration tables), with the attributes left
         out as possible leakage (``leakage``, ``dropped``), those not scored (``skipped``)
         and ``C``.
-    weights_ : calibrate.weights.Weights
+    weights_ : calibrate.model.weights.Weights
         The weights document (``calibrate score --weights`` reads its JSON,
         ``weights_.to_json()``).
-    fit_result_ : calibrate.model.FitResult
+    fit_result_ : calibrate.model.fit.FitResult
         Everything the model fit produced (encoding, intervals, split, counts).
     columns_ : pandas.DataFrame
         How ingest read each column of ``X``: ``name, source_name, role, type, reason``.
@@ -227,13 +228,13 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    calibrate.model.fit : The model fit on a store of leads.
-    calibrate.scoring.score_file : Score a file of leads with agreed weights.
+    calibrate.model.fit.fit : The model fit on a store of leads.
+    calibrate.decide.scored_leads.score_file : Score a file of leads with agreed weights.
 
     Notes
     -----
     The model is scikit-learn's ``LogisticRegression`` objective on the one-hot levels
-    (see :mod:`calibrate.model`), fitted on closed leads only: rows whose label is open
+    (see :mod:`calibrate.model.fit`), fitted on closed leads only: rows whose label is open
     (blank, "Open", "In Progress") are loaded like an export's open leads, used by the
     leakage check, and scored, but not fitted. A fit needs at least 10 won and 10 not-won
     closed leads.
@@ -251,7 +252,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> from calibrate.estimator import LeadScorer
-    >>> from calibrate.sample import generate
+    >>> from calibrate.tools.sample import generate
     >>> leads, _ = generate(n=5_000)
     >>> X, y = leads.drop(columns="status"), leads["status"]
     >>> scorer = LeadScorer().fit(X, y)
@@ -294,7 +295,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         *,
         exclude_no_decision: bool = False,
         C: float | None = None,
-        Cs: int | tuple[float, ...] = model.DEFAULT_CS,
+        Cs: int | tuple[float, ...] = fitting.DEFAULT_CS,
         cv_folds: int = 3,
         class_weight: str | None = "balanced",
         leakage: str = "warn",
@@ -342,7 +343,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------------- fitting
 
     def _fit_options(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`calibrate.model.fit`."""
+        """The keyword arguments of :func:`calibrate.model.fit.fit`."""
         cs = (float(self.C),) if self.C is not None else self.Cs
         if not isinstance(cs, int | np.integer):
             cs = tuple(float(c) for c in np.asarray(cs, dtype=float).ravel())
@@ -390,7 +391,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         Examples
         --------
         >>> from calibrate.estimator import LeadScorer
-        >>> from calibrate.sample import generate
+        >>> from calibrate.tools.sample import generate
         >>> leads, _ = generate(n=5_000)
         >>> scorer = LeadScorer(exclude_no_decision=True)
         >>> scorer.fit(leads.drop(columns="status"), leads["status"])
@@ -409,7 +410,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         try:
             ingest_any(con, data, outcome=_Y, replace=True)
             columns = store.read_columns(con)
-            result = model.fit(con, **self._fit_options())
+            result = fitting.fit(con, **self._fit_options())
             weights = weights_from_fit(con, result, points_table(result))
         except CalibrateError as exc:
             raise ValueError(str(exc)) from exc
@@ -484,8 +485,8 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def _score(self, X: Any, what: str) -> tuple[pd.DataFrame, pd.Index]:
         """Every row of ``X`` scored, in ``X``'s order, and ``X``'s index: its points
-        (``what="points"``, :func:`calibrate.score.score_leads`) or its logit and win
-        probability (``"proba"``, :func:`calibrate.model.predict`)."""
+        (``what="points"``, :func:`calibrate.model.lead_points.score_leads`) or its logit and win
+        probability (``"proba"``, :func:`calibrate.model.fit.predict`)."""
         check_is_fitted(self)
         frame = self._frame(X, reset=False)
         if _ROW in frame.columns:
@@ -498,7 +499,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
             if what == "points":
                 out = score_leads(con, self.points_, "leads")
             else:
-                out = model.predict(con, self.fit_result_, "leads")
+                out = fitting.predict(con, self.fit_result_, "leads")
         except CalibrateError as exc:
             raise ValueError(str(exc)) from exc
         finally:
@@ -522,7 +523,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         Examples
         --------
         >>> from calibrate.estimator import LeadScorer
-        >>> from calibrate.sample import generate
+        >>> from calibrate.tools.sample import generate
         >>> leads, _ = generate(n=5_000)
         >>> X, y = leads.drop(columns="status"), leads["status"]
         >>> scorer = LeadScorer().fit(X, y)
@@ -551,7 +552,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         Examples
         --------
         >>> from calibrate.estimator import LeadScorer
-        >>> from calibrate.sample import generate
+        >>> from calibrate.tools.sample import generate
         >>> leads, _ = generate(n=5_000)
         >>> X, y = leads.drop(columns="status"), leads["status"]
         >>> scorer = LeadScorer().fit(X, y)
@@ -583,7 +584,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         Examples
         --------
         >>> from calibrate.estimator import LeadScorer
-        >>> from calibrate.sample import generate
+        >>> from calibrate.tools.sample import generate
         >>> leads, _ = generate(n=5_000)
         >>> X, y = leads.drop(columns="status"), leads["status"]
         >>> scorer = LeadScorer().fit(X, y)
@@ -596,7 +597,8 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> pd.DataFrame:
         """Profile points, behavior points and total points of every lead.
 
-        The points the agreed table gives (:func:`calibrate.score.score_leads`): each axis
+        The points the agreed table gives
+        (:func:`calibrate.model.lead_points.score_leads`): each axis
         runs from 0 to 100, and the total is proportional to the model's logit.
 
         Parameters
@@ -613,7 +615,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         Examples
         --------
         >>> from calibrate.estimator import LeadScorer
-        >>> from calibrate.sample import generate
+        >>> from calibrate.tools.sample import generate
         >>> leads, _ = generate(n=5_000)
         >>> X, y = leads.drop(columns="status"), leads["status"]
         >>> points = LeadScorer().fit(X, y).transform(X.head(3))
@@ -641,7 +643,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         Examples
         --------
         >>> from calibrate.estimator import LeadScorer
-        >>> from calibrate.sample import generate
+        >>> from calibrate.tools.sample import generate
         >>> leads, _ = generate(n=5_000)
         >>> scorer = LeadScorer().fit(leads.drop(columns="status"), leads["status"])
         >>> scorer.get_feature_names_out()

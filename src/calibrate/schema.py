@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from calibrate.errors import InputError
-from calibrate.points import COLUMNS, REQUIRED
+from calibrate.model.points import COLUMNS, REQUIRED
 
 #: Points of one level in a weights file: whole numbers from 0 to this.
 MAX_POINTS = 1000
@@ -551,7 +551,7 @@ def _check_thresholds(problems: Problems, t: Any, key: str, top: bool = False) -
 
 
 def _check_rules(problems: Problems, rules: Any) -> None:
-    from calibrate.rules import RuleSet
+    from calibrate.decide.rules import RuleSet
 
     if not isinstance(rules, dict):
         problems.add("rules", f"is {shown(rules)} ({type_name(rules)}), not an object",
@@ -644,8 +644,8 @@ def check_mapping(data: Any, source: str, *, one_column_per_role: bool = False
     the clash when the file is loaded). Raises an :class:`InputError` listing every fault
     (file, key, fix).
     """
-    from calibrate.outcomes import OUTCOMES, _key
-    from calibrate.roles import IGNORED, ROLES, SPECIAL_ROLES, TYPES
+    from calibrate.data.outcomes import OUTCOMES, _key
+    from calibrate.data.roles import IGNORED, ROLES, SPECIAL_ROLES, TYPES
 
     problems = Problems("mapping", source)
     out: dict[str, Any] = {"columns": {}, "outcomes": {}, "placeholders": [], "read": {}}

@@ -17,12 +17,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from calibrate import store
+from calibrate.data import store
+from calibrate.data.ingest import IngestReport
+from calibrate.decide.scenarios import Scenario
+from calibrate.decide.tradeoff import Figures, Settings, Suggestion
 from calibrate.errors import CalibrateError
-from calibrate.ingest import IngestReport
-from calibrate.scenarios import Scenario
-from calibrate.tradeoff import Figures, Settings, Suggestion
-from calibrate.weights import Weights
+from calibrate.model.weights import Weights
 
 DEFAULT_MONTHS = 12  # as the workshop screen projects by default
 
@@ -104,7 +104,7 @@ class Workbench:
         >>> wb.ingest(pd.read_csv("leads.csv")).rows_loaded             # doctest: +SKIP
         50000
         """
-        from calibrate.frames import ingest_any
+        from calibrate.data.frames import ingest_any
 
         return ingest_any(self.con, data, outcome=outcome, mapping=mapping, replace=replace)
 
@@ -130,9 +130,9 @@ class Workbench:
             ``table`` (the points), ``metrics`` (held-out AUC, KS, log loss, Brier,
             leakage warnings and, with constraints, what they cost in AUC).
         """
-        from calibrate import workshop
-        from calibrate.constraints import Constraints
-        from calibrate.weights import latest_weights, save_weights
+        from calibrate.decide import workshop
+        from calibrate.model.constraints import Constraints
+        from calibrate.model.weights import latest_weights, save_weights
 
         self._need_leads()
         before = latest_weights(self.con, store.data_version(self.con))
@@ -152,7 +152,7 @@ class Workbench:
     @property
     def weights(self) -> Weights:
         """The weights in force (fitted first if the loaded leads have none yet)."""
-        from calibrate.workshop import active_weights
+        from calibrate.decide.workshop import active_weights
 
         self._need_leads()
         return active_weights(self.con)
@@ -165,8 +165,8 @@ class Workbench:
     def edit_points(self, edits: Mapping[tuple[str, str], int]) -> Weights:
         """Set some levels' points by hand (``{(attribute, level): points}``); the edited
         table is saved as new weights in force, as the Weights page does."""
-        from calibrate.points import edit_points
-        from calibrate.weights import save_weights
+        from calibrate.model.points import edit_points
+        from calibrate.model.weights import save_weights
 
         edited = Weights.from_dict(self.weights.to_dict())
         edited.table = edit_points(edited.table, dict(edits))
@@ -179,8 +179,8 @@ class Workbench:
         suggestion's ``weights.metrics`` to see what an edit costs."""
         import warnings
 
-        from calibrate.model import fit
-        from calibrate.score import evaluate
+        from calibrate.model.fit import fit
+        from calibrate.model.lead_points import evaluate
 
         weights = self.weights
         exclude = bool(weights.options.get("exclude_no_decision", False))
@@ -231,9 +231,9 @@ class Workbench:
         >>> f.conversion, f.capacity_used                               # doctest: +SKIP
         (0.112, 0.87)
         """
-        from calibrate.agreement import _segment_of
-        from calibrate.tradeoff import figures_for
-        from calibrate.workshop import last_months
+        from calibrate.decide.agreement import _segment_of
+        from calibrate.decide.tradeoff import figures_for
+        from calibrate.decide.workshop import last_months
 
         settings, own = self._settings(min_profile, min_behavior, min_total,
                                        segment_thresholds, reps, leads_per_rep,
@@ -255,9 +255,9 @@ class Workbench:
         or "conversion_floor" (the most volume with conversion at least ``floor``, a
         fraction: 0.10 for 10%). ``mode`` "both" suggests two thresholds, "total" one.
         """
-        from calibrate.agreement import _segment_of
-        from calibrate.tradeoff import suggest
-        from calibrate.workshop import last_months
+        from calibrate.decide.agreement import _segment_of
+        from calibrate.decide.tradeoff import suggest
+        from calibrate.decide.workshop import last_months
 
         grid = self._grid()
         window = last_months(grid, months)
@@ -280,7 +280,7 @@ class Workbench:
         """Save thresholds with their figures as a named scenario (a new version when the
         name exists), exactly as the Thresholds screen's Save does; same parameters as
         :meth:`figures`."""
-        from calibrate.agreement import save_thresholds
+        from calibrate.decide.agreement import save_thresholds
 
         settings, own = self._settings(min_profile, min_behavior, min_total,
                                        segment_thresholds, reps, leads_per_rep,
@@ -291,14 +291,14 @@ class Workbench:
 
     def agree(self, name: str, *, by: str, note: str = "") -> Scenario:
         """Record the scenario named (or ``"#12"``) as the agreement, signed ``by``."""
-        from calibrate.agreement import record_agreement
+        from calibrate.decide.agreement import record_agreement
 
         return record_agreement(self.con, name, by=by, note=note)[1]
 
     def scenarios(self) -> pd.DataFrame:
         """The newest version of each scenario: thresholds, headline figures, which one is
         the agreement, and how each one's basis differs from what is in force."""
-        from calibrate.agreement import scenario_overview
+        from calibrate.decide.agreement import scenario_overview
 
         rows = scenario_overview(self.con)["scenarios"]
         return pd.DataFrame(rows)
@@ -312,9 +312,9 @@ class Workbench:
         ``data``: new leads (a path, DataFrame or Arrow table, no outcome needed); None
         scores the loaded leads. ``contacts``: "hash" (default), "drop" or "plain".
         """
-        from calibrate.agreement import export_source
-        from calibrate.frames import ingest_any
-        from calibrate.scoring import scored_leads
+        from calibrate.data.frames import ingest_any
+        from calibrate.decide.agreement import export_source
+        from calibrate.decide.scored_leads import scored_leads
 
         weights = export_source(self.con)[0] if self.leads else None
         if data is None:
@@ -334,8 +334,8 @@ class Workbench:
         """The agreement (else the newest scenario) in one of the Export page's formats:
         csv, json, rules, sql (``dialect`` duckdb, postgres, snowflake, bigquery),
         hubspot, marketo, pardot, mautic, markdown, html (text) or xlsx (bytes)."""
-        from calibrate.agreement import agreement_document, export_source
-        from calibrate.export import agreement_html, export_bytes
+        from calibrate.decide.agreement import agreement_document, export_source
+        from calibrate.export.files import agreement_html, export_bytes
 
         self._need_leads()
         weights, source = export_source(self.con)
@@ -352,7 +352,7 @@ class Workbench:
 
     def backup(self, out: str | os.PathLike[str] | None = None) -> Path:
         """A consistent copy of the store (``data/backups/`` beside a file by default)."""
-        from calibrate.backup import backup, default_backup_path
+        from calibrate.data.backup import backup, default_backup_path
 
         if out is None:
             if self.db is None:
@@ -369,7 +369,7 @@ class Workbench:
                                  fix="Load leads first: wb.ingest(path_or_dataframe).")
 
     def _grid(self) -> Any:
-        from calibrate.workshop import rules_of, workshop_grid
+        from calibrate.decide.workshop import rules_of, workshop_grid
 
         self._need_leads()
         weights = self.weights
@@ -380,7 +380,7 @@ class Workbench:
                   segment_thresholds: Mapping[str, Any] | None, reps: float | None,
                   leads_per_rep: float | None, cost_per_lead: float | None,
                   value_per_win: float | None) -> tuple[Settings, dict[str, Settings]]:
-        from calibrate.agreement import threshold_settings
+        from calibrate.decide.agreement import threshold_settings
 
         settings = replace(threshold_settings(min_profile, min_behavior, min_total),
                            reps=reps, leads_per_rep_per_month=leads_per_rep,

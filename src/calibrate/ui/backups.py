@@ -12,8 +12,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from calibrate import fmt, store
-from calibrate.autobackup import (
+from calibrate import fmt
+from calibrate.data import store
+from calibrate.data.autobackup import (
     DEFAULT_KEEP,
     ENV_KEEP,
     AutoBackup,

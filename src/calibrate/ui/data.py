@@ -12,21 +12,21 @@ from typing import BinaryIO
 import pandas as pd
 import streamlit as st
 
-from calibrate import fmt, store
+from calibrate import fmt
 from calibrate.access import UploadUse, budget_refusal
-from calibrate.autobackup import backup_before_ingest
-from calibrate.errors import CalibrateError
-from calibrate.ingest import FilePreview, IngestReport, ingest, inspect_file
-from calibrate.mappings import save_mapping, saved_mapping
-from calibrate.outcomes import (
+from calibrate.data import store
+from calibrate.data.autobackup import backup_before_ingest
+from calibrate.data.ingest import FilePreview, IngestReport, ingest, inspect_file
+from calibrate.data.mappings import save_mapping, saved_mapping
+from calibrate.data.outcomes import (
     describe_candidates,
     fit_warnings,
     label_overrides,
     normalise,
     shown_counts,
 )
-from calibrate.quality import not_scored, quality, set_roles
-from calibrate.roles import (
+from calibrate.data.quality import not_scored, quality, set_roles
+from calibrate.data.roles import (
     IGNORED,
     ROLES,
     TYPES,
@@ -34,7 +34,8 @@ from calibrate.roles import (
     mapping_from_dict,
     mapping_to_toml,
 )
-from calibrate.rules import RuleSet
+from calibrate.decide.rules import RuleSet
+from calibrate.errors import CalibrateError
 from calibrate.ui import access, backups, state
 
 SAMPLE = Path("data/sample/leads.csv")
@@ -43,7 +44,7 @@ SAMPLE = Path("data/sample/leads.csv")
 def sample_path() -> Path:
     """The bundled sample, generated on first use (deterministic)."""
     if not SAMPLE.exists():
-        from calibrate import sample
+        from calibrate.tools import sample
 
         with st.spinner("Generating the sample leads..."):
             sample.write(SAMPLE)
@@ -400,7 +401,7 @@ def summary_section() -> None:
 @st.cache_data(show_spinner=False, max_entries=4)
 def leak_warnings(db: str, version: int) -> dict[str, str]:
     """The leak screen of the loaded leads (cached per database and data version)."""
-    from calibrate.model import leak_screen
+    from calibrate.model.fit import leak_screen
 
     try:
         return leak_screen(state.connection())
@@ -410,7 +411,7 @@ def leak_warnings(db: str, version: int) -> dict[str, str]:
 
 def rules_section(con) -> None:
     """How many leads each auto-rule hits, and how they converted."""
-    from calibrate.rules import rule_hits
+    from calibrate.decide.rules import rule_hits
 
     hits = rule_hits(con, rules_in_force(con))
     if hits.empty:
@@ -425,8 +426,8 @@ def rules_section(con) -> None:
 
 def rules_in_force(con) -> RuleSet:
     """The rules saved with the newest weights (the defaults before any fit)."""
-    from calibrate.weights import latest_weights
-    from calibrate.workshop import rules_of
+    from calibrate.decide.workshop import rules_of
+    from calibrate.model.weights import latest_weights
 
     weights = latest_weights(con, store.data_version(con))
     return rules_of(weights) if weights is not None else RuleSet()

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from calibrate import fmt
-from calibrate.agreement import (
+from calibrate.decide.agreement import (
     agreement_document,
     basis_now,
     drift_line,
@@ -16,11 +16,11 @@ from calibrate.agreement import (
     figures_side_by_side,
     recompute,
 )
+from calibrate.decide.scored_leads import scored_leads
+from calibrate.decide.workshop import rules_of
 from calibrate.errors import CalibrateError
-from calibrate.export import agreement_html, export_bytes, safe_frame
-from calibrate.scoring import scored_leads
+from calibrate.export.files import agreement_html, export_bytes, safe_frame
 from calibrate.ui import state
-from calibrate.workshop import rules_of
 
 
 def drift_section(con, source, in_force) -> None:
@@ -64,8 +64,8 @@ def render() -> None:
     stamp = dt.date.today().isoformat()
 
     st.subheader("Weight table")
-    from calibrate.export import DIALECTS, FILE_TYPES
-    from calibrate.store import read_columns
+    from calibrate.data.store import read_columns
+    from calibrate.export.files import DIALECTS, FILE_TYPES
 
     columns = read_columns(con)  # headers as written; the contact columns of the auto-rules
 

@@ -8,11 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from calibrate import fmt
-from calibrate.agreement import basis_now, basis_of, drift_line, same_basis
-from calibrate.autobackup import backup_at_agreement
-from calibrate.errors import CalibrateError
-from calibrate.mql import bars, describe
-from calibrate.scenarios import (
+from calibrate.data.autobackup import backup_at_agreement
+from calibrate.decide.agreement import basis_now, basis_of, drift_line, same_basis
+from calibrate.decide.mql import bars, describe
+from calibrate.decide.scenarios import (
     Scenario,
     compare,
     current_agreement,
@@ -20,6 +19,7 @@ from calibrate.scenarios import (
     list_scenarios,
     mark_agreement,
 )
+from calibrate.errors import CalibrateError
 from calibrate.ui import backups, state
 from calibrate.ui.thresholds import OWN, slider_key
 

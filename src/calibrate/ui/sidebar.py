@@ -6,8 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from calibrate import fmt, store
-from calibrate.scenarios import current_agreement
+from calibrate import fmt
+from calibrate.data import store
+from calibrate.decide.scenarios import current_agreement
 from calibrate.ui import backups, state
 
 

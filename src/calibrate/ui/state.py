@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from calibrate import store
+from calibrate.data import store
 from calibrate.errors import CalibrateError
 
 
@@ -46,7 +46,7 @@ def show_error(exc: CalibrateError) -> None:
 
 def active_weights(con: duckdb.DuckDBPyConnection):
     """The weights in force (a first fit happens once per data version, then it is saved)."""
-    from calibrate import workshop
+    from calibrate.decide import workshop
 
     with st.spinner("Fitting suggested weights on the closed leads..."):
         return workshop.active_weights(con)
@@ -68,9 +68,9 @@ def page_weights(con: duckdb.DuckDBPyConnection):
 def _grid(path: str, version: int, weights_id: int, rules_key: str):
     import json
 
-    from calibrate import workshop
-    from calibrate.rules import RuleSet
-    from calibrate.weights import load_weights
+    from calibrate.decide import workshop
+    from calibrate.decide.rules import RuleSet
+    from calibrate.model.weights import load_weights
 
     con = _connect(path).cursor()
     try:
@@ -84,7 +84,7 @@ def workshop_grid(con: duckdb.DuckDBPyConnection, weights):
     """The count grid for the weights in force (cached per data version, weights, rules)."""
     import json
 
-    from calibrate.workshop import rules_of
+    from calibrate.decide.workshop import rules_of
 
     rules = rules_of(weights)
     return _grid(db_path(), store.data_version(con), int(weights.id),

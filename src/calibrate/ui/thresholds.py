@@ -10,13 +10,13 @@ from dataclasses import replace
 
 import streamlit as st
 
-from calibrate import charts, fmt, store
-from calibrate.agreement import scenario_payload
-from calibrate.errors import CalibrateError
-from calibrate.mql import describe, describe_bar, thresholds_of
-from calibrate.rules import summary as rule_summary
-from calibrate.scenarios import save_scenario
-from calibrate.tradeoff import (
+from calibrate import fmt
+from calibrate.data import store
+from calibrate.decide.agreement import scenario_payload
+from calibrate.decide.mql import describe, describe_bar, thresholds_of
+from calibrate.decide.rules import summary as rule_summary
+from calibrate.decide.scenarios import save_scenario
+from calibrate.decide.tradeoff import (
     Settings,
     figures,
     figures_for,
@@ -25,10 +25,11 @@ from calibrate.tradeoff import (
     score_distribution,
     suggest,
 )
-from calibrate.tradeoff import tradeoff_curve as curve_of
-from calibrate.ui import state
-from calibrate.weights import load_weights
-from calibrate.workshop import last_months, rules_of
+from calibrate.decide.tradeoff import tradeoff_curve as curve_of
+from calibrate.decide.workshop import last_months, rules_of
+from calibrate.errors import CalibrateError
+from calibrate.model.weights import load_weights
+from calibrate.ui import charts, state
 
 ALL = "All segments"
 WINDOWS = {"Last 3 months": 3, "Last 6 months": 6, "Last 12 months": 12, "All history": 0}

@@ -7,14 +7,15 @@ import json
 import pandas as pd
 import streamlit as st
 
-from calibrate import charts, fmt, store
+from calibrate import fmt
+from calibrate.data import store
+from calibrate.decide.rules import RuleSet
+from calibrate.decide.workshop import rules_of, suggested_weights
 from calibrate.errors import CalibrateError
-from calibrate.points import edit_points
-from calibrate.rules import RuleSet
-from calibrate.score import evaluate
-from calibrate.ui import state
-from calibrate.weights import Weights, save_weights
-from calibrate.workshop import rules_of, suggested_weights
+from calibrate.model.lead_points import evaluate
+from calibrate.model.points import edit_points
+from calibrate.model.weights import Weights, save_weights
+from calibrate.ui import charts, state
 
 ND_CHOICES = {"Count as not won": False, "Leave out of the fit": True}
 
@@ -24,7 +25,7 @@ def _fit(path: str, version: int, exclude_no_decision: bool):
     """The fit itself (kept for its test split, so edits can be evaluated on it)."""
     import warnings
 
-    from calibrate.model import fit
+    from calibrate.model.fit import fit
 
     con = state._connect(path).cursor()
     try:
@@ -41,7 +42,7 @@ def fit_for(con, exclude_no_decision: bool):
 
 def no_decision_comparison(con) -> pd.DataFrame:
     """Suggested points with no-decisions as not won, and left out, side by side."""
-    from calibrate.points import points_table
+    from calibrate.model.points import points_table
 
     a = points_table(fit_for(con, False))
     b = points_table(fit_for(con, True))
@@ -111,7 +112,7 @@ def rules_section(con, weights: Weights) -> None:
 def constraints_section(con, weights: Weights, exclude: bool) -> None:
     """Locks, orders and caps the workshop agrees on, applied to the suggested points, with
     what they cost in held-out AUC; saved as new weights (the suggestion kept beside)."""
-    from calibrate.constraints import (
+    from calibrate.model.constraints import (
         Constraints,
         apply_constraints,
         constraint_cost,

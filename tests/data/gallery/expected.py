@@ -635,7 +635,7 @@ DUPLICATE_HEADERS: dict[str, Any] = {
 both named "Source" (the original source, then the latest touch).
 
 ``header`` is the header as written; ``names`` are the stable names of its columns, the
-same on every load (``calibrate.roles.unique_names``): the blank header is "Column 1", the
+same on every load (``calibrate.data.roles.unique_names``): the blank header is "Column 1", the
 second "Source" is "Source (2)"; special roles may still show under their canonical names
 (lead_id, created_at, outcome). "Column 1" holds the row number 0..399: an identifier,
 never scored. The two Sources have disjoint levels, so a swap shows; only the first drives

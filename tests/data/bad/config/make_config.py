@@ -4,7 +4,7 @@
     .venv/bin/python tests/data/bad/config/make_config.py --readme   # print the README table
 
 Weights files (``weights_*``, for ``calibrate score FILE --weights``) start from one good
-weights document written by :meth:`calibrate.weights.Weights.to_json` from a small
+weights document written by :meth:`calibrate.model.weights.Weights.to_json` from a small
 hand-made points table (``weights_good.json``), each with one realistic fault: a hand
 edit, a spreadsheet round trip, the wrong export. Mapping files (``mapping_*.toml``, for
 ``calibrate ingest FILE --mapping``) are written as a person types them. ``leads.csv`` is
@@ -12,7 +12,7 @@ edit, a spreadsheet round trip, the wrong export. Mapping files (``mapping_*.tom
 
 :data:`WEIGHTS` and :data:`MAPPINGS` say, per file, what is wrong, the key calibrate must
 name and words its fix must hold; ``tests/test_config_files.py`` feeds every file to
-:meth:`Weights.read` / :func:`calibrate.roles.load_mapping` and to the command line, and
+:meth:`Weights.read` / :func:`calibrate.data.roles.load_mapping` and to the command line, and
 ``tests/data/bad/README.md`` ("Config files") lists what calibrate says.
 """
 
@@ -96,9 +96,9 @@ def good_table() -> list[dict[str, Any]]:
 
 def good_doc() -> dict[str, Any]:
     """The good weights document, as ``calibrate export --format json`` writes it."""
-    from calibrate.points import table_from_records
-    from calibrate.rules import RuleSet
-    from calibrate.weights import Weights
+    from calibrate.decide.rules import RuleSet
+    from calibrate.model.points import table_from_records
+    from calibrate.model.weights import Weights
 
     weights = Weights(
         table=table_from_records(good_table(), validate=False),
@@ -152,8 +152,8 @@ def leads() -> str:
 
 def export(format: str) -> bytes:
     """The good weights as another export format (what a person might pass instead)."""
-    from calibrate.export import export_bytes
-    from calibrate.weights import Weights
+    from calibrate.export.files import export_bytes
+    from calibrate.model.weights import Weights
 
     data = export_bytes(Weights.from_dict(good_doc()), format)
     if format != "xlsx":
@@ -427,10 +427,10 @@ def write_all() -> list[str]:
 
 def said(case: Case) -> str:
     """What calibrate says about the case's file (for the README table)."""
+    from calibrate.data.roles import load_mapping
+    from calibrate.decide.scored_leads import score_file
     from calibrate.errors import CalibrateError
-    from calibrate.roles import load_mapping
-    from calibrate.scoring import score_file
-    from calibrate.weights import Weights
+    from calibrate.model.weights import Weights
 
     path = HERE / case.file
     try:

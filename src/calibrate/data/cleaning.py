@@ -19,10 +19,10 @@ from datetime import datetime
 
 import duckdb
 
-from calibrate.readers import Source
-from calibrate.roles import ColumnGuess, ColumnStats
+from calibrate.data.readers import Source
+from calibrate.data.roles import ColumnGuess, ColumnStats
+from calibrate.data.store import STAGING, transaction
 from calibrate.sql import literal, quote
-from calibrate.store import STAGING, transaction
 from calibrate.vocabulary import NO as _FALSE
 from calibrate.vocabulary import YES as _TRUE
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from calibrate.errors import InputError, read_text_file
-from calibrate.outcomes import (
+from calibrate.data.outcomes import (
     OutcomeCandidate,
     clear_winner,
     rank_outcome_candidates,
 )
+from calibrate.errors import InputError, read_text_file
 from calibrate.schema import check_mapping
 
 #: Roles a column can have. ``profile`` and ``behavior`` are the scored attributes.
@@ -276,7 +276,7 @@ def guess_columns(
 ) -> list[ColumnGuess]:
     """Guess role and type of every column; the mapping and ``outcome`` override the guess.
 
-    The outcome is found by its values first (:func:`calibrate.outcomes.choose_outcome`);
+    The outcome is found by its values first (:func:`calibrate.data.outcomes.choose_outcome`);
     identifiers, empty and constant columns are not scored; a contact role goes only to
     values that look like it. Only one column may hold each special role; later name
     matches fall back to an attribute role. Dates that are not the created/closed dates

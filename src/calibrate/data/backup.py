@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from calibrate import store
+from calibrate.data import store
 from calibrate.errors import (
     CalibrateError,
     DatabaseError,

@@ -14,14 +14,15 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from calibrate import mql, store
+from calibrate.data import store
+from calibrate.data.ingest import ingest
+from calibrate.data.roles import CONTACT_ROLES, Mapping
+from calibrate.decide import mql
+from calibrate.decide.rules import RuleSet, rule_sql
 from calibrate.errors import InputError
-from calibrate.ingest import ingest
-from calibrate.roles import CONTACT_ROLES, Mapping
-from calibrate.rules import RuleSet, rule_sql
-from calibrate.score import score_leads
+from calibrate.model.lead_points import score_leads
+from calibrate.model.weights import Weights
 from calibrate.sql import quote
-from calibrate.weights import Weights
 
 Contacts = Literal["drop", "hash", "plain"]
 

@@ -10,10 +10,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from calibrate.outcomes import OUTCOMES
-from calibrate.roles import ATTRIBUTE_ROLES
+from calibrate.data.outcomes import OUTCOMES
+from calibrate.data.roles import ATTRIBUTE_ROLES
+from calibrate.data.store import last_load, read_columns, store_columns, table_exists, transaction
 from calibrate.sql import quote
-from calibrate.store import last_load, read_columns, store_columns, table_exists, transaction
 
 
 @dataclass

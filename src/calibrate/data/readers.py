@@ -710,7 +710,7 @@ def _header_names(path: Path, dialect: _Dialect, renamed: list[str]) -> list[str
     import csv
     import io
 
-    from calibrate.roles import unique_names
+    from calibrate.data.roles import unique_names
 
     with open(path, "rb") as fh:
         head = fh.read(1 << 16).decode(dialect.encoding if dialect.encoding != "utf-8"
@@ -850,7 +850,7 @@ def _titled_table(head: Any) -> bool:
 
 def _xlsx_header(frame: Any, path: Path) -> list[str]:
     """Column names of a sheet; blank header cells get generated names."""
-    from calibrate.roles import unique_names
+    from calibrate.data.roles import unique_names
 
     raw = []
     blanks = []

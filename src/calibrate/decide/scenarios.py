@@ -16,8 +16,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from calibrate.data.store import to_json, transaction
 from calibrate.errors import CalibrateError
-from calibrate.store import to_json, transaction
 
 MAX_NAME = 120
 MAX_NOTE = 5_000

@@ -2,8 +2,8 @@
 
 Why SQL: a points table is applied to every lead on every change, and the leads live in
 DuckDB. The table is turned back into the encoding it came from
-(:func:`calibrate.points.encoding_from_table`), so the codes come from the same CASE
-expressions as in the fit (:func:`calibrate.encode.encode_sql`): a categorical value with a
+(:func:`calibrate.model.points.encoding_from_table`), so the codes come from the same CASE
+expressions as in the fit (:func:`calibrate.model.encode.encode_sql`): a categorical value with a
 level of its own gets that level's points, any other non-empty value the ``Other`` points,
 an empty one the ``Missing`` points; numbers fall in their bin (lower <= x < upper); flags
 are Yes / No / Missing. Each code then indexes a list literal of points.
@@ -18,9 +18,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from calibrate import metrics as mx
-from calibrate.encode import Encoding, encode_sql
-from calibrate.points import (
+from calibrate.model import metrics as mx
+from calibrate.model.encode import Encoding, encode_sql
+from calibrate.model.points import (
     DEFAULT_CUTOFFS,
     _cutoffs,
     axis_ranges,
@@ -113,7 +113,7 @@ def score_sql(
 
     Columns: ``lead_id, profile_points, behavior_points, total, grade ('A'..'D'),
     level (1..4)`` and ``points_<attribute>`` for every attribute. ``total`` follows
-    :func:`calibrate.points.total_points`; grade and level use the cut-offs (at or above).
+    :func:`calibrate.model.points.total_points`; grade and level use the cut-offs (at or above).
     """
     return _score_query(table, quote(source), grade_cutoffs=grade_cutoffs,
                         level_cutoffs=level_cutoffs)
@@ -178,7 +178,7 @@ def evaluate(
 ) -> mx.Metrics:
     """Metrics of a (possibly edited) points table on the held-out test split of a fit.
 
-    ``split`` is the :class:`~calibrate.model.Split` of a fit (or the FitResult). Leads are
+    ``split`` is the :class:`~calibrate.model.fit.Split` of a fit (or the FitResult). Leads are
     ranked by their total score (AUC, KS, deciles); probabilities for log loss, Brier and
     calibration come from a one-variable logistic regression of winning on the total, fit
     on the training split. Compare with the suggested table (``points =

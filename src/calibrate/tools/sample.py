@@ -457,7 +457,8 @@ OUTCOME = {
 
 TRUTH: dict[str, Any] = {
     "description": (
-        "True logistic model behind calibrate.sample: P(won | closed, not junk) = sigmoid(logit), "
+        "True logistic model behind calibrate.tools.sample: "
+        "P(won | closed, not junk) = sigmoid(logit), "
         "logit = intercept + categorical level effects + sum(weight * log1p(value)) + flags, "
         "computed from clean values before messy values are injected. Categorical effects are "
         "relative within an attribute (compare centred). Junk leads never win. "
@@ -1068,7 +1069,7 @@ def write(
 def main(argv: list[str] | None = None) -> int:
     """CLI: write the sample export and the true model, print a one-line summary."""
     parser = argparse.ArgumentParser(
-        prog="python -m calibrate.sample", description="Generate a messy B2B lead export."
+        prog="python -m calibrate.tools.sample", description="Generate a messy B2B lead export."
     )
     parser.add_argument("--n", type=int, default=50_000, help="distinct leads (default 50000)")
     parser.add_argument("--seed", type=int, default=7)

@@ -18,11 +18,13 @@ from typing import Any
 
 import duckdb
 
-from calibrate import fmt, mql, store
+from calibrate import fmt
+from calibrate.data import store
+from calibrate.decide import mql
+from calibrate.decide.scenarios import Scenario, current_agreement, latest_versions
+from calibrate.decide.tradeoff import Figures, Settings, figures_for
 from calibrate.errors import CalibrateError
-from calibrate.scenarios import Scenario, current_agreement, latest_versions
-from calibrate.tradeoff import Figures, Settings, figures_for
-from calibrate.weights import Weights, load_weights
+from calibrate.model.weights import Weights, load_weights
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def basis_now(con: duckdb.DuckDBPyConnection, weights: Weights | None) -> Basis:
 def basis_in_force(con: duckdb.DuckDBPyConnection) -> Basis:
     """What is in force now, without fitting anything: the newest weights saved for the
     loaded data (none when they are not fitted yet) and that data."""
-    from calibrate.weights import latest_weights
+    from calibrate.model.weights import latest_weights
 
     return basis_now(con, latest_weights(con, store.data_version(con)))
 
@@ -75,8 +77,8 @@ def scenario_payload(con: duckdb.DuckDBPyConnection, weights: Weights, settings:
     """What a saved scenario keeps: its thresholds (``segment``: limited to that segment;
     ``own_bars``: segments with their own bar), settings and figures, and the basis
     (weights, data, leads) they were computed on, with the rules as then described."""
-    from calibrate.rules import describe
-    from calibrate.workshop import rules_of
+    from calibrate.decide.rules import describe
+    from calibrate.decide.workshop import rules_of
 
     basis = basis_now(con, weights)
     columns = {c.name: c.type for c in store.read_columns(con)}
@@ -93,7 +95,7 @@ def scenario_payload(con: duckdb.DuckDBPyConnection, weights: Weights, settings:
 
 def scenario_weights(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> Weights:
     """The weights a scenario was computed on, with its thresholds attached."""
-    from calibrate.workshop import rules_of
+    from calibrate.decide.workshop import rules_of
 
     weights_id = scenario.payload.get("weights_id")
     if weights_id is None:
@@ -139,7 +141,7 @@ def same_basis(a: Scenario, b: Scenario) -> bool:
 def recompute(scenario: Scenario, grid: Any) -> Figures:
     """The scenario's thresholds and settings on another grid (the weights and data in
     force now), its window the same number of latest months."""
-    from calibrate.workshop import last_months
+    from calibrate.decide.workshop import last_months
 
     settings = Settings.from_dict(scenario.payload.get("settings") or {
         k: v for k, v in scenario.thresholds.items() if k in mql.KEYS})
@@ -154,9 +156,9 @@ def recompute(scenario: Scenario, grid: Any) -> Figures:
 def agreement_document(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> str:
     """The one-page agreement (Markdown) of a scenario, from its own record only: the same
     document whenever it is exported (the export date aside)."""
-    from calibrate.export import agreement_markdown
-    from calibrate.rules import describe
-    from calibrate.workshop import rules_of
+    from calibrate.decide.rules import describe
+    from calibrate.decide.workshop import rules_of
+    from calibrate.export.files import agreement_markdown
 
     if scenario.payload.get("weights_id") is not None:
         weights = scenario_weights(con, scenario)
@@ -175,7 +177,7 @@ def agreement_document(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> st
 def export_source(con: duckdb.DuckDBPyConnection) -> tuple[Weights, Scenario | None]:
     """What an export writes: the agreement's (else the newest scenario's) own weights with
     its thresholds, or, before anything is saved, the weights in force without thresholds."""
-    from calibrate.workshop import active_weights, rules_of
+    from calibrate.decide.workshop import active_weights, rules_of
 
     source = agreed_source(con)
     if source is not None and source.payload.get("weights_id") is not None:
@@ -190,7 +192,7 @@ def export_source(con: duckdb.DuckDBPyConnection) -> tuple[Weights, Scenario | N
 def figures_side_by_side(agreed: dict[str, Any], now: Figures) -> list[dict[str, str]]:
     """The agreed figures beside the same thresholds' figures on what is in force now,
     formatted as the agreement page formats them."""
-    from calibrate.export import FIGURE_LABELS
+    from calibrate.export.files import FIGURE_LABELS
 
     current = now.to_dict()
     rows = []
@@ -280,8 +282,8 @@ def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Setting
     last ``months`` months of inflow, 0 or None for all history, one segment or all, and
     ``own_bars`` for segments with their own bar) and save them as a scenario: a new
     version when the name exists."""
-    from calibrate.scenarios import save_scenario
-    from calibrate.workshop import active_weights, last_months, rules_of, workshop_grid
+    from calibrate.decide.scenarios import save_scenario
+    from calibrate.decide.workshop import active_weights, last_months, rules_of, workshop_grid
 
     if not (name or "").strip():
         raise CalibrateError("A scenario needs a name.", fix="Type a name and save again.")
@@ -312,7 +314,7 @@ def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Setting
 def record_agreement(con: duckdb.DuckDBPyConnection, ref: str, *, by: str,
                      note: str = "") -> tuple[Scenario, Scenario]:
     """Mark the scenario named (or numbered) ``ref`` as the agreement: (scenario, agreement)."""
-    from calibrate.scenarios import find_scenario, mark_agreement
+    from calibrate.decide.scenarios import find_scenario, mark_agreement
 
     scenario = find_scenario(con, ref)
     if not (by or "").strip():
@@ -343,7 +345,7 @@ def _plain(value: Any) -> Any:
 def figure_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
     """The headline figures as (label, text), as the agreement page words them; the
     conversion with its 95% interval. Figures not computed are left out."""
-    from calibrate.export import FIGURE_LABELS
+    from calibrate.export.files import FIGURE_LABELS
 
     lines = []
     for key, (label, show) in FIGURE_LABELS.items():
@@ -361,7 +363,7 @@ def scenario_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The newest version of each scenario with its thresholds and headline figures, which
     one is the agreement, and how each one's basis differs from what is in force (plain,
     JSON-ready data)."""
-    from calibrate.scenarios import get_scenario
+    from calibrate.decide.scenarios import get_scenario
 
     now = basis_in_force(con)
     agreement = current_agreement(con)
@@ -419,7 +421,7 @@ def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
     """Two scenarios' thresholds and figures side by side as a person reads them: labels,
     percentages as percentages, and the difference B - A (percentage points for rates).
     Each row keeps the raw values too (``key``, ``a``, ``b``, ``difference``)."""
-    from calibrate.export import FIGURE_LABELS
+    from calibrate.export.files import FIGURE_LABELS
 
     def row(key: str, label: str, x: Any, y: Any, show: Any) -> dict[str, Any]:
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y))

@@ -36,7 +36,7 @@ SCHEMA_VERSION = 1
 
 #: Serialises writes from the threads of one process (Streamlit sessions share a process).
 WRITE_LOCK = threading.RLock()
-#: The table an ingest stages its cleaned rows in (see :mod:`calibrate.ingest`).
+#: The table an ingest stages its cleaned rows in (see :mod:`calibrate.data.ingest`).
 STAGING = "_calibrate_new"
 
 _SCHEMA = [

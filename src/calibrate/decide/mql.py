@@ -12,7 +12,7 @@ mapping as scenarios keep it::
 ``segment`` key instead limits the whole definition to that one segment (leads elsewhere
 are not MQLs unless auto-qualified). Segment values match trimmed and without case, as the
 exported SQL and rules lists match them. The count grid applies the same rule to counts
-(:mod:`calibrate.tradeoff`).
+(:mod:`calibrate.decide.tradeoff`).
 """
 
 from __future__ import annotations

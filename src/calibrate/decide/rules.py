@@ -32,10 +32,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from calibrate.outcomes import CLOSED
-from calibrate.roles import snake
+from calibrate.data.outcomes import CLOSED
+from calibrate.data.roles import snake
+from calibrate.data.store import ColumnInfo
 from calibrate.sql import literal, quote
-from calibrate.store import ColumnInfo
 from calibrate.vocabulary import YES
 
 DISQUALIFIERS = (
@@ -330,7 +330,7 @@ def column_finder(names: Iterable[str]) -> Callable[[str], str | None]:
 def active_rules(rules: RuleSet, columns: Any) -> list[str]:
     """Labels of the rules that can fire on these columns, in precedence order.
 
-    ``columns``: column names, :class:`~calibrate.store.ColumnInfo` rows, or a mapping of
+    ``columns``: column names, :class:`~calibrate.data.store.ColumnInfo` rows, or a mapping of
     name to DuckDB type. Rules whose columns are missing are off and not listed.
     """
     seen: list[str] = []

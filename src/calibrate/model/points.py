@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibrate.encode import MISSING, OTHER, AttributeEncoding, Encoding
 from calibrate.errors import InputError
+from calibrate.model.encode import MISSING, OTHER, AttributeEncoding, Encoding
 
 __all__ = [
     "COLUMNS",
@@ -94,7 +94,7 @@ def _apportion(quotas: np.ndarray, total: int) -> np.ndarray:
 
 
 def points_table(fit: Any, scale: int = 100) -> pd.DataFrame:
-    """Suggested points for every level of a :class:`~calibrate.model.FitResult`.
+    """Suggested points for every level of a :class:`~calibrate.model.fit.FitResult`.
 
     ``points`` starts equal to ``suggested_points``; edit it with :func:`edit_points`.
     """

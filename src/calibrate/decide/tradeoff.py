@@ -1,4 +1,5 @@
-"""Every figure the workshop screen shows, as pure functions on a :class:`~calibrate.grid.Cube`.
+"""Every figure the workshop screen shows, as pure functions on a
+:class:`~calibrate.decide.grid.Cube`.
 
 Why: a threshold is only agreeable when both sides see its consequence: how many leads a
 month it sends, how many of them win, how many wins it leaves in nurture, whether sales has
@@ -33,7 +34,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from calibrate.grid import (
+from calibrate.decide.grid import (
     DISQUALIFIED,
     NONE,
     OUTCOMES,
@@ -43,7 +44,7 @@ from calibrate.grid import (
     Cube,
     Grid,
 )
-from calibrate.mql import same_bar, segment_key
+from calibrate.decide.mql import same_bar, segment_key
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 Mode = Literal["both", "total"]
@@ -86,7 +87,7 @@ class Settings:
         return asdict(self)
 
     def bar(self) -> dict[str, Any]:
-        """The thresholds alone, as the MQL rule reads them (:mod:`calibrate.mql`)."""
+        """The thresholds alone, as the MQL rule reads them (:mod:`calibrate.decide.mql`)."""
         return {"mode": self.mode, "min_profile": self.min_profile,
                 "min_behavior": self.min_behavior, "min_total": self.min_total}
 

@@ -3,7 +3,7 @@ load, kept in ``backups/`` beside the database with a retention limit.
 
 Only one process may hold the database, so a backup must come from the process that has
 it open: :func:`backup_now` (the app's "Back up now") and :func:`auto_backup` copy through
-the open connection with :func:`calibrate.backup.backup`.
+the open connection with :func:`calibrate.data.backup.backup`.
 
 Names say what each file is: ``<db>-YYYYmmdd-HHMMSS.duckdb`` is a manual backup
 (``calibrate backup``, "Back up now"), ``<db>-YYYYmmdd-HHMMSS-<reason>.duckdb`` an automatic
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from calibrate import store
-from calibrate.backup import backup
+from calibrate.data import store
+from calibrate.data.backup import backup
 from calibrate.errors import CalibrateError, DiskFullError, size_text
 
 #: Automatic backups kept per database (``$CALIBRATE_KEEP_BACKUPS``; 0 turns them off).

@@ -17,11 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from calibrate import automation, fmt, mql
+from calibrate import fmt
 from calibrate.cells import FORMULA_START, neutralise
-from calibrate.points import COLUMNS, table_from_records
-from calibrate.rules import RuleSet
-from calibrate.weights import Weights
+from calibrate.decide import mql
+from calibrate.decide.rules import RuleSet
+from calibrate.export import automation
+from calibrate.model.points import COLUMNS, table_from_records
+from calibrate.model.weights import Weights
 
 FORMATS = ("csv", "json", "xlsx", "rules", "sql", "hubspot", "marketo", "pardot", "mautic")
 #: Dialects of the ``sql`` format.
@@ -41,12 +43,12 @@ def rules_list(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = No
                rules: Any = None, columns: Any = None, keep_zero: bool = True) -> pd.DataFrame:
     """The table as the generic rules list a marketing-automation admin keys in.
 
-    One row per field and condition (columns :data:`calibrate.automation.COLUMNS`: score,
+    One row per field and condition (columns :data:`calibrate.export.automation.COLUMNS`: score,
     field, operator, value, points, level, segment), then the MQL definition from
     ``thresholds`` and one row per auto-rule in force (``rules``: a RuleSet or its dict;
     None leaves them out). ``columns`` are the store's columns (headers as written, and
     the contact columns the auto-rules read). Numbers stay numbers; level texts that a
-    spreadsheet could run are neutralised. See :mod:`calibrate.automation`.
+    spreadsheet could run are neutralised. See :mod:`calibrate.export.automation`.
     """
     return automation.rules_frame(automation.all_conditions(
         table, thresholds=thresholds, rules=rules, columns=columns), keep_zero=keep_zero)
@@ -98,7 +100,7 @@ def export_bytes(weights: Weights, format: str, *, columns: Any = None,
     raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
 
 
-#: Marketing-automation formats and the :mod:`calibrate.automation` function writing each.
+#: Marketing-automation formats and the :mod:`calibrate.export.automation` function writing each.
 _AUTOMATION = {"sql": "portable_sql", "hubspot": "hubspot_json", "marketo": "marketo_csv",
                "pardot": "pardot_csv", "mautic": "mautic_json"}
 #: File extension and MIME type of each format (for downloads).

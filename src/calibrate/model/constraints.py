@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError
-from calibrate.points import AXES, _apportion, round_half_up, validate_table
+from calibrate.model.points import AXES, _apportion, round_half_up, validate_table
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def _cap_axis(table: pd.DataFrame, points: np.ndarray, axis: str,
 def constraint_cost(con: Any, suggested: pd.DataFrame, constrained: pd.DataFrame,
                     split: Any) -> dict[str, float]:
     """Held-out AUC of the suggested and the constrained tables, and the difference."""
-    from calibrate.score import evaluate
+    from calibrate.model.lead_points import evaluate
 
     before = evaluate(con, suggested.assign(points=suggested["suggested_points"]), split)
     after = evaluate(con, constrained, split)

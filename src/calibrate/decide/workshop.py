@@ -13,11 +13,11 @@ import json
 
 import duckdb
 
-from calibrate import store
-from calibrate.grid import Grid, build_grid
-from calibrate.rules import RuleSet, rule_sql
-from calibrate.score import score_sql
-from calibrate.weights import Weights
+from calibrate.data import store
+from calibrate.decide.grid import Grid, build_grid
+from calibrate.decide.rules import RuleSet, rule_sql
+from calibrate.model.lead_points import score_sql
+from calibrate.model.weights import Weights
 
 
 def scored_sql(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet,
@@ -70,8 +70,8 @@ def suggested_weights(con: duckdb.DuckDBPyConnection, *, exclude_no_decision: bo
     """Fit the model on the closed leads and turn it into the suggested weights document."""
     import warnings
 
-    from calibrate.model import fit
-    from calibrate.points import points_table
+    from calibrate.model.fit import fit
+    from calibrate.model.points import points_table
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # leakage is reported in the document
@@ -83,12 +83,12 @@ def suggested_weights(con: duckdb.DuckDBPyConnection, *, exclude_no_decision: bo
 def constrained_weights(con: duckdb.DuckDBPyConnection, constraints, *,
                         exclude_no_decision: bool = False) -> tuple[Weights, dict[str, float]]:
     """The suggested weights with workshop constraints applied (see
-    :mod:`calibrate.constraints`), and what they cost in held-out AUC."""
+    :mod:`calibrate.model.constraints`), and what they cost in held-out AUC."""
     import warnings
 
-    from calibrate.constraints import apply_constraints, constraint_cost
-    from calibrate.model import fit
-    from calibrate.points import points_table
+    from calibrate.model.constraints import apply_constraints, constraint_cost
+    from calibrate.model.fit import fit
+    from calibrate.model.points import points_table
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -120,7 +120,7 @@ def weights_from_fit(con: duckdb.DuckDBPyConnection, result, table) -> Weights:
 
 def active_weights(con: duckdb.DuckDBPyConnection) -> Weights:
     """The weights in force: the newest saved for the loaded data, else a fresh fit (saved)."""
-    from calibrate.weights import latest_weights, save_weights
+    from calibrate.model.weights import latest_weights, save_weights
 
     version = store.data_version(con)
     weights = latest_weights(con, version)

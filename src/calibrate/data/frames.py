@@ -16,9 +16,9 @@ from typing import Any
 
 import duckdb
 
+from calibrate.data.ingest import IngestReport, ingest
+from calibrate.data.roles import Mapping
 from calibrate.errors import CalibrateError, InputError
-from calibrate.ingest import IngestReport, ingest
-from calibrate.roles import Mapping
 
 FRAME = "data frame"
 

@@ -38,8 +38,8 @@ import duckdb
 import numpy as np
 from scipy.stats import rankdata
 
+from calibrate.data.store import ColumnInfo, read_columns
 from calibrate.sql import literal, quote
-from calibrate.store import ColumnInfo, read_columns
 
 __all__ = [
     "ANY",

@@ -15,8 +15,8 @@ from datetime import datetime
 
 import duckdb
 
-from calibrate.roles import Mapping, mapping_from_dict, mapping_to_toml
-from calibrate.store import WRITE_LOCK
+from calibrate.data.roles import Mapping, mapping_from_dict, mapping_to_toml
+from calibrate.data.store import WRITE_LOCK
 
 _PREFIX = "mapping:"
 

@@ -16,10 +16,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from calibrate.data.store import to_json, transaction
 from calibrate.errors import InputError, read_text_file
-from calibrate.points import COLUMNS, table_from_records
+from calibrate.model.points import COLUMNS, table_from_records
 from calibrate.schema import MAX_POINTS, check_weights
-from calibrate.store import to_json, transaction
 
 FORMAT = "calibrate-weights"
 FORMAT_VERSION = 1

@@ -1,6 +1,6 @@
 """Fitting the lead-scoring model: won against not won on closed leads, on compressed codes.
 
-Why it is fast: every closed lead is encoded in SQL (:mod:`calibrate.encode`) and DuckDB
+Why it is fast: every closed lead is encoded in SQL (:mod:`calibrate.model.encode`) and DuckDB
 collapses leads with the same codes (and the same split side and CV fold) into one row with
 its numbers of wins and non-wins, grouping on one packed integer key. The weighted logistic
 likelihood of those rows equals the likelihood of the leads exactly. Open leads are never
@@ -86,11 +86,11 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse as sp
 
-from calibrate import metrics as mx
-from calibrate.encode import MISSING, Encoding, _learn, encode_sql
+from calibrate.data.store import ColumnInfo, data_version, read_columns, table_exists
 from calibrate.errors import ModelError
+from calibrate.model import metrics as mx
+from calibrate.model.encode import MISSING, Encoding, _learn, encode_sql
 from calibrate.sql import literal, quote
-from calibrate.store import ColumnInfo, data_version, read_columns, table_exists
 
 __all__ = [
     "DEFAULT_CS",
@@ -757,7 +757,7 @@ def leak_screen(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     (no split, no open-lead check), so the Data page can warn as soon as a file is loaded.
     Empty when there are no closed wins and non-wins to compare.
     """
-    from calibrate.encode import learn_encoding
+    from calibrate.model.encode import learn_encoding
 
     attrs = [c for c in read_columns(con) if c.role in ("profile", "behavior")]
     if not attrs:
@@ -896,7 +896,7 @@ def fit(
         kept even when it looks leaky.
     random_state : seed of the hash split, CV folds and CV subsampling.
     test_size : share of closed leads held out (the most recent ones when dated).
-    max_bins, min_share : numeric binning (see :mod:`calibrate.encode`).
+    max_bins, min_share : numeric binning (see :mod:`calibrate.model.encode`).
     refit : after testing, refit on all closed leads at the chosen C (the reported metrics
         stay the held-out ones of the train-only model).
     cv_max_rows : cap on training patterns used for CV.

@@ -1,8 +1,8 @@
 """Loading a CRM export (CSV, Parquet, XLSX) into the ``leads`` table, cleaned and checked.
 
-The steps, each in its own module: :mod:`calibrate.readers` opens the file for DuckDB and
-draws a profile sample, :mod:`calibrate.roles` guesses each column's role and type from
-it, and :mod:`calibrate.cleaning` stages every row, cleaned, with a code of what was done.
+The steps, each in its own module: :mod:`calibrate.data.readers` opens the file for DuckDB and
+draws a profile sample, :mod:`calibrate.data.roles` guesses each column's role and type from
+it, and :mod:`calibrate.data.cleaning` stages every row, cleaned, with a code of what was done.
 This module maps the outcome labels (those of the sample during the pass, any others
 after it), reports the issues, merges duplicate ids and swaps the result into ``leads``
 in one transaction: a failed ingest changes nothing.
@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 import duckdb
 
-from calibrate.cleaning import (
+from calibrate.data.cleaning import (
     EXAMPLES,
     TOP,
     Issue,
@@ -36,15 +36,7 @@ from calibrate.cleaning import (
     stage,
     state_columns,
 )
-from calibrate.errors import (
-    CalibrateError,
-    DiskFullError,
-    InputError,
-    disk_full_error,
-    is_disk_full,
-    size_text,
-)
-from calibrate.outcomes import (
+from calibrate.data.outcomes import (
     OUTCOMES,
     OutcomeCandidate,
     describe_candidates,
@@ -52,9 +44,9 @@ from calibrate.outcomes import (
     normalise,
     normalise_all,
 )
-from calibrate.quality import not_scored
-from calibrate.readers import NotUtf8, Source, csv_error, csv_failure, not_utf8, open_source
-from calibrate.roles import (
+from calibrate.data.quality import not_scored
+from calibrate.data.readers import NotUtf8, Source, csv_error, csv_failure, not_utf8, open_source
+from calibrate.data.roles import (
     ATTRIBUTE_ROLES,
     IGNORED,
     MAX_OUTCOME_LABELS,
@@ -66,8 +58,16 @@ from calibrate.roles import (
     outcome_candidates,
     step_aside,
 )
+from calibrate.data.store import STAGING, WRITE_LOCK, db_file, store_columns, transaction
+from calibrate.errors import (
+    CalibrateError,
+    DiskFullError,
+    InputError,
+    disk_full_error,
+    is_disk_full,
+    size_text,
+)
 from calibrate.sql import literal, quote
-from calibrate.store import STAGING, WRITE_LOCK, db_file, store_columns, transaction
 from calibrate.vocabulary import PLACEHOLDERS
 
 #: DuckDB may use at most this much memory during an ingest; beyond it, it spills to disk.
@@ -601,7 +601,7 @@ def _free_text_warnings(guesses: list[ColumnGuess], stats: list[ColumnStats]) ->
 def _check_append(tx: duckdb.DuckDBPyConnection, path: Path, columns: list[ColumnGuess],
                   replace: bool) -> str:
     """``append`` when leads are stored and not replaced: then the columns must match."""
-    from calibrate.store import read_columns, table_exists
+    from calibrate.data.store import read_columns, table_exists
 
     if replace or not table_exists(tx, "leads"):
         return "replace"
@@ -671,7 +671,7 @@ def _store(tx: duckdb.DuckDBPyConnection, plans: list[Plan], columns: list[Colum
 
 
 def _issues_json(issues: list[Issue]) -> str:
-    from calibrate.store import to_json
+    from calibrate.data.store import to_json
 
     return to_json([i.__dict__ for i in issues])
 

@@ -3,7 +3,8 @@
 Why one module: every export here is the same list of conditions (:func:`conditions`), so
 the generic rules list an admin keys in, the SQL a warehouse runs and the HubSpot, Marketo,
 Account Engagement (Pardot) and Mautic files cannot drift apart. Each condition mirrors
-how calibrate itself scores a lead (:mod:`calibrate.encode`, :mod:`calibrate.score`):
+how calibrate itself scores a lead (:mod:`calibrate.model.encode`,
+:mod:`calibrate.model.lead_points`):
 
 * text (categorical) compares trimmed and without case; a level of its own is ``equals``,
   "Other" is ``is not one of`` the named levels (a value is needed: blanks are "Missing"),
@@ -35,11 +36,11 @@ from typing import Any
 import pandas as pd
 
 from calibrate.cells import neutralise
-from calibrate.encode import MISSING, OTHER
-from calibrate.points import axis_ranges
-from calibrate.rules import RuleSet, active_rules, column_finder, describe
+from calibrate.data.store import ColumnInfo
+from calibrate.decide.rules import RuleSet, active_rules, column_finder, describe
+from calibrate.model.encode import MISSING, OTHER
+from calibrate.model.points import axis_ranges
 from calibrate.sql import literal, quote
-from calibrate.store import ColumnInfo
 from calibrate.vocabulary import NO, PLACEHOLDERS, YES
 
 __all__ = [
@@ -149,7 +150,7 @@ class _Attribute:
 def conditions(table: pd.DataFrame, columns: Any = None) -> list[Condition]:
     """Every level of the points table as conditions, zero points included, in table order.
 
-    ``columns`` (the store's :class:`~calibrate.store.ColumnInfo` rows, optional) gives
+    ``columns`` (the store's :class:`~calibrate.data.store.ColumnInfo` rows, optional) gives
     each attribute's header as written; without it the attribute name is used.
     """
     header = _headers(columns)
@@ -298,7 +299,7 @@ def _names_types(table: pd.DataFrame, columns: Any) -> dict[str, str]:
 
 def rule_conditions(rules: RuleSet | Mapping[str, Any] | None, table: pd.DataFrame,
                     columns: Any = None) -> list[Condition]:
-    """One line per auto-rule in force (:func:`calibrate.rules.active_rules`), in
+    """One line per auto-rule in force (:func:`calibrate.decide.rules.active_rules`), in
     precedence order: disqualifiers first, then qualifiers. ``rules`` None: none."""
     if rules is None:
         return []
@@ -452,7 +453,7 @@ def _digits(col: str) -> str:
 def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str]
               ) -> tuple[list[tuple[str, str]], list[str]]:
     """(label, portable SQL condition) per auto-rule in force, and what could not be
-    written portably. Mirrors :func:`calibrate.rules._conditions` with plain string
+    written portably. Mirrors :func:`calibrate.decide.rules._conditions` with plain string
     functions: no regular expressions, so fake-name patterns are left out."""
     has = set(names)
     find = column_finder(has)

@@ -1,0 +1,1 @@
+"""Leads in: the DuckDB store, reading exports, cleaning, roles, outcomes, quality, backups."""

@@ -1,0 +1,1 @@
+"""What leaves calibrate: weight files, the agreement page, rules lists, SQL, vendor files."""

@@ -1,0 +1,1 @@
+"""The points: binning and encoding, the logistic fit, metrics, points tables, weights."""

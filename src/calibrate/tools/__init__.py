@@ -1,0 +1,1 @@
+"""Tools around calibrate, not used at run time (the sample generator)."""
