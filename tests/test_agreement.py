@@ -9,7 +9,6 @@ import pytest
 from calibrate.data import store
 from calibrate.data.ingest import ingest
 from calibrate.decide.agreement import (
-    agreement_document,
     basis_now,
     basis_of,
     drift_line,
@@ -22,6 +21,7 @@ from calibrate.decide.agreement import (
 from calibrate.decide.scenarios import mark_agreement, save_scenario
 from calibrate.decide.tradeoff import Settings, figures
 from calibrate.decide.workshop import active_weights, rules_of, workshop_grid
+from calibrate.export.agreement_page import agreement_document
 from calibrate.export.files import export_bytes
 from calibrate.model.points import edit_points
 from calibrate.model.weights import save_weights

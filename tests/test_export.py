@@ -8,9 +8,8 @@ import pandas as pd
 import pytest
 
 from calibrate.errors import InputError
+from calibrate.export.agreement_page import agreement_html, agreement_markdown
 from calibrate.export.files import (
-    agreement_html,
-    agreement_markdown,
     export_bytes,
     read_export,
     rules_list,

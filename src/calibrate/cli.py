@@ -170,9 +170,10 @@ def _export_data(args: argparse.Namespace, con) -> bytes:
     """The bytes of an export (notes about what it is go to standard error); closes
     ``con``."""
     from calibrate.data import store
-    from calibrate.decide.agreement import agreement_document, basis_now, drift_line, export_source
+    from calibrate.decide.agreement import basis_now, drift_line, export_source
     from calibrate.decide.workshop import active_weights
-    from calibrate.export.files import agreement_html, export_bytes
+    from calibrate.export.agreement_page import agreement_document, agreement_html
+    from calibrate.export.files import export_bytes
 
     try:
         weights, source = export_source(con)

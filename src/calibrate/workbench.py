@@ -334,8 +334,9 @@ class Workbench:
         """The agreement (else the newest scenario) in one of the Export page's formats:
         csv, json, rules, sql (``dialect`` duckdb, postgres, snowflake, bigquery),
         hubspot, marketo, pardot, mautic, markdown, html (text) or xlsx (bytes)."""
-        from calibrate.decide.agreement import agreement_document, export_source
-        from calibrate.export.files import agreement_html, export_bytes
+        from calibrate.decide.agreement import export_source
+        from calibrate.export.agreement_page import agreement_document, agreement_html
+        from calibrate.export.files import export_bytes
 
         self._need_leads()
         weights, source = export_source(self.con)

@@ -153,27 +153,6 @@ def recompute(scenario: Scenario, grid: Any) -> Figures:
                        bars.only or scenario.payload.get("segment"))
 
 
-def agreement_document(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> str:
-    """The one-page agreement (Markdown) of a scenario, from its own record only: the same
-    document whenever it is exported (the export date aside)."""
-    from calibrate.decide.rules import describe
-    from calibrate.decide.workshop import rules_of
-    from calibrate.export.files import agreement_markdown
-
-    if scenario.payload.get("weights_id") is not None:
-        weights = scenario_weights(con, scenario)
-    else:  # saved before scenarios named their weights: the weights in force, as then
-        weights = export_source(con)[0]
-    rules_text = scenario.payload.get("rules_text")
-    if rules_text is None:  # saved before scenarios kept it
-        columns = {c.name: c.type for c in store.read_columns(con)}
-        rules_text = describe(rules_of(weights), columns)
-    return agreement_markdown(
-        weights, scenario.figures, title="What a sales-ready lead is: our agreement",
-        thresholds=scenario.thresholds, rules_text=rules_text, date=scenario.created_at,
-        signed_by=scenario.author, basis=basis_of(scenario).describe())
-
-
 def export_source(con: duckdb.DuckDBPyConnection) -> tuple[Weights, Scenario | None]:
     """What an export writes: the agreement's (else the newest scenario's) own weights with
     its thresholds, or, before anything is saved, the weights in force without thresholds."""
@@ -192,7 +171,7 @@ def export_source(con: duckdb.DuckDBPyConnection) -> tuple[Weights, Scenario | N
 def figures_side_by_side(agreed: dict[str, Any], now: Figures) -> list[dict[str, str]]:
     """The agreed figures beside the same thresholds' figures on what is in force now,
     formatted as the agreement page formats them."""
-    from calibrate.export.files import FIGURE_LABELS
+    from calibrate.decide.figure_text import FIGURE_LABELS
 
     current = now.to_dict()
     rows = []
@@ -345,7 +324,7 @@ def _plain(value: Any) -> Any:
 def figure_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
     """The headline figures as (label, text), as the agreement page words them; the
     conversion with its 95% interval. Figures not computed are left out."""
-    from calibrate.export.files import FIGURE_LABELS
+    from calibrate.decide.figure_text import FIGURE_LABELS
 
     lines = []
     for key, (label, show) in FIGURE_LABELS.items():
@@ -421,7 +400,7 @@ def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
     """Two scenarios' thresholds and figures side by side as a person reads them: labels,
     percentages as percentages, and the difference B - A (percentage points for rates).
     Each row keeps the raw values too (``key``, ``a``, ``b``, ``difference``)."""
-    from calibrate.export.files import FIGURE_LABELS
+    from calibrate.decide.figure_text import FIGURE_LABELS
 
     def row(key: str, label: str, x: Any, y: Any, show: Any) -> dict[str, Any]:
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y))

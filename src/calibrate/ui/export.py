@@ -9,7 +9,6 @@ import streamlit as st
 
 from calibrate import fmt
 from calibrate.decide.agreement import (
-    agreement_document,
     basis_now,
     drift_line,
     export_source,
@@ -19,7 +18,8 @@ from calibrate.decide.agreement import (
 from calibrate.decide.scored_leads import scored_leads
 from calibrate.decide.workshop import rules_of
 from calibrate.errors import CalibrateError
-from calibrate.export.files import agreement_html, export_bytes, safe_frame
+from calibrate.export.agreement_page import agreement_document, agreement_html
+from calibrate.export.files import export_bytes, safe_frame
 from calibrate.ui import state
 
 
