@@ -165,32 +165,27 @@ class Workbench:
     def edit_points(self, edits: Mapping[tuple[str, str], int]) -> Weights:
         """Set some levels' points by hand (``{(attribute, level): points}``); the edited
         table is saved as new weights in force, as the Weights page does."""
-        from calibrate.model.points import edit_points
+        from calibrate.model.revisions import with_edits
         from calibrate.model.weights import save_weights
 
-        edited = Weights.from_dict(self.weights.to_dict())
-        edited.table = edit_points(edited.table, dict(edits))
-        edited.id = save_weights(self.con, edited, store.data_version(self.con))
+        edited = with_edits(self.weights, edits)
+        save_weights(self.con, edited, store.data_version(self.con))
         return edited
 
     def evaluate(self, table: pd.DataFrame | None = None) -> dict[str, Any]:
         """How a points table (default: the one in force, edits included) ranks the leads
         the fit held out: AUC, KS, log loss, Brier, lift by decile. Compare with the
         suggestion's ``weights.metrics`` to see what an edit costs."""
-        import warnings
-
-        from calibrate.model.fit import fit
-        from calibrate.model.lead_points import evaluate
+        from calibrate.decide.workshop import held_out_fit
+        from calibrate.model.revisions import held_out_metrics
 
         weights = self.weights
         exclude = bool(weights.options.get("exclude_no_decision", False))
         key = (store.data_version(self.con), exclude)
         if key not in self._fits:  # the fit's held-out split, kept for later edits
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                self._fits[key] = fit(self.con, exclude_no_decision=exclude)
+            self._fits[key] = held_out_fit(self.con, exclude_no_decision=exclude)
         chosen = weights.table if table is None else table
-        return evaluate(self.con, chosen, self._fits[key].split).to_dict()
+        return held_out_metrics(self.con, chosen, self._fits[key].split)
 
     # ------------------------------------------------------------------ thresholds
 

@@ -80,6 +80,18 @@ def suggested_weights(con: duckdb.DuckDBPyConnection, *, exclude_no_decision: bo
     return weights_from_fit(con, result, points_table(result))
 
 
+def held_out_fit(con: duckdb.DuckDBPyConnection, *, exclude_no_decision: bool = False):
+    """A fit kept for its held-out split, on which edited or constrained points are
+    measured (leak warnings are in the weights document already)."""
+    import warnings
+
+    from calibrate.model.fit import fit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return fit(con, exclude_no_decision=exclude_no_decision)
+
+
 def constrained_weights(con: duckdb.DuckDBPyConnection, constraints, *,
                         exclude_no_decision: bool = False) -> tuple[Weights, dict[str, float]]:
     """The suggested weights with workshop constraints applied (see

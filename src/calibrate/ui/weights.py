@@ -10,10 +10,9 @@ import streamlit as st
 from calibrate import fmt
 from calibrate.data import store
 from calibrate.decide.rules import RuleSet
-from calibrate.decide.workshop import rules_of, suggested_weights
+from calibrate.decide.workshop import held_out_fit, rules_of, suggested_weights
 from calibrate.errors import CalibrateError
-from calibrate.model.lead_points import evaluate
-from calibrate.model.points import edit_points
+from calibrate.model import revisions
 from calibrate.model.weights import Weights, save_weights
 from calibrate.ui import charts, state
 
@@ -22,16 +21,10 @@ ND_CHOICES = {"Count as not won": False, "Leave out of the fit": True}
 
 @st.cache_resource(show_spinner="Fitting the model on the closed leads...", max_entries=8)
 def _fit(path: str, version: int, exclude_no_decision: bool):
-    """The fit itself (kept for its test split, so edits can be evaluated on it)."""
-    import warnings
-
-    from calibrate.model.fit import fit
-
+    """The fit kept for its held-out split (cached per data version and choice)."""
     con = state._connect(path).cursor()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return fit(con, exclude_no_decision=exclude_no_decision)
+        return held_out_fit(con, exclude_no_decision=exclude_no_decision)
     finally:
         con.close()
 
@@ -42,17 +35,7 @@ def fit_for(con, exclude_no_decision: bool):
 
 def no_decision_comparison(con) -> pd.DataFrame:
     """Suggested points with no-decisions as not won, and left out, side by side."""
-    from calibrate.model.points import points_table
-
-    a = points_table(fit_for(con, False))
-    b = points_table(fit_for(con, True))
-    keys = ["axis", "attribute", "level"]
-    merged = a[keys + ["suggested_points"]].merge(
-        b[keys + ["suggested_points"]], on=keys, how="outer",
-        suffixes=(" (not won)", " (left out)"))
-    merged["difference"] = (merged["suggested_points (left out)"]
-                            - merged["suggested_points (not won)"])
-    return merged.sort_values("difference", key=abs, ascending=False)
+    return revisions.no_decision_comparison(fit_for(con, False), fit_for(con, True))
 
 
 def metrics_row(metrics: dict, label: str = "Held-out leads") -> None:
@@ -80,12 +63,7 @@ def edit_section(con, weights: Weights, axis: str) -> dict[tuple[str, str], int]
         column_config={"points": st.column_config.NumberColumn("points", min_value=0,
                                                                max_value=200, step=1),
                        "suggested_points": st.column_config.NumberColumn("suggested")})
-    edits = {}
-    for old, new in zip(view.itertuples(index=False), edited.itertuples(index=False),
-                        strict=True):
-        if int(new.points) != int(old.points):
-            edits[(old.attribute, old.level)] = int(new.points)
-    return edits
+    return revisions.points_changed(view, edited)
 
 
 def rules_section(con, weights: Weights) -> None:
@@ -103,21 +81,15 @@ def rules_section(con, weights: Weights) -> None:
             new = RuleSet.from_dict({**rules.to_dict(), "qualify_flags": qualify,
                                      "competitor_domains": _lines(competitors),
                                      "throwaway_domains": _lines(throwaway)})
-            updated = Weights.from_dict(weights.to_dict())
-            updated.rules = new.to_dict()
-            save_weights(con, updated, store.data_version(con))
+            save_weights(con, revisions.with_rules(weights, new.to_dict()),
+                         store.data_version(con))
             st.rerun()
 
 
 def constraints_section(con, weights: Weights, exclude: bool) -> None:
     """Locks, orders and caps the workshop agrees on, applied to the suggested points, with
     what they cost in held-out AUC; saved as new weights (the suggestion kept beside)."""
-    from calibrate.model.constraints import (
-        Constraints,
-        apply_constraints,
-        constraint_cost,
-        parse_constraints,
-    )
+    from calibrate.model.constraints import Constraints, parse_constraints
 
     saved = Constraints.from_dict(weights.options.get("constraints"))
     with st.expander("Workshop constraints (lock, order, cap)"):
@@ -135,15 +107,11 @@ def constraints_section(con, weights: Weights, exclude: bool) -> None:
         try:
             wanted = parse_constraints(_raw_lines(locks), _raw_lines(orders),
                                        _raw_lines(caps))
-            suggested = weights.table.assign(points=weights.table["suggested_points"])
-            table = apply_constraints(suggested, wanted)
-            cost = constraint_cost(con, suggested, table, fit_for(con, exclude).split)
+            updated, cost = revisions.with_constraints(con, weights, wanted,
+                                                       fit_for(con, exclude).split)
         except CalibrateError as exc:
             state.show_error(exc)
             return
-        updated = Weights.from_dict(weights.to_dict())
-        updated.table = table
-        updated.options = {**weights.options, "constraints": wanted.to_dict()}
         save_weights(con, updated, store.data_version(con))
         st.session_state["constraint_cost"] = cost
         st.rerun()
@@ -176,11 +144,9 @@ def render() -> None:
     for warning in weights.metrics.get("leakage", []):
         st.warning(f"Possible leak: {fmt.md(warning)}")
     metrics_row(weights.metrics)
-    edited_any = bool((weights.table["points"] != weights.table["suggested_points"]).any())
-    if edited_any:
+    if revisions.is_edited(weights):
         try:
-            result = fit_for(con, exclude)
-            now = evaluate(con, weights.table, result.split).to_dict()
+            now = revisions.held_out_metrics(con, weights.table, fit_for(con, exclude).split)
             st.caption(f"With your edits: AUC {now['auc']:.3f} (suggested "
                        f"{weights.metrics.get('auc', float('nan')):.3f}).")
         except Exception as exc:  # evaluation is informative only; never block the page
@@ -196,9 +162,7 @@ def render() -> None:
     if edits:
         st.info(f"{len(edits)} edited value(s) not saved yet.")
         if st.button("Save edited points", type="primary", key="save_edits"):
-            updated = Weights.from_dict(weights.to_dict())
-            updated.table = edit_points(weights.table, edits)
-            save_weights(con, updated, store.data_version(con))
+            save_weights(con, revisions.with_edits(weights, edits), store.data_version(con))
             st.rerun()
     cost = st.session_state.pop("constraint_cost", None)
     if cost is not None:

@@ -1,0 +1,73 @@
+"""Revising the weights in force: edits, rules and constraints, each a new document that
+keeps the suggestion, with what it changes and costs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import calibrate
+from calibrate.decide.workshop import held_out_fit
+from calibrate.model import revisions
+from calibrate.model.constraints import parse_constraints
+
+from conftest import SAMPLE_CSV
+
+
+@pytest.fixture(scope="module")
+def wb():
+    with calibrate.Workbench() as bench:
+        bench.ingest(pd.read_csv(SAMPLE_CSV, nrows=5_000, dtype=str, keep_default_na=False))
+        bench.fit()
+        yield bench
+
+
+def test_the_points_changed_are_exactly_the_edited_cells(wb):
+    shown = wb.points[["attribute", "level", "points"]]
+    assert revisions.points_changed(shown, shown.copy()) == {}
+    edited = shown.copy()
+    edited.loc[2, "points"] = int(edited.loc[2, "points"]) + 1
+    edited.loc[5, "points"] = int(edited.loc[5, "points"])  # the same value: no change
+    assert revisions.points_changed(shown, edited) == {
+        (shown.loc[2, "attribute"], shown.loc[2, "level"]): int(shown.loc[2, "points"]) + 1}
+    with pytest.raises(ValueError, match="other rows"):
+        revisions.points_changed(shown, edited.iloc[::-1].reset_index(drop=True))
+
+
+def test_an_edit_is_a_new_document_that_keeps_the_suggestion(wb):
+    weights = wb.weights
+    row = weights.table.iloc[0]
+    key = (row["attribute"], row["level"])
+    edited = revisions.with_edits(weights, {key: int(row["points"]) + 7})
+    assert edited.id is None and not revisions.is_edited(weights)
+    assert revisions.is_edited(edited)
+    got = edited.table.iloc[0]
+    assert (int(got["points"]), int(got["suggested_points"])) == (
+        int(row["points"]) + 7, int(row["suggested_points"]))
+    assert int(weights.table.iloc[0]["points"]) == int(row["points"])  # the original untouched
+
+
+def test_rules_and_constraints_revise_a_copy_and_say_what_they_cost(wb):
+    weights = wb.weights
+    ruled = revisions.with_rules(weights, {"competitor_domains": ["rival.com"]})
+    assert ruled.rules == {"competitor_domains": ["rival.com"]} and weights.rules != ruled.rules
+    split = held_out_fit(wb.con).split
+    wanted = parse_constraints(caps=["industry:10"])
+    capped, cost = revisions.with_constraints(wb.con, weights, wanted, split)
+    industry = capped.table[capped.table["attribute"] == "industry"]
+    assert industry["points"].max() <= 10
+    assert capped.options["constraints"] == wanted.to_dict()
+    assert set(cost) == {"auc_suggested", "auc_constrained", "auc_cost"}
+    assert cost["auc_cost"] == pytest.approx(cost["auc_suggested"] - cost["auc_constrained"])
+    metrics = revisions.held_out_metrics(wb.con, capped.table, split)
+    assert metrics["auc"] == pytest.approx(cost["auc_constrained"])
+
+
+def test_no_decision_comparison_puts_the_two_fits_side_by_side(wb):
+    counted = held_out_fit(wb.con)
+    left_out = held_out_fit(wb.con, exclude_no_decision=True)
+    frame = revisions.no_decision_comparison(counted, left_out)
+    assert list(frame.columns) == ["axis", "attribute", "level", "suggested_points (not won)",
+                                   "suggested_points (left out)", "difference"]
+    diffs = frame["difference"].abs().tolist()
+    assert diffs == sorted(diffs, reverse=True)
