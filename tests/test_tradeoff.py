@@ -13,7 +13,6 @@ import pytest
 from calibrate.decide.grid import OUTCOMES, Cube, Grid, grid_from_frame
 from calibrate.decide.tradeoff import (
     Settings,
-    band_floors,
     cell_label,
     figures,
     figures_for,
@@ -26,6 +25,7 @@ from calibrate.decide.tradeoff import (
     tradeoff_curve,
     wilson,
 )
+from calibrate.model.points import DEFAULT_CUTOFFS, band_floors
 
 from frames import select
 
@@ -206,6 +206,16 @@ def test_cell_labels_and_bands() -> None:
     assert cell_label(25, 49) == "C3"
     with pytest.raises(ValueError):
         band_floors(0)
+
+
+def test_the_grid_cells_and_the_scored_grades_share_one_set_of_bands() -> None:
+    """A lead's grade and level (scoring) name the same cell as the workshop grid."""
+    from calibrate.model.points import grade, level
+
+    assert DEFAULT_CUTOFFS == (75, 50, 25)
+    for p in (0, 24, 25, 49, 50, 74, 75, 100):
+        for b in (0, 25, 50, 75, 99):
+            assert cell_label(p, b) == f"{grade([p])[0]}{level([b])[0]}"
 
 
 def test_heatmap_matches_brute_force(grid: Grid, leads: pd.DataFrame) -> None:

@@ -36,9 +36,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from calibrate.data.outcomes import OUTCOMES
 from calibrate.sql import quote
 
-OUTCOMES: tuple[str, ...] = ("won", "lost", "no_decision", "open")
 WON, LOST, NO_DECISION, OPEN = range(4)
 CLOSED_IDX: tuple[int, ...] = (WON, LOST, NO_DECISION)
 RULE_CLASSES: tuple[str, ...] = ("none", "qualified", "disqualified")

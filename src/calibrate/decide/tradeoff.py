@@ -45,12 +45,12 @@ from calibrate.decide.grid import (
     Grid,
 )
 from calibrate.decide.mql import same_bar, segment_key
+from calibrate.model.points import GRADE_LETTERS, band_floors
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 Mode = Literal["both", "total"]
 Axis = Literal["both", "profile", "behavior", "total"]
 Objective = Literal["max_wins_within_capacity", "conversion_floor"]
-_GRADES = "ABCDEFGHIJ"
 _NAN = float("nan")
 
 
@@ -173,20 +173,13 @@ def _wilson_arrays(wins: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.
     return low, high
 
 
-def band_floors(bands: int = 4) -> list[int]:
-    """Lowest points of each band, best first: 4 bands -> [75, 50, 25, 0]."""
-    if not 1 <= bands <= len(_GRADES):
-        raise ValueError(f"bands must be between 1 and {len(_GRADES)}")
-    return [math.ceil(100 * (bands - 1 - k) / bands) for k in range(bands)]
-
-
 def cell_label(profile: int, behavior: int, bands: int = 4) -> str:
     """Grade (A best, by profile points) and level (1 best, by behavior points): 'B2'."""
     floors = band_floors(bands)
     p, b = min(max(int(profile), 0), 100), min(max(int(behavior), 0), 100)
     grade = next(k for k, f in enumerate(floors) if p >= f)
     level = next(k for k, f in enumerate(floors) if b >= f)
-    return f"{_GRADES[grade]}{level + 1}"
+    return f"{GRADE_LETTERS[grade]}{level + 1}"
 
 
 def _clamp(x: int) -> int:
@@ -413,7 +406,7 @@ def heatmap(cube: Cube, bands: int = 4, include_rules: bool = False) -> pd.DataF
             c = cells[plo:phi + 1, blo:bhi + 1].sum(axis=(0, 1)).tolist()
             closed = c[0] + c[1] + c[2]
             records.append({
-                "cell": f"{_GRADES[g]}{lv + 1}", "grade": _GRADES[g], "level": lv + 1,
+                "cell": f"{GRADE_LETTERS[g]}{lv + 1}", "grade": GRADE_LETTERS[g], "level": lv + 1,
                 "profile_min": plo, "profile_max": phi, "behavior_min": blo,
                 "behavior_max": bhi, "leads": sum(c), "closed": closed, "wins": c[WON],
                 "win_rate": _rate(c[WON], closed),

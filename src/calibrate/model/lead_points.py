@@ -22,6 +22,7 @@ from calibrate.model import metrics as mx
 from calibrate.model.encode import Encoding, encode_sql
 from calibrate.model.points import (
     DEFAULT_CUTOFFS,
+    GRADES,
     _cutoffs,
     axis_ranges,
     encoding_from_table,
@@ -96,7 +97,7 @@ def _score_query(table: pd.DataFrame, relation: str, *, extra: Sequence[str] = (
         f"({_axis_sum(enc, 'behavior')})::INTEGER AS behavior_points FROM _pts) "
         f"SELECT lead_id, profile_points, behavior_points, "
         f"CAST(floor({total} + 0.5) AS INTEGER) AS total, "
-        f"{_band('profile_points', gcut, [literal(g) for g in 'ABCD'])} AS grade, "
+        f"{_band('profile_points', gcut, [literal(g) for g in GRADES])} AS grade, "
         f"{_band('behavior_points', lcut, ['1', '2', '3', '4'])} AS level"
         + "".join(f", {n}" for n in per_names) + kept + " FROM _axes"
     )

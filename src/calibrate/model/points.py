@@ -61,8 +61,19 @@ _STR = ("axis", "attribute", "kind", "level")
 _INT = ("code", "points", "suggested_points", "leads", "wins")
 _FLOAT = ("lower", "upper", "coefficient", "ci_low", "ci_high", "win_rate")
 AXES = ("profile", "behavior")
-GRADES = ("A", "B", "C", "D")
-DEFAULT_CUTOFFS = (75, 50, 25)
+GRADE_LETTERS = "ABCDEFGHIJ"  # grades by profile points, best first (levels are 1, 2, ...)
+
+
+def band_floors(bands: int = 4) -> list[int]:
+    """Lowest points of each of ``bands`` equal bands of 0-100, best first: 4 bands ->
+    [75, 50, 25, 0]. The one definition of the grade and level bands (A-D, 1-4)."""
+    if not 1 <= bands <= len(GRADE_LETTERS):
+        raise ValueError(f"bands must be between 1 and {len(GRADE_LETTERS)}")
+    return [math.ceil(100 * (bands - 1 - k) / bands) for k in range(bands)]
+
+
+GRADES = tuple(GRADE_LETTERS[:4])
+DEFAULT_CUTOFFS = tuple(band_floors(4)[:-1])  # (75, 50, 25): A/B, B/C, C/D
 
 
 def round_half_up(x: Any) -> np.ndarray:
@@ -311,7 +322,7 @@ def grade(profile_points: Any, cutoffs: Sequence[float] = DEFAULT_CUTOFFS) -> np
     """Profile grade per lead: 'A' at or above the first cut-off, then 'B', 'C', else 'D'."""
     cuts = _cutoffs(cutoffs, 3, "cutoffs")
     x = np.asarray(profile_points, dtype=float)
-    return np.select([x >= cuts[0], x >= cuts[1], x >= cuts[2]], ["A", "B", "C"], "D")
+    return np.select([x >= cuts[0], x >= cuts[1], x >= cuts[2]], list(GRADES[:3]), GRADES[3])
 
 
 def level(behavior_points: Any, cutoffs: Sequence[float] = DEFAULT_CUTOFFS) -> np.ndarray:
