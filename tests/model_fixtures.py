@@ -26,10 +26,8 @@ from calibrate.data import store
 from calibrate.data.store import ColumnInfo
 
 ROOT = Path(__file__).resolve().parents[1]
-_BANK_CANDIDATES = [
-    Path(__file__).resolve().parent / "data" / "bank-marketing" / "bank-additional-full.csv",
-    Path("/work/shared/data/bank-marketing/bank-additional-full.csv"),
-]
+#: The bank-marketing export, kept in the repository (a copy of ../shared's; no absolute path).
+BANK_CSV = Path(__file__).resolve().parent / "data" / "bank-marketing" / "bank-additional-full.csv"
 SAMPLE_CSV = ROOT / "data" / "sample" / "leads.csv"
 TRUTH_JSON = ROOT / "data" / "sample" / "truth.json"
 
@@ -37,8 +35,8 @@ _TMP = Path(tempfile.mkdtemp(prefix="calibrate-model-tests-"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 
 
-def bank_csv() -> Path | None:
-    return next((p for p in _BANK_CANDIDATES if p.exists()), None)
+def bank_csv() -> Path:
+    return BANK_CSV
 
 
 @functools.cache
@@ -47,8 +45,6 @@ def bank_db() -> Path:
     from calibrate.data.ingest import ingest
 
     src = bank_csv()
-    if src is None:
-        pytest.skip("bank-marketing data not available")
     path = _TMP / "bank.duckdb"
     con = store.connect(path)
     try:
