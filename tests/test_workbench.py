@@ -146,13 +146,21 @@ def test_segments_edits_and_suggestions(wb):
 
 def test_a_file_workbench_keeps_its_work(leads, tmp_path):
     path = tmp_path / "wb.duckdb"
-    with calibrate.Workbench(path) as bench:
+    with calibrate.Workbench(path, keep_backups=5) as bench:
         bench.ingest(leads.iloc[:3_000])
+        assert bench.last_backup.path is None  # nothing loaded before: nothing to keep
         bench.save_scenario("Kept", min_total=55)
+        bench.agree("Kept", by="both")
+        assert bench.last_backup.path.name.endswith("-agreement.duckdb")
+        bench.ingest(leads.iloc[:3_000])  # replacing: the earlier leads are kept first
+        assert bench.last_backup.path.name.endswith("-before-ingest.duckdb")
         backup = bench.backup()
     assert backup.parent == tmp_path / "backups" and backup.exists()
+    assert len(list((tmp_path / "backups").glob("*.duckdb"))) == 3
     with calibrate.Workbench(path) as again:
         n = leads.iloc[:3_000]["lead_id"].nunique()
         assert again.leads == n
         assert again.scenarios()["name"].tolist() == ["Kept"]
+    with calibrate.Workbench(path, read_only=True) as reader:
+        assert "total score is at least 55" in reader.export("markdown")
         assert f"{n:,} leads" in repr(again)

@@ -35,6 +35,11 @@ class Workbench:
     db : str or path, optional
         The DuckDB file to work in (created if missing). None keeps everything in memory,
         gone when the workbench is closed.
+    read_only : bool, default False
+        Open the file only to read (exports, scenario lists): works on a read-only file.
+    keep_backups : int, optional
+        Automatic backups to keep beside a file (one before each load that replaces leads,
+        one after each agreement); default ``$CALIBRATE_KEEP_BACKUPS`` or 10, 0 for none.
 
     Examples
     --------
@@ -51,11 +56,15 @@ class Workbench:
     >>> text = wb.export("rules")                                     # doctest: +SKIP
     """
 
-    def __init__(self, db: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, db: str | os.PathLike[str] | None = None, *, read_only: bool = False,
+                 keep_backups: int | None = None) -> None:
         self.db = Path(db) if db is not None else None
+        self.keep_backups = keep_backups
+        self.last_backup: Any = None  # the automatic backup of the last ingest or agreement
         self._fits: dict[tuple[int, bool], Any] = {}
         self.con: duckdb.DuckDBPyConnection = (
-            store.connect(db) if db is not None else store.connect_memory())
+            store.connect(db, read_only=read_only) if db is not None
+            else store.connect_memory())
 
     def __repr__(self) -> str:
         where = str(self.db) if self.db is not None else "memory"
@@ -104,8 +113,12 @@ class Workbench:
         >>> wb.ingest(pd.read_csv("leads.csv")).rows_loaded             # doctest: +SKIP
         50000
         """
+        from calibrate.data.autobackup import backup_before_ingest
         from calibrate.data.frames import ingest_any
 
+        if self.db is not None:
+            self.last_backup = backup_before_ingest(self.con, replace, self.db,
+                                                    self.keep_backups)
         return ingest_any(self.con, data, outcome=outcome, mapping=mapping, replace=replace)
 
     # ------------------------------------------------------------------ the points
@@ -286,9 +299,13 @@ class Workbench:
 
     def agree(self, name: str, *, by: str, note: str = "") -> Scenario:
         """Record the scenario named (or ``"#12"``) as the agreement, signed ``by``."""
+        from calibrate.data.autobackup import backup_at_agreement
         from calibrate.decide.agreement import record_agreement
 
-        return record_agreement(self.con, name, by=by, note=note)[1]
+        agreement = record_agreement(self.con, name, by=by, note=note)[1]
+        if self.db is not None:
+            self.last_backup = backup_at_agreement(self.con, self.db, self.keep_backups)
+        return agreement
 
     def scenarios(self) -> pd.DataFrame:
         """The newest version of each scenario: thresholds, headline figures, which one is
