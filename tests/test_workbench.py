@@ -161,6 +161,6 @@ def test_a_file_workbench_keeps_its_work(leads, tmp_path):
         n = leads.iloc[:3_000]["lead_id"].nunique()
         assert again.leads == n
         assert again.scenarios()["name"].tolist() == ["Kept"]
+        assert f"{n:,} leads" in repr(again)
     with calibrate.Workbench(path, read_only=True) as reader:
         assert "total score is at least 55" in reader.export("markdown")
-        assert f"{n:,} leads" in repr(again)
