@@ -186,7 +186,7 @@ def test_what_calibrate_writes_reads_back(tmp_path):
 
 def test_the_schema_knows_the_points_table_columns():
     from calibrate.model.points import COLUMNS, REQUIRED
-    from calibrate.schema import ROW_KEYS, ROW_REQUIRED
+    from calibrate.model.weights_file import ROW_KEYS, ROW_REQUIRED
 
     assert list(ROW_KEYS) == COLUMNS and ROW_REQUIRED == REQUIRED
 
@@ -315,3 +315,15 @@ def test_a_nul_character_in_an_auto_rule_is_named_not_written_into_sql():
     for key in ("rules.competitor_domains", "rules.students"):
         assert key in err.value.what
     assert "NUL character" in err.value.fix and "Remove it" in err.value.fix
+
+
+@pytest.mark.parametrize(("toml", "key", "words"), [
+    ('[placeholders]\nvalues = ""\n', "[placeholders] values", "one empty text"),
+    ('[read]\nencoding = "utf\\u0000-8"\n', "[read] encoding", "not an encoding Python knows"),
+])
+def test_odd_mapping_values_are_problems_not_crashes(tmp_path, toml, key, words):
+    path = tmp_path / "mapping.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_mapping(path)
+    assert key in err.value.what and words in err.value.fix + err.value.what

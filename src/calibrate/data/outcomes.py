@@ -90,7 +90,7 @@ MISSING = PLACEHOLDERS
 _FOLD = re.compile(r"[\s_\-/:.]+")
 
 
-def _key(label: object) -> str:
+def label_key(label: object) -> str:
     """Case- and accent-folded, with punctuation and runs of spaces folded, for matching."""
     if label is None:
         return ""
@@ -104,16 +104,16 @@ def _lookup() -> dict[str, str]:
     table: dict[str, str] = {}
     for outcome, labels in LABELS.items():
         for label in labels:
-            key = _key(label)
+            key = label_key(label)
             if table.setdefault(key, outcome) != outcome:
                 raise ValueError(f"label {label!r} is listed under two outcomes")
-    if stray := {_key(v) for v in GENERIC} - table.keys():
+    if stray := {label_key(v) for v in GENERIC} - table.keys():
         raise ValueError(f"GENERIC lists labels LABELS does not: {sorted(stray)}")
     return table
 
 
 _LOOKUP = _lookup()
-_GENERIC = frozenset(_key(v) for v in GENERIC)
+_GENERIC = frozenset(label_key(v) for v in GENERIC)
 
 
 def normalise(label: str | None, extra: Mapping[str, Iterable[str]] | None = None) -> str | None:
@@ -122,10 +122,10 @@ def normalise(label: str | None, extra: Mapping[str, Iterable[str]] | None = Non
     ``extra`` maps an outcome to more labels (from a mapping file); it wins over the
     built-in vocabulary.
     """
-    key = _key(label)
+    key = label_key(label)
     if extra:
         for outcome, labels in extra.items():
-            if key in {_key(v) for v in labels}:
+            if key in {label_key(v) for v in labels}:
                 return outcome
     return _LOOKUP.get(key)
 
@@ -157,7 +157,7 @@ def normalise_all(
 
 def looks_like_outcome_values(labels: Iterable[str | None]) -> bool:
     """Whether a column's distinct values are mostly outcome labels (used to guess it)."""
-    values = [v for v in labels if _key(v)]
+    values = [v for v in labels if label_key(v)]
     if not values:
         return False
     known = sum(1 for v in values if normalise(v) is not None)
@@ -220,7 +220,7 @@ def outcome_name_hint(name: str) -> int:
     """
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", " ",
                     str(name))
-    words = " ".join(re.findall(r"[^\W_]+", _key(spaced)))
+    words = " ".join(re.findall(r"[^\W_]+", label_key(spaced)))
     if words in _BARE_OUTCOME_NAMES:
         return 1
     outcome, attribute = bool(_OUTCOME_NAME.search(words)), bool(_ATTRIBUTE_NAME.search(words))
@@ -272,7 +272,7 @@ def _candidate(name: str, values: Sequence[tuple[str | None, int]], missing: fro
     spellings: dict[str, dict[str, int]] = {}
     blank = True
     for value, rows in values:
-        key = _key(value)
+        key = label_key(value)
         if not key or not rows:
             continue
         blank = False
@@ -288,7 +288,7 @@ def _candidate(name: str, values: Sequence[tuple[str | None, int]], missing: fro
     counts = tuple((max(spellings[k], key=lambda s: spellings[k][s]), rows_by_key[k])
                    for k in order)
     present = sum(rows_by_key.values())
-    non_blank = sum(int(rows) for value, rows in values if _key(value) and rows)
+    non_blank = sum(int(rows) for value, rows in values if label_key(value) and rows)
     if len(order) > 2 and all(_is_number(v) for v, _ in counts):
         return None  # a number with many values, whatever its name
     worded = {k: _LOOKUP[k] for k in order if k in _LOOKUP and k not in _GENERIC}
@@ -335,7 +335,7 @@ def rank_outcome_candidates(
     name then orders columns of one kind.
     """
     hint_of = name_hint or outcome_name_hint
-    placeholders = frozenset(_key(v) for v in (MISSING if missing is None else missing))
+    placeholders = frozenset(label_key(v) for v in (MISSING if missing is None else missing))
     found = (_candidate(name, values, placeholders, hint_of) for name, values in columns)
     return sorted((c for c in found if c is not None), key=lambda c: -c.score)
 

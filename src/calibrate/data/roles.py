@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from calibrate.data.mapping_file import check_mapping
 from calibrate.data.outcomes import (
+    OUTCOMES,
     OutcomeCandidate,
     clear_winner,
     rank_outcome_candidates,
 )
 from calibrate.errors import InputError, read_text_file
-from calibrate.schema import check_mapping
 
 #: Roles a column can have. ``profile`` and ``behavior`` are the scored attributes.
 ATTRIBUTE_ROLES = ("profile", "behavior")
@@ -435,19 +436,23 @@ def load_mapping(path: str | Path | None) -> Mapping:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"The mapping file is not valid TOML: {exc}", file=str(p),
                          fix="See README.md, section 'Mapping file', for an example.") from None
-    return _mapping(check_mapping(data, str(p), one_column_per_role=True))
+    return _checked(data, str(p), one_column_per_role=True)
 
 
 def mapping_from_dict(data: dict[str, Any], source: str = "mapping") -> Mapping:
     """Validate a mapping given as a dict (from TOML or the app): only the sections
     ``columns``, ``outcomes``, ``placeholders`` and ``read``, every key known and of its
     type; a bad one is an :class:`InputError` naming each faulty key with its fix
-    (:func:`calibrate.schema.check_mapping`). A file (:func:`load_mapping`) is also held
-    to one column per special role."""
-    return _mapping(check_mapping(data, source))
+    (:func:`calibrate.data.mapping_file.check_mapping`). A file (:func:`load_mapping`) is
+    also held to one column per special role."""
+    return _checked(data, source)
 
 
-def _mapping(checked: dict[str, Any]) -> Mapping:
+def _checked(data: Any, source: str, one_column_per_role: bool = False) -> Mapping:
+    """The mapping, checked against the roles, types and outcomes named here."""
+    checked = check_mapping(data, source, roles=ROLES, special_roles=SPECIAL_ROLES,
+                            types=TYPES, outcomes=OUTCOMES + (IGNORED,),
+                            one_column_per_role=one_column_per_role)
     return Mapping(columns=checked["columns"], outcomes=checked["outcomes"],
                    placeholders=checked["placeholders"], read=checked["read"])
 

@@ -3,9 +3,10 @@
 Why: some leads need no score. A demo request or a contact-us form goes straight to sales
 (auto-qualified); a competitor, a fake name or number, a throwaway or malformed email, or a
 student never does (auto-disqualified), however high the score. The rules are part of the
-agreement, so they are plain data (:class:`RuleSet`, JSON round-trip) and become ONE SQL
-``CASE`` expression (:func:`rule_sql`) that DuckDB evaluates over every lead, with no Python
-loop over leads.
+agreement, so they are plain data (:class:`~calibrate.model.rule_settings.RuleSet`, JSON
+round-trip; defined with the weights document that carries them, and imported here) and
+become ONE SQL ``CASE`` expression (:func:`rule_sql`) that DuckDB evaluates over every lead,
+with no Python loop over leads.
 
 Precedence: disqualifiers first, in the order competitor, fake_name, fake_phone,
 throwaway_email, malformed_email, student; then qualifiers (flags in list order, then value
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import duckdb
@@ -35,6 +35,7 @@ import pandas as pd
 from calibrate.data.outcomes import CLOSED
 from calibrate.data.roles import snake
 from calibrate.data.store import ColumnInfo
+from calibrate.model.rule_settings import RuleSet
 from calibrate.sql import literal, quote
 from calibrate.vocabulary import YES
 
@@ -42,111 +43,8 @@ DISQUALIFIERS = (
     "competitor", "fake_name", "fake_phone", "throwaway_email", "malformed_email", "student",
 )
 
-#: Examples only (the sample generator's competitors); the default competitor list is empty.
-EXAMPLE_COMPETITOR_DOMAINS = ["rivalsoft.com", "acmeanalytics.io", "leadlens.ai"]
-
-DEFAULT_QUALIFY_FLAGS = ["demo_request", "contact_us"]
-
-#: Whole names (first + last, or full name) that are fake, compared lower-cased.
-DEFAULT_FAKE_NAMES = [
-    "johnny prospect", "test test", "mickey mouse", "minnie mouse", "asdf asdf", "donald duck",
-    "john doe", "jane doe", "test", "asdf", "test user", "first last", "fake name",
-]
-
-
-def _single_letter_runs() -> str:
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    return r"(^|\s)(" + "|".join(f"{c}{{3,}}" for c in letters) + r")(\s|$)"
-
-
-#: RE2 patterns (case-insensitive) on the name: no letter at all; a keyboard row at the start
-#: of a word ("asdf", "qwerty", "zxcv", "hjkl"...); a word of one letter repeated ("xxx").
-DEFAULT_FAKE_NAME_PATTERNS = [
-    r"^[^\p{L}]+$",
-    r"(^|\s)(asdf|qwer|zxcv|hjkl|sdfg|dfgh|fghj|xcvb|uiop)",
-    _single_letter_runs(),
-]
-
-#: Exact fake numbers (compared on their digits); the 555 and same-digit checks catch more.
-DEFAULT_FAKE_PHONES = ["555-555-5555", "(555) 555-0100", "123-456-7890", "000-000-0000"]
-
-DEFAULT_THROWAWAY_DOMAINS = [
-    "mailinator.com", "guerrillamail.com", "guerrillamail.net", "sharklasers.com",
-    "10minutemail.com", "tempmail.com", "temp-mail.org", "yopmail.com", "trashmail.com",
-    "getnada.com", "dispostable.com", "maildrop.cc", "throwawaymail.com", "fakeinbox.com",
-    "mailnesia.com", "mintemail.com", "spamgourmet.com", "emailondeck.com",
-]
-
-#: Columns whose text, when it contains one of the words, marks a student.
-DEFAULT_STUDENTS = {"seniority": ["student"], "title": ["student"], "job_title": ["student"]}
-
 _TRUE_TEXT = YES  # the same yes as the cleaning of stored flags
 _WELL_FORMED_EMAIL = r"\s*[^@\s]+@[^@\s.]+(\.[^@\s.]+)+\s*"
-
-
-@dataclass
-class RuleSet:
-    """The configurable rules; every list may be emptied to switch that rule off.
-
-    - ``qualify_flags``: flag columns that auto-qualify when true (default demo request and
-      contact-us, when those columns exist).
-    - ``qualify_values``: ``{column: [values]}``; a lead whose value equals one of them
-      (case-insensitive) auto-qualifies (an exact ideal-customer fit).
-    - ``competitor_domains`` (email domain or a subdomain of it) and ``competitor_companies``
-      (company name, exact): direct competitors. Empty by default; see
-      :data:`EXAMPLE_COMPETITOR_DOMAINS`.
-    - ``fake_names`` (whole name; any spacing) and ``fake_name_patterns`` (RE2 regexps,
-      matched case-insensitively anywhere in the name). The name is ``full_name``, else
-      first and last name joined by a space, trimmed.
-    - ``fake_phones`` (exact, compared on digits), ``fake_phone_555`` (the exchange, i.e. the
-      3 digits before the last 4, is 555), ``fake_phone_same_digit`` (7+ digits, all the
-      same) and ``min_phone_digits`` (a phone with fewer digits is fake; 0 turns it off).
-    - ``throwaway_domains``: disposable email providers (subdomains included).
-    - ``check_email_format``: an email that is not ``local@domain.tld`` (exactly one @, no
-      spaces, a dot in the domain) is malformed.
-    - ``students``: ``{column: [words]}``; the column's text contains a word.
-    """
-
-    qualify_flags: list[str] = field(default_factory=lambda: list(DEFAULT_QUALIFY_FLAGS))
-    qualify_values: dict[str, list[str]] = field(default_factory=dict)
-    competitor_domains: list[str] = field(default_factory=list)
-    competitor_companies: list[str] = field(default_factory=list)
-    fake_names: list[str] = field(default_factory=lambda: list(DEFAULT_FAKE_NAMES))
-    fake_name_patterns: list[str] = field(
-        default_factory=lambda: list(DEFAULT_FAKE_NAME_PATTERNS)
-    )
-    fake_phones: list[str] = field(default_factory=lambda: list(DEFAULT_FAKE_PHONES))
-    fake_phone_555: bool = True
-    fake_phone_same_digit: bool = True
-    min_phone_digits: int = 7
-    throwaway_domains: list[str] = field(
-        default_factory=lambda: list(DEFAULT_THROWAWAY_DOMAINS)
-    )
-    check_email_format: bool = True
-    students: dict[str, list[str]] = field(
-        default_factory=lambda: {k: list(v) for k, v in DEFAULT_STUDENTS.items()}
-    )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data (for scenarios, agreements and exports)."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RuleSet:
-        """Rebuild from :meth:`to_dict` output; unknown keys are an error, missing keys default."""
-        known = set(cls.__dataclass_fields__)
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown rule settings: {', '.join(sorted(unknown))}")
-        return cls(**{k: _copy(v) for k, v in data.items()})
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): [str(x) for x in v] for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [str(x) for x in value]
-    return value
 
 
 # ----------------------------------------------------------------------------- SQL pieces
