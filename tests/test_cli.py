@@ -110,3 +110,29 @@ def test_output_piped_to_a_reader_that_stops_ends_quietly(tmp_path):
         capture_output=True, text=True, timeout=300)
     assert pipeline.stdout.count("\n") == 1 and "Traceback" not in pipeline.stderr
     assert pipeline.returncode == 0, pipeline.stderr
+
+
+def test_fit_says_when_the_solver_stopped_at_its_limit(tmp_path, monkeypatch, capsys):
+    import json
+    import warnings
+
+    from calibrate.decide import workshop
+    from calibrate.model.solver import ConvergenceWarning
+
+    db = str(tmp_path / "c.duckdb")
+    assert main(["ingest", str(BANK_CSV), "--db", db, "--outcome", "y"]) == 0
+    suggested = workshop.suggested_weights
+    monkeypatch.setattr(workshop, "suggested_weights",
+                        lambda con, **kw: suggested(con, Cs=[1.0], max_iter=1, **kw))
+    out = tmp_path / "weights.json"
+    capsys.readouterr()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["fit", "--db", db, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert ("warning: the fit stopped at its iteration limit (max_iter=1 Newton steps) before "
+            "converging") in printed and "Raise max_iter" in printed
+    # said once, by the line above, not also as a Python warning
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    metrics = json.loads(out.read_text())["metrics"]
+    assert metrics["n_iter"] == 1 and metrics["converged"] is False

@@ -30,6 +30,7 @@ from calibrate.data import store
 from calibrate.estimator import NOT_WON, WON, LeadScorer
 from calibrate.model import fit as fitting
 from calibrate.model.lead_points import score_leads
+from calibrate.model.solver import ConvergenceWarning
 from calibrate.model.weights import Weights
 
 from conftest import SAMPLE_CSV
@@ -141,7 +142,11 @@ def test_n_iter_is_recorded_by_the_model(closed: tuple[pd.DataFrame, pd.Series],
                                          reference: LeadScorer) -> None:
     X, y = closed
     assert reference.n_iter_[0] > 2
-    assert LeadScorer(C=1.0, max_iter=2).fit(X, y).n_iter_[0] == 2  # stopped by max_iter
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        stopped = LeadScorer(C=1.0, max_iter=2).fit(X, y)
+    assert stopped.n_iter_[0] == 2  # stopped by max_iter, and said so
+    assert stopped.metrics_["n_iter"] == 2 and stopped.metrics_["converged"] is False
+    assert reference.metrics_["converged"] is True
 
 
 # ------------------------------------------------------------------------ scoring
@@ -411,3 +416,17 @@ def _checks() -> list:
 @pytest.mark.parametrize(("estimator", "check"), _checks())
 def test_sklearn_compatible(estimator: LeadScorer, check: Callable) -> None:
     check(estimator)
+
+
+def test_the_estimators_defaults_are_the_fits():
+    """LeadScorer mirrors calibrate's fit: a default that drifts from it fails here."""
+    import inspect
+
+    from calibrate.estimator import LeadScorer
+
+    fit_defaults = {k: p.default for k, p in inspect.signature(fitting.fit).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+    params = LeadScorer().get_params()
+    shared = set(params) & set(fit_defaults)
+    assert len(shared) >= 15
+    assert {k: params[k] for k in shared} == {k: fit_defaults[k] for k in shared}

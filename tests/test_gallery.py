@@ -34,7 +34,7 @@ from calibrate.data.roles import ATTRIBUTE_ROLES, CONTACT_ROLES, ROLES
 from calibrate.data.store import ColumnInfo
 from calibrate.decide import workshop
 from calibrate.model.encode import MISSING, OTHER, learn_encoding
-from calibrate.model.fit import leak_screen
+from calibrate.model.leakage import leak_screen
 from calibrate.sql import quote
 
 from conftest import ROOT

@@ -325,7 +325,7 @@ def test_labels_mapped_to_ignore_are_left_out_and_reported(con, write_csv):
 
 
 def test_the_leak_screen_flags_a_call_duration_before_any_fit(con):
-    from calibrate.model.fit import leak_screen
+    from calibrate.model.leakage import leak_screen
 
     ingest(con, BANK_CSV)
     leaks = leak_screen(con)

@@ -15,7 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from calibrate.errors import ModelError
 from calibrate.model import metrics as mx
 from calibrate.model.encode import encode_sql
-from calibrate.model.fit import fit, leakage_checks, predict
+from calibrate.model.fit import fit, predict
+from calibrate.model.solver import ConvergenceWarning
 from calibrate.sql import quote
 
 from model_fixtures import (
@@ -77,11 +78,11 @@ def test_open_leads_are_never_fitted():
 
 
 def test_composite_group_by_gives_the_same_fit(synth, monkeypatch):
-    from calibrate.model import fit as fitting
+    from calibrate.model import patterns
 
     con, _ = synth
     packed = _quiet_fit(con, Cs=[1.0])
-    monkeypatch.setattr(fitting, "_PACK_LIMIT", 1)
+    monkeypatch.setattr(patterns, "PACK_LIMIT", 1)
     composite = _quiet_fit(con, Cs=[1.0])
     assert composite.counts == packed.counts
     pd.testing.assert_frame_equal(composite.levels, packed.levels, check_exact=False,
@@ -198,6 +199,40 @@ def test_cross_validation_picks_the_best_c(synth):
     assert res.cv_scores[0.001] > res.cv_scores[res.C]
 
 
+# ------------------------------------------------------------------- convergence
+
+
+def test_a_fit_stopped_at_max_iter_warns_and_records_it():
+    bank_con = bank_connection()
+    with pytest.warns(ConvergenceWarning, match=r"iteration limit \(max_iter=1\).*Raise max_iter"):
+        res = fit(bank_con, Cs=[1.0], max_iter=1, leakage="drop")
+    assert res.n_iter == 1 and res.converged is False
+    assert res.to_dict()["n_iter"] == 1 and res.to_dict()["converged"] is False
+    assert res.options["max_iter"] == 1
+
+
+def test_a_normal_fit_converges_without_a_warning():
+    bank = bank_fit()
+    assert bank.converged is True and 1 < bank.n_iter < bank.options["max_iter"]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Possible leakage", UserWarning)
+        warnings.simplefilter("error", ConvergenceWarning)
+        res = fit(bank_connection(), Cs=[1.0], refit=True)
+    assert res.converged is True
+
+
+def test_the_weights_document_carries_the_iterations():
+    from calibrate.decide.workshop import suggested_weights
+
+    bank_con = bank_connection()
+    with pytest.warns(ConvergenceWarning):  # recorded in the document and not swallowed
+        stopped = json.loads(suggested_weights(bank_con, Cs=[1.0], max_iter=1).to_json())
+    assert stopped["metrics"]["n_iter"] == 1 and stopped["metrics"]["converged"] is False
+    normal = json.loads(suggested_weights(bank_con, Cs=[1.0]).to_json())
+    assert normal["metrics"]["converged"] is True
+    assert normal["metrics"]["n_iter"] == fit(bank_con, Cs=[1.0], leakage="drop").n_iter > 1
+
+
 # ---------------------------------------------------------------------- splits
 
 
@@ -220,66 +255,6 @@ def test_hash_split_is_stratified_when_there_are_no_dates():
     assert bank.split.kind == "hash"
     assert bank.counts["test_wins"] == pytest.approx(0.2 * bank.counts["won"], abs=1)
     assert bank.counts["test"] == pytest.approx(0.2 * bank.counts["closed"], abs=2)
-
-
-# --------------------------------------------------------------------- leakage
-
-
-def test_bank_duration_is_flagged_and_left_out_by_default():
-    bank_con = bank_connection()
-    res = bank_fit()
-    flagged = {w.attribute: w for w in res.leakage}
-    assert set(flagged) == {"duration"}
-    w = flagged["duration"]
-    assert w.rule == "name" and w.dropped and "duration" in str(w)
-    # Honest about the rule: duration alone reaches ~0.80, below the 0.95 "too good" rule.
-    assert 0.75 <= res.single_auc["duration"] < 0.95
-    assert "duration" in res.dropped and "duration" not in res.encoding.names
-    with pytest.warns(UserWarning, match="duration"):
-        fit(bank_con, Cs=[1.0])
-
-
-def test_leakage_keep_and_include_keep_the_attribute():
-    bank_con = bank_connection()
-    kept = fit(bank_con, Cs=[1.0], leakage="keep")
-    assert "duration" in kept.encoding.names and not kept.leakage[0].dropped
-    with pytest.warns(UserWarning):
-        included = fit(bank_con, Cs=[1.0], include=["duration", "age", "job"])
-    assert included.encoding.names == ["age", "job", "duration"]
-    assert kept.metrics.auc > bank_fit().metrics.auc + 0.05  # what the leak would buy
-
-
-def test_closed_only_and_perfect_attributes_are_flagged():
-    frame, info = synthetic_leads(6000, seed=2, open_share=0.2)
-    closed = frame["outcome"] != "open"
-    frame["close_note"] = np.where(closed, np.where(frame["outcome"] == "won", "signed",
-                                                    "no budget"), None)
-    frame["stage_flag"] = np.where(closed, frame["outcome"] == "won", None)
-    roles = dict(info["roles"], close_note=("behavior", "categorical"),
-                 stage_flag=("behavior", "flag"))
-    with pytest.warns(UserWarning, match="close_note"):
-        res = fit(make_store(frame, roles), Cs=[1.0])
-    rules = {w.attribute: w.rule for w in res.leakage}
-    assert rules["close_note"] == "auc" and rules["stage_flag"] == "auc"
-    assert set(res.dropped) == {"close_note", "stage_flag"}
-    # a value filled only at closing, not predictive on its own
-    rng = np.random.default_rng(0)
-    frame["sales_rep"] = np.where(closed, rng.choice(["Ann", "Bob"], len(frame)), None)
-    roles["sales_rep"] = ("profile", "categorical")
-    res = _quiet_fit(make_store(frame, roles), Cs=[1.0])
-    rules = {w.attribute: w.rule for w in res.leakage}
-    assert rules["sales_rep"] == "closed_only"
-
-
-def test_leakage_rules_directly():
-    assert leakage_checks({"a": 0.97, "b": 0.6}) == [("a", "auc", pytest.approx(
-        leakage_checks({"a": 0.97})[0][2]))]
-    assert [r for _, r, _ in leakage_checks({"call_length": 0.8, "b": 0.7})] == ["name"]
-    assert leakage_checks({"minutes_on_site": 0.8, "b": 0.7}) == []
-    assert [r for _, r, _ in leakage_checks({"x": 0.9, "b": 0.7})] == ["dominant"]
-    assert leakage_checks({"x": 0.9, "b": 0.85}) == []
-    assert [r for _, r, _ in leakage_checks({"x": 0.6}, closed_only={"x": (0.3, 100)})] == [
-        "closed_only"]
 
 
 # ------------------------------------------------------------------ validation

@@ -69,3 +69,17 @@ def test_workshop_constraints_are_applied_saved_and_costed(sample_db):
                          "points"].iloc[0]) == 0
     assert table[table["axis"] == "behavior"].groupby("attribute")["points"].max().sum() == 100
     assert weights.options["constraints"]["caps"] == {"pricing_page_views": 10}
+
+
+def test_a_fit_that_stopped_at_its_iteration_limit_is_flagged(sample_db):
+    from calibrate.model.weights import save_weights
+
+    con = store.connect(sample_db)
+    weights = latest_weights(con, store.data_version(con))
+    weights.metrics = {**weights.metrics, "converged": False, "n_iter": 3}
+    weights.options = {**weights.options, "max_iter": 3}
+    save_weights(con, weights, store.data_version(con))
+    con.close()
+    at = page("weights")
+    assert any("stopped at its iteration limit (max_iter=3 Newton steps)" in w.value
+               for w in at.warning)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable
 
 from calibrate.errors import CalibrateError
@@ -63,12 +64,17 @@ def _keep_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _print_fit(weights) -> None:
+    from calibrate.model.weights import not_converged
+
     m = weights.metrics
     print(f"Fit on {m.get('leads', 0):,.0f} held-out leads: AUC {m.get('auc', float('nan')):.3f}"
           f", KS {m.get('ks', float('nan')):.3f}, log loss {m.get('log_loss', float('nan')):.4f}"
           f", Brier {m.get('brier', float('nan')):.4f}")
     for warning in m.get("leakage", []):
         print(f"warning: possible leak: {warning}")
+    if (line := not_converged(weights)) is not None:
+        print(f"warning: {line[0].lower()}{line[1:]} Raise max_iter (in Python: "
+              "fit(..., max_iter=...) or LeadScorer(max_iter=...)).")
     table = weights.table
     for axis in ("profile", "behavior"):
         print(f"\n{axis.upper()} points")
@@ -84,6 +90,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from calibrate.decide import workshop
     from calibrate.errors import ModelError
     from calibrate.model.constraints import parse_constraints
+    from calibrate.model.solver import ConvergenceWarning
     from calibrate.model.weights import save_weights
 
     con = store.connect(args.db)
@@ -93,12 +100,14 @@ def cmd_fit(args: argparse.Namespace) -> int:
                              fix="Load leads first: calibrate ingest FILE.")
         wanted = parse_constraints(args.lock or [], args.order or [], args.cap or [])
         cost = None
-        if wanted:
-            weights, cost = workshop.constrained_weights(
-                con, wanted, exclude_no_decision=args.exclude_no_decision)
-        else:
-            weights = workshop.suggested_weights(
-                con, exclude_no_decision=args.exclude_no_decision)
+        with warnings.catch_warnings():  # _print_fit says it from the weights document
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if wanted:
+                weights, cost = workshop.constrained_weights(
+                    con, wanted, exclude_no_decision=args.exclude_no_decision)
+            else:
+                weights = workshop.suggested_weights(
+                    con, exclude_no_decision=args.exclude_no_decision)
         save_weights(con, weights, store.data_version(con))
     finally:
         con.close()

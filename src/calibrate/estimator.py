@@ -177,7 +177,8 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
     tol : float, default=1e-6
         Newton's method stops when no coefficient moves by more than ``tol``.
     max_iter : int, default=100
-        Most Newton steps per fit.
+        Most Newton steps per fit; a fit stopped there warns (a ``ConvergenceWarning`` of
+        :mod:`calibrate.model.solver`) and ``metrics_["converged"]`` is False.
     max_fit_rows : int or None, default=2000000
         With more closed training leads, the closed leads are case-control sampled down to
         about this many; None never samples.
@@ -197,7 +198,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,)
         The calibrated intercept: ``logit = intercept_ + the lead's level coefficients``.
     n_iter_ : ndarray of shape (1,)
-        Newton steps of the final fit.
+        Newton steps of the final fit (also ``metrics_["n_iter"]``).
     C_ : float
         The C used (chosen by cross-validation when ``C`` is None).
     classes_ : ndarray of shape (2,)
@@ -212,8 +213,8 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
     metrics_ : dict
         Held-out metrics of the fit (``auc``, ``ks``, ``log_loss``, ``brier``, ``leads``,
         ``wins``, ``base_rate``, deciles and calibration tables), with the attributes left
-        out as possible leakage (``leakage``, ``dropped``), those not scored (``skipped``)
-        and ``C``.
+        out as possible leakage (``leakage``, ``dropped``), those not scored (``skipped``),
+        ``C``, and the solver's ``n_iter`` and ``converged``.
     weights_ : calibrate.model.weights.Weights
         The weights document (``calibrate score --weights`` reads its JSON,
         ``weights_.to_json()``).

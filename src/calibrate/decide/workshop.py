@@ -15,8 +15,9 @@ import duckdb
 
 from calibrate.data import store
 from calibrate.decide.grid import Grid, build_grid
-from calibrate.decide.rules import RuleSet, rule_sql
+from calibrate.decide.rules import rule_sql
 from calibrate.model.lead_points import score_sql
+from calibrate.model.rule_settings import RuleSet
 from calibrate.model.weights import Weights
 
 
@@ -74,7 +75,9 @@ def suggested_weights(con: duckdb.DuckDBPyConnection, *, exclude_no_decision: bo
     from calibrate.model.points import points_table
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # leakage is reported in the document
+        # Leakage is reported in the document. A ConvergenceWarning is recorded there too
+        # (metrics "n_iter" and "converged") and still reaches the caller.
+        warnings.filterwarnings("ignore", "Possible leakage", UserWarning)
         result = fit(con, exclude_no_decision=exclude_no_decision, leakage="warn",
                      **fit_options)
     return weights_from_fit(con, result, points_table(result))
@@ -88,7 +91,7 @@ def held_out_fit(con: duckdb.DuckDBPyConnection, *, exclude_no_decision: bool = 
     from calibrate.model.fit import fit
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.filterwarnings("ignore", "Possible leakage", UserWarning)
         return fit(con, exclude_no_decision=exclude_no_decision)
 
 
@@ -103,7 +106,7 @@ def constrained_weights(con: duckdb.DuckDBPyConnection, constraints, *,
     from calibrate.model.points import points_table
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.filterwarnings("ignore", "Possible leakage", UserWarning)  # as above
         result = fit(con, exclude_no_decision=exclude_no_decision, leakage="warn")
     suggested = points_table(result)
     table = apply_constraints(suggested, constraints)
@@ -113,13 +116,16 @@ def constrained_weights(con: duckdb.DuckDBPyConnection, constraints, *,
 
 
 def weights_from_fit(con: duckdb.DuckDBPyConnection, result, table) -> Weights:
-    """The weights document of a fit: its table, data range, options, metrics, warnings."""
+    """The weights document of a fit: its table, data range, options, metrics, warnings
+    (leakage, and whether the solver converged: ``n_iter`` and ``converged``)."""
     lo, hi = result.data_range
     metrics = result.metrics.to_dict()
     metrics["leakage"] = [str(w) for w in result.leakage]
     metrics["dropped"] = list(result.dropped)
     metrics["skipped"] = dict(result.skipped)
     metrics["C"] = result.C
+    metrics["n_iter"] = int(result.n_iter)
+    metrics["converged"] = bool(result.converged)
     return Weights(
         table=table,
         data={"rows": int(store.lead_count(con)), "data_version": store.data_version(con),

@@ -179,7 +179,7 @@ def evaluate(
 ) -> mx.Metrics:
     """Metrics of a (possibly edited) points table on the held-out test split of a fit.
 
-    ``split`` is the :class:`~calibrate.model.fit.Split` of a fit (or the FitResult). Leads are
+    ``split`` is the :class:`~calibrate.model.split.Split` of a fit (or the FitResult). Leads are
     ranked by their total score (AUC, KS, deciles); probabilities for log loss, Brier and
     calibration come from a one-variable logistic regression of winning on the total, fit
     on the training split. Compare with the suggested table (``points =

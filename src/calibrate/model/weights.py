@@ -19,7 +19,7 @@ import pandas as pd
 from calibrate.data.store import to_json, transaction
 from calibrate.errors import InputError, read_text_file
 from calibrate.model.points import COLUMNS, table_from_records
-from calibrate.schema import MAX_POINTS, check_weights
+from calibrate.model.weights_file import MAX_POINTS, check_weights
 
 FORMAT = "calibrate-weights"
 FORMAT_VERSION = 1
@@ -57,10 +57,10 @@ class Weights:
     def from_dict(cls, doc: dict[str, Any], source: str = "weights", *,
                   points_range: tuple[int, int] | None = None) -> Weights:
         """Validate and read a weights document; a bad one is an :class:`InputError` that
-        names every faulty key with its fix (:func:`calibrate.schema.check_weights`).
+        names every faulty key with its fix (:func:`calibrate.model.weights_file.check_weights`).
 
         ``points_range`` bounds each level's points (a file: 0 to
-        :data:`~calibrate.schema.MAX_POINTS`); stored weights need only whole points.
+        :data:`~calibrate.model.weights_file.MAX_POINTS`); stored weights need only whole points.
         """
         check_weights(doc, source, points_range=points_range, format_name=FORMAT,
                       format_version=FORMAT_VERSION)
@@ -80,8 +80,8 @@ class Weights:
     @classmethod
     def read(cls, path: str | Path) -> Weights:
         """Read a weights JSON file written by :meth:`to_json`, checked against the schema
-        (:func:`calibrate.schema.check_weights`, points 0 to
-        :data:`~calibrate.schema.MAX_POINTS`)."""
+        (:func:`calibrate.model.weights_file.check_weights`, points 0 to
+        :data:`~calibrate.model.weights_file.MAX_POINTS`)."""
         p = Path(path)
         _not_a_workbook(p)
         text = read_text_file(p, "weights", "--weights")
@@ -165,3 +165,14 @@ def load_weights(con: duckdb.DuckDBPyConnection, weights_id: int) -> Weights:
     weights = Weights.from_dict(json.loads(row[0]), source="the database")
     weights.id = int(weights_id)
     return weights
+
+
+def not_converged(weights: Weights) -> str | None:
+    """"The fit stopped at its iteration limit (max_iter=N Newton steps) before converging;
+    the points may be off." when the weights' fit did, else None."""
+    m = weights.metrics
+    if m.get("converged") is not False:
+        return None
+    limit = weights.options.get("max_iter", m.get("n_iter"))
+    return (f"The fit stopped at its iteration limit (max_iter={limit} Newton steps) before "
+            "converging; the points may be off.")

@@ -34,8 +34,8 @@ from calibrate.data.roles import (
     mapping_from_dict,
     mapping_to_toml,
 )
-from calibrate.decide.rules import RuleSet
 from calibrate.errors import CalibrateError
+from calibrate.model.rule_settings import RuleSet
 from calibrate.ui import access, backups, state
 
 SAMPLE = Path("data/sample/leads.csv")
@@ -401,7 +401,7 @@ def summary_section() -> None:
 @st.cache_data(show_spinner=False, max_entries=4)
 def leak_warnings(db: str, version: int) -> dict[str, str]:
     """The leak screen of the loaded leads (cached per database and data version)."""
-    from calibrate.model.fit import leak_screen
+    from calibrate.model.leakage import leak_screen
 
     try:
         return leak_screen(state.connection())

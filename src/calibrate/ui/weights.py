@@ -9,11 +9,11 @@ import streamlit as st
 
 from calibrate import fmt
 from calibrate.data import store
-from calibrate.decide.rules import RuleSet
 from calibrate.decide.workshop import held_out_fit, rules_of, suggested_weights
 from calibrate.errors import CalibrateError
 from calibrate.model import revisions
-from calibrate.model.weights import Weights, save_weights
+from calibrate.model.rule_settings import RuleSet
+from calibrate.model.weights import Weights, not_converged, save_weights
 from calibrate.ui import charts, state
 
 ND_CHOICES = {"Count as not won": False, "Leave out of the fit": True}
@@ -143,6 +143,9 @@ def render() -> None:
         st.rerun()
     for warning in weights.metrics.get("leakage", []):
         st.warning(f"Possible leak: {fmt.md(warning)}")
+    if (line := not_converged(weights)) is not None:
+        st.warning(f"{line} An attribute that separates wins perfectly (see the possible "
+                   "leaks) is the usual cause; more closed leads usually help.")
     metrics_row(weights.metrics)
     if revisions.is_edited(weights):
         try:
