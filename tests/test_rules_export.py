@@ -22,11 +22,13 @@ import sqlglot
 
 from calibrate.data import store
 from calibrate.decide.mql import is_mql
-from calibrate.decide.rules import RuleSet, rule_sql
-from calibrate.export.automation import COLUMNS, portable_sql
+from calibrate.decide.rules import rule_sql
 from calibrate.export.files import FORMATS, export_bytes, rules_list
+from calibrate.export.rules_list import COLUMNS
+from calibrate.export.score_sql import portable_sql
 from calibrate.model.lead_points import score_leads
 from calibrate.model.points import table_from_records
+from calibrate.model.rule_settings import RuleSet
 from calibrate.model.weights import Weights
 
 from conftest import original

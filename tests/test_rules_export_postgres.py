@@ -21,9 +21,10 @@ import pytest
 from calibrate import sql
 from calibrate.data import store
 from calibrate.decide.mql import is_mql
-from calibrate.decide.rules import RuleSet, rule_sql
-from calibrate.export.automation import portable_sql
+from calibrate.decide.rules import rule_sql
+from calibrate.export.score_sql import portable_sql
 from calibrate.model.lead_points import score_leads
+from calibrate.model.rule_settings import RuleSet
 from calibrate.model.weights import Weights
 
 from conftest import original

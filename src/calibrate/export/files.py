@@ -8,21 +8,23 @@ or a carriage return) is prefixed with a quote, so an export never executes anyt
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from calibrate.cells import FORMULA_START, neutralise
-from calibrate.decide.rules import RuleSet
-from calibrate.export import automation
+from calibrate.export import hubspot, marketo, mautic, pardot, score_sql
+from calibrate.export.conditions import all_conditions
+from calibrate.export.rules_list import rules_frame
 from calibrate.model.points import COLUMNS, table_from_records
+from calibrate.model.rule_settings import RuleSet
 from calibrate.model.weights import Weights
 
 FORMATS = ("csv", "json", "xlsx", "rules", "sql", "hubspot", "marketo", "pardot", "mautic")
 #: Dialects of the ``sql`` format.
-DIALECTS = automation.DIALECTS
+DIALECTS = score_sql.DIALECTS
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with every text cell (and column name) neutralised."""
@@ -38,14 +40,14 @@ def rules_list(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = No
                rules: Any = None, columns: Any = None, keep_zero: bool = True) -> pd.DataFrame:
     """The table as the generic rules list a marketing-automation admin keys in.
 
-    One row per field and condition (columns :data:`calibrate.export.automation.COLUMNS`: score,
+    One row per field and condition (columns :data:`calibrate.export.rules_list.COLUMNS`: score,
     field, operator, value, points, level, segment), then the MQL definition from
     ``thresholds`` and one row per auto-rule in force (``rules``: a RuleSet or its dict;
     None leaves them out). ``columns`` are the store's columns (headers as written, and
     the contact columns the auto-rules read). Numbers stay numbers; level texts that a
-    spreadsheet could run are neutralised. See :mod:`calibrate.export.automation`.
+    spreadsheet could run are neutralised. See :mod:`calibrate.export.conditions`.
     """
-    return automation.rules_frame(automation.all_conditions(
+    return rules_frame(all_conditions(
         table, thresholds=thresholds, rules=rules, columns=columns), keep_zero=keep_zero)
 
 
@@ -73,9 +75,9 @@ def export_bytes(weights: Weights, format: str, *, columns: Any = None,
         return rules_list(weights.table, **extra).to_csv(index=False).encode("utf-8")
     if format in _AUTOMATION:
         if format == "sql":
-            return automation.portable_sql(weights.table, dialect=dialect,
-                                           **extra).encode("utf-8")
-        return getattr(automation, _AUTOMATION[format])(weights.table, **extra)
+            return score_sql.portable_sql(weights.table, dialect=dialect,
+                                          **extra).encode("utf-8")
+        return _AUTOMATION[format](weights.table, **extra)
     if format == "xlsx":
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
@@ -95,9 +97,11 @@ def export_bytes(weights: Weights, format: str, *, columns: Any = None,
     raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
 
 
-#: Marketing-automation formats and the :mod:`calibrate.export.automation` function writing each.
-_AUTOMATION = {"sql": "portable_sql", "hubspot": "hubspot_json", "marketo": "marketo_csv",
-               "pardot": "pardot_csv", "mautic": "mautic_json"}
+#: Marketing-automation formats and the function writing each (``sql`` also takes a dialect).
+_AUTOMATION: dict[str, Callable[..., Any]] = {
+    "sql": score_sql.portable_sql, "hubspot": hubspot.hubspot_json,
+    "marketo": marketo.marketo_csv, "pardot": pardot.pardot_csv,
+    "mautic": mautic.mautic_json}
 #: File extension and MIME type of each format (for downloads).
 FILE_TYPES = {"csv": ("csv", "text/csv"), "json": ("json", "application/json"),
               "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument."

@@ -69,7 +69,7 @@ def _grid(path: str, version: int, weights_id: int, rules_key: str):
     import json
 
     from calibrate.decide import workshop
-    from calibrate.decide.rules import RuleSet
+    from calibrate.model.rule_settings import RuleSet
     from calibrate.model.weights import load_weights
 
     con = _connect(path).cursor()

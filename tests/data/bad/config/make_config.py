@@ -96,8 +96,8 @@ def good_table() -> list[dict[str, Any]]:
 
 def good_doc() -> dict[str, Any]:
     """The good weights document, as ``calibrate export --format json`` writes it."""
-    from calibrate.decide.rules import RuleSet
     from calibrate.model.points import table_from_records
+    from calibrate.model.rule_settings import RuleSet
     from calibrate.model.weights import Weights
 
     weights = Weights(
