@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/calibrate.duckdb
 PORT ?= 8501
 
-.PHONY: run test lint bench bench-quick sample clean postgresql
+.PHONY: run test lint bench bench-quick bench-components sample clean postgresql
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: $(VENV)/.installed-test /usr/bin/chromium
 bench-quick: $(VENV)/.installed-test /usr/bin/chromium
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m benchmarks.run --sizes 100000 --out benchmarks/work/RESULTS-quick.md
+
+bench-components: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m benchmarks.run --sizes 1000000 --components
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB).wal

@@ -389,12 +389,22 @@ def _breakdown(r: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _files(r: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{fmt.upper()} {size(f['bytes'])}"
+        + (f" (generated in {secs(f['generated_seconds'])})"
+           if f.get("generated_seconds") else " (reused)")
+        for fmt, f in r.get("files", {}).items())
+
+
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     g = results["git"]
     v = m.get("versions", {})
+    only_components = results.get("mode") == "components"
     out = [
-        "# Benchmarks (issue 5)",
+        "# Benchmarks: hand-written parts against their library twins (issue 18)"
+        if only_components else "# Benchmarks (issue 5)",
         "",
         f"Written by `{results['command'].strip()}`; every run rewrites this file. What each "
         "figure means and how it is measured: [README.md](README.md).",
@@ -410,13 +420,26 @@ def render(results: dict[str, Any]) -> str:
         f"- Git commit: {g['commit']}"
         + (f" plus uncommitted changes in {', '.join(g['dirty'][:8])}"
            + (" ..." if len(g["dirty"]) > 8 else "") if g["dirty"] else ""),
+    ]
+    sizes = sorted(results["sizes"].items(), key=lambda kv: int(kv[0]))
+    if only_components:
+        out += [""] + components_summary(sizes)
+        for n, r in sizes:
+            comp = r["stages"].get("components") or {}
+            out += ["", f"## N = {int(n):,} leads", "", f"Files: {_files(r)}."
+                    + (f" The stage took {secs(comp['process_seconds'])} in all (set-up, "
+                       "untimed fit and every round included)."
+                       if comp.get("process_seconds") else "")]
+            out += components_detail(r["stages"].get("components"))
+        out.append("")
+        return "\n".join(out)
+    out += [
         "",
         "## Targets",
         "",
         "| N | Target | Measured | Result |",
         "|---|---|---|---|",
     ]
-    sizes = sorted(results["sizes"].items(), key=lambda kv: int(kv[0]))
     missed = []
     for n, r in sizes:
         for verdict in verdicts(int(n), r["stages"]):
@@ -430,14 +453,11 @@ def render(results: dict[str, Any]) -> str:
     if not any(int(n) >= BIG_N for n, _ in sizes):
         out += ["", f"The {BIG_N:,}-lead fit targets (under {BIG_FIT_SECONDS_MAX:g} s, peak "
                 f"RSS under {size(BIG_FIT_RSS_MAX)}) were not measured in this run."]
+    summary = components_summary(sizes)
+    if summary:
+        out += [""] + summary
     for n, r in sizes:
-        files = r.get("files", {})
-        desc = ", ".join(
-            f"{fmt.upper()} {size(f['bytes'])}"
-            + (f" (generated in {secs(f['generated_seconds'])})"
-               if f.get("generated_seconds") else " (reused)")
-            for fmt, f in files.items())
-        out += ["", f"## N = {int(n):,} leads", "", f"Files: {desc}.", ""]
+        out += ["", f"## N = {int(n):,} leads", "", f"Files: {_files(r)}.", ""]
         out += _stage_table(int(n), r)
         out += ["", "Where the time goes:", ""] + _breakdown(r)
         loads = {k: s["load_before"] for k, s in r["stages"].items() if "load_before" in s}
@@ -445,5 +465,223 @@ def render(results: dict[str, Any]) -> str:
             out += [f"- **System load** (1-minute load average on {m['cores']} cores when each "
                     "stage started; other work on the machine inflates the times): "
                     + ", ".join(f"{k} {v:.1f}" for k, v in loads.items()) + "."]
+        if "components" in r["stages"]:
+            out += components_detail(r["stages"]["components"])
     out.append("")
     return "\n".join(out)
+
+
+# ------------------------------------------------------- hand-written parts (issue 18)
+
+#: A hand-written part earns its place when it is at least this many times faster than its
+#: library twin with the same results (below it, the maintained library would do).
+COMPONENT_SPEEDUP_MIN = 1.5
+#: What each hand-written part does besides speed that its twin does not (for the verdicts).
+COMPONENT_NOTES = {
+    "Solver": "its Hessian comes from `bincount` over pairs of attributes, is reused across "
+              "Newton steps and across the C path of the cross-validation, and gives the "
+              "coefficients' intervals",
+    "Metrics": "they also give the lift and calibration tables on the same grouped rows "
+               "(tied scores split fractionally)",
+    "Binning": "its cut points are round numbers a person can type into a marketing-"
+               "automation rule, learnt in DuckDB without reading the column into Python",
+}
+
+
+@dataclass
+class PartVerdict:
+    n: int
+    part: str
+    ours: str  # what calibrate's part measured
+    twin: str  # the library twin judged against, and its time
+    speedup: float | None  # twin seconds / calibrate seconds
+    same: str  # how the results compare
+    status: str  # EARNS, MARGINAL, LIBRARY or n/a
+    detail: str = ""
+
+
+def _judge(speed: float, same_ok: bool, why_not_same: str,
+           same: str = "the same results") -> tuple[str, str]:
+    if not same_ok:
+        return "LIBRARY", why_not_same
+    if speed >= COMPONENT_SPEEDUP_MIN:
+        return "EARNS", f"{ratio(speed)} faster with {same}"
+    if speed >= 1:
+        return "MARGINAL", (f"faster, but under {COMPONENT_SPEEDUP_MIN:g}x: the library twin "
+                            "would do")
+    return "LIBRARY", f"the library twin is {ratio(1 / speed)} faster"
+
+
+def component_verdicts(n: int, comp: dict[str, Any] | None) -> list[PartVerdict]:
+    """Whether each hand-written part earns its place against its library twin at size n."""
+    out: list[PartVerdict] = []
+    parts = ("Solver", "Metrics", "Binning")
+    if not _ok(comp):
+        return [PartVerdict(n, p, "–", "–", None, "–", "n/a", _why_not(comp)) for p in parts]
+    sol = comp.get("solver")
+    if _ok(sol):
+        ours = sol["calibrate"]["seconds"]
+        agreeing = {k: v for k, v in sol["twins"].items() if v["agree"]}
+        pool = agreeing or sol["twins"]
+        name, best = min(pool.items(), key=lambda kv: kv[1]["seconds"])
+        speed = best["seconds"] / ours
+        status, detail = _judge(speed, bool(agreeing), "no library solver reached the same "
+                                "coefficients within its tolerances")
+        out.append(PartVerdict(
+            n, "Solver", f"Newton {secs(ours)}",
+            f"scikit-learn {name} {secs(best['seconds'])}", speed,
+            f"max Δ coefficient {best['max_abs_diff']:.1e}, tolerance {sol['coef_tol']:g}",
+            status, detail))
+    else:
+        out.append(PartVerdict(n, "Solver", "–", "–", None, "–", "n/a", _why_not(sol)))
+    met = comp.get("metrics")
+    if _ok(met):
+        ours = met["calibrate_grouped"]["seconds"]
+        twins = {"on weighted unique rows": met["sklearn_weighted"],
+                 "on lead rows": met["sklearn_rows"]}
+        name, best = min(twins.items(), key=lambda kv: kv[1]["seconds"])
+        speed = best["seconds"] / ours
+        same = all(t["agree"] for t in twins.values())
+        diff = max(t["max_abs_diff"] for t in twins.values())
+        status, detail = _judge(speed, same, "the values differ")
+        out.append(PartVerdict(
+            n, "Metrics", f"grouped {ms(ours * 1e3)}",
+            f"sklearn.metrics {name} {ms(best['seconds'] * 1e3)}", speed,
+            f"max Δ {diff:.1e}", status, detail))
+    else:
+        out.append(PartVerdict(n, "Metrics", "–", "–", None, "–", "n/a", _why_not(met)))
+    bi = comp.get("binning")
+    if _ok(bi):
+        ours, theirs = bi["calibrate"]["seconds"], bi["optbinning"]["seconds"]
+        speed = theirs / ours
+        m_ours, m_theirs = bi["mean"]["calibrate"], bi["mean"]["optbinning"]
+        gap = m_ours["test_auc"] - m_theirs["test_auc"]
+        status, detail = _judge(speed, gap >= -AUC_TOLERANCE,
+                                f"its bins score {-gap:.4f} test AUC below optbinning's "
+                                f"(tolerance {AUC_TOLERANCE})", "bins as good")
+        out.append(PartVerdict(
+            n, "Binning", f"`learn_encoding` {secs(ours)}",
+            f"optbinning read + fit {secs(theirs)}", speed,
+            f"mean test AUC {auc(m_ours['test_auc'])} vs {auc(m_theirs['test_auc'])}, "
+            f"mean IV {m_ours['iv']:.3f} vs {m_theirs['iv']:.3f}", status, detail))
+    else:
+        out.append(PartVerdict(n, "Binning", "–", "–", None, "–", "n/a", _why_not(bi)))
+    return out
+
+
+def components_summary(sizes: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """The section saying, per size and part, whether the hand-written part earns its place;
+    then one sentence per part from the largest size that measured it."""
+    judged = [(int(n), r["stages"]["components"]) for n, r in sizes
+              if "components" in r.get("stages", {})]
+    if not judged:
+        return []
+    out = ["## Hand-written parts against their library twins (issue 18)", "",
+           "Each part calibrate writes itself for speed, timed beside the maintained library "
+           "that does the same job on the same rows (median of the rounds, machine settled "
+           "before each part); how: [README.md](README.md#5-hand-written-parts-against-their-"
+           f"library-twins). A part **earns its place** when it is at least "
+           f"{COMPONENT_SPEEDUP_MIN:g}x faster than its fastest twin with the same results "
+           "(the solver's coefficients within the tolerance, the metrics' values equal, the "
+           f"binning's test AUC within {AUC_TOLERANCE} of optbinning's); MARGINAL when faster "
+           "by less; LIBRARY when the twin is faster or the results differ. At small sizes "
+           "fixed costs (input checks, set-up) weigh on both sides: judge from "
+           f"{TARGET_MIN_N:,} leads up, on an idle machine (each part's load is recorded "
+           "below).", "",
+           "| N | Part | Hand-written | Fastest library twin | Twin / hand-written | "
+           "Results | Verdict |",
+           "|---|---|---|---|---|---|---|"]
+    last: dict[str, PartVerdict] = {}
+    for n, comp in judged:
+        for v in component_verdicts(n, comp):
+            verdict = v.status + (f": {v.detail}" if v.detail else "")
+            out.append(f"| {n:,} | {v.part} | {v.ours} | {v.twin} | "
+                       f"{ratio(v.speedup)} | {v.same} | {verdict} |")
+            if v.status != "n/a":
+                last[v.part] = v
+    if last:
+        out += [""]
+        for part, v in last.items():
+            word = {"EARNS": "earns its place", "MARGINAL": "is marginal",
+                    "LIBRARY": "does not earn its place (prefer the library)"}[v.status]
+            out.append(f"- **{part}** (at {v.n:,} leads) {word}: {v.detail} ({v.ours} against "
+                       f"{v.twin}; {v.same}). Besides speed, {COMPONENT_NOTES[part]}.")
+    return out
+
+
+def components_detail(comp: dict[str, Any] | None) -> list[str]:
+    """The comparison's figures at one size: every variant, then the binning per column."""
+    if not _ok(comp):
+        return ["", f"Hand-written parts against their library twins: {_why_not(comp)}."]
+    rows = ["", f"Hand-written parts against their library twins (median of {comp['repeats']} "
+            "rounds after an untimed run):", "",
+            "| Part | Hand-written | Measured | Library twin | Twin measured | "
+            "Twin / hand-written | Results |",
+            "|---|---|---|---|---|---|---|"]
+
+    def row(*cells: str) -> None:
+        rows.append("| " + " | ".join(cells) + " |")
+
+    sol = comp.get("solver")
+    if _ok(sol):
+        ours = sol["calibrate"]
+        for t in sol["twins"].values():
+            row(f"Solver: {sol['patterns']:,} training patterns x {sol['levels']} levels, "
+                f"C = {sol['C']:g}", f"`{sol['what']}`, {ours['n_iter']} Newton steps",
+                secs(ours["seconds"]),
+                f"{t['what']} on {sol['rows_library']:,} weighted rows, {t['n_iter']} "
+                "iterations" + ("" if t["converged"] else " (not converged)"),
+                secs(t["seconds"]), ratio(t["seconds"] / ours["seconds"]),
+                f"max Δ coefficient {t['max_abs_diff']:.1e}, objective "
+                f"{t['objective_gap']:+.1e} relative"
+                + ("" if t["agree"] else f" — DIFFERENT (tol {sol['coef_tol']:g})"))
+    else:
+        row("Solver", _why_not(sol), "", "", "", "", "")
+    met = comp.get("metrics")
+    if _ok(met):
+        ours = met["calibrate_grouped"]
+        label = (f"Metrics (AUC, KS, log loss, Brier) of {met['test_leads']:,} test leads")
+        for key, what in (("sklearn_weighted", f"sklearn.metrics on {met['weighted_rows']:,} "
+                                               "weighted unique rows"),
+                          ("sklearn_rows", f"sklearn.metrics on {met['test_leads']:,} lead "
+                                           "rows")):
+            t = met[key]
+            row(label, f"calibrate on {met['grouped_rows']:,} grouped rows",
+                ms(ours["seconds"] * 1e3), what, ms(t["seconds"] * 1e3),
+                ratio(t["seconds"] / ours["seconds"]),
+                f"max Δ {t['max_abs_diff']:.1e}" + ("" if t["agree"] else " — DIFFERENT"))
+        row(label, f"calibrate on {met['test_leads']:,} lead rows (no grouping)",
+            ms(met["calibrate_rows"]["seconds"] * 1e3), "", "", "",
+            f"grouping the leads took {ms(met['group_seconds'] * 1e3)}")
+    else:
+        row("Metrics", _why_not(met), "", "", "", "", "")
+    bi = comp.get("binning")
+    if _ok(bi):
+        ob = bi["optbinning"]
+        row(f"Binning: {len(bi['columns'])} numeric columns, {bi['train_leads']:,} training "
+            "leads", f"{bi['calibrate']['what']}", secs(bi["calibrate"]["seconds"]),
+            ob["what"], f"{secs(ob['seconds'])} (read {secs(ob['read_seconds'])})",
+            ratio(ob["seconds"] / bi["calibrate"]["seconds"]),
+            f"optbinning's fit alone (without the read): "
+            f"{ratio(ob['fit_seconds'] / bi['calibrate']['seconds'])}")
+        rows += ["", f"Binning quality per column (information value on the "
+                 f"{bi['train_leads']:,} training leads; AUC on the {bi['test_leads']:,} test "
+                 "leads scoring each by its bin's training win rate; calibrate / optbinning):",
+                 "", "| Column | Bins | IV | Test AUC | calibrate's cuts | optbinning's cuts |",
+                 "|---|---|---|---|---|---|"]
+        for c in bi["columns"]:
+            a, b = c["calibrate"], c["optbinning"]
+            rows.append(
+                f"| {c['column']} | {a['bins']} / {b['bins']} | {a['iv']:.3f} / {b['iv']:.3f} | "
+                f"{auc(a['test_auc'])} / {auc(b['test_auc'])} | "
+                f"{', '.join(f'{e:g}' for e in c['calibrate_edges'])} | "
+                f"{', '.join(f'{e:.4g}' for e in c['optbinning_edges'])} |")
+    else:
+        row("Binning", _why_not(bi), "", "", "", "", "")
+    state = ", ".join(f"{k} load {p['load_before']:.1f}, idle {p['idle_before']:.0%}"
+                      for k, p in ((k, comp.get(k)) for k in ("solver", "metrics", "binning"))
+                      if isinstance(p, dict) and "load_before" in p)
+    if state:
+        rows += ["", f"Machine before each part (1-minute load average, CPU idle share): "
+                 f"{state}."]
+    return rows

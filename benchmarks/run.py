@@ -1,7 +1,10 @@
-"""Benchmarks of issue 5: ingest, fit, threshold answers and the browser round trip.
+"""Benchmarks of issue 5: ingest, fit, threshold answers and the browser round trip; and
+(issue 18) the hand-written parts against their library twins.
 
 ``python -m benchmarks.run --sizes 100000,1000000 [--out benchmarks/RESULTS.md]
-[--work benchmarks/work] [--skip-browser] [--skip-baselines]``
+[--work benchmarks/work] [--skip-browser] [--skip-baselines] [--skip-components]``;
+``python -m benchmarks.run --sizes 1M --components`` runs only the comparison of the
+hand-written parts (to ``WORK/RESULTS-components.md`` unless ``--out`` says otherwise).
 
 For each size N the sample generator writes N leads as CSV and Parquet into the work
 directory (reused when present), then every stage runs in a fresh Python process
@@ -52,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         "\n\n")[0])
     ap.add_argument("--sizes", type=parse_sizes, default=parse_sizes("100000"),
                     help="comma-separated lead counts (100000, 1M, 10m ...)")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="report file (default benchmarks/RESULTS.md; with --components "
+                         "WORK/RESULTS-components.md)")
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work",
                     help="generated files and databases (kept; files are reused)")
     ap.add_argument("--skip-browser", action="store_true", help="no browser round trip")
@@ -60,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="largest N that gets the browser stage (default 1,000,000)")
     ap.add_argument("--skip-baselines", action="store_true",
                     help="no scikit-learn / optbinning baselines")
+    ap.add_argument("--components", action="store_true",
+                    help="only compare the hand-written solver, metrics and binning with their "
+                         "library twins (ingesting the sample when its database is missing)")
+    ap.add_argument("--skip-components", action="store_true",
+                    help="no comparison of the hand-written parts in a full run")
+    ap.add_argument("--component-repeats", type=int, default=5,
+                    help="timed rounds of each hand-written part and its twins; medians reported")
     ap.add_argument("--seed", type=int, default=7, help="sample generator seed")
     ap.add_argument("--moves", type=int, default=200, help="random slider moves timed")
     ap.add_argument("--panel-moves", type=int, default=50,
@@ -192,15 +204,27 @@ def run_stage(stage: str, spec: dict[str, Any], folder: Path, label: str,
     return result
 
 
+def components_spec(args: argparse.Namespace, db: Path, source: str) -> dict[str, Any]:
+    """The spec of the hand-written parts' stage (it ingests ``source`` if ``db`` is missing)."""
+    return {"settle": args.settle, "db": str(db), "source": source,
+            "repeats": args.component_repeats}
+
+
 def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     work = args.work.resolve()
     folder = work / f"n{n}"
     folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "leads.duckdb"
+    timeout = args.stage_timeout
+    if args.components:  # the comparison alone, on the database of an earlier run if any
+        files = {"csv": ensure_sample(work / f"leads_{n}_seed{args.seed}.csv", n, args.seed,
+                                      "csv")}
+        return {"files": files, "stages": {"components": run_stage(
+            "components", components_spec(args, db, files["csv"]["path"]), folder,
+            "components", timeout)}}
     files = {fmt: ensure_sample(work / f"leads_{n}_seed{args.seed}.{fmt}", n, args.seed, fmt)
              for fmt in ("csv", "parquet")}
-    db = folder / "leads.duckdb"
     stages: dict[str, Any] = {}
-    timeout = args.stage_timeout
     common = {"settle": args.settle}  # every stage waits for an idle machine first
 
     stages["ingest_csv"] = run_stage("ingest", {
@@ -227,6 +251,12 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         for name in ("sklearn", "optbinning"):
             stages[name] = run_stage(name, {**common, "baseline_spec": baseline_spec},
                                      folder, name, timeout)
+    if args.skip_components:
+        stages["components"] = {"skipped": "--skip-components"}
+    else:
+        stages["components"] = run_stage(
+            "components", components_spec(args, db, files["csv"]["path"]), folder,
+            "components", timeout)
     stages["thresholds"] = run_stage("thresholds", {
         **common, "db": str(db), "moves": args.moves, "panel_moves": args.panel_moves,
         "seed": args.seed}, folder, "thresholds", timeout)
@@ -244,6 +274,9 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.out is None:
+        args.out = (args.work / "RESULTS-components.md" if args.components
+                    else ROOT / "benchmarks" / "RESULTS.md")
     args.work.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
         "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -251,7 +284,9 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m benchmarks.run " + " ".join(argv if argv is not None
                                                           else sys.argv[1:]),
         "options": {"moves": args.moves, "presses": args.presses, "seed": args.seed,
-                    "repeats": args.repeats, "settle": args.settle},
+                    "repeats": args.repeats, "settle": args.settle,
+                    "component_repeats": args.component_repeats},
+        "mode": "components" if args.components else "all",
         "sizes": {},
     }
     raw = args.work / f"{args.out.stem.lower()}.json"  # a quick run keeps the full one's

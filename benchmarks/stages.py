@@ -697,11 +697,23 @@ def stage_browser(spec: dict[str, Any]) -> dict[str, Any]:
             "peak_rss": peak_rss()}
 
 
+# -------------------------------------------------------------------------- components
+
+
+def stage_components(spec: dict[str, Any]) -> dict[str, Any]:
+    """Hand-written parts (solver, metrics, binning) against their library twins (issue 18;
+    see :mod:`benchmarks.components`)."""
+    from benchmarks.components import run_components
+
+    return run_components(spec)
+
+
 # ------------------------------------------------------------------------------- entry
 
 STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ingest": stage_ingest, "fit": stage_fit, "sklearn": stage_sklearn,
     "optbinning": stage_optbinning, "thresholds": stage_thresholds, "browser": stage_browser,
+    "components": stage_components,
 }
 
 

@@ -26,7 +26,7 @@ def test_smoke_run_measures_every_stage(tmp_path):
     work = tmp_path / "work"
     code = run.main(["--sizes", str(N), "--work", str(work), "--out", str(out),
                      "--skip-browser", "--moves", "40", "--panel-moves", "3",
-                     "--repeats", "2", "--settle", "1"])
+                     "--repeats", "2", "--settle", "1", "--skip-components"])
     raw = json.loads((work / "results.json").read_text())  # named after the --out file
     st = raw["sizes"][str(N)]["stages"]
     errors = {k: v.get("traceback", v["error"]) for k, v in st.items() if "error" in v}
@@ -56,6 +56,7 @@ def test_smoke_run_measures_every_stage(tmp_path):
         assert positive(d["p50_ms"]) and positive(d["p95_ms"]) and d["p95_ms"] >= d["p50_ms"]
     assert th["figures"]["n"] == 40 and th["naive"]["agree"] == 40
     assert st["browser"] == {"skipped": "--skip-browser"}
+    assert st["components"] == {"skipped": "--skip-components"}  # tested on its own below
 
     text = out.read_text()
     for heading in ("## Machine", "## Targets", f"## N = {N:,} leads", "Git commit:", "CPU:"):
@@ -80,6 +81,60 @@ def test_smoke_run_measures_every_stage(tmp_path):
             assert v.detail  # by how much
     assert all(v.status in ("PASS", "MISS") for v in judged
                if "Browser" not in v.target and "optbinning" not in v.target)
+
+
+def test_components_compare_each_hand_written_part_with_its_twin(tmp_path):
+    """``--components`` alone (issue 18): solver, metrics and binning against scikit-learn
+    and optbinning on the same rows, with the same results, written to the report."""
+    out = tmp_path / "COMPONENTS.md"
+    work = tmp_path / "work"
+    code = run.main(["--sizes", str(N), "--components", "--work", str(work), "--out", str(out),
+                     "--settle", "0", "--component-repeats", "1"])
+    raw = json.loads((work / "components.json").read_text())
+    assert raw["mode"] == "components"
+    comp = raw["sizes"][str(N)]["stages"]["components"]
+    assert code == 0 and "error" not in comp, comp.get("traceback", comp.get("error"))
+    assert set(raw["sizes"][str(N)]["stages"]) == {"components"}  # nothing else ran
+
+    sol = comp["solver"]
+    assert "error" not in sol, sol.get("traceback")
+    assert positive(sol["calibrate"]["seconds"]) and sol["calibrate"]["n_iter"] >= 1
+    assert sol["patterns"] >= 100 and sol["levels"] > len(comp["fit"]["attributes"])
+    assert set(sol["twins"]) == {"newton-cholesky", "lbfgs"}
+    for twin in sol["twins"].values():  # the same coefficients, so the timing is fair
+        assert twin["agree"] and twin["max_abs_diff"] <= sol["coef_tol"]
+        assert positive(twin["seconds"]) and abs(twin["objective_gap"]) < 1e-4
+
+    met = comp["metrics"]
+    assert "error" not in met, met.get("traceback")
+    assert met["grouped_rows"] <= met["test_leads"] == comp["fit"]["test_leads"]
+    for key in ("calibrate_grouped", "sklearn_rows", "sklearn_weighted", "calibrate_rows"):
+        assert met[key]["agree"] and positive(met[key]["seconds"]), key
+        assert 0.5 < met[key]["values"]["auc"] <= 1 and 0 < met[key]["values"]["ks"] <= 1
+
+    bi = comp["binning"]
+    if "skipped" not in bi:  # optbinning installed
+        assert "error" not in bi, bi.get("traceback")
+        assert positive(bi["calibrate"]["seconds"]) and positive(bi["optbinning"]["seconds"])
+        assert bi["columns"] and all(c["same_as_fit"] for c in bi["columns"])
+        for c in bi["columns"]:
+            for side in ("calibrate", "optbinning"):
+                assert c[side]["bins"] >= 1 and c[side]["iv"] >= 0
+
+    text = out.read_text()
+    assert "# Benchmarks: hand-written parts against their library twins" in text
+    assert "## Targets" not in text  # only the comparison ran
+    verdicts = report.component_verdicts(N, comp)
+    assert [v.part for v in verdicts] == ["Solver", "Metrics", "Binning"]
+    for v in verdicts:
+        if v.part == "Binning" and "skipped" in bi:
+            assert v.status == "n/a"
+            continue
+        assert v.status in ("EARNS", "MARGINAL", "LIBRARY") and positive(v.speedup)
+        assert f"| {N:,} | {v.part} |" in text
+    for line in ("Solver: ", "newton-cholesky", "lbfgs", "sklearn.metrics on",
+                 "weighted unique rows", "Machine before each part"):
+        assert line in text, line
 
 
 def test_without_optbinning_the_baseline_is_a_note(monkeypatch):
