@@ -239,7 +239,7 @@ class Workbench:
         >>> f.conversion, f.capacity_used                               # doctest: +SKIP
         (0.112, 0.87)
         """
-        from calibrate.decide.agreement import _segment_of
+        from calibrate.decide.agreement import segment_named
         from calibrate.decide.tradeoff import figures_for
         from calibrate.decide.workshop import last_months
 
@@ -249,8 +249,8 @@ class Workbench:
         grid = self._grid()
         window = last_months(grid, months)
         settings = replace(settings, months_in_window=len(window) if window else None)
-        own = {_segment_of(grid, k): replace(settings, **v.bar()) for k, v in own.items()}
-        return figures_for(grid, window, settings, own, _segment_of(grid, segment))
+        own = {segment_named(grid, k): replace(settings, **v.bar()) for k, v in own.items()}
+        return figures_for(grid, window, settings, own, segment_named(grid, segment))
 
     def suggest(self, objective: str = "max_wins_within_capacity", *, mode: str = "both",
                 floor: float | None = None, segment: str | None = None,
@@ -263,7 +263,7 @@ class Workbench:
         or "conversion_floor" (the most volume with conversion at least ``floor``, a
         fraction: 0.10 for 10%). ``mode`` "both" suggests two thresholds, "total" one.
         """
-        from calibrate.decide.agreement import _segment_of
+        from calibrate.decide.agreement import segment_named
         from calibrate.decide.tradeoff import suggest
         from calibrate.decide.workshop import last_months
 
@@ -272,7 +272,7 @@ class Workbench:
         settings = Settings(mode=mode, reps=reps, leads_per_rep_per_month=leads_per_rep,
                             cost_per_lead_worked=cost_per_lead, value_per_win=value_per_win,
                             months_in_window=len(window) if window else None)
-        cube = grid.cube(window, _segment_of(grid, segment))
+        cube = grid.cube(window, segment_named(grid, segment))
         return suggest(cube, settings, objective, floor=floor)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ scenarios

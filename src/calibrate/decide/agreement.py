@@ -22,7 +22,7 @@ from calibrate import fmt
 from calibrate.data import store
 from calibrate.decide import mql
 from calibrate.decide.scenarios import Scenario, current_agreement, latest_versions
-from calibrate.decide.tradeoff import Figures, Settings, figures_for
+from calibrate.decide.tradeoff import Figures, Settings, figures_for, find_segment
 from calibrate.errors import CalibrateError
 from calibrate.model.weights import Weights, load_weights
 
@@ -238,14 +238,14 @@ def own_bar(text: str, main: Settings) -> tuple[str, Settings]:
     return segment.strip(), replace(main, **one.bar())
 
 
-def _segment_of(grid: Any, segment: str | None) -> str | None:
+def segment_named(grid: Any, segment: str | None) -> str | None:
+    """The grid's segment a person named (trimmed, without case), None for all segments;
+    a name the loaded leads lack is a :class:`CalibrateError` listing the known ones."""
     if segment is None:
         return None
-    if segment in grid.segments:
-        return segment
-    same = [s for s in grid.segments if s.casefold() == segment.strip().casefold()]
-    if len(same) == 1:
-        return same[0]
+    found = find_segment(grid, segment)
+    if found is not None:
+        return found
     known = ", ".join(f"'{s}'" for s in grid.segments)
     raise CalibrateError(f"No segment '{segment}' in the loaded leads.",
                          fix=f"Use one of {known}, or leave the segment out for all leads."
@@ -274,8 +274,8 @@ def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Setting
         raise CalibrateError("No leads are loaded.", fix="Load leads first: calibrate ingest FILE.")
     weights = active_weights(con)
     grid = workshop_grid(con, weights, rules_of(weights))
-    segment = _segment_of(grid, segment)
-    own = {_segment_of(grid, k): v for k, v in (own_bars or {}).items()}
+    segment = segment_named(grid, segment)
+    own = {segment_named(grid, k): v for k, v in (own_bars or {}).items()}
     if segment is not None and own:
         raise CalibrateError("Both one segment and segments with their own thresholds "
                              "were given.",

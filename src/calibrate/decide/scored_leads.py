@@ -18,9 +18,10 @@ from calibrate.data import store
 from calibrate.data.ingest import ingest
 from calibrate.data.roles import CONTACT_ROLES, Mapping
 from calibrate.decide import mql
-from calibrate.decide.rules import RuleSet, rule_sql
+from calibrate.decide.rules import rule_sql
 from calibrate.errors import InputError
 from calibrate.model.lead_points import score_leads
+from calibrate.model.rule_settings import RuleSet
 from calibrate.model.weights import Weights
 from calibrate.sql import quote
 

@@ -268,9 +268,9 @@ def figures_for(grid: Grid, months: Iterable[Any] | None, settings: Settings,
     with their own bar (``segments``, matched trimmed and without case), or the main bar
     limited to one segment (``only``; its figures count that segment's leads alone)."""
     if only is not None:
-        return figures(grid.cube(months, _segment_named(grid, only) or only), settings)
+        return figures(grid.cube(months, find_segment(grid, only) or only), settings)
     own = [(grid.cube(months, seg), s) for name, s in (segments or {}).items()
-           if (seg := _segment_named(grid, name)) is not None]
+           if (seg := find_segment(grid, name)) is not None]
     return figures(grid.cube(months, None), settings, own)
 
 
@@ -280,9 +280,12 @@ def own_bars(main: Settings, per_segment: Mapping[str, Settings]) -> dict[str, S
     return {seg: s for seg, s in per_segment.items() if not same_bar(s.bar(), main.bar())}
 
 
-def _segment_named(grid: Grid, name: str) -> str | None:
+def find_segment(grid: Grid, name: str | None) -> str | None:
+    """The grid's segment a name means (matched as the MQL rule matches segments), or None."""
+    if not name:
+        return None
     key = segment_key(name)
-    return next((s for s in grid.segments if segment_key(s) == key), None) if name else None
+    return next((s for s in grid.segments if segment_key(s) == key), None)
 
 
 def segment_figures(

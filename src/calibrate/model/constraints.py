@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError
-from calibrate.model.points import AXES, _apportion, round_half_up, validate_table
+from calibrate.model.points import AXES, apportion, round_half_up, validate_table
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def _cap_axis(table: pd.DataFrame, points: np.ndarray, axis: str,
                              fix=f"Leave at least one scoring {axis} attribute uncapped.")
     target[~capped] += freed * tops[~capped] / room
     whole = target.astype(np.int64)  # the caps, whole numbers
-    whole[~capped] = _apportion(target[~capped], int(round(tops.sum())) - int(
+    whole[~capped] = apportion(target[~capped], int(round(tops.sum())) - int(
         whole[capped].sum()))
     for attr, top, new in zip(attrs, tops, whole, strict=True):
         if top > 0:

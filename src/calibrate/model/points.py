@@ -93,7 +93,7 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _apportion(quotas: np.ndarray, total: int) -> np.ndarray:
+def apportion(quotas: np.ndarray, total: int) -> np.ndarray:
     """Integers summing to ``total`` closest to ``quotas`` (largest remainders, ties by order)."""
     base = np.floor(quotas).astype(np.int64)
     short = int(total - base.sum())
@@ -124,7 +124,7 @@ def points_table(fit: Any, scale: int = 100) -> pd.DataFrame:
         total_range = float(ranges.sum())
         if total_range <= 0:
             continue
-        maxima = _apportion(scale * ranges / total_range, scale)
+        maxima = apportion(scale * ranges / total_range, scale)
         for attr, top, span in zip(attrs, maxima, ranges, strict=True):
             rows = lv["attribute"] == attr
             if span <= 0:
