@@ -6,18 +6,34 @@ import argparse
 import sys
 import warnings
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from calibrate.errors import CalibrateError
+
+if TYPE_CHECKING:
+    from calibrate.workbench import Workbench
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help="DuckDB file (default: $CALIBRATE_DB or data/calibrate.duckdb)")
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
+def _workbench(args: argparse.Namespace, **options: Any) -> Workbench:
+    """The workbench on the command's database (``--db``, else ``$CALIBRATE_DB``, else
+    data/calibrate.duckdb): every command goes through the Python API."""
     from calibrate.data import store
-    from calibrate.data.autobackup import backup_before_ingest
-    from calibrate.data.ingest import ingest
+    from calibrate.workbench import Workbench
+
+    return Workbench(store.resolve_db(args.db), **options)
+
+
+def _need_leads(wb: Workbench) -> None:
+    if not wb.leads:
+        raise CalibrateError("No leads are loaded.", file=str(wb.db),
+                             fix="Load leads first: calibrate ingest FILE.")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
     from calibrate.data.roles import load_mapping
 
     mapping = load_mapping(args.mapping)
@@ -25,15 +41,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         mapping.read["sheet"] = args.sheet
     if args.delimiter:
         mapping.read["delimiter"] = args.delimiter
-    con = store.connect(args.db)
-    try:
-        saved = backup_before_ingest(con, args.replace, store.resolve_db(args.db),
-                                     args.keep_backups)
-        _print_auto_backup(saved)
-        report = ingest(con, args.file, outcome=args.outcome, mapping=mapping,
-                        replace=args.replace)
-    finally:
-        con.close()
+    with _workbench(args, keep_backups=args.keep_backups) as wb:
+        try:
+            report = wb.ingest(args.file, outcome=args.outcome, mapping=mapping,
+                               replace=args.replace)
+        finally:  # the earlier leads' backup is named even when the load fails
+            if wb.last_backup is not None:
+                _print_auto_backup(wb.last_backup)
     print(report.summary())
     return 0
 
@@ -86,33 +100,19 @@ def _print_fit(weights) -> None:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from calibrate.data import store
-    from calibrate.decide import workshop
-    from calibrate.errors import ModelError
     from calibrate.model.constraints import parse_constraints
     from calibrate.model.solver import ConvergenceWarning
-    from calibrate.model.weights import save_weights
 
-    con = store.connect(args.db)
-    try:
-        if not store.lead_count(con):
-            raise ModelError("No leads are loaded.", file=str(store.resolve_db(args.db)),
-                             fix="Load leads first: calibrate ingest FILE.")
+    with _workbench(args) as wb:
+        _need_leads(wb)
         wanted = parse_constraints(args.lock or [], args.order or [], args.cap or [])
-        cost = None
         with warnings.catch_warnings():  # _print_fit says it from the weights document
             warnings.simplefilter("ignore", ConvergenceWarning)
-            if wanted:
-                weights, cost = workshop.constrained_weights(
-                    con, wanted, exclude_no_decision=args.exclude_no_decision)
-            else:
-                weights = workshop.suggested_weights(
-                    con, exclude_no_decision=args.exclude_no_decision)
-        save_weights(con, weights, store.data_version(con))
-    finally:
-        con.close()
+            weights = wb.fit(exclude_no_decision=args.exclude_no_decision,
+                             lock=wanted.locks, order=wanted.orders, cap=wanted.caps)
     _print_fit(weights)
-    if cost is not None:
+    cost = weights.metrics
+    if wanted:
         print(f"\nWith the constraints: held-out AUC {cost['auc_constrained']:.3f} against "
               f"{cost['auc_suggested']:.3f} suggested (they cost {cost['auc_cost']:.3f}).")
     if args.out:
@@ -236,7 +236,6 @@ def _when(iso: str) -> str:
 
 
 def cmd_scenario_save(args: argparse.Namespace) -> int:
-    from calibrate.data import store
     from calibrate.decide.agreement import (
         DEFAULT_MONTHS,
         basis_of,
@@ -244,20 +243,19 @@ def cmd_scenario_save(args: argparse.Namespace) -> int:
         describe_window,
         figure_lines,
         own_bar,
-        save_thresholds,
         threshold_settings,
     )
 
     settings = threshold_settings(args.min_profile, args.min_behavior, args.min_total)
     own = dict(own_bar(text, settings) for text in args.segment_thresholds or ())
-    con = store.connect(args.db)
-    try:
-        saved = save_thresholds(con, args.name, settings, segment=args.segment, own_bars=own,
-                                months=DEFAULT_MONTHS if args.months is None
-                                else args.months, author=args.author or "",
-                                note=args.note or "")
-    finally:
-        con.close()
+    with _workbench(args) as wb:
+        _need_leads(wb)
+        saved = wb.save_scenario(
+            args.name, args.min_profile, args.min_behavior, args.min_total,
+            segment=args.segment, months=DEFAULT_MONTHS if args.months is None else args.months,
+            segment_thresholds={k: (s.min_total,) if s.mode == "total"
+                                else (s.min_profile, s.min_behavior) for k, s in own.items()},
+            author=args.author or "", note=args.note or "")
     if saved.version > 1:
         print(f"Scenario '{saved.name}' (#{saved.id}) saved as version {saved.version} "
               "(earlier versions kept).")
@@ -348,23 +346,14 @@ def cmd_scenario_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_agree(args: argparse.Namespace) -> int:
-    from calibrate.data import store
-    from calibrate.data.autobackup import backup_at_agreement
-    from calibrate.decide.agreement import (
-        basis_in_force,
-        describe_thresholds,
-        drift_line,
-        record_agreement,
-    )
+    from calibrate.decide.agreement import basis_in_force, describe_thresholds, drift_line
+    from calibrate.decide.scenarios import find_scenario
 
-    con = store.connect(args.db)
-    try:
-        scenario, agreement = record_agreement(con, args.name, by=args.by,
-                                               note=args.note or "")
-        line = drift_line(scenario, basis_in_force(con))
-        saved = backup_at_agreement(con, store.resolve_db(args.db), args.keep_backups)
-    finally:
-        con.close()
+    with _workbench(args, keep_backups=args.keep_backups) as wb:
+        agreement = wb.agree(args.name, by=args.by, note=args.note or "")
+        scenario = find_scenario(wb.con, f"#{agreement.payload['agreed_scenario_id']}")
+        line = drift_line(scenario, basis_in_force(wb.con))
+        saved = wb.last_backup
     print(f"Agreement recorded (#{agreement.id}): '{scenario.name}' version "
           f"{scenario.version} (#{scenario.id}), {describe_thresholds(scenario.thresholds)}, "
           f"agreed by {agreement.author}.")
