@@ -464,7 +464,7 @@ def binning_part(con: Any, res: Any, repeats: int, wait: float) -> dict[str, Any
     from optbinning import OptimalBinning
 
     from calibrate.data.store import read_columns
-    from calibrate.model.encode import learn_encoding
+    from calibrate.model.binning import learn_encoding
 
     numeric = [a.name for a in res.encoding if a.kind == "numeric"]
     if not numeric:
@@ -520,7 +520,7 @@ def binning_part(con: Any, res: Any, repeats: int, wait: float) -> dict[str, Any
         **state, "columns": columns, "train_leads": int(len(train["_won"])),
         "test_leads": int(len(test["_won"])), "max_bins": max_bins, "min_share": min_share,
         "calibrate": {**timing["calibrate"],
-                      "what": "calibrate.model.encode.learn_encoding (numeric attributes)"},
+                      "what": "calibrate.model.binning.learn_encoding (numeric attributes)"},
         "optbinning": {**timing["optbinning"], "read_seconds": read_s,
                        "fit_seconds": max(timing["optbinning"]["seconds"] - read_s, 0.0),
                        "what": f"optbinning {optbinning.__version__} OptimalBinning("

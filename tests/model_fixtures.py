@@ -1,4 +1,4 @@
-"""Shared data for the encode / model / points / score / metrics tests.
+"""Shared data for the binning / encode / model / points / score / metrics tests.
 
 The expensive things (ingesting the bank data, a default fit on it, ingesting the sample
 data) are cached per process, so every test module reuses them; tests call these plain
@@ -182,10 +182,12 @@ def synthetic_store(n: int = 20_000, seed: int = 0, **kw: Any
 __all__ = [
     "SAMPLE_CSV",
     "TRUTH_JSON",
+    "attribute_store",
     "bank_connection",
     "bank_csv",
     "bank_db",
     "bank_fit",
+    "encoded",
     "make_store",
     "sample_connection",
     "sample_db",
@@ -193,3 +195,37 @@ __all__ = [
     "synthetic_leads",
     "synthetic_store",
 ]
+
+
+def attribute_store(n: int = 3000, seed: int = 1
+                    ) -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
+    """A small store with one attribute of each kind (categorical, numeric, flag, date)."""
+    rng = np.random.default_rng(seed)
+    title = rng.choice(["VP", "Manager", "Analyst"], n, p=[0.2, 0.3, 0.5]).astype(object)
+    title[:12] = "Rare Title"  # 12 leads: below min_count, pooled
+    title[12:40] = None  # missing
+    title[40:45] = "Other"  # a stored value equal to the reserved label
+    title[45:50] = "O'Brien & Co"
+    visits = rng.poisson(np.exp(rng.normal(1.0, 0.9, n))).astype(float)
+    visits[:20] = np.nan
+    p = 1 / (1 + np.exp(-(-2.5 + 0.7 * np.log1p(np.nan_to_num(visits)))))
+    won = rng.random(n) < p
+    frame = pd.DataFrame({
+        "outcome": np.where(won, "won", "lost"),
+        "lead_id": [f"L{i}" for i in range(n)],
+        "title": title,
+        "visits": visits,
+        "optin": np.where(rng.random(n) < 0.1, None, rng.random(n) < 0.4).astype(object),
+        "last_seen": pd.Timestamp("2025-01-01"),
+    })
+    frame.loc[frame.index[-100:], "outcome"] = "open"
+    roles = {"title": ("profile", "categorical"), "visits": ("behavior", "numeric"),
+             "optin": ("behavior", "flag"), "last_seen": ("behavior", "date")}
+    return make_store(frame, roles), frame
+
+
+def encoded(con: duckdb.DuckDBPyConnection, enc: Any) -> pd.DataFrame:
+    """Each lead's codes under ``enc`` (:func:`calibrate.model.encode.encode_sql`)."""
+    from calibrate.model.encode import encode_sql
+
+    return con.execute(f"SELECT lead_id, {encode_sql(enc)} FROM leads").df()

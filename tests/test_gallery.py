@@ -33,7 +33,8 @@ from calibrate.data.ingest import IngestReport, ingest
 from calibrate.data.roles import ATTRIBUTE_ROLES, CONTACT_ROLES, ROLES
 from calibrate.data.store import ColumnInfo
 from calibrate.decide import workshop
-from calibrate.model.encode import MISSING, OTHER, learn_encoding
+from calibrate.model.binning import learn_encoding
+from calibrate.model.encode import MISSING, OTHER
 from calibrate.model.leakage import leak_screen
 from calibrate.sql import quote
 

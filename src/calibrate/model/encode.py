@@ -1,80 +1,54 @@
-"""Turning each scored attribute into a small integer code: levels, pooled "Other", "Missing", bins.
+"""The encoding of each scored attribute as a small integer code, and the SQL that applies it.
 
 Why: the fit and the score both work on codes, not on strings. Every lead becomes a row of
 small integers, so leads with the same codes collapse into one row (``GROUP BY``) and the
-design matrix is built straight from the codes. The encoding is learnt once from the closed
-leads with a few SQL aggregates (no Python loop over rows) and is plain data, so the same
-CASE expressions (:func:`encode_sql`) serve the fit, the score and the export.
+design matrix is built straight from the codes. An encoding is plain data, learnt once from
+the closed leads (:mod:`calibrate.model.binning`), so the same CASE expressions
+(:func:`encode_sql`) serve the fit, the score and the export.
 
-Levels, by kind (codes are positions in ``levels``):
-
-* categorical (and free text): one level per value held by at least ``min_count`` leads
-  (default: 1% of the leads, at least 30), most common first; rarer and unseen values pool
-  into ``"Other"``; NULL is ``"Missing"``. The stored values ``"Other"`` and ``"Missing"``
-  are reserved: they join the pooled and the missing level.
-* numeric: bins a person can type into a marketing-automation rule. Cut points start from
-  data quantiles rounded to readable numbers (whole numbers for counts, giving levels like
-  ``"0"``, ``"1-2"``, ``"3-5"``, ``"6-10"``, ``"11+"``); bins smaller than ``min_share`` of
-  the leads merge into a neighbour; when the win rate has a clear monotone trend over the
-  bins (rank correlation at least 0.75 and a trend test with |z| >= 3) adjacent bins that
-  break it are pooled (pool-adjacent-violators); then the most similar neighbours
-  (smallest chi-square) merge until at most ``max_bins`` remain. A bin holds
-  ``lower <= x < upper``.
-* flag: ``"No"``, ``"Yes"``, ``"Missing"``.
-
-Every attribute ends with a ``"Missing"`` level, and categorical ones have ``"Other"``, even
-when no lead fell there while learning: new leads can.
+Codes are positions in ``levels``. Every attribute ends with a ``"Missing"`` level (NULL),
+and categorical ones have ``"Other"`` (values without a level of their own, compared without
+case), even when no lead fell there while learning: new leads can. A numeric level is a bin
+``lower <= x < upper`` between ``edges``; a flag is ``"No"``, ``"Yes"``, ``"Missing"``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from fractions import Fraction
 from typing import Any
 
-import duckdb
 import numpy as np
-from scipy.stats import rankdata
 
-from calibrate.data.store import ColumnInfo, read_columns
 from calibrate.sql import literal, quote
 
 __all__ = [
     "ANY",
+    "AXES",
     "AttributeEncoding",
     "Encoding",
+    "KINDS",
     "MISSING",
+    "NO",
     "OTHER",
+    "YES",
+    "bin_labels",
     "encode_sql",
-    "learn_encoding",
-    "literal",
+    "fmt_number",
+    "num_literal",
 ]
 
 OTHER = "Other"
 MISSING = "Missing"
-ANY = "Any value"
 NO, YES = "No", "Yes"
+#: The one level of a numeric attribute whose values all fell in one bin.
+ANY = "Any value"
 AXES = ("profile", "behavior")
 KINDS = ("categorical", "numeric", "flag")
-#: Column types (from ingest) mapped to the encoding kind; ``date`` is not encoded yet.
-KIND_OF_TYPE = {"categorical": "categorical", "text": "categorical", "numeric": "numeric",
-                "flag": "flag"}
-CLOSED_SQL = "outcome IN ('won', 'lost', 'no_decision')"
-_QUANTILES = (0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55,
-              0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99)
-_MANTISSAS = (1.0, 2.0, 2.5, 5.0)
-QUANTILE_SAMPLE = 200_000
-#: Numeric columns with at most about this many distinct values are binned from one count
-#: per value (exact quantiles); others from sampled quantiles and CASE.
-BY_VALUE_DISTINCT = 20_000
-TREND_RHO = 0.75
-TREND_Z = 3.0
 
 
-def _num_literal(value: float) -> str:
-    """A DOUBLE literal that round-trips exactly."""
+def num_literal(value: float) -> str:
+    """A DOUBLE literal that round-trips exactly (the numeric cuts of every CASE)."""
     return f"CAST('{float(value)!r}' AS DOUBLE)"
 
 
@@ -149,7 +123,7 @@ class AttributeEncoding:
         m = self.missing_code
         if self.kind == "categorical":
             # Without case, as marketing-automation platforms compare text ("google" is
-            # the level "Google"); levels are distinct without case (see _fold_case).
+            # the level "Google"); levels are distinct without case (see binning).
             x = f"lower(CAST({col} AS VARCHAR))"
             whens = " ".join(f"WHEN {literal(v.lower())} THEN {i}"
                              for i, v in enumerate(self.levels) if v not in (OTHER, MISSING))
@@ -159,7 +133,7 @@ class AttributeEncoding:
             x = f"TRY_CAST({col} AS BOOLEAN)"
             return f"(CASE WHEN {x} IS NULL THEN {m} WHEN {x} THEN 1 ELSE 0 END)"
         x = f"TRY_CAST({col} AS DOUBLE)"
-        whens = " ".join(f"WHEN {x} < {_num_literal(e)} THEN {i}"
+        whens = " ".join(f"WHEN {x} < {num_literal(e)} THEN {i}"
                          for i, e in enumerate(self.edges))
         return f"(CASE WHEN {x} IS NULL THEN {m} {whens} ELSE {len(self.edges)} END)"
 
@@ -237,235 +211,7 @@ def encode_sql(encoding: Encoding | Sequence[AttributeEncoding]) -> str:
     return ", ".join(f"{a.sql()} AS {quote(a.name)}" for a in attrs)
 
 
-# ------------------------------------------------------------------------------ learning
-
-
-def _resolve_min_count(min_count: int | float | None, n: int) -> int:
-    """The level threshold in leads: default max(30, 1% of leads); a float is a share."""
-    if min_count is None:
-        return max(30, math.ceil(0.01 * n))
-    if isinstance(min_count, bool) or not isinstance(min_count, int | float | np.number):
-        raise TypeError(f"min_count must be an int >= 1, a float in (0, 1) or None; got "
-                        f"{min_count!r}.")
-    if isinstance(min_count, float | np.floating) and not float(min_count).is_integer():
-        if not 0 < min_count < 1:
-            raise ValueError(f"min_count as a share must be in (0, 1); got {min_count!r}.")
-        return max(1, math.ceil(float(min_count) * n))
-    if min_count < 1:
-        raise ValueError(f"min_count must be >= 1; got {min_count!r}.")
-    return int(min_count)
-
-
-def _check_learn_params(max_bins: int, min_share: float) -> None:
-    if isinstance(max_bins, bool) or not isinstance(max_bins, int | np.integer) or max_bins < 1:
-        raise ValueError(f"max_bins must be an int >= 1; got {max_bins!r}.")
-    if (isinstance(min_share, bool) or not isinstance(min_share, int | float)
-            or not 0 <= min_share < 0.5):
-        raise ValueError(f"min_share must be a float in [0, 0.5); got {min_share!r}.")
-
-
-def learn_encoding(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    source: str = "leads",
-    where: str | None = None,
-    columns: Sequence[ColumnInfo] | None = None,
-    min_count: int | float | None = None,
-    max_bins: int = 5,
-    min_share: float = 0.03,
-    monotone: bool = True,
-) -> Encoding:
-    """Learn the levels and bins of every profile and behavior attribute from closed leads.
-
-    ``source`` is a table name; ``where`` a SQL condition selecting the leads to learn from
-    (default: the closed ones); ``columns`` the attributes (default: every profile and
-    behavior column of the stored mapping). Date attributes are not encoded yet: they are
-    listed in ``Encoding.skipped``.
-    """
-    relation = f"(SELECT * FROM {quote(source)} WHERE {where or CLOSED_SQL})"
-    if columns is None:
-        columns = [c for c in read_columns(con) if c.role in AXES]
-    return _learn(con, relation, "outcome = 'won'", columns, min_count=min_count,
-                  max_bins=max_bins, min_share=min_share, monotone=monotone)
-
-
-def _learn(
-    con: duckdb.DuckDBPyConnection,
-    relation: str,
-    target: str,
-    columns: Sequence[ColumnInfo],
-    *,
-    min_count: int | float | None,
-    max_bins: int,
-    min_share: float,
-    monotone: bool,
-) -> Encoding:
-    """Learn from ``relation`` (a trusted SQL relation) with win indicator ``target``."""
-    _check_learn_params(max_bins, min_share)
-    skipped: dict[str, str] = {}
-    usable: list[ColumnInfo] = []
-    for c in columns:
-        if c.role not in AXES:
-            raise ValueError(f"{c.name}: only profile and behavior columns are encoded "
-                             f"(role is {c.role!r}).")
-        if c.type == "date":
-            skipped[c.name] = "date attributes are not scored yet"
-        elif c.type not in KIND_OF_TYPE:
-            skipped[c.name] = f"type {c.type!r} cannot be scored"
-        else:
-            usable.append(c)
-    base = (f"SELECT ({target})::INTEGER AS _won, hash(lead_id, 11) AS _h"
-            + "".join(f", {quote(c.name)}" for c in usable) + f" FROM {relation}")
-    n, _ = con.execute(f"SELECT count(*), coalesce(sum(_won), 0) FROM ({base})").fetchone()
-    n = int(n)
-    threshold = _resolve_min_count(min_count, n)
-    kinds = {c.name: KIND_OF_TYPE[c.type] for c in usable}
-    cats = [c.name for c in usable if kinds[c.name] == "categorical"]
-    nums = [c.name for c in usable if kinds[c.name] == "numeric"]
-    flags = [c.name for c in usable if kinds[c.name] == "flag"]
-    learnt: dict[str, AttributeEncoding] = {}
-    axis = {c.name: c.role for c in usable}
-    stype = {c.name: c.type for c in usable}
-    if cats:
-        for name, (levels, counts, wins) in _learn_categorical(con, base, cats,
-                                                               threshold).items():
-            learnt[name] = AttributeEncoding(name, axis[name], "categorical", levels,
-                                             source_type=stype[name], counts=counts,
-                                             wins=wins)
-    if nums:
-        for name, spec in _learn_numeric(con, base, nums, n, threshold, max_bins, min_share,
-                                         monotone).items():
-            learnt[name] = AttributeEncoding(name, axis[name], "numeric", spec["levels"],
-                                             edges=spec["edges"], integer=spec["integer"],
-                                             source_type=stype[name], trend=spec["trend"],
-                                             counts=spec["counts"], wins=spec["wins"])
-    if flags:
-        for name, (counts, wins) in _learn_flags(con, base, flags).items():
-            learnt[name] = AttributeEncoding(name, axis[name], "flag", [NO, YES, MISSING],
-                                             source_type=stype[name], counts=counts,
-                                             wins=wins)
-    return Encoding([learnt[c.name] for c in usable], n, threshold, skipped)
-
-
-def _counts_by(con: duckdb.DuckDBPyConnection, select: str, names: list[str]
-               ) -> list[tuple[str, Any, int, int]]:
-    """(attribute, value, leads, wins) for every value of every attribute.
-
-    One small GROUP BY per attribute over a shared CTE (faster in DuckDB than UNPIVOT).
-    """
-    parts = [f"SELECT {literal(n)} AS _name, CAST({quote(n)} AS VARCHAR) AS _value, "
-             f"count(*)::BIGINT, sum(_won)::BIGINT FROM _src GROUP BY {quote(n)}" for n in names]
-    return con.execute(f"WITH _src AS ({select}) " + " UNION ALL ".join(parts)).fetchall()
-
-
-def _learn_categorical(con: duckdb.DuckDBPyConnection, base: str, names: list[str],
-                       threshold: int) -> dict[str, tuple[list[str], list[int], list[int]]]:
-    select = ("SELECT _won, " + ", ".join(f"CAST({quote(n)} AS VARCHAR) AS {quote(n)}"
-                                          for n in names) + f" FROM ({base})")
-    rows = _counts_by(con, select, names)
-    per: dict[str, list[tuple[Any, int, int]]] = {n: [] for n in names}
-    for name, value, count, wins in rows:
-        per[name].append((value, int(count), int(wins)))
-    out = {}
-    for name in names:
-        per[name] = _fold_case(per[name])
-        kept = sorted(((v, c, w) for v, c, w in per[name]
-                       if v is not None and v.lower() not in _RESERVED and c >= threshold),
-                      key=lambda t: (-t[1], t[0]))
-        kept_values = {v for v, _, _ in kept}
-        missing = [(v is None or v.lower() == MISSING.lower()) for v, _, _ in per[name]]
-        other_c = sum(c for (v, c, _), m in zip(per[name], missing, strict=True)
-                      if not m and v not in kept_values)
-        other_w = sum(w for (v, _, w), m in zip(per[name], missing, strict=True)
-                      if not m and v not in kept_values)
-        miss_c = sum(c for (_, c, _), m in zip(per[name], missing, strict=True) if m)
-        miss_w = sum(w for (_, _, w), m in zip(per[name], missing, strict=True) if m)
-        levels = [v for v, _, _ in kept] + [OTHER, MISSING]
-        counts = [c for _, c, _ in kept] + [other_c, miss_c]
-        wins = [w for _, _, w in kept] + [other_w, miss_w]
-        out[name] = (levels, counts, wins)
-    return out
-
-
-_RESERVED = (OTHER.lower(), MISSING.lower())
-
-
-def _fold_case(values: list[tuple[Any, int, int]]) -> list[tuple[Any, int, int]]:
-    """(value, leads, wins) with values equal but for case merged under their commonest
-    spelling ("Google" 900 and "google" 40 -> "Google" 940; ties: the first in sort order).
-
-    Python's ``str.lower`` and DuckDB's ``lower`` agree on the letters CRM values use.
-    """
-    merged: dict[Any, list[Any]] = {}
-    for value, count, wins in sorted(values, key=lambda t: (-t[1], str(t[0]))):
-        key = value.lower() if isinstance(value, str) else value
-        if key in merged:
-            merged[key][1] += count
-            merged[key][2] += wins
-        else:
-            merged[key] = [value, count, wins]
-    return [(v, c, w) for v, c, w in merged.values()]
-
-
-def _learn_flags(con: duckdb.DuckDBPyConnection, base: str, names: list[str]
-                 ) -> dict[str, tuple[list[int], list[int]]]:
-    select = ("SELECT _won, " + ", ".join(
-        f"(CASE WHEN TRY_CAST({quote(n)} AS BOOLEAN) IS NULL THEN 2 "
-        f"WHEN TRY_CAST({quote(n)} AS BOOLEAN) THEN 1 ELSE 0 END) AS {quote(n)}"
-        for n in names) + f" FROM ({base})")
-    out = {n: ([0, 0, 0], [0, 0, 0]) for n in names}
-    for name, code, count, wins in _counts_by(con, select, names):
-        out[name][0][int(code)] = int(count)
-        out[name][1][int(code)] = int(wins)
-    return out
-
-
-# ------------------------------------------------------------------------- numeric bins
-
-
-def _clean(value: float) -> float:
-    """Strip binary noise (0.30000000000000004 -> 0.3)."""
-    return float(f"{value:.12g}")
-
-
-def readable(q: float, tol: float, integer: bool) -> float:
-    """The coarsest round number within ``tol`` of ``q`` (multiples of 1, 2, 2.5, 5 x 10^k).
-
-    Whole numbers only when ``integer``. Returns ``q`` itself when nothing is close enough.
-    """
-    best = q
-    if tol <= 0 or not math.isfinite(q):
-        return best
-    top = int(math.floor(math.log10(max(abs(q), tol)))) + 1
-    for k in range(top - 12, top + 1):
-        for m in _MANTISSAS:
-            unit = m * 10.0**k
-            if integer and (unit < 1 or not float(unit).is_integer()):
-                continue
-            r = _clean(round(q / unit) * unit)
-            if abs(r - q) <= tol * (1 + 1e-12):
-                best = r
-    return best
-
-
-def candidate_cuts(quantiles: Sequence[float], lo: float, hi: float, integer: bool
-                   ) -> list[float]:
-    """Readable cut points from data quantiles: each rounded within half the gap to its
-    neighbours; counts cut just above a round number (so 5 closes "3-5")."""
-    qs = sorted({float(q) for q in quantiles if q is not None and math.isfinite(q)})
-    cuts = set()
-    for i, q in enumerate(qs):
-        left = q - (qs[i - 1] if i > 0 else lo)
-        right = (qs[i + 1] if i + 1 < len(qs) else hi) - q
-        gaps = [g for g in (left, right) if g > 0]
-        tol = 0.5 * min(gaps) if gaps else 0.0
-        if integer:
-            cut = float(math.floor(readable(q, tol, True))) + 1
-        else:
-            cut = readable(q, tol, False)
-        if lo < cut <= hi:
-            cuts.add(_clean(cut))
-    return sorted(cuts)
+# ------------------------------------------------------------------------ bin labels
 
 
 def fmt_number(value: float) -> str:
@@ -509,217 +255,3 @@ def bin_labels(edges: Sequence[float], integer: bool, data_min: float) -> list[s
             else:
                 labels.append(f"{fmt_number(lo)} to < {fmt_number(hi)}")
     return labels
-
-
-def _chi2(n1: float, w1: float, n2: float, w2: float) -> float:
-    """Chi-square statistic of a 2x2 table (two bins x won / not won); 0 when degenerate."""
-    n = n1 + n2
-    w = w1 + w2
-    if n <= 0 or w <= 0 or w >= n or n1 <= 0 or n2 <= 0:
-        return 0.0
-    expected = np.array([n1 * w / n, n1 * (n - w) / n, n2 * w / n, n2 * (n - w) / n])
-    observed = np.array([w1, n1 - w1, w2, n2 - w2])
-    return float(np.sum((observed - expected) ** 2 / expected))
-
-
-def _trend(n: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """(rank correlation of bin order with bin win rate, Cochran-Armitage trend z)."""
-    k = len(n)
-    if k < 2 or n.sum() <= 0:
-        return 0.0, 0.0
-    rate = np.divide(w, n, out=np.zeros(k), where=n > 0)
-    r1 = np.arange(k, dtype=float)
-    r2 = rankdata(rate)
-    if np.std(r2) == 0:
-        rho = 0.0
-    else:
-        rho = float(np.corrcoef(r1, r2)[0, 1])
-    total, wins = n.sum(), w.sum()
-    p = wins / total
-    # Scores: each bin's mid-rank among leads (a lead-level Spearman-type trend test).
-    s = np.cumsum(n) - n / 2.0
-    var = p * (1 - p) * (np.sum(n * s * s) - np.sum(n * s) ** 2 / total)
-    if var <= 0:
-        return rho, 0.0
-    z = float(np.sum(s * (w - n * p)) / math.sqrt(var))
-    return rho, z
-
-
-def merge_bins(
-    n: Sequence[float],
-    w: Sequence[float],
-    *,
-    min_n: float,
-    max_bins: int,
-    monotone: bool = True,
-) -> tuple[list[tuple[int, int]], str]:
-    """Group candidate bins (given leads ``n`` and wins ``w``) into final bins.
-
-    Returns the groups as ``(first, last)`` candidate indices and the trend enforced
-    (``"increasing"``, ``"decreasing"`` or ``""``). Steps: bins under ``min_n`` leads merge
-    into the neighbour with the closer win rate; a clear monotone trend is enforced by
-    pool-adjacent-violators; then the most similar neighbours merge (smallest chi-square)
-    until at most ``max_bins`` remain.
-    """
-    bins = [[i, i, float(a), float(b)] for i, (a, b) in enumerate(zip(n, w, strict=True))]
-    if not bins:
-        return [], ""
-
-    def rate(b: list[float]) -> float:
-        return b[3] / b[2] if b[2] > 0 else 0.0
-
-    def merge(i: int) -> None:  # bins i and i + 1
-        a, b = bins[i], bins[i + 1]
-        bins[i] = [a[0], b[1], a[2] + b[2], a[3] + b[3]]
-        del bins[i + 1]
-
-    while len(bins) > 1:
-        i = min(range(len(bins)), key=lambda j: bins[j][2])
-        if bins[i][2] >= min_n:
-            break
-        if i == 0:
-            merge(0)
-        elif i == len(bins) - 1:
-            merge(i - 1)
-        else:
-            left = abs(rate(bins[i - 1]) - rate(bins[i]))
-            right = abs(rate(bins[i + 1]) - rate(bins[i]))
-            if bins[i][2] == 0:
-                left, right = bins[i - 1][2], bins[i + 1][2]
-            merge(i - 1 if left <= right else i)
-    trend = ""
-    if monotone and len(bins) >= 3:
-        rho, z = _trend(np.array([b[2] for b in bins]), np.array([b[3] for b in bins]))
-        if abs(rho) >= TREND_RHO and abs(z) >= TREND_Z and np.sign(rho) == np.sign(z):
-            trend = "increasing" if z > 0 else "decreasing"
-            sign = 1.0 if z > 0 else -1.0
-            stack: list[list[float]] = []
-            for b in bins:
-                stack.append(list(b))
-                while len(stack) >= 2 and sign * (rate(stack[-2]) - rate(stack[-1])) > 0:
-                    top = stack.pop()
-                    prev = stack[-1]
-                    stack[-1] = [prev[0], top[1], prev[2] + top[2], prev[3] + top[3]]
-            bins = stack
-    while len(bins) > max(1, max_bins):
-        i = min(range(len(bins) - 1),
-                key=lambda j: _chi2(bins[j][2], bins[j][3], bins[j + 1][2], bins[j + 1][3]))
-        merge(i)
-    return [(int(b[0]), int(b[1])) for b in bins], trend
-
-
-#: Per column: (cuts, bin counts, bin wins, (missing leads, missing wins)); bin j holds
-#: cuts[j-1] <= x < cuts[j].
-_Binned = tuple[list[float], np.ndarray, np.ndarray, tuple[int, int]]
-
-
-def _learn_numeric(con: duckdb.DuckDBPyConnection, base: str, names: list[str], n: int,
-                   threshold: int, max_bins: int, min_share: float, monotone: bool
-                   ) -> dict[str, dict[str, Any]]:
-    parts = []
-    for c in names:
-        x = quote(c)
-        parts += [f"count({x})", f"min({x})", f"max({x})",
-                  f"coalesce(bool_and({x} = round({x})), true)", f"approx_count_distinct({x})"]
-    stats = con.execute("SELECT " + ", ".join(parts) + f" FROM ({base})").fetchone()
-    info: dict[str, tuple[int, float, float, bool]] = {}
-    by_value, by_cut = [], []
-    for i, c in enumerate(names):
-        count, lo, hi, integer, distinct = stats[5 * i: 5 * i + 5]
-        count, integer = int(count), bool(integer)
-        info[c] = (count, float(lo), float(hi), integer) if count else (0, 0.0, 0.0, integer)
-        (by_value if count and distinct <= BY_VALUE_DISTINCT else by_cut).append(c)
-    binned: dict[str, _Binned] = {}
-    if by_value:
-        binned.update(_bin_by_value(con, base, by_value, {c: info[c] for c in by_value}))
-    if by_cut:
-        binned.update(_bin_by_cut(con, base, by_cut, {c: info[c] for c in by_cut}, n))
-    out = {}
-    for c in names:
-        count, lo, _hi, integer = info[c]
-        cuts, cn, cw, miss = binned[c]
-        min_n = max(float(threshold), min_share * count) if count else 0.0
-        groups, trend = merge_bins(cn, cw, min_n=min_n, max_bins=max_bins, monotone=monotone)
-        edges = [cuts[last] for _, last in groups[:-1]]
-        levels = bin_labels(edges, integer, lo) + [MISSING]
-        counts = [int(cn[a:b + 1].sum()) for a, b in groups]
-        wins = [int(cw[a:b + 1].sum()) for a, b in groups]
-        out[c] = {"levels": levels, "edges": [float(e) for e in edges], "integer": integer,
-                  "trend": trend, "counts": counts + [miss[0]], "wins": wins + [miss[1]]}
-    return out
-
-
-def _quantile_disc(values: np.ndarray, counts: np.ndarray, qs: Sequence[float]) -> list[float]:
-    """DuckDB's ``quantile_disc`` from a value histogram (``values`` sorted): the value at
-    0-based position ``ceil(n * q) - 1``, computed exactly as DuckDB does for decimal ``q``."""
-    ends = np.cumsum(counts)
-    n = int(ends[-1])
-    positions = [max(math.ceil(n * Fraction(str(q))) - 1, 0) for q in qs]
-    return [float(values[i]) for i in np.searchsorted(ends, positions, side="right")]
-
-
-def _bin_by_value(con: duckdb.DuckDBPyConnection, base: str, names: list[str],
-                  info: dict[str, tuple[int, float, float, bool]]
-                  ) -> dict[str, _Binned]:
-    """Cuts and bin counts of columns with few distinct values, from one count per value.
-
-    Exact quantiles on every lead at the cost of one small GROUP BY per column, several
-    times cheaper than sorting a sample for ``quantile_disc`` and binning with CASE.
-    """
-    parts = [f"SELECT {i}::INTEGER AS _i, coalesce({quote(c)}::DOUBLE, 0) AS _v, "
-             f"{quote(c)} IS NULL AS _null, count(*)::BIGINT AS _n, sum(_won)::BIGINT AS _w "
-             f"FROM _src GROUP BY {quote(c)}" for i, c in enumerate(names)]
-    res = con.execute(f"WITH _src AS ({base}) " + " UNION ALL ".join(parts)).fetchnumpy()
-    col, null = np.asarray(res["_i"]), np.asarray(res["_null"], dtype=bool)
-    value = np.asarray(res["_v"], dtype=float)
-    leads, wins = np.asarray(res["_n"], dtype=np.int64), np.asarray(res["_w"], dtype=np.int64)
-    out = {}
-    for i, c in enumerate(names):
-        here = col == i
-        miss = here & null
-        seen = here & ~null
-        order = np.argsort(value[seen], kind="stable")
-        v, cn, cw = value[seen][order], leads[seen][order], wins[seen][order]
-        _count, lo, hi, integer = info[c]
-        cuts = candidate_cuts(_quantile_disc(v, cn, _QUANTILES), lo, hi, integer)
-        code = np.searchsorted(np.asarray(cuts, dtype=float), v, side="right")
-        k = len(cuts) + 1
-        out[c] = (cuts, np.bincount(code, weights=cn, minlength=k).astype(float),
-                  np.bincount(code, weights=cw, minlength=k).astype(float),
-                  (int(leads[miss].sum()), int(wins[miss].sum())))
-    return out
-
-
-def _bin_by_cut(con: duckdb.DuckDBPyConnection, base: str, names: list[str],
-                info: dict[str, tuple[int, float, float, bool]], n: int
-                ) -> dict[str, _Binned]:
-    """Cuts from ``quantile_disc`` and bin counts from CASE, for columns with many values.
-
-    Candidate cuts only need rough quantiles: above QUANTILE_SAMPLE leads they come from a
-    deterministic hash sample (the bin counts that follow use every lead).
-    """
-    qlist = "[" + ", ".join(str(q) for q in _QUANTILES) + "]"
-    every = max(1, math.ceil(n / QUANTILE_SAMPLE))
-    sample = f" FILTER (WHERE _h % {every} = 0)" if every > 1 else ""
-    quantiles = con.execute("SELECT " + ", ".join(
-        f"quantile_disc({quote(c)}, {qlist}){sample}" for c in names) + f" FROM ({base})"
-    ).fetchone()
-    cuts: dict[str, list[float]] = {}
-    for c, qs in zip(names, quantiles, strict=True):
-        count, lo, hi, integer = info[c]
-        cuts[c] = candidate_cuts(list(qs or []), lo, hi, integer) if count else []
-    select = "SELECT _won, " + ", ".join(
-        f"(CASE WHEN {quote(c)} IS NULL THEN -1 "
-        + " ".join(f"WHEN {quote(c)} < {_num_literal(e)} THEN {j}" for j, e in enumerate(cuts[c]))
-        + f" ELSE {len(cuts[c])} END) AS {quote(c)}"
-        for c in names) + f" FROM ({base})"
-    per: dict[str, dict[int, tuple[int, int]]] = {c: {} for c in names}
-    for name, code, count, wins in _counts_by(con, select, names):
-        per[name][int(code)] = (int(count), int(wins))
-    out = {}
-    for c in names:
-        k = len(cuts[c]) + 1
-        out[c] = (cuts[c], np.array([per[c].get(j, (0, 0))[0] for j in range(k)], dtype=float),
-                  np.array([per[c].get(j, (0, 0))[1] for j in range(k)], dtype=float),
-                  per[c].get(-1, (0, 0)))
-    return out

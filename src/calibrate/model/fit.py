@@ -14,7 +14,7 @@ The steps of :func:`fit`, each explained in its module:
    ``test_size`` of closed leads is the test split and the older ones train the model;
    without dates (or if a side would lack wins or non-wins), a hash of ``lead_id``
    stratified by class.
-3. **Encoding** is learnt on the training leads only (:mod:`calibrate.model.encode`).
+3. **Encoding** is learnt on the training leads only (:mod:`calibrate.model.binning`).
 
    3b. **Case-control sampling** (:mod:`calibrate.model.patterns`) when there are more than
    ``max_fit_rows`` closed training leads: every closed lead is kept with its class's rate
@@ -62,8 +62,9 @@ from calibrate.data.outcomes import CLOSED
 from calibrate.data.store import ColumnInfo, data_version, read_columns, table_exists
 from calibrate.errors import ModelError
 from calibrate.model import metrics as mx
+from calibrate.model.binning import learn_encoding
 from calibrate.model.coefficients import fit_coefficients, levels_frame
-from calibrate.model.encode import Encoding, learn_encoding
+from calibrate.model.encode import Encoding
 from calibrate.model.leakage import LeakageWarning, leakage_guard
 from calibrate.model.patterns import (
     encoding_counts,
@@ -274,7 +275,7 @@ def fit(
         kept even when it looks leaky.
     random_state : seed of the hash split, CV folds and CV subsampling.
     test_size : share of closed leads held out (the most recent ones when dated).
-    max_bins, min_share : numeric binning (see :mod:`calibrate.model.encode`).
+    max_bins, min_share : numeric binning (see :mod:`calibrate.model.binning`).
     refit : after testing, refit on all closed leads at the chosen C (the reported metrics
         stay the held-out ones of the train-only model).
     cv_max_rows : cap on training patterns used for CV.

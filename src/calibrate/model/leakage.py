@@ -19,7 +19,8 @@ import duckdb
 
 from calibrate.data.store import read_columns
 from calibrate.model import metrics as mx
-from calibrate.model.encode import MISSING, Encoding, learn_encoding
+from calibrate.model.binning import learn_encoding
+from calibrate.model.encode import MISSING, Encoding
 from calibrate.model.patterns import Counts, encoding_counts
 
 __all__ = [
