@@ -46,3 +46,24 @@ def saved_mapping(con: duckdb.DuckDBPyConnection,
         return None
     data = json.loads(row[0])
     return mapping_from_dict(tomllib.loads(data["toml"]), "saved choices"), data["saved_at"]
+
+
+def mapping_from_choices(choices: Sequence[dict[str, str]], outcome: str,
+                         labels: dict[str, list[str]], base: Mapping) -> Mapping:
+    """The mapping a user's choices make: each column's role and type (``choices``: rows
+    with ``column``, ``role`` and ``type``), the outcome column and what its labels mean,
+    with the placeholders and read options of ``base`` (the file's own mapping)."""
+    columns = {r["column"]: {"role": r["role"], "type": r["type"]} for r in choices}
+    columns[outcome] = {"role": "outcome"}
+    return mapping_from_dict({"columns": columns, "outcomes": labels,
+                              "placeholders": {"values": base.placeholders},
+                              "read": base.read}, "the choices")
+
+
+def changed_roles(shown: Sequence[dict[str, str]], edited: Sequence[dict[str, str]]
+                  ) -> dict[str, str]:
+    """The columns whose role a user changed: ``{name: new role}`` from two lists of rows
+    with ``name`` and ``role`` (as shown, and as edited)."""
+    before = {r["name"]: r["role"] for r in shown}
+    return {r["name"]: r["role"] for r in edited if r["role"] != before.get(r["name"])}
+

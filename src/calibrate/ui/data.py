@@ -17,7 +17,12 @@ from calibrate.access import UploadUse, budget_refusal
 from calibrate.data import store
 from calibrate.data.autobackup import backup_before_ingest
 from calibrate.data.ingest import FilePreview, IngestReport, ingest, inspect_file
-from calibrate.data.mappings import save_mapping, saved_mapping
+from calibrate.data.mappings import (
+    changed_roles,
+    mapping_from_choices,
+    save_mapping,
+    saved_mapping,
+)
 from calibrate.data.outcomes import (
     describe_candidates,
     fit_warnings,
@@ -312,12 +317,7 @@ def upload_section() -> None:
                               key="append")
     mapping = None
     if outcome is not None and labels is not None:
-        columns = {r["column"]: {"role": r["role"], "type": r["type"]}
-                   for r in edited.to_dict("records")}
-        columns[outcome] = {"role": "outcome"}
-        mapping = mapping_from_dict({
-            "columns": columns, "outcomes": labels,
-            "placeholders": {"values": base.placeholders}, "read": base.read}, "the choices")
+        mapping = mapping_from_choices(edited.to_dict("records"), outcome, labels, base)
     cols = st.columns([1, 2])
     if cols[0].button("Load this file", key="load_upload", type="primary",
                       disabled=mapping is None):
@@ -371,8 +371,7 @@ def summary_section() -> None:
             "name": st.column_config.TextColumn("column"),
             "role": st.column_config.SelectboxColumn(
                 "role", options=["profile", "behavior", "ignore"], required=True)})
-    changes = {r["name"]: r["role"] for r in edited.to_dict("records")
-               if r["role"] != attrs.set_index("name").loc[r["name"], "role"]}
+    changes = changed_roles(attrs.to_dict("records"), edited.to_dict("records"))
     if changes and st.button(f"Apply {len(changes)} role change(s)", key="apply_roles"):
         try:
             set_roles(con, changes)
