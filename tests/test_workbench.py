@@ -132,6 +132,13 @@ def test_segments_edits_and_suggestions(wb):
     assert own.mqls < main_only.mqls
     with pytest.raises(CalibrateError, match="do not match the main ones"):
         wb.figures(min_total=40, segment_thresholds={"Enterprise": (90, 90)})
+    with pytest.raises(CalibrateError, match="do not match the main ones"):  # not a traceback
+        wb.figures(min_profile=40, min_behavior=30, segment_thresholds={"Enterprise": "70/40"})
+    with pytest.raises(CalibrateError, match="is not a number"):
+        wb.figures(min_profile=40, min_behavior=30,
+                   segment_thresholds={"Enterprise": ("70", "40")})
+    with pytest.raises(CalibrateError, match="is not a number"):
+        wb.figures(min_profile="forty", min_behavior=30)
     with pytest.raises(CalibrateError, match="No segment 'Nowhere'"):
         wb.figures(min_profile=40, min_behavior=30, segment="Nowhere")
 

@@ -242,19 +242,19 @@ def cmd_scenario_save(args: argparse.Namespace) -> int:
         describe_thresholds,
         describe_window,
         figure_lines,
-        own_bar,
+        parse_segment_thresholds,
         threshold_settings,
     )
 
     settings = threshold_settings(args.min_profile, args.min_behavior, args.min_total)
-    own = dict(own_bar(text, settings) for text in args.segment_thresholds or ())
+    own = dict(parse_segment_thresholds(text, settings.mode)
+               for text in args.segment_thresholds or ())
     with _workbench(args) as wb:
         _need_leads(wb)
         saved = wb.save_scenario(
             args.name, args.min_profile, args.min_behavior, args.min_total,
             segment=args.segment, months=DEFAULT_MONTHS if args.months is None else args.months,
-            segment_thresholds={k: (s.min_total,) if s.mode == "total"
-                                else (s.min_profile, s.min_behavior) for k, s in own.items()},
+            segment_thresholds=own,
             author=args.author or "", note=args.note or "")
     if saved.version > 1:
         print(f"Scenario '{saved.name}' (#{saved.id}) saved as version {saved.version} "

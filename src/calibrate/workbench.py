@@ -393,21 +393,11 @@ class Workbench:
                   segment_thresholds: Mapping[str, Any] | None, reps: float | None,
                   leads_per_rep: float | None, cost_per_lead: float | None,
                   value_per_win: float | None) -> tuple[Settings, dict[str, Settings]]:
-        from calibrate.decide.agreement import threshold_settings
+        from calibrate.decide.agreement import segment_bar, threshold_settings
 
         settings = replace(threshold_settings(min_profile, min_behavior, min_total),
                            reps=reps, leads_per_rep_per_month=leads_per_rep,
                            cost_per_lead_worked=cost_per_lead, value_per_win=value_per_win)
-        own = {}
-        for seg, bar in (segment_thresholds or {}).items():
-            values = bar if isinstance(bar, tuple | list) else (bar,)
-            one = (threshold_settings(min_total=values[0]) if settings.mode == "total"
-                   and len(values) == 1 else threshold_settings(*values[:2])
-                   if settings.mode == "both" and len(values) == 2 else None)
-            if one is None:
-                raise CalibrateError(
-                    f"The thresholds {bar!r} for segment '{seg}' do not match the main ones.",
-                    fix="Give (profile, behavior) per segment with two main thresholds, or "
-                        "one total per segment with min_total.")
-            own[str(seg)] = replace(settings, **one.bar())
+        own = {str(seg): segment_bar(settings, str(seg), values)
+               for seg, values in (segment_thresholds or {}).items()}
         return settings, own

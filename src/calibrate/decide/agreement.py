@@ -197,6 +197,9 @@ def threshold_settings(min_profile: int | None = None, min_behavior: int | None 
     number of points from 0 to 100."""
     for axis, value in (("profile", min_profile), ("behavior", min_behavior),
                         ("total", min_total)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise CalibrateError(f"The minimum {axis} score {value!r} is not a number.",
+                                 fix="Give a whole number of points from 0 to 100.")
         if value is not None and (int(value) != value or not 0 <= value <= 100):
             raise CalibrateError(f"The minimum {axis} score {value} is outside 0 to 100.",
                                  fix="Points run from 0 to 100 on each axis and for the total: "
@@ -217,25 +220,37 @@ def threshold_settings(min_profile: int | None = None, min_behavior: int | None 
     return Settings(mode="both", min_profile=int(min_profile), min_behavior=int(min_behavior))
 
 
-def own_bar(text: str, main: Settings) -> tuple[str, Settings]:
+def segment_bar(main: Settings, segment: str, values: Any) -> Settings:
+    """A segment's own thresholds as settings: ``(profile, behavior)`` beside two main
+    thresholds, or one total (a number or ``(total,)``) beside a main total."""
+    numbers = tuple(values) if isinstance(values, tuple | list) else (values,)
+    want = 1 if main.mode == "total" else 2
+    if len(numbers) != want:
+        raise CalibrateError(
+            f"The thresholds {values!r} for segment '{segment}' do not match the main ones.",
+            fix="Give (profile, behavior) per segment with two main thresholds, or one "
+                "total per segment with a main total.")
+    one = (threshold_settings(min_total=numbers[0]) if want == 1
+           else threshold_settings(numbers[0], numbers[1]))
+    return replace(main, **one.bar())
+
+
+def parse_segment_thresholds(text: str, mode: str) -> tuple[str, tuple[int, ...]]:
     """A segment's own thresholds typed as ``SEGMENT=P/B`` (minimum profile and behavior)
     or ``SEGMENT=T`` (a minimum total score, when the main thresholds are one total)."""
     segment, sep, values = (text or "").rpartition("=")
-    parts = values.split("/")
-    example = "Enterprise=55" if main.mode == "total" else "Enterprise=70/40"
     try:
-        numbers = [int(p.strip()) for p in parts]
+        numbers = tuple(int(p.strip()) for p in values.split("/"))
     except ValueError:
-        numbers = []
-    want = 1 if main.mode == "total" else 2
+        numbers = ()
+    want = 1 if mode == "total" else 2
     if not sep or not segment.strip() or len(numbers) != want:
         shape = ("SEGMENT=TOTAL (one total score, as the main thresholds)" if want == 1
                  else "SEGMENT=PROFILE/BEHAVIOR")
+        example = "Enterprise=55" if want == 1 else "Enterprise=70/40"
         raise CalibrateError(f"The segment thresholds '{text}' are not {shape}.",
                              fix=f"Write them as {example}.")
-    one = (threshold_settings(min_total=numbers[0]) if want == 1
-           else threshold_settings(numbers[0], numbers[1]))
-    return segment.strip(), replace(main, **one.bar())
+    return segment.strip(), numbers
 
 
 def segment_named(grid: Any, segment: str | None) -> str | None:
