@@ -27,7 +27,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-from scipy.stats import rankdata
 
 from calibrate.data.store import ColumnInfo, read_columns
 from calibrate.model.encode import (
@@ -305,6 +304,20 @@ def _chi2(n1: float, w1: float, n2: float, w2: float) -> float:
     return float(np.sum((observed - expected) ** 2 / expected))
 
 
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks from 1 with ties sharing their mean rank (``scipy.stats.rankdata``'s default),
+    written here because importing ``scipy.stats`` costs ``calibrate fit`` about 0.7 s."""
+    x = np.asarray(x)
+    order = np.argsort(x, kind="mergesort")
+    inverse = np.empty(len(x), dtype=np.intp)
+    inverse[order] = np.arange(len(x))
+    xs = x[order]
+    first = np.r_[True, xs[1:] != xs[:-1]]
+    dense = np.cumsum(first)[inverse]
+    bounds = np.r_[np.flatnonzero(first), len(x)]
+    return 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
+
+
 def _trend(n: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     """(rank correlation of bin order with bin win rate, Cochran-Armitage trend z)."""
     k = len(n)
@@ -312,7 +325,7 @@ def _trend(n: np.ndarray, w: np.ndarray) -> tuple[float, float]:
         return 0.0, 0.0
     rate = np.divide(w, n, out=np.zeros(k), where=n > 0)
     r1 = np.arange(k, dtype=float)
-    r2 = rankdata(rate)
+    r2 = average_ranks(rate)
     if np.std(r2) == 0:
         rho = 0.0
     else:
