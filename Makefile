@@ -19,7 +19,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
-data/sample/leads.csv: src/calibrate/tools/sample.py | $(VENV)/.installed
+data/sample/leads.csv: $(wildcard src/calibrate/tools/sample/*.py) | $(VENV)/.installed
 	$(BIN)/python -m calibrate.tools.sample
 
 $(DB): data/sample/leads.csv

@@ -1,18 +1,15 @@
-"""Tests for the synthetic lead export generator (calibrate.tools.sample)."""
+"""Tests for the generated leads (calibrate.tools.sample.leads): columns, rows, outcomes,
+dates, junk, messy values and behaviour, and their true logit."""
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate.tools import sample
-from calibrate.tools.sample import COLUMNS, TRUTH, generate, main, true_logit, write, write_truth
+from calibrate.tools.sample import COLUMNS, TRUTH, generate, true_logit
 
 N = 20_000
 WON = {"Closed Won", "Won"}
@@ -227,130 +224,3 @@ def test_logit_equals_true_logit_of_clean_rows(data: tuple[pd.DataFrame, np.ndar
         ok &= clean[col].notna() & (clean[col] >= 0)
     assert ok.mean() > 0.8
     np.testing.assert_allclose(true_logit(clean[ok]), logit[ok.to_numpy()], atol=1e-9)
-
-
-def test_true_logit_by_hand() -> None:
-    row = {
-        "seniority": "Student",
-        "department": "IT",
-        "industry": "Software",
-        "region": "EMEA",
-        "lead_source": "Purchased List",
-        "demo_request": "Yes",
-        "contact_us": "No",
-    }
-    row |= {col: 0 for col in TRUTH["numeric"]}
-    row["pricing_page_views"] = 3
-    got = true_logit(pd.DataFrame([row]))
-    cat = TRUTH["categorical"]
-    want = (
-        TRUTH["intercept"]
-        + cat["seniority"]["Student"]
-        + cat["department"]["IT"]
-        + cat["industry"]["Software"]
-        + cat["region"]["EMEA"]
-        + cat["lead_source"]["Purchased List"]
-        + TRUTH["numeric"]["pricing_page_views"]["weight"] * np.log1p(3)
-        + TRUTH["flags"]["demo_request"]
-    )
-    assert got[0] == pytest.approx(want)
-    with pytest.raises(ValueError, match="seniority"):
-        true_logit(pd.DataFrame([row | {"seniority": "Select"}]))
-
-
-def test_truth_is_documented(tmp_path: Path) -> None:
-    path = tmp_path / "truth.json"
-    write_truth(path)
-    truth = json.loads(path.read_text(encoding="utf-8"))
-    assert truth == json.loads(json.dumps(TRUTH))
-    for key in ("description", "seed", "end", "months", "intercept", "categorical", "numeric"):
-        assert key in truth
-    assert truth["categorical"]["seniority"]["Student"] == pytest.approx(-3.0)
-    sen = truth["categorical"]["seniority"]
-    assert min(sen["C-Level"], sen["VP"], sen["Director"]) > sen["Manager"] > sen["Student"]
-    assert truth["flags"]["demo_request"] == pytest.approx(2.0)
-    assert truth["numeric"]["career_page_views"]["weight"] < 0
-    assert all(v["transform"] == "log1p" for v in truth["numeric"].values())
-    assert truth["junk"]["never_wins"] is True
-    assert set(truth["categorical"]["industry"]) >= {"Agriculture", "Software"}
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-
-
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_write_round_trips(tmp_path: Path, fmt: str) -> None:
-    expected, _ = generate(6_000, seed=5, chunk=2_500)
-    path = write(tmp_path / f"leads.{fmt}", n=6_000, seed=5, fmt=fmt, chunk=2_500)
-    got = _read_csv(path) if fmt == "csv" else pd.read_parquet(path)
-    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
-
-
-def test_csv_quotes_only_where_needed(tmp_path: Path) -> None:
-    path = write(tmp_path / "leads.csv", n=3_000, seed=2)
-    text = path.read_text(encoding="utf-8")
-    header, first = text.splitlines()[:2]
-    assert header == ",".join(COLUMNS)
-    assert first.startswith("L0000001,")
-    assert '""' not in text  # blanks are empty, not quoted
-    quoted = re.findall(r'"([^"]*)"', text)
-    assert quoted and all("," in q for q in quoted)
-
-
-def test_chunked_write_is_deterministic_with_unique_ids(tmp_path: Path) -> None:
-    a = write(tmp_path / "a.csv", n=10_000, seed=9, chunk=3_000)
-    b = write(tmp_path / "b.csv", n=10_000, seed=9, chunk=3_000)
-    assert a.read_bytes() == b.read_bytes()
-    frame = _read_csv(a)
-    distinct = frame.drop_duplicates()
-    assert distinct["lead_id"].is_unique and len(distinct) == 10_000
-    assert distinct["lead_id"].tolist() == [f"L{i:07d}" for i in range(1, 10_001)]
-    assert len(frame) > len(distinct)  # deliberate duplicates remain
-    # chunks differ from each other (each chunk has its own seed)
-    assert (
-        not frame.iloc[:100, 1:]
-        .reset_index(drop=True)
-        .equals(distinct.iloc[3000:3100, 1:].reset_index(drop=True))
-    )
-    # but share the company pool
-    assert set(distinct["company"][:3000]) & set(distinct["company"][6000:9000])
-
-
-def test_write_rejects_unknown_format(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
-        write(tmp_path / "x.json", n=10, fmt="json")
-
-
-def test_main_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "sample" / "leads.csv"
-    assert main(["--n", "2000", "--seed", "3", "--out", str(out)]) == 0
-    truth = json.loads((out.parent / "truth.json").read_text(encoding="utf-8"))
-    assert truth["seed"] == 3 and truth["n"] == 2000
-    assert _read_csv(out)["lead_id"].nunique() == 2000
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1 and "2,000 leads" in lines[0]
-
-    pq_out = tmp_path / "leads.parquet"
-    main(["--n", "500", "--out", str(pq_out), "--truth", str(tmp_path / "t.json")])
-    assert pd.read_parquet(pq_out)["lead_id"].nunique() == 500
-    assert (tmp_path / "t.json").exists()
-
-
-def test_default_paths_are_relative_to_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert main(["--n", "300"]) == 0
-    assert (tmp_path / "data" / "sample" / "leads.csv").exists()
-    assert (tmp_path / "data" / "sample" / "truth.json").exists()
-
-
-def test_empty_export(tmp_path: Path) -> None:
-    frame, logit = generate(0)
-    assert list(frame.columns) == COLUMNS and len(frame) == 0 and len(logit) == 0
-    path = write(tmp_path / "empty.csv", n=0)
-    assert path.read_text(encoding="utf-8") == ",".join(COLUMNS) + "\n"
-
-
-def test_module_constants_are_consistent() -> None:
-    assert len(sample.COLUMNS) == 30
-    assert set(TRUTH["junk"]["competitor_domains"]) == {d for _, d in sample.COMPETITORS}
