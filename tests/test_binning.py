@@ -8,14 +8,7 @@ import pandas as pd
 import pytest
 
 from calibrate.model import binning
-from calibrate.model.binning import (
-    QUANTILES,
-    candidate_cuts,
-    learn_encoding,
-    merge_bins,
-    quantile_disc,
-    readable,
-)
+from calibrate.model.binning import learn_encoding
 from calibrate.model.encode import MISSING, OTHER
 
 from model_fixtures import attribute_store, encoded, make_store
@@ -128,41 +121,6 @@ def test_numeric_bins_are_the_same_counted_by_value_or_by_cut(monkeypatch):
     assert by_value["minutes"].counts[-1] == int(np.isnan(minutes[closed]).sum())
 
 
-
-@pytest.mark.parametrize("n", [1, 5, 37, 100, 1001])
-def test_quantiles_from_counts_match_duckdbs_quantile_disc(n):
-    rng = np.random.default_rng(n)
-    x = rng.integers(0, max(2, n // 3), n).astype(float)
-    con = duckdb.connect()
-    con.execute("CREATE TABLE t AS SELECT unnest(?) AS x", [list(x)])
-    qlist = "[" + ", ".join(str(q) for q in QUANTILES) + "]"
-    expected = con.execute(f"SELECT quantile_disc(x, {qlist}) FROM t").fetchone()[0]
-    values, counts = np.unique(x, return_counts=True)
-    assert quantile_disc(values, counts, QUANTILES) == expected
-
-
-
-def test_merge_bins_pools_violators_of_a_clear_trend():
-    n = [1000] * 6
-    w = [50, 80, 70, 120, 150, 200]  # increasing except bins 1-2
-    groups, trend = merge_bins(n, w, min_n=10, max_bins=10)
-    assert trend == "increasing"
-    assert groups == [(0, 0), (1, 2), (3, 3), (4, 4), (5, 5)]
-
-
-
-def test_merge_bins_keeps_a_u_shape_and_honours_min_and_max():
-    n = [1000] * 5
-    w = [150, 80, 50, 90, 160]  # U shape: no monotone trend
-    groups, trend = merge_bins(n, w, min_n=10, max_bins=10)
-    assert trend == "" and len(groups) == 5
-    groups, _ = merge_bins([5, 1000, 1000, 3], [1, 100, 200, 2], min_n=50, max_bins=10)
-    assert groups[0][0] == 0 and groups[-1][1] == 3 and len(groups) == 2
-    groups, _ = merge_bins([100] * 8, [5, 50, 6, 60, 7, 70, 8, 80], min_n=1, max_bins=3)
-    assert len(groups) == 3
-
-
-
 def test_values_that_differ_only_by_case_are_one_level_in_their_commonest_spelling():
     n = 600
     source = np.array(["Google"] * 300 + ["google"] * 40 + ["GOOGLE"] * 10 + ["Direct"] * 250,
@@ -182,38 +140,3 @@ def test_values_that_differ_only_by_case_are_one_level_in_their_commonest_spelli
         "SELECT " + attr.sql("v") + " FROM (VALUES ('google'), ('GoOgLe'), ('Google'), "
         "('direct'), ('Bing'), (NULL)) t(v)").fetchall()
     assert [c[0] for c in codes] == [0, 0, 0, 1, attr.other_code, attr.missing_code]
-
-
-
-def test_readable_numbers_and_cut_points():
-    assert candidate_cuts([0, 0, 0, 1, 2, 3, 5, 12, 30], 0, 100, True) == [
-        1, 2, 3, 4, 6, 11, 26]
-    assert readable(237, 28, True) == 250
-    assert readable(4.857, 0.05, False) == 4.9
-    assert readable(0.0123, 0.002, False) == 0.0125
-    # cut points of spread-out continuous data stay within the data's resolution
-    cuts = candidate_cuts([92.2, 92.9, 93.2, 93.44, 93.9, 94.5], 92.1, 94.8, False)
-    assert len(cuts) >= 4 and all(92.1 < c <= 94.8 for c in cuts)
-
-
-@pytest.mark.parametrize("values", [[0.3, 0.1, 0.2], [0.1, 0.1, 0.2, 0.0, 0.2, 0.2], [5.0],
-                                    [0.0, 0.0, 0.0], list(np.random.default_rng(3).integers(
-                                        0, 7, 200) / 7)])
-def test_average_ranks_match_scipy_rankdata(values):
-    from scipy.stats import rankdata
-
-    from calibrate.model.binning import average_ranks
-
-    assert average_ranks(np.array(values)).tolist() == rankdata(values).tolist()
-
-
-def test_fitting_does_not_import_scipy_stats():
-    """scipy.stats costs the CLI's fit about 0.7 s of imports for one rank function."""
-    import subprocess
-    import sys
-
-    code = ("import sys, calibrate.model.fit, calibrate.decide.workshop, calibrate.cli; "
-            "print('scipy.stats' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "False"

@@ -14,7 +14,8 @@ The encoding (:class:`~calibrate.model.encode.Encoding`) is learnt with a few SQ
   bins (rank correlation at least 0.75 and a trend test with |z| >= 3) adjacent bins that
   break it are pooled (pool-adjacent-violators); then the most similar neighbours
   (smallest chi-square) merge until at most ``max_bins`` remain. A bin holds
-  ``lower <= x < upper``.
+  ``lower <= x < upper``. The rounding is :mod:`calibrate.model.cut_points`, the merging
+  :mod:`calibrate.model.bin_merge`; this module runs the SQL around them.
 * flag: ``"No"``, ``"Yes"``, ``"Missing"``.
 """
 
@@ -22,13 +23,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import Any
 
 import duckdb
 import numpy as np
 
 from calibrate.data.store import ColumnInfo, read_columns
+from calibrate.model.bin_merge import merge_bins
+from calibrate.model.cut_points import candidate_cuts, quantile_disc
 from calibrate.model.encode import (
     AXES,
     MISSING,
@@ -42,13 +44,7 @@ from calibrate.model.encode import (
 )
 from calibrate.sql import literal, quote
 
-__all__ = [
-    "candidate_cuts",
-    "learn_encoding",
-    "merge_bins",
-    "quantile_disc",
-    "readable",
-]
+__all__ = ["learn_encoding"]
 
 #: Column types (from ingest) mapped to the encoding kind; ``date`` is not encoded yet.
 KIND_OF_TYPE = {"categorical": "categorical", "text": "categorical", "numeric": "numeric",
@@ -56,13 +52,10 @@ KIND_OF_TYPE = {"categorical": "categorical", "text": "categorical", "numeric": 
 CLOSED_SQL = "outcome IN ('won', 'lost', 'no_decision')"
 QUANTILES = (0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55,
               0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99)
-_MANTISSAS = (1.0, 2.0, 2.5, 5.0)
 QUANTILE_SAMPLE = 200_000
 #: Numeric columns with at most about this many distinct values are binned from one count
 #: per value (exact quantiles); others from sampled quantiles and CASE.
 BY_VALUE_DISTINCT = 20_000
-TREND_RHO = 0.75
-TREND_Z = 3.0
 
 
 def _resolve_min_count(min_count: int | float | None, n: int) -> int:
@@ -248,162 +241,6 @@ def _learn_flags(con: duckdb.DuckDBPyConnection, base: str, names: list[str]
 # ------------------------------------------------------------------------- numeric bins
 
 
-def _clean(value: float) -> float:
-    """Strip binary noise (0.30000000000000004 -> 0.3)."""
-    return float(f"{value:.12g}")
-
-
-def readable(q: float, tol: float, integer: bool) -> float:
-    """The coarsest round number within ``tol`` of ``q`` (multiples of 1, 2, 2.5, 5 x 10^k).
-
-    Whole numbers only when ``integer``. Returns ``q`` itself when nothing is close enough.
-    """
-    best = q
-    if tol <= 0 or not math.isfinite(q):
-        return best
-    top = int(math.floor(math.log10(max(abs(q), tol)))) + 1
-    for k in range(top - 12, top + 1):
-        for m in _MANTISSAS:
-            unit = m * 10.0**k
-            if integer and (unit < 1 or not float(unit).is_integer()):
-                continue
-            r = _clean(round(q / unit) * unit)
-            if abs(r - q) <= tol * (1 + 1e-12):
-                best = r
-    return best
-
-
-def candidate_cuts(quantiles: Sequence[float], lo: float, hi: float, integer: bool
-                   ) -> list[float]:
-    """Readable cut points from data quantiles: each rounded within half the gap to its
-    neighbours; counts cut just above a round number (so 5 closes "3-5")."""
-    qs = sorted({float(q) for q in quantiles if q is not None and math.isfinite(q)})
-    cuts = set()
-    for i, q in enumerate(qs):
-        left = q - (qs[i - 1] if i > 0 else lo)
-        right = (qs[i + 1] if i + 1 < len(qs) else hi) - q
-        gaps = [g for g in (left, right) if g > 0]
-        tol = 0.5 * min(gaps) if gaps else 0.0
-        if integer:
-            cut = float(math.floor(readable(q, tol, True))) + 1
-        else:
-            cut = readable(q, tol, False)
-        if lo < cut <= hi:
-            cuts.add(_clean(cut))
-    return sorted(cuts)
-
-
-def _chi2(n1: float, w1: float, n2: float, w2: float) -> float:
-    """Chi-square statistic of a 2x2 table (two bins x won / not won); 0 when degenerate."""
-    n = n1 + n2
-    w = w1 + w2
-    if n <= 0 or w <= 0 or w >= n or n1 <= 0 or n2 <= 0:
-        return 0.0
-    expected = np.array([n1 * w / n, n1 * (n - w) / n, n2 * w / n, n2 * (n - w) / n])
-    observed = np.array([w1, n1 - w1, w2, n2 - w2])
-    return float(np.sum((observed - expected) ** 2 / expected))
-
-
-def average_ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks from 1 with ties sharing their mean rank (``scipy.stats.rankdata``'s default),
-    written here because importing ``scipy.stats`` costs ``calibrate fit`` about 0.7 s."""
-    x = np.asarray(x)
-    order = np.argsort(x, kind="mergesort")
-    inverse = np.empty(len(x), dtype=np.intp)
-    inverse[order] = np.arange(len(x))
-    xs = x[order]
-    first = np.r_[True, xs[1:] != xs[:-1]]
-    dense = np.cumsum(first)[inverse]
-    bounds = np.r_[np.flatnonzero(first), len(x)]
-    return 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
-
-
-def _trend(n: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """(rank correlation of bin order with bin win rate, Cochran-Armitage trend z)."""
-    k = len(n)
-    if k < 2 or n.sum() <= 0:
-        return 0.0, 0.0
-    rate = np.divide(w, n, out=np.zeros(k), where=n > 0)
-    r1 = np.arange(k, dtype=float)
-    r2 = average_ranks(rate)
-    if np.std(r2) == 0:
-        rho = 0.0
-    else:
-        rho = float(np.corrcoef(r1, r2)[0, 1])
-    total, wins = n.sum(), w.sum()
-    p = wins / total
-    # Scores: each bin's mid-rank among leads (a lead-level Spearman-type trend test).
-    s = np.cumsum(n) - n / 2.0
-    var = p * (1 - p) * (np.sum(n * s * s) - np.sum(n * s) ** 2 / total)
-    if var <= 0:
-        return rho, 0.0
-    z = float(np.sum(s * (w - n * p)) / math.sqrt(var))
-    return rho, z
-
-
-def merge_bins(
-    n: Sequence[float],
-    w: Sequence[float],
-    *,
-    min_n: float,
-    max_bins: int,
-    monotone: bool = True,
-) -> tuple[list[tuple[int, int]], str]:
-    """Group candidate bins (given leads ``n`` and wins ``w``) into final bins.
-
-    Returns the groups as ``(first, last)`` candidate indices and the trend enforced
-    (``"increasing"``, ``"decreasing"`` or ``""``). Steps: bins under ``min_n`` leads merge
-    into the neighbour with the closer win rate; a clear monotone trend is enforced by
-    pool-adjacent-violators; then the most similar neighbours merge (smallest chi-square)
-    until at most ``max_bins`` remain.
-    """
-    bins = [[i, i, float(a), float(b)] for i, (a, b) in enumerate(zip(n, w, strict=True))]
-    if not bins:
-        return [], ""
-
-    def rate(b: list[float]) -> float:
-        return b[3] / b[2] if b[2] > 0 else 0.0
-
-    def merge(i: int) -> None:  # bins i and i + 1
-        a, b = bins[i], bins[i + 1]
-        bins[i] = [a[0], b[1], a[2] + b[2], a[3] + b[3]]
-        del bins[i + 1]
-
-    while len(bins) > 1:
-        i = min(range(len(bins)), key=lambda j: bins[j][2])
-        if bins[i][2] >= min_n:
-            break
-        if i == 0:
-            merge(0)
-        elif i == len(bins) - 1:
-            merge(i - 1)
-        else:
-            left = abs(rate(bins[i - 1]) - rate(bins[i]))
-            right = abs(rate(bins[i + 1]) - rate(bins[i]))
-            if bins[i][2] == 0:
-                left, right = bins[i - 1][2], bins[i + 1][2]
-            merge(i - 1 if left <= right else i)
-    trend = ""
-    if monotone and len(bins) >= 3:
-        rho, z = _trend(np.array([b[2] for b in bins]), np.array([b[3] for b in bins]))
-        if abs(rho) >= TREND_RHO and abs(z) >= TREND_Z and np.sign(rho) == np.sign(z):
-            trend = "increasing" if z > 0 else "decreasing"
-            sign = 1.0 if z > 0 else -1.0
-            stack: list[list[float]] = []
-            for b in bins:
-                stack.append(list(b))
-                while len(stack) >= 2 and sign * (rate(stack[-2]) - rate(stack[-1])) > 0:
-                    top = stack.pop()
-                    prev = stack[-1]
-                    stack[-1] = [prev[0], top[1], prev[2] + top[2], prev[3] + top[3]]
-            bins = stack
-    while len(bins) > max(1, max_bins):
-        i = min(range(len(bins) - 1),
-                key=lambda j: _chi2(bins[j][2], bins[j][3], bins[j + 1][2], bins[j + 1][3]))
-        merge(i)
-    return [(int(b[0]), int(b[1])) for b in bins], trend
-
-
 #: Per column: (cuts, bin counts, bin wins, (missing leads, missing wins)); bin j holds
 #: cuts[j-1] <= x < cuts[j].
 _Binned = tuple[list[float], np.ndarray, np.ndarray, tuple[int, int]]
@@ -443,15 +280,6 @@ def _learn_numeric(con: duckdb.DuckDBPyConnection, base: str, names: list[str], 
         out[c] = {"levels": levels, "edges": [float(e) for e in edges], "integer": integer,
                   "trend": trend, "counts": counts + [miss[0]], "wins": wins + [miss[1]]}
     return out
-
-
-def quantile_disc(values: np.ndarray, counts: np.ndarray, qs: Sequence[float]) -> list[float]:
-    """DuckDB's ``quantile_disc`` from a value histogram (``values`` sorted): the value at
-    0-based position ``ceil(n * q) - 1``, computed exactly as DuckDB does for decimal ``q``."""
-    ends = np.cumsum(counts)
-    n = int(ends[-1])
-    positions = [max(math.ceil(n * Fraction(str(q))) - 1, 0) for q in qs]
-    return [float(values[i]) for i in np.searchsorted(ends, positions, side="right")]
 
 
 def _bin_by_value(con: duckdb.DuckDBPyConnection, base: str, names: list[str],

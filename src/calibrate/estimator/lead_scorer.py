@@ -1,127 +1,29 @@
-"""``LeadScorer``: calibrate's model as a scikit-learn estimator, for pipelines and notebooks.
-
-It is the ``calibrate fit`` path, not a re-implementation: :meth:`LeadScorer.fit` writes
-``X`` and ``y`` through the normal ingest (:func:`calibrate.data.frames.ingest_any`, so the same
-cleaning and role and type guessing as a CRM export) into an in-memory store
-(:func:`calibrate.data.store.connect_memory`), fits :func:`calibrate.model.fit.fit` and turns the
-result into the points table (:func:`calibrate.model.points.points_table`) and the weights
-document (:func:`calibrate.decide.workshop.weights_from_fit`), exactly as ``calibrate fit`` does.
-Scoring loads ``X`` the same way, with the roles and types learnt at fit time, and reuses
-:func:`calibrate.model.lead_points.score_leads` (points) and :func:`calibrate.model.fit.predict`
-(probabilities). Rows come back in ``X``'s order, one per row, whatever ``X`` holds.
-
-Parameter checks are declarative (``_parameter_constraints``, checked by
-``sklearn.base._fit_context``), so a bad value raises scikit-learn's
-``InvalidParameterError`` naming the parameter before any work is done.
-"""
+"""``LeadScorer``: calibrate's model as a scikit-learn classifier and transformer, fitted and
+scored through the ``calibrate fit`` path (see :mod:`calibrate.estimator`)."""
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.utils import Tags
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
-    _assert_all_finite,
     _check_feature_names_in,
-    check_array,
     check_consistent_length,
     check_is_fitted,
-    column_or_1d,
-    validate_data,
 )
 
-from calibrate.data import store
-from calibrate.data.frames import as_pandas, ingest_any
-from calibrate.data.outcomes import normalise
-from calibrate.data.roles import ATTRIBUTE_ROLES, Mapping
-from calibrate.decide.workshop import weights_from_fit
-from calibrate.errors import CalibrateError
+from calibrate.estimator.inputs import as_frame, fitted_classes, read_outcomes
+from calibrate.estimator.leads_table import fit_in_memory, score_in_memory
+from calibrate.estimator.parameters import PARAMETER_CONSTRAINTS, fit_options
 from calibrate.model import fit as fitting
-from calibrate.model.lead_points import score_leads
-from calibrate.model.points import points_table
 
-__all__ = ["LeadScorer", "NOT_WON", "WON"]
+__all__ = ["LeadScorer"]
 
-#: The two classes when ``y`` has more than one label for a side (``"Closed Lost"`` and
-#: ``"No Decision"`` are both not won): ``classes_`` is then ``[NOT_WON, WON]``.
-NOT_WON = "not won"
-WON = "won"
-
-#: Headers of the helper columns the estimator adds to the frame it ingests.
-_Y = "__calibrate_y__"
-_ROW = "__calibrate_row__"
-#: The words written in the outcome column: each is a label ingest knows for its outcome.
-_WORDS = {"won": "won", "lost": "lost", "no_decision": "no decision", "open": "open"}
 #: The columns of :meth:`LeadScorer.transform`.
 _POINTS = ("profile_points", "behavior_points", "total")
-
-
-def _is_missing(value: Any) -> bool:
-    """A missing label: None, NaN, pandas NA or NaT."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _read_outcomes(y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``y`` as a 1-D array, and the outcome of each row (won / lost / no_decision / open).
-
-    A numeric or boolean ``y`` holds at most two values, the greater meaning won (1 / 0,
-    True / False, or as scikit-learn takes ``classes_[1]`` as the positive class, 1 / -1),
-    and must be finite. Labels (strings) are read as ingest reads an outcome column
-    (:func:`calibrate.data.outcomes.normalise`): won / lost / no decision and their CRM
-    spellings (Closed Won, Closed - No Decision...), yes / no, 1 / 0; a missing or blank
-    label is open. Anything else is a ``ValueError``.
-    """
-    y = column_or_1d(y, warn=True)
-    if y.dtype.kind in "biufc":
-        return y, _numeric_outcomes(y)
-    codes, values = pd.factorize(y.astype(object), use_na_sentinel=True)
-    outcomes = np.empty(len(values) + 1, dtype=object)
-    outcomes[-1] = "open"  # code -1: a missing label
-    unknown = []
-    for i, value in enumerate(values):
-        found = "open" if _is_missing(value) else normalise(str(value))
-        if found is None:
-            unknown.append(value)
-        outcomes[i] = found
-    if unknown:
-        shown = ", ".join(repr(u) for u in unknown[:10])
-        raise ValueError(
-            f"y holds labels that are not outcomes: {shown}. LeadScorer predicts won against "
-            "not won: pass labels such as won / lost / no decision (or Closed Won, Closed "
-            "Lost, Closed - No Decision as CRM exports write them), 1 / 0 or True / False; "
-            "a blank or missing label is an open lead (not fitted).")
-    return y, outcomes[codes].astype(str)
-
-
-def _numeric_outcomes(y: np.ndarray) -> np.ndarray:
-    """won / lost of a numeric ``y``: the greater of its two values is won."""
-    if y.dtype.kind in "fc":
-        _assert_all_finite(y, input_name="y")
-    kind = type_of_target(y, input_name="y")
-    if kind == "continuous":
-        raise ValueError("Unknown label type: continuous. LeadScorer is a classifier: y must "
-                         "be won / lost labels, 1 / 0 or True / False.")
-    values = np.unique(y)
-    if len(values) > 2:
-        raise ValueError(
-            f"Only binary classification is supported: y holds {len(values)} different "
-            f"numbers ({', '.join(str(v) for v in values[:5])}...). LeadScorer predicts won "
-            "against not won: a numeric y holds two values, the greater meaning won (1 / 0, "
-            "True / False); or pass labels (won / lost / no decision).")
-    won = y == values[-1] if len(values) == 2 else np.full(len(y), bool(values[0] == 1))
-    return np.where(won, "won", "lost")
 
 
 class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -269,27 +171,7 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
     1 seniority       VP    71
     """
 
-    _parameter_constraints: dict = {
-        "exclude_no_decision": ["boolean"],
-        "C": [Interval(Real, 0, None, closed="right"), None],
-        "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "cv_folds": [Interval(Integral, 2, None, closed="left")],
-        "class_weight": [StrOptions({"balanced"}), None],
-        "leakage": [StrOptions({"warn", "drop", "keep"})],
-        "include": [list, tuple, None],
-        "exclude": [list, tuple, None],
-        "random_state": [Interval(Integral, 0, None, closed="left")],
-        "test_size": [Interval(Real, 0, 1, closed="neither")],
-        "min_count": [Interval(Integral, 1, None, closed="left"),
-                      Interval(Real, 0, 1, closed="neither"), None],
-        "max_bins": [Interval(Integral, 1, None, closed="left")],
-        "min_share": [Interval(Real, 0, 0.5, closed="left")],
-        "refit": ["boolean"],
-        "cv_max_rows": [Interval(Integral, 100, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "max_fit_rows": [Interval(Integral, 100, None, closed="left"), None],
-    }
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -343,23 +225,6 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------------- fitting
 
-    def _fit_options(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`calibrate.model.fit.fit`."""
-        cs = (float(self.C),) if self.C is not None else self.Cs
-        if not isinstance(cs, int | np.integer):
-            cs = tuple(float(c) for c in np.asarray(cs, dtype=float).ravel())
-        return dict(
-            exclude_no_decision=bool(self.exclude_no_decision), min_count=self.min_count,
-            cv_folds=int(self.cv_folds), Cs=cs, class_weight=self.class_weight,
-            leakage=self.leakage,
-            include=list(self.include) if self.include is not None else None,
-            exclude=list(self.exclude) if self.exclude is not None else None,
-            random_state=int(self.random_state), test_size=float(self.test_size),
-            max_bins=int(self.max_bins), min_share=float(self.min_share),
-            refit=bool(self.refit), cv_max_rows=int(self.cv_max_rows),
-            tol=float(self.tol), max_iter=int(self.max_iter),
-            max_fit_rows=None if self.max_fit_rows is None else int(self.max_fit_rows))
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> LeadScorer:
         """Fit the model on the closed leads of ``X`` and build the points table.
@@ -400,23 +265,12 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         >>> round(scorer.metrics_["auc"], 1)  # doctest: +SKIP
         0.8
         """
-        frame = self._frame(X, reset=True)
+        frame = as_frame(self, X, reset=True)
         check_consistent_length(frame, y)
-        y, outcomes = _read_outcomes(y)
-        classes, won_index = self._classes(y, outcomes)
-        if _Y in frame.columns:
-            raise ValueError(f"X has a column named {_Y!r}, which LeadScorer reserves.")
-        data = frame.assign(**{_Y: [_WORDS[o] for o in outcomes]})
-        con = store.connect_memory()
-        try:
-            ingest_any(con, data, outcome=_Y, replace=True)
-            columns = store.read_columns(con)
-            result = fitting.fit(con, **self._fit_options())
-            weights = weights_from_fit(con, result, points_table(result))
-        except CalibrateError as exc:
-            raise ValueError(str(exc)) from exc
-        finally:
-            con.close()
+        y, outcomes = read_outcomes(y)
+        classes, won_index = fitted_classes(y, outcomes,
+                                            exclude_no_decision=self.exclude_no_decision)
+        result, weights, columns = fit_in_memory(frame, outcomes, fit_options(self))
         self.classes_ = classes
         self.won_index_ = won_index
         self.fit_result_ = result
@@ -432,80 +286,17 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.C_ = float(result.C)
         return self
 
-    def _classes(self, y: np.ndarray, outcomes: np.ndarray) -> tuple[np.ndarray, int]:
-        """``classes_`` and ``won_index_`` from the labels of the leads the model fits."""
-        not_won = ("lost",) if self.exclude_no_decision else ("lost", "no_decision")
-        won = outcomes == "won"
-        lost = np.isin(outcomes, not_won)
-        if not won.any() or not lost.any():
-            present = "won" if won.any() else "not won" if lost.any() else "open"
-            raise ValueError(
-                "LeadScorer needs two classes in y, won and not won closed leads; only one "
-                f"class is present ({present}).")
-        pos = pd.unique(y[won])
-        neg = pd.unique(y[lost])
-        if len(pos) == 1 and len(neg) == 1:
-            pair = np.concatenate([pos, neg])
-            try:
-                classes = np.unique(pair)
-            except TypeError:  # labels of types that do not sort together
-                classes = pair[::-1]
-            return classes, 0 if classes[0] == pos[0] else 1
-        return np.array([NOT_WON, WON], dtype=object), 1
-
     # ------------------------------------------------------------------------- scoring
-
-    def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
-        """``X`` checked (feature count and names) as a DataFrame with string headers."""
-        if sp.issparse(X):
-            check_array(X, accept_sparse=False)  # raises: dense data is required
-        if not isinstance(X, pd.DataFrame) and hasattr(X, "to_pandas"):
-            X = as_pandas(X)
-        if isinstance(X, pd.DataFrame):
-            validate_data(self, X, reset=reset, skip_check_array=True)
-            if X.shape[0] < 1 or X.shape[1] < 1:
-                raise ValueError(f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} "
-                                 f"feature(s) (shape={X.shape}) while a minimum of 1 is "
-                                 "required by LeadScorer.")
-            if all(isinstance(c, str) for c in X.columns) and not X.columns.duplicated().any():
-                return X
-            return X.set_axis([f"x{i}" for i in range(X.shape[1])], axis=1)
-        arr = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan")
-        return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
-
-    def _scoring_mapping(self, frame: pd.DataFrame) -> Mapping:
-        """Roles and types as at fit time for the scored attributes; every other column
-        ignored; the helper row number as the lead id (so rows are never merged)."""
-        scored = set(self.points_["attribute"])
-        columns: dict[str, dict[str, str]] = {c: {"role": "ignore"} for c in frame.columns}
-        for c in self.columns_.itertuples(index=False):
-            if c.role in ATTRIBUTE_ROLES and c.name in scored and c.source_name in columns:
-                columns[c.source_name] = {"role": c.role, "type": c.type}
-        columns[_ROW] = {"role": "lead_id", "type": "text"}
-        return Mapping(columns=columns)
 
     def _score(self, X: Any, what: str) -> tuple[pd.DataFrame, pd.Index]:
         """Every row of ``X`` scored, in ``X``'s order, and ``X``'s index: its points
         (``what="points"``, :func:`calibrate.model.lead_points.score_leads`) or its logit and win
         probability (``"proba"``, :func:`calibrate.model.fit.predict`)."""
         check_is_fitted(self)
-        frame = self._frame(X, reset=False)
-        if _ROW in frame.columns:
-            raise ValueError(f"X has a column named {_ROW!r}, which LeadScorer reserves.")
-        data = frame.assign(**{_ROW: np.arange(len(frame))})
-        con = store.connect_memory()
-        try:
-            ingest_any(con, data, mapping=self._scoring_mapping(frame), replace=True,
-                       require_outcome=False)
-            if what == "points":
-                out = score_leads(con, self.points_, "leads")
-            else:
-                out = fitting.predict(con, self.fit_result_, "leads")
-        except CalibrateError as exc:
-            raise ValueError(str(exc)) from exc
-        finally:
-            con.close()
-        return _in_row_order(out, len(frame)), frame.index
+        frame = as_frame(self, X, reset=False)
+        out = score_in_memory(frame, what, points=self.points_, fitted_columns=self.columns_,
+                              fit_result=self.fit_result_)
+        return out, frame.index
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The model's logit for ``classes_[1]``: positive where :meth:`predict` says so.
@@ -653,13 +444,3 @@ class LeadScorer(ClassifierMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_in_")
         _check_feature_names_in(self, input_features, generate_names=False)
         return np.asarray(_POINTS, dtype=object)
-
-
-def _in_row_order(frame: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The rows of a scoring result by the helper row number (the lead id), each of the
-    ``n`` rows of ``X`` exactly once."""
-    rows = pd.to_numeric(frame["lead_id"]).astype("int64").to_numpy()
-    out = frame.set_axis(rows, axis=0).reindex(np.arange(n))
-    if out["lead_id"].isna().any():  # pragma: no cover - every row is loaded with its id
-        raise RuntimeError("some rows of X were not scored")
-    return out.reset_index(drop=True)
