@@ -117,7 +117,7 @@ def test_save_computes_what_the_app_computes_and_names_versions(db, capsys):
     con = store.connect(db)
     total = find_scenario(con, "Enterprise")
     grid = workshop_grid(con, weights, rules_of(weights))
-    assert total.thresholds["mode"] == "total" and total.payload["months"] is None
+    assert total.thresholds.main.mode == "total" and total.payload["months"] is None
     assert total.payload["segment"] == "Enterprise"
     assert total.figures == figures(grid.cube(None, "Enterprise"),
                                     Settings(mode="total", min_total=55)).to_dict()
@@ -392,7 +392,7 @@ def test_segments_with_their_own_thresholds_are_scored_and_exported_as_agreed(
     assert "profile ≥ 40 and behavior ≥ 30; Enterprise: profile ≥ 70 and behavior ≥ 10" in out
     con = store.connect(db)
     saved = find_scenario(con, "Edge")
-    assert saved.thresholds["segments"] == {
+    assert saved.thresholds.to_dict()["segments"] == {
         "Enterprise": {"mode": "both", "min_profile": 70, "min_behavior": 10, "min_total": 50}}
     weights = active_weights(con)
     grid = workshop_grid(con, weights, rules_of(weights))

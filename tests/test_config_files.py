@@ -109,7 +109,7 @@ def test_load_mapping_refuses_each_bad_file(case):
 
 def test_the_good_files_load():
     weights = Weights.read(GOOD_WEIGHTS)
-    assert len(weights.table) == 15 and weights.thresholds["min_profile"] == 40
+    assert len(weights.table) == 15 and weights.thresholds.main.min_profile == 40
     assert weights.table["points"].between(0, 1000).all()
     mapping = load_mapping(GOOD_MAPPING)
     assert mapping.role_for("status") == "outcome" and mapping.type_for("page_views") == "numeric"

@@ -62,7 +62,7 @@ def test_json_carries_provenance_and_thresholds(tmp_path):
     path = write_export(weights(), "json", tmp_path / "w.json")
     w = Weights.read(path)
     assert w.data["rows"] == 50_000 and w.metrics == {"auc": 0.81}
-    assert w.thresholds == {"min_profile": 40, "min_behavior": 30}
+    assert w.thresholds.to_dict() == {"mode": "both", "min_profile": 40, "min_behavior": 30}
 
 
 def test_csv_and_xlsx_neutralise_formulas(tmp_path):

@@ -1,11 +1,11 @@
-"""The MQL rule: at a bar's edge, per segment, limited to a segment, and as worded."""
+"""The MQL rule: at a bar's edge, with the auto-rules, per segment, limited to a segment."""
 
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
-from calibrate.decide.mql import bars, describe, is_mql, reaches_bar, sentences, thresholds_of
+from calibrate.decide.mql import is_mql
+from calibrate.thresholds import Bar, Thresholds
 
 BOTH = {"mode": "both", "min_profile": 60, "min_behavior": 45}
 
@@ -45,33 +45,10 @@ def test_a_definition_limited_to_one_segment_leaves_others_to_the_rules() -> Non
     assert is_mql(f, t, "Sales Team").tolist() == [True, False, True, False]
 
 
-def test_per_segment_thresholds_need_the_segments() -> None:
-    t = {**BOTH, "segments": {"Enterprise": BOTH}}
-    with pytest.raises(ValueError, match="segments are unknown"):
-        reaches_bar(t, [60], [45], [0])
-
-
-def test_thresholds_round_trip_and_drop_segments_at_the_main_bar() -> None:
-    t = thresholds_of(BOTH, {"Enterprise": {"mode": "both", "min_profile": 70,
-                                            "min_behavior": 45},
-                             "SMB": dict(BOTH)})
-    assert t == {**BOTH, "segments": {"Enterprise": {"mode": "both", "min_profile": 70,
-                                                     "min_behavior": 45}}}
-    b = bars(t)
-    assert b.main == BOTH and list(b.segments) == ["Enterprise"] and b.only is None
-    assert bars({**BOTH, "segment": "SMB"}).only == "SMB"
-
-
-def test_the_definition_in_words() -> None:
-    t = {**BOTH, "segments": {"Enterprise": {"mode": "total", "min_total": 55}}}
-    assert describe(t) == "profile ≥ 60 and behavior ≥ 45; Enterprise: total ≥ 55"
-    assert describe({"mode": "total", "min_total": 40, "segment": "SMB"}) == "SMB: total ≥ 40"
-    assert sentences(t) == [
-        "A lead is an MQL when its profile score is at least 60 and its behavior score is "
-        "at least 45.",
-        "In segment Enterprise, instead, a lead is an MQL when its total score is at least "
-        "55."]
-    only = sentences({**BOTH, "segment": "SMB"}, name=lambda s: f"*{s}*", both="**and**")
-    assert only[0].startswith("In segment *SMB*, a lead is an MQL when its profile score "
-                              "is at least 60 **and**")
-    assert "not MQLs unless an auto-rule qualifies them" in only[1]
+def test_the_typed_thresholds_and_their_stored_form_score_alike() -> None:
+    t = Thresholds(Bar(min_profile=60, min_behavior=45),
+                   {"Enterprise": Bar("total", min_total=30)})
+    f = leads((10, 10, 30, None, "Enterprise"), (60, 45, 0, None, "SMB"),
+              (59, 45, 0, None, "SMB"))
+    assert is_mql(f, t, "Sales Team").tolist() == is_mql(f, t.to_dict(), "Sales Team"
+                                                          ).tolist() == [True, True, False]

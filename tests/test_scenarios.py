@@ -32,7 +32,8 @@ def test_saves_are_appended_and_survive_a_restart(db_path):
     con = store.connect(db_path)
     rows = list_scenarios(con)
     assert [r.id for r in rows] == [second.id, second.id - 1, first.id]
-    assert rows[-1].thresholds == {"min_profile": 40, "min_behavior": 30}  # old version kept
+    assert rows[-1].thresholds.to_dict() == {"mode": "both", "min_profile": 40,  # old version
+                                             "min_behavior": 30}
     latest = latest_versions(con)
     assert [(s.name, s.note) for s in latest] == [("Marketing proposal", "revised"),
                                                   ("Sales proposal", "")]

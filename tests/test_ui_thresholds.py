@@ -59,7 +59,7 @@ def test_saving_a_scenario_stores_it(sample_db):
     con = store.connect(sample_db)
     saved = list_scenarios(con)
     con.close()
-    assert [(s.name, s.author, s.thresholds["min_profile"]) for s in saved] == [
+    assert [(s.name, s.author, s.thresholds.main.min_profile) for s in saved] == [
         ("Sales proposal", "Sam", 60)]
     assert saved[0].figures["mqls_per_month"] > 0
 
@@ -95,9 +95,9 @@ def test_a_segment_moved_keeps_its_own_bar_in_the_figures_and_the_scenario(sampl
     con = store.connect(sample_db)
     saved = list_scenarios(con)[0]
     con.close()
-    assert saved.thresholds["min_profile"] == 40
-    assert {k: (v["min_profile"], v["min_behavior"])
-            for k, v in saved.thresholds["segments"].items()} == {"Enterprise": (90, 30)}
+    assert saved.thresholds.main.min_profile == 40
+    assert {k: (v.min_profile, v.min_behavior)
+            for k, v in saved.thresholds.segments.items()} == {"Enterprise": (90, 30)}
 
     # Back to the main bar: the segment's own thresholds are dropped.
     at.selectbox(key="segment").set_value("Enterprise").run()

@@ -330,7 +330,7 @@ def cmd_scenario_compare(args: argparse.Namespace) -> int:
         def meta(s):
             return {"id": s.id, "name": s.name, "version": s.version, "author": s.author,
                     "saved_at": s.created_at.isoformat(timespec="seconds"),
-                    "basis": basis_of(s).describe(), "thresholds": s.thresholds}
+                    "basis": basis_of(s).describe(), "thresholds": s.thresholds.to_dict()}
 
         print(json.dumps({"a": meta(a), "b": meta(b), "same_basis": same_basis(a, b),
                           "note": note, "rows": rows}, indent=2, ensure_ascii=False))

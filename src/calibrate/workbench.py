@@ -249,7 +249,7 @@ class Workbench:
         grid = self._grid()
         window = last_months(grid, months)
         settings = replace(settings, months_in_window=len(window) if window else None)
-        own = {segment_named(grid, k): replace(settings, **v.bar()) for k, v in own.items()}
+        own = {segment_named(grid, k): settings.with_bar(v.bar()) for k, v in own.items()}
         return figures_for(grid, window, settings, own, segment_named(grid, segment))
 
     def suggest(self, objective: str = "max_wins_within_capacity", *, mode: str = "both",

@@ -20,11 +20,11 @@ import duckdb
 
 from calibrate import fmt
 from calibrate.data import store
-from calibrate.decide import mql
 from calibrate.decide.scenarios import Scenario, current_agreement, latest_versions
 from calibrate.decide.tradeoff import Figures, Settings, figures_for, find_segment
 from calibrate.errors import CalibrateError
 from calibrate.model.weights import Weights, load_weights
+from calibrate.thresholds import Bar, Thresholds, ThresholdsLike
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,9 @@ def scenario_payload(con: duckdb.DuckDBPyConnection, weights: Weights, settings:
     basis = basis_now(con, weights)
     columns = {c.name: c.type for c in store.read_columns(con)}
     return {
-        "thresholds": mql.thresholds_of(
-            settings.bar(), {k: v.bar() for k, v in (own_bars or {}).items()}, segment),
+        "thresholds": Thresholds.build(
+            settings.bar(), {k: v.bar() for k, v in (own_bars or {}).items()},
+            segment).to_dict(),
         "settings": settings.to_dict(), "figures": result.to_dict(), "segment": segment,
         "months": [str(m) for m in months] if months else None,
         "weights_id": basis.weights_id, "data_version": basis.data_version,
@@ -103,7 +104,7 @@ def scenario_weights(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> Weig
                              "was computed on.",
                              fix="Load it into the workshop and save it again.")
     weights = load_weights(con, int(weights_id))
-    weights.thresholds = dict(scenario.thresholds)
+    weights.thresholds = scenario.thresholds
     weights.rules = rules_of(weights).to_dict()
     return weights
 
@@ -143,14 +144,15 @@ def recompute(scenario: Scenario, grid: Any) -> Figures:
     force now), its window the same number of latest months."""
     from calibrate.decide.workshop import last_months
 
-    settings = Settings.from_dict(scenario.payload.get("settings") or {
-        k: v for k, v in scenario.thresholds.items() if k in mql.KEYS})
+    thresholds = scenario.thresholds
+    stored = scenario.payload.get("settings")
+    settings = (Settings.from_dict(stored) if stored else
+                Settings().with_bar(thresholds.main) if thresholds.main else Settings())
     months = scenario.payload.get("months")
     window = last_months(grid, len(months)) if months else None
-    bars = mql.bars(scenario.thresholds)
-    own = {name: replace(settings, **bar) for name, bar in bars.segments.items()}
+    own = {name: settings.with_bar(bar) for name, bar in thresholds.segments.items()}
     return figures_for(grid, window, settings, own,
-                       bars.only or scenario.payload.get("segment"))
+                       thresholds.only or scenario.payload.get("segment"))
 
 
 def export_source(con: duckdb.DuckDBPyConnection) -> tuple[Weights, Scenario | None]:
@@ -163,7 +165,7 @@ def export_source(con: duckdb.DuckDBPyConnection) -> tuple[Weights, Scenario | N
         return scenario_weights(con, source), source
     weights = active_weights(con)
     if source is not None:  # saved before scenarios named their weights
-        weights.thresholds = dict(source.thresholds)
+        weights.thresholds = source.thresholds
     weights.rules = rules_of(weights).to_dict()
     return weights, source
 
@@ -232,7 +234,7 @@ def segment_bar(main: Settings, segment: str, values: Any) -> Settings:
                 "total per segment with a main total.")
     one = (threshold_settings(min_total=numbers[0]) if want == 1
            else threshold_settings(numbers[0], numbers[1]))
-    return replace(main, **one.bar())
+    return main.with_bar(one.bar())
 
 
 def parse_segment_thresholds(text: str, mode: str) -> tuple[str, tuple[int, ...]]:
@@ -298,7 +300,7 @@ def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Setting
                                  "thresholds with the segments that differ from them.")
     window = last_months(grid, months)
     settings = replace(settings, months_in_window=len(window) if window else None)
-    own = {k: replace(settings, **v.bar()) for k, v in own.items()}
+    own = {k: settings.with_bar(v.bar()) for k, v in own.items()}
     result = figures_for(grid, window, settings, own, segment)
     payload = scenario_payload(con, weights, settings, result, segment=segment, months=window,
                                own_bars=own)
@@ -317,9 +319,9 @@ def record_agreement(con: duckdb.DuckDBPyConnection, ref: str, *, by: str,
     return scenario, mark_agreement(con, scenario, author=by.strip(), note=note)
 
 
-def describe_thresholds(thresholds: dict[str, Any]) -> str:
+def describe_thresholds(thresholds: ThresholdsLike) -> str:
     """"profile ≥ 40 and behavior ≥ 30", or "total ≥ 55", then any segment's own bar."""
-    return mql.describe(thresholds)
+    return Thresholds.of(thresholds).describe()
 
 
 def describe_window(scenario: Scenario) -> str:
@@ -374,7 +376,7 @@ def scenario_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "id": agreement.id, "scenario_id": agreed_id, "name": agreement.name,
             "version": version, "agreed_by": agreement.author,
             "agreed_at": agreement.created_at.isoformat(timespec="seconds"),
-            "note": agreement.note, "thresholds": agreement.thresholds,
+            "note": agreement.note, "thresholds": agreement.thresholds.to_dict(),
             "thresholds_text": describe_thresholds(agreement.thresholds),
             "basis": basis_of(agreement).describe(), "drift": drift_line(agreement, now)}
     rows = []
@@ -384,7 +386,8 @@ def scenario_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "id": s.id, "name": s.name, "version": s.version, "author": s.author,
             "saved_at": s.created_at.isoformat(timespec="seconds"), "note": s.note,
             "segment": s.payload.get("segment"), "window": describe_window(s),
-            "thresholds": s.thresholds, "thresholds_text": describe_thresholds(s.thresholds),
+            "thresholds": s.thresholds.to_dict(),
+            "thresholds_text": describe_thresholds(s.thresholds),
             "mqls_per_month": _plain(f.get("mqls_per_month")),
             "conversion": _plain(f.get("conversion")),
             "wins_per_month": _plain(f.get("wins_per_month")),
@@ -427,23 +430,19 @@ def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
                 "difference_text": _signed(diff, show) if diff is not None else
                 "–" if fmt.is_missing(x) or fmt.is_missing(y) else "same" if x == y else "differs"}
 
-    def used(thresholds: dict[str, Any]) -> set[str]:  # a mode's thresholds; others are idle
-        return {"min_total"} if thresholds.get("mode") == "total" else {"min_profile",
-                                                                          "min_behavior"}
-
-    ta, tb = a.thresholds, b.thresholds
+    ta, tb = a.thresholds.main or Bar(), b.thresholds.main or Bar()
     rule = {"both": "profile and behavior", "total": "one total score"}
-    rows = [row("mode", "MQL rule", rule.get(ta.get("mode", "both"), ta.get("mode")),
-                rule.get(tb.get("mode", "both"), tb.get("mode")), str)]
-    for key in _THRESHOLD_LABELS:
-        if key in used(ta) | used(tb):
-            rows.append(row(key, _THRESHOLD_LABELS[key], ta.get(key) if key in used(ta)
-                            else None, tb.get(key) if key in used(tb) else None, str))
-    own_a, own_b = mql.bars(ta).segments, mql.bars(tb).segments
+    rows = [row("mode", "MQL rule", rule[ta.mode], rule[tb.mode], str)]
+    for key in _THRESHOLD_LABELS:  # a mode's minimums; the others are idle
+        if key in ta.applied or key in tb.applied:
+            rows.append(row(key, _THRESHOLD_LABELS[key],
+                            getattr(ta, key) if key in ta.applied else None,
+                            getattr(tb, key) if key in tb.applied else None, str))
+    own_a, own_b = a.thresholds.segments, b.thresholds.segments
     for seg in dict.fromkeys([*own_a, *own_b]):
         rows.append(row(f"segment:{seg}", f"{seg}'s own thresholds",
-                        mql.describe_bar(own_a[seg]) if seg in own_a else "the main ones",
-                        mql.describe_bar(own_b[seg]) if seg in own_b else "the main ones", str))
+                        own_a[seg].describe() if seg in own_a else "the main ones",
+                        own_b[seg].describe() if seg in own_b else "the main ones", str))
     rows.append(row("window", "Projected from", describe_window(a), describe_window(b), str))
     fa, fb = a.figures, b.figures
     for key, (label, show) in FIGURE_LABELS.items():
@@ -470,7 +469,7 @@ NO_THRESHOLDS = ("the weights file carries no thresholds: mql is false for every
                  "export the weights after saving a scenario (calibrate export --format json)")
 
 
-def mql_note(thresholds: dict[str, Any] | None, mql: Any, rule: Any) -> tuple[str, bool]:
+def mql_note(thresholds: ThresholdsLike, mql: Any, rule: Any) -> tuple[str, bool]:
     """What the ``mql`` column of scored leads means, and whether that is a warning (the
     weights carry no thresholds). ``mql`` and ``rule`` are the scored columns."""
     import pandas as pd

@@ -18,6 +18,7 @@ import pandas as pd
 
 from calibrate.data.store import to_json, transaction
 from calibrate.errors import CalibrateError
+from calibrate.thresholds import Thresholds
 
 MAX_NAME = 120
 MAX_NOTE = 5_000
@@ -37,8 +38,9 @@ class Scenario:
     version: int = 1  # the how-manieth save under this name (of this kind)
 
     @property
-    def thresholds(self) -> dict[str, Any]:
-        return self.payload.get("thresholds", {})
+    def thresholds(self) -> Thresholds:
+        """The MQL definition it proposes (or agrees on)."""
+        return Thresholds.of(self.payload.get("thresholds"))
 
     @property
     def figures(self) -> dict[str, Any]:

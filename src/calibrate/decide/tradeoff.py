@@ -44,8 +44,8 @@ from calibrate.decide.grid import (
     Cube,
     Grid,
 )
-from calibrate.decide.mql import same_bar, segment_key
 from calibrate.model.points import GRADE_LETTERS, band_floors
+from calibrate.thresholds import Bar, segment_key
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 Mode = Literal["both", "total"]
@@ -86,10 +86,15 @@ class Settings:
         """Plain JSON-ready data (for scenarios and agreements)."""
         return asdict(self)
 
-    def bar(self) -> dict[str, Any]:
-        """The thresholds alone, as the MQL rule reads them (:mod:`calibrate.decide.mql`)."""
-        return {"mode": self.mode, "min_profile": self.min_profile,
-                "min_behavior": self.min_behavior, "min_total": self.min_total}
+    def bar(self) -> Bar:
+        """The thresholds alone, as the MQL rule reads them."""
+        return Bar(self.mode, self.min_profile, self.min_behavior, self.min_total)
+
+    def with_bar(self, bar: Bar) -> Settings:
+        """These settings with another bar (minimums the bar leaves out are kept)."""
+        return replace(self, mode=bar.mode, **{
+            k: getattr(bar, k) for k in ("min_profile", "min_behavior", "min_total")
+            if getattr(bar, k) is not None})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Settings:
@@ -277,7 +282,7 @@ def figures_for(grid: Grid, months: Iterable[Any] | None, settings: Settings,
 def own_bars(main: Settings, per_segment: Mapping[str, Settings]) -> dict[str, Settings]:
     """The segments whose bar differs from the main one (the others need no bar of
     their own)."""
-    return {seg: s for seg, s in per_segment.items() if not same_bar(s.bar(), main.bar())}
+    return {seg: s for seg, s in per_segment.items() if not s.bar().same_as(main.bar())}
 
 
 def find_segment(grid: Grid, name: str | None) -> str | None:

@@ -13,13 +13,13 @@ import duckdb
 
 from calibrate import fmt
 from calibrate.data import store
-from calibrate.decide import mql
 from calibrate.decide.agreement import basis_of, export_source, scenario_weights
 from calibrate.decide.figure_text import figure_rows
 from calibrate.decide.rules import describe
 from calibrate.decide.scenarios import Scenario
 from calibrate.decide.workshop import rules_of
 from calibrate.model.weights import Weights
+from calibrate.thresholds import Thresholds, ThresholdsLike
 
 
 def agreement_document(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> str:
@@ -40,7 +40,7 @@ def agreement_document(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> st
 
 
 def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: str,
-                       thresholds: Mapping[str, Any], rules_text: list[str] | None = None,
+                       thresholds: ThresholdsLike, rules_text: list[str] | None = None,
                        date: datetime | None = None, signed_by: str = "",
                        basis: str = "") -> str:
     """One page stating the MQL definition, thresholds, projected figures and date; the
@@ -49,7 +49,7 @@ def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: s
     lines = [f"# {title}", "", f"Agreed on {when}"
              + (f" by {_md(signed_by)}" if signed_by else "")
              + ".", "", "## Definition of a sales-ready lead (MQL)", ""]
-    lines.append(" ".join(mql.sentences(thresholds, name=_md, both="**and**")))
+    lines.append(" ".join(Thresholds.of(thresholds).sentences(name=_md, both="**and**")))
     if rules_text:
         lines += ["", "Rules applied before the score:", ""]
         lines += [f"- {_md(r)}" for r in rules_text]

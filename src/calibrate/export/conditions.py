@@ -32,11 +32,11 @@ from typing import Any
 import pandas as pd
 
 from calibrate.data.store import ColumnInfo
-from calibrate.decide import mql
 from calibrate.decide.rules import active_rules, column_finder, describe
 from calibrate.model.encode import MISSING, OTHER
 from calibrate.model.points import axis_ranges
 from calibrate.model.rule_settings import RuleSet
+from calibrate.thresholds import Bar, Thresholds, ThresholdsLike
 from calibrate.vocabulary import NO, PLACEHOLDERS, YES
 
 __all__ = [
@@ -201,13 +201,13 @@ def _numeric(rows: pd.DataFrame, a: _Attribute) -> list[Condition]:
     return out
 
 
-def _threshold_lines(t: Mapping[str, Any], segment: str, formula: str) -> list[Condition]:
-    if t.get("mode") == "total":
-        return [Condition("mql", "total score", "at least", int(t.get("min_total", 101)),
+def _threshold_lines(t: Bar, segment: str, formula: str) -> list[Condition]:
+    if t.mode == "total":
+        return [Condition("mql", "total score", "at least", t.value("min_total"),
                           None, f"MQL ({formula})", segment, "score")]
-    return [Condition("mql", "profile score", "at least", int(t.get("min_profile", 101)),
+    return [Condition("mql", "profile score", "at least", t.value("min_profile"),
                       None, "MQL (both lines)", segment, "score"),
-            Condition("mql", "behavior score", "at least", int(t.get("min_behavior", 101)),
+            Condition("mql", "behavior score", "at least", t.value("min_behavior"),
                       None, "MQL (both lines)", segment, "score")]
 
 
@@ -220,13 +220,13 @@ def total_formula(table: pd.DataFrame) -> str:
             f"(profile x {rp!r} + behavior x {rb!r}) / {rp + rb!r}")
 
 
-def mql_conditions(thresholds: Mapping[str, Any] | None,
+def mql_conditions(thresholds: ThresholdsLike,
                    table: pd.DataFrame) -> list[Condition]:
     """The MQL definition as lines: profile and behavior score at least P and B (both lines
     hold), or total score at least T; repeated per segment when ``thresholds`` has
     ``segments`` ({segment: thresholds}); a ``segment`` key limits the main lines to it."""
-    bars = mql.bars(thresholds)
-    if bars.main is None and not bars.segments:
+    bars = Thresholds.of(thresholds)
+    if not bars:
         return []
     formula = total_formula(table)
     out = []

@@ -8,7 +8,7 @@ or a carriage return) is prefixed with a quote, so an export never executes anyt
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from calibrate.export.rules_list import rules_frame
 from calibrate.model.points import COLUMNS, table_from_records
 from calibrate.model.rule_settings import RuleSet
 from calibrate.model.weights import Weights
+from calibrate.thresholds import Thresholds, ThresholdsLike
 
 FORMATS = ("csv", "json", "xlsx", "rules", "sql", "hubspot", "marketo", "pardot", "mautic")
 #: Dialects of the ``sql`` format.
@@ -36,7 +37,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def rules_list(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = None,
+def rules_list(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
                rules: Any = None, columns: Any = None, keep_zero: bool = True) -> pd.DataFrame:
     """The table as the generic rules list a marketing-automation admin keys in.
 
@@ -89,7 +90,8 @@ def export_bytes(weights: Weights, format: str, *, columns: Any = None,
                 f"metric.{k}": v for k, v in weights.metrics.items()
                 if isinstance(v, int | float | str)}}
             if weights.thresholds:
-                about.update({f"threshold.{k}": v for k, v in weights.thresholds.items()})
+                about.update({f"threshold.{k}": v for k, v in
+                              Thresholds.of(weights.thresholds).to_dict().items()})
             safe_frame(pd.DataFrame({"item": list(about), "value": [str(v) for v in
                                                                     about.values()]})
                        ).to_excel(xl, sheet_name="About", index=False)

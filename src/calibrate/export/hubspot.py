@@ -20,6 +20,7 @@ from calibrate.export.conditions import (
 )
 from calibrate.export.rules_list import line_in_words, value_cell
 from calibrate.model.rule_settings import RuleSet
+from calibrate.thresholds import ThresholdsLike
 
 __all__ = ["hubspot_json"]
 
@@ -57,7 +58,7 @@ def _hubspot_filters(c: Condition) -> list[dict[str, Any]]:
     return out
 
 
-def hubspot_json(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = None,
+def hubspot_json(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
                  rules: RuleSet | Mapping[str, Any] | None = None, columns: Any = None,
                  name: str = "calibrate lead score") -> bytes:
     """A HubSpot combined lead score as the Lead Scoring API (beta) takes it: one fit

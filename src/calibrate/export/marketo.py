@@ -21,6 +21,7 @@ from calibrate.export.conditions import (
 from calibrate.export.rules_list import join_values, line_in_words
 from calibrate.export.vendor_csv import csv_bytes
 from calibrate.model.rule_settings import RuleSet
+from calibrate.thresholds import ThresholdsLike
 
 __all__ = ["MARKETO_COLUMNS", "marketo_csv"]
 
@@ -51,7 +52,7 @@ def _marketo_filters(c: Condition) -> list[tuple[str, str, Any]]:
     return [(f, "see rule", c.value)]
 
 
-def marketo_csv(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = None,
+def marketo_csv(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
                 rules: RuleSet | Mapping[str, Any] | None = None,
                 columns: Any = None) -> bytes:
     """Marketo smart campaigns, one row per trigger, filter or flow step.

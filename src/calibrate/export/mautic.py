@@ -23,6 +23,7 @@ from calibrate.export.conditions import (
 )
 from calibrate.export.rules_list import line_in_words
 from calibrate.model.rule_settings import RuleSet
+from calibrate.thresholds import ThresholdsLike
 
 __all__ = ["mautic_json"]
 
@@ -48,7 +49,7 @@ def _mautic_filters(c: Condition) -> list[dict[str, Any]]:
     return [one(_MAUTIC_OPS[c.operator], c.value)]
 
 
-def mautic_json(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = None,
+def mautic_json(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
                 rules: RuleSet | Mapping[str, Any] | None = None,
                 columns: Any = None) -> bytes:
     """Mautic point groups, the segment and campaign action behind each line, the point

@@ -21,6 +21,7 @@ from calibrate.export.conditions import (
 from calibrate.export.rules_list import join_values, line_in_words
 from calibrate.export.vendor_csv import csv_bytes
 from calibrate.model.rule_settings import RuleSet
+from calibrate.thresholds import ThresholdsLike
 
 __all__ = ["PARDOT_COLUMNS", "pardot_csv"]
 
@@ -51,7 +52,7 @@ def _pardot_criteria(c: Condition) -> list[tuple[str, str, Any]]:
     return [(f, _PARDOT_OPS[c.operator], value)]
 
 
-def pardot_csv(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = None,
+def pardot_csv(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
                rules: RuleSet | Mapping[str, Any] | None = None, columns: Any = None,
                cutoffs: Sequence[int] = (75, 50, 25)) -> bytes:
     """Account Engagement (Pardot) automation rules, one row per criterion.

@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 
 from calibrate.data.store import ColumnInfo
-from calibrate.decide import mql
 from calibrate.decide.rules import column_finder
 from calibrate.export.conditions import (
     FALSE_WORDS,
@@ -28,6 +27,7 @@ from calibrate.export.conditions import (
 from calibrate.model.points import axis_ranges
 from calibrate.model.rule_settings import RuleSet
 from calibrate.sql import literal, quote
+from calibrate.thresholds import Bar, Thresholds, ThresholdsLike, segment_key
 from calibrate.vocabulary import YES
 
 __all__ = ["DIALECTS", "portable_sql"]
@@ -192,16 +192,15 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
     return [(label, f"COALESCE({cond}, FALSE)") for label, cond in out], left_out
 
 
-def _pass_sql(t: Mapping[str, Any] | None, total: str) -> str:
-    if not t:
+def _pass_sql(t: Bar | None, total: str) -> str:
+    if t is None:
         return "FALSE"
-    if t.get("mode") == "total":
-        return f"({total}) >= {int(t.get('min_total', 101))}"
-    return (f"(profile >= {int(t.get('min_profile', 101))} AND behavior >= "
-            f"{int(t.get('min_behavior', 101))})")
+    if t.mode == "total":
+        return f"({total}) >= {t.value('min_total')}"
+    return f"(profile >= {t.value('min_profile')} AND behavior >= {t.value('min_behavior')})"
 
 
-def portable_sql(table: pd.DataFrame, *, thresholds: Mapping[str, Any] | None = None,
+def portable_sql(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
                  rules: RuleSet | Mapping[str, Any] | None = None, columns: Any = None,
                  source: str = "leads", dialect: str = "duckdb") -> str:
     """One ``SELECT`` adding ``profile``, ``behavior``, ``auto_rule``, ``total`` and ``mql``
@@ -257,12 +256,12 @@ def _n_exact(x: float) -> str:
     return f"CAST({literal(repr(float(x)))} AS DOUBLE)"
 
 
-def _mql_sql(thresholds: Mapping[str, Any] | None, total: str, columns: Any,
+def _mql_sql(thresholds: ThresholdsLike, total: str, columns: Any,
              header: Mapping[str, str]) -> str:
     """The threshold test (:mod:`calibrate.decide.mql`), per segment when the thresholds
     give segments their own bar or limit the definition to one."""
-    bars = mql.bars(thresholds)
-    if bars.main is None and not bars.segments:
+    bars = Thresholds.of(thresholds)
+    if not bars:
         return "FALSE"
     base, segments, only = bars.main, bars.segments, bars.only
     seg_col = next((c.name for c in columns or () if isinstance(c, ColumnInfo)
@@ -273,10 +272,10 @@ def _mql_sql(thresholds: Mapping[str, Any] | None, total: str, columns: Any,
     if seg_col is None:
         return _pass_sql(base, total)
     s = f"LOWER(TRIM(CAST({quote(header.get(seg_col, seg_col))} AS VARCHAR)))"
-    whens = [f"WHEN {s} = {literal(mql.segment_key(k))} THEN {_pass_sql(t, total)}"
+    whens = [f"WHEN {s} = {literal(segment_key(k))} THEN {_pass_sql(t, total)}"
              for k, t in segments.items()]
     if only:
-        whens.append(f"WHEN {s} = {literal(mql.segment_key(only))} THEN "
+        whens.append(f"WHEN {s} = {literal(segment_key(only))} THEN "
                      f"{_pass_sql(base, total)}")
         default = "FALSE"
     else:

@@ -20,6 +20,7 @@ from calibrate.data.store import to_json, transaction
 from calibrate.errors import InputError, read_text_file
 from calibrate.model.points import COLUMNS, table_from_records
 from calibrate.model.weights_file import MAX_POINTS, check_weights
+from calibrate.thresholds import Thresholds
 
 FORMAT = "calibrate-weights"
 FORMAT_VERSION = 1
@@ -35,7 +36,7 @@ class Weights:
     options: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     axes: dict[str, Any] = field(default_factory=dict)
-    thresholds: dict[str, Any] | None = None
+    thresholds: Thresholds | None = None  # a stored mapping is read as Thresholds
     rules: dict[str, Any] | None = None
     id: int | None = None
 
@@ -50,7 +51,9 @@ class Weights:
             "format": FORMAT, "version": FORMAT_VERSION,
             "created_at": self.created_at.isoformat(), "data": self.data,
             "options": self.options, "metrics": self.metrics, "axes": self.axes,
-            "thresholds": self.thresholds, "rules": self.rules, "table": records,
+            "thresholds": (Thresholds.of(self.thresholds).to_dict()
+                           if self.thresholds is not None else None),
+            "rules": self.rules, "table": records,
         }
 
     @classmethod
@@ -72,7 +75,9 @@ class Weights:
                    datetime.now().replace(microsecond=0),
                    data=doc.get("data") or {}, options=doc.get("options") or {},
                    metrics=doc.get("metrics") or {}, axes=doc.get("axes") or {},
-                   thresholds=doc.get("thresholds"), rules=doc.get("rules"))
+                   thresholds=(Thresholds.of(doc["thresholds"])
+                               if doc.get("thresholds") is not None else None),
+                   rules=doc.get("rules"))
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, default=str)

@@ -10,7 +10,6 @@ import streamlit as st
 from calibrate import fmt
 from calibrate.data.autobackup import backup_at_agreement
 from calibrate.decide.agreement import basis_now, basis_of, drift_line, same_basis
-from calibrate.decide.mql import bars, describe
 from calibrate.decide.scenarios import (
     Scenario,
     compare,
@@ -20,6 +19,7 @@ from calibrate.decide.scenarios import (
     mark_agreement,
 )
 from calibrate.errors import CalibrateError
+from calibrate.thresholds import Bar
 from calibrate.ui import backups, state
 from calibrate.ui.thresholds import OWN, slider_key
 
@@ -35,20 +35,20 @@ def overview(rows: list[Scenario]) -> pd.DataFrame:
 
 
 def _thresholds(s: Scenario) -> str:
-    return describe(s.thresholds)
+    return s.thresholds.describe()
 
 
 def load_into_workshop(s: Scenario) -> None:
     """Put a scenario's thresholds on the workshop sliders (for its segment)."""
-    b = bars(s.thresholds)
-    main = b.main or {}
-    st.session_state["total_mode"] = main.get("mode") == "total"
+    b = s.thresholds
+    main = b.main or Bar()
+    st.session_state["total_mode"] = main.mode == "total"
     only = b.only or s.payload.get("segment")
     st.session_state[OWN] = set(b.segments) | ({only} if only else set())
     for segment, bar in [(only, main), *b.segments.items()]:
         for name in ("min_profile", "min_behavior", "min_total"):
-            if name in bar:
-                st.session_state[slider_key(name, segment)] = int(bar[name])
+            if getattr(bar, name) is not None:
+                st.session_state[slider_key(name, segment)] = int(getattr(bar, name))
     st.session_state["active_scenario"] = s.name
 
 

@@ -13,7 +13,6 @@ import streamlit as st
 from calibrate import fmt
 from calibrate.data import store
 from calibrate.decide.agreement import scenario_payload
-from calibrate.decide.mql import describe, describe_bar, thresholds_of
 from calibrate.decide.rules import summary as rule_summary
 from calibrate.decide.scenarios import save_scenario
 from calibrate.decide.tradeoff import (
@@ -29,6 +28,7 @@ from calibrate.decide.tradeoff import tradeoff_curve as curve_of
 from calibrate.decide.workshop import last_months, rules_of
 from calibrate.errors import CalibrateError
 from calibrate.model.weights import load_weights
+from calibrate.thresholds import Thresholds
 from calibrate.ui import charts, state
 
 ALL = "All segments"
@@ -134,7 +134,7 @@ def threshold_panel(grid, months: list | None, segment: str | None, base: Settin
     if segment is None and own:
         f = figures_for(grid, months, settings, own)
         st.caption("Segments with their own thresholds count at their own bar in these "
-                   "figures: " + fmt.md("; ".join(f"{k}: {describe_bar(v.bar())}"
+                   "figures: " + fmt.md("; ".join(f"{k}: {v.bar().describe()}"
                                                  for k, v in own.items())) + ".")
     else:
         f = figures(cube, settings)
@@ -231,8 +231,8 @@ def save_form(grid, months: list | None, main: Settings, own: dict[str, Settings
         note = c[2].text_input("Note", key="sc_note")
         submitted = st.form_submit_button("Save scenario", type="primary")
         st.caption("A scenario keeps the whole definition: "
-                   + fmt.md(describe(thresholds_of(main.bar(), {k: v.bar()
-                                                                for k, v in own.items()})))
+                   + fmt.md(Thresholds.build(main.bar(), {k: v.bar() for k, v in
+                                                       own.items()}).describe())
                    + " (figures over all segments).")
     if submitted:
         con = state.connection()
