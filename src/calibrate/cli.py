@@ -125,12 +125,14 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from calibrate.decide.agreement import mql_note
-    from calibrate.decide.scored_leads import score_file
     from calibrate.export.files import safe_frame
     from calibrate.model.weights import Weights
+    from calibrate.workbench import Workbench
 
     weights = Weights.read(args.weights)
-    scored = score_file(args.file, weights, mapping=args.mapping, contacts=args.contacts)
+    with Workbench() as wb:  # in memory: scoring a file leaves no trace
+        scored = wb.score(args.file, weights=weights, mapping=args.mapping,
+                          contacts=args.contacts)
     note, warning = mql_note(weights.thresholds, scored["mql"], scored["rule"])
     frame = safe_frame(scored)
     if args.out:
@@ -148,7 +150,6 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from calibrate.data import store
     from calibrate.errors import DatabaseReadOnlyError, write_file
 
     if args.format == "xlsx" and not args.out:
@@ -156,17 +157,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     # Read-only: an export only reads, so it works on a read-only file. Before the first
     # fit of the loaded leads it fits them and saves the weights, which needs writing.
     try:
-        data = _export_data(args, store.connect(args.db, read_only=True))
+        with _workbench(args, read_only=True) as wb:
+            data = _export_data(args, wb)
     except DatabaseReadOnlyError:
         try:
-            con = store.connect(args.db)
+            wb = _workbench(args)
         except DatabaseReadOnlyError as exc:
             raise DatabaseReadOnlyError(
                 "No weights are saved for the loaded leads, and the database is read-only: "
                 "this export would fit them and save the weights, and cannot save.",
                 file=exc.file, fix="Run calibrate fit where the file is writable (or on a "
                                    "writable copy), then export.") from None
-        data = _export_data(args, con)
+        with wb:
+            data = _export_data(args, wb)
     if args.out:
         write_file(args.out, data, what=f"{args.format} export")
         print(f"Wrote {args.format} to {args.out}")
@@ -175,42 +178,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_data(args: argparse.Namespace, con) -> bytes:
-    """The bytes of an export (notes about what it is go to standard error); closes
-    ``con``."""
-    from calibrate.data import store
-    from calibrate.decide.agreement import basis_now, drift_line, export_source
-    from calibrate.decide.workshop import active_weights
-    from calibrate.export.agreement_page import agreement_document, agreement_html
-    from calibrate.export.files import export_bytes
-
-    try:
-        weights, source = export_source(con)
-        if source is not None and (line := drift_line(source, basis_now(
-                con, active_weights(con)))):
-            print(f"note: {line} This export is the {source.kind} as it was saved.",
-                  file=sys.stderr)
-        if source is not None and source.kind != "agreement" and args.format != "csv":
-            print(f"note: no agreement is recorded yet: this is the newest scenario, "
-                  f"'{source.name}' (#{source.id}). calibrate scenario agree NAME --by "
-                  "\"...\" records one.", file=sys.stderr)
-        if source is None and args.format in ("json", "xlsx"):
-            print("note: no scenario is saved yet, so these weights carry no thresholds "
-                  "(calibrate score then marks no lead as an MQL). calibrate scenario save "
-                  "NAME --min-profile P --min-behavior B saves one.", file=sys.stderr)
-        if args.format in ("markdown", "html"):
-            if source is None:
-                raise CalibrateError("No scenario or agreement is saved yet.",
-                                     fix="Save one first: calibrate scenario save NAME "
-                                         "--min-profile P --min-behavior B (or in the app's "
-                                         "Thresholds page), then calibrate scenario agree "
-                                         "NAME --by \"...\".")
-            text = agreement_document(con, source)
-            return (agreement_html(text) if args.format == "html" else text).encode("utf-8")
-        return export_bytes(weights, args.format, columns=store.read_columns(con),
-                            dialect=args.dialect)
-    finally:
-        con.close()
+def _export_data(args: argparse.Namespace, wb: Workbench) -> bytes:
+    """The bytes of an export; notes about what it is go to standard error."""
+    _need_leads(wb)
+    source = wb.agreed()
+    if source is None and args.format in ("markdown", "html"):
+        raise CalibrateError("No scenario or agreement is saved yet.",
+                             fix="Save one first: calibrate scenario save NAME --min-profile P "
+                                 "--min-behavior B (or in the app's Thresholds page), then "
+                                 "calibrate scenario agree NAME --by \"...\".")
+    data = wb.export(args.format, dialect=args.dialect)
+    if source is not None and (line := wb.drift(source)):
+        print(f"note: {line} This export is the {source.kind} as it was saved.",
+              file=sys.stderr)
+    if source is not None and source.kind != "agreement" and args.format != "csv":
+        print(f"note: no agreement is recorded yet: this is the newest scenario, "
+              f"'{source.name}' (#{source.id}). calibrate scenario agree NAME --by "
+              "\"...\" records one.", file=sys.stderr)
+    if source is None and args.format in ("json", "xlsx"):
+        print("note: no scenario is saved yet, so these weights carry no thresholds "
+              "(calibrate score then marks no lead as an MQL). calibrate scenario save "
+              "NAME --min-profile P --min-behavior B saves one.", file=sys.stderr)
+    return data if isinstance(data, bytes) else data.encode("utf-8")
 
 
 def _table(header: list[str], rows: list[list[str]], notes: list[str | None] | None = None,
@@ -274,14 +263,9 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
     import json
 
     from calibrate import fmt
-    from calibrate.data import store
-    from calibrate.decide.agreement import scenario_overview
 
-    con = store.connect(args.db, read_only=True)
-    try:
-        overview = scenario_overview(con)
-    finally:
-        con.close()
+    with _workbench(args, read_only=True) as wb:
+        overview = wb.overview()
     if args.json:
         print(json.dumps(overview, indent=2, ensure_ascii=False))
         return 0
@@ -316,29 +300,24 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
 def cmd_scenario_compare(args: argparse.Namespace) -> int:
     import json
 
-    from calibrate.data import store
-    from calibrate.decide.agreement import basis_note, basis_of, compare_rows, same_basis
-    from calibrate.decide.scenarios import find_scenario
+    from calibrate.decide.agreement import basis_of
 
-    con = store.connect(args.db, read_only=True)
-    try:
-        a, b = find_scenario(con, args.a), find_scenario(con, args.b)
-    finally:
-        con.close()
-    rows, note = compare_rows(a, b), basis_note(a, b)
+    with _workbench(args, read_only=True) as wb:
+        comparison = wb.compare(args.a, args.b)
+    a, b, rows, note = comparison.a, comparison.b, comparison.rows, comparison.note
     if args.json:
         def meta(s):
             return {"id": s.id, "name": s.name, "version": s.version, "author": s.author,
                     "saved_at": s.created_at.isoformat(timespec="seconds"),
                     "basis": basis_of(s).describe(), "thresholds": s.thresholds.to_dict()}
 
-        print(json.dumps({"a": meta(a), "b": meta(b), "same_basis": same_basis(a, b),
+        print(json.dumps({"a": meta(a), "b": meta(b), "same_basis": comparison.same_basis,
                           "note": note, "rows": rows}, indent=2, ensure_ascii=False))
         return 0
     for tag, s in (("A", a), ("B", b)):
         print(f"{tag}: '{s.name}' version {s.version} (#{s.id}), saved "
               f"{s.created_at:%Y-%m-%d %H:%M}" + (f" by {s.author}" if s.author else ""))
-    print(("" if same_basis(a, b) else "note: ") + note + "\n")
+    print(("" if comparison.same_basis else "note: ") + note + "\n")
     print(_table(["", "A", "B", "B - A"],
                  [[r["item"], r["a_text"], r["b_text"], r["difference_text"]] for r in rows],
                  right={1, 2, 3}))
@@ -346,13 +325,12 @@ def cmd_scenario_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_agree(args: argparse.Namespace) -> int:
-    from calibrate.decide.agreement import basis_in_force, describe_thresholds, drift_line
-    from calibrate.decide.scenarios import find_scenario
+    from calibrate.decide.agreement import describe_thresholds
 
     with _workbench(args, keep_backups=args.keep_backups) as wb:
         agreement = wb.agree(args.name, by=args.by, note=args.note or "")
-        scenario = find_scenario(wb.con, f"#{agreement.payload['agreed_scenario_id']}")
-        line = drift_line(scenario, basis_in_force(wb.con))
+        scenario = wb.scenario(f"#{agreement.payload['agreed_scenario_id']}")
+        line = wb.drift(scenario)
         saved = wb.last_backup
     print(f"Agreement recorded (#{agreement.id}): '{scenario.name}' version "
           f"{scenario.version} (#{scenario.id}), {describe_thresholds(scenario.thresholds)}, "
@@ -378,27 +356,22 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from calibrate.data import store
-    from calibrate.data.autobackup import backup_path
-    from calibrate.data.backup import backup
     from calibrate.errors import DatabaseError
 
     db = store.resolve_db(args.db)
     if not db.is_file():
         raise DatabaseError("There is no database to back up at this path.", file=str(db),
                             fix="Check --db or CALIBRATE_DB.")
-    con = store.connect(db, read_only=True)  # a backup only reads: a read-only file works
-    try:
-        path = backup(con, args.out or backup_path(db))
-    finally:
-        con.close()
+    with _workbench(args, read_only=True) as wb:  # a backup only reads
+        path = wb.backup(args.out)
     print(f"Backed up {db} to {path}")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from calibrate.data.backup import restore
+    from calibrate.workbench import Workbench
 
-    done = restore(args.backup, args.db)
+    done = Workbench.restore(args.backup, args.db)
     print(done.summary(args.backup))
     return 0
 

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -23,6 +23,9 @@ from calibrate.decide.scenarios import Scenario
 from calibrate.decide.tradeoff import Figures, Settings, Suggestion
 from calibrate.errors import CalibrateError
 from calibrate.model.weights import Weights
+
+if TYPE_CHECKING:
+    from calibrate.decide.comparison import Comparison
 
 DEFAULT_MONTHS = 12  # as the workshop screen projects by default
 
@@ -298,7 +301,18 @@ class Workbench:
                                own_bars=own, author=author, note=note)
 
     def agree(self, name: str, *, by: str, note: str = "") -> Scenario:
-        """Record the scenario named (or ``"#12"``) as the agreement, signed ``by``."""
+        """Record the scenario named (or ``"#12"``) as the agreement, signed ``by``.
+
+        Returns the agreement; ``wb.scenario(f"#{a.payload['agreed_scenario_id']}")`` is
+        the scenario it agrees on. With a file, an automatic backup follows
+        (``wb.last_backup``).
+
+        Examples
+        --------
+        >>> a = wb.agree("Sales", by="VP Sales and VP Marketing")        # doctest: +SKIP
+        >>> wb.agreed().name                                              # doctest: +SKIP
+        'Sales'
+        """
         from calibrate.data.autobackup import backup_at_agreement
         from calibrate.decide.agreement import record_agreement
 
@@ -307,45 +321,113 @@ class Workbench:
             self.last_backup = backup_at_agreement(self.con, self.db, self.keep_backups)
         return agreement
 
+    def scenario(self, ref: str) -> Scenario:
+        """The newest version of the scenario named ``ref`` (trimmed, without case), or the
+        saved row ``"#12"``; a :class:`CalibrateError` lists the names when none matches."""
+        from calibrate.decide.scenarios import find_scenario
+
+        return find_scenario(self.con, ref)
+
+    def agreed(self) -> Scenario | None:
+        """What exports write: the agreement in force, else the newest scenario (None
+        before anything is saved)."""
+        from calibrate.decide.agreement import agreed_source
+
+        return agreed_source(self.con)
+
+    def drift(self, scenario: Scenario | None = None) -> str | None:
+        """How the weights and data in force differ from what ``scenario`` (default: the
+        one exports write) was computed on, in one line; None when they do not."""
+        from calibrate.decide.agreement import basis_in_force, drift_line
+
+        scenario = scenario if scenario is not None else self.agreed()
+        return drift_line(scenario, basis_in_force(self.con)) if scenario is not None else None
+
     def scenarios(self) -> pd.DataFrame:
         """The newest version of each scenario: thresholds, headline figures, which one is
         the agreement, and how each one's basis differs from what is in force."""
+        return pd.DataFrame(self.overview()["scenarios"])
+
+    def overview(self) -> dict[str, Any]:
+        """The Scenarios page as data: ``agreement`` (the one in force, or None),
+        ``in_force`` (the weights and data now) and ``scenarios`` (one dict per name)."""
         from calibrate.decide.agreement import scenario_overview
 
-        rows = scenario_overview(self.con)["scenarios"]
-        return pd.DataFrame(rows)
+        return scenario_overview(self.con)
+
+    def compare(self, a: str, b: str) -> Comparison:
+        """Two scenarios (names or ``"#id"``) side by side: ``rows`` of thresholds and
+        figures with the difference B - A, ``note`` on whether their bases match.
+
+        Examples
+        --------
+        >>> wb.compare("Sales", "Marketing").table()[0]                 # doctest: +SKIP
+        {'': 'MQL rule', 'A': 'profile and behavior', 'B': 'profile and behavior', ...}
+        """
+        from calibrate.decide.comparison import compare
+
+        return compare(self.scenario(a), self.scenario(b))
 
     # ------------------------------------------------------------------ out
 
-    def score(self, data: Any = None, *, contacts: str = "hash") -> pd.DataFrame:
-        """Score leads with the agreement (else the newest scenario, else the weights in
-        force): profile, behavior, total, grade, level, rule, mql and reasons.
+    def score(self, data: Any = None, *, weights: Weights | str | os.PathLike[str] | None = None,
+              mapping: Any = None, contacts: str = "hash") -> pd.DataFrame:
+        """Score leads: profile, behavior, total, grade, level, rule, mql and reasons.
 
-        ``data``: new leads (a path, DataFrame or Arrow table, no outcome needed); None
-        scores the loaded leads. ``contacts``: "hash" (default), "drop" or "plain".
+        Parameters
+        ----------
+        data : path, DataFrame or Arrow table, optional
+            New leads (no outcome needed); None scores the loaded leads.
+        weights : Weights or path, optional
+            The weights to score with, or a weights JSON file (``export("json")``); by
+            default the agreement's (else the newest scenario's, else those in force). With
+            weights given, no leads need be loaded.
+        mapping : path or Mapping, optional
+            A mapping file for ``data`` (roles and types), as for :meth:`ingest`.
+        contacts : {"hash", "drop", "plain"}, default "hash"
+            How contact fields appear in the result.
+
+        Examples
+        --------
+        >>> scored = calibrate.Workbench().score("new.csv",
+        ...                                      weights="weights.json")  # doctest: +SKIP
+        >>> scored["mql"].mean()                                          # doctest: +SKIP
+        0.12
         """
         from calibrate.data.frames import ingest_any
         from calibrate.decide.agreement import export_source
         from calibrate.decide.scored_leads import scored_leads
 
-        weights = export_source(self.con)[0] if self.leads else None
+        if weights is not None and not isinstance(weights, Weights):
+            weights = Weights.read(weights)
+        if weights is None and self.leads:
+            weights = export_source(self.con)[0]
         if data is None:
             self._need_leads()
             return scored_leads(self.con, weights, contacts=contacts)  # type: ignore[arg-type]
         if weights is None:
             raise CalibrateError("No weights to score with: no leads are loaded.",
-                                 fix="Load historical leads first (wb.ingest(...)).")
+                                 fix="Load historical leads first (wb.ingest(...)), or pass "
+                                     "weights=... (a weights JSON file).")
         con = store.connect_memory()
         try:
-            ingest_any(con, data, replace=True, require_outcome=False)
-            return scored_leads(con, weights, contacts=contacts)  # type: ignore[arg-type]
+            ingest_any(con, data, mapping=mapping, replace=True, require_outcome=False)
+            return scored_leads(con, weights, contacts=contacts,  # type: ignore[arg-type]
+                                source_file=str(data) if isinstance(data, str | os.PathLike)
+                                else None)
         finally:
             con.close()
 
     def export(self, format: str = "rules", *, dialect: str = "duckdb") -> str | bytes:
         """The agreement (else the newest scenario) in one of the Export page's formats:
         csv, json, rules, sql (``dialect`` duckdb, postgres, snowflake, bigquery),
-        hubspot, marketo, pardot, mautic, markdown, html (text) or xlsx (bytes)."""
+        hubspot, marketo, pardot, mautic, markdown, html (text) or xlsx (bytes).
+
+        Examples
+        --------
+        >>> print(wb.export("rules").splitlines()[0])                    # doctest: +SKIP
+        kind,attribute,operator,value,...
+        """
         from calibrate.decide.agreement import export_source
         from calibrate.export.agreement_page import agreement_document, agreement_html
         from calibrate.export.files import export_bytes
@@ -364,15 +446,27 @@ class Workbench:
         return data if format == "xlsx" else data.decode("utf-8")
 
     def backup(self, out: str | os.PathLike[str] | None = None) -> Path:
-        """A consistent copy of the store (``data/backups/`` beside a file by default)."""
-        from calibrate.data.backup import backup, default_backup_path
+        """A consistent copy of the store; by default a new file in ``backups/`` beside the
+        database (where the app's sidebar lists it). Works on a read-only workbench."""
+        from calibrate.data.autobackup import backup_path
+        from calibrate.data.backup import backup
 
         if out is None:
             if self.db is None:
                 raise CalibrateError("An in-memory workbench has no folder for backups.",
                                      fix="Give the file to write: wb.backup('leads.duckdb').")
-            out = default_backup_path(self.db)
+            out = backup_path(self.db)
         return backup(self.con, out)
+
+    @staticmethod
+    def restore(backup_file: str | os.PathLike[str],
+                db: str | os.PathLike[str] | None = None) -> Any:
+        """Replace the database ``db`` (default ``$CALIBRATE_DB`` or
+        data/calibrate.duckdb) with a backup, atomically; the file it replaces is kept
+        beside it. No workbench may have it open. Returns what was done (``summary()``)."""
+        from calibrate.data.backup import restore
+
+        return restore(backup_file, db)
 
     # ------------------------------------------------------------------ helpers
 

@@ -36,12 +36,6 @@ from calibrate.errors import (
 from calibrate.sql import literal, quote
 
 
-def default_backup_path(db: Path) -> Path:
-    """``data/backups/<name>-YYYYmmdd-HHMMSS.duckdb`` beside the database."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return db.parent / "backups" / f"{db.stem}-{stamp}.duckdb"
-
-
 def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 

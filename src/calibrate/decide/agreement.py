@@ -24,7 +24,7 @@ from calibrate.decide.scenarios import Scenario, current_agreement, latest_versi
 from calibrate.decide.tradeoff import Figures, Settings, figures_for, find_segment
 from calibrate.errors import CalibrateError
 from calibrate.model.weights import Weights, load_weights
-from calibrate.thresholds import Bar, Thresholds, ThresholdsLike
+from calibrate.thresholds import Thresholds, ThresholdsLike
 
 
 @dataclass(frozen=True)
@@ -333,7 +333,7 @@ def describe_window(scenario: Scenario) -> str:
         else "all history")
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A JSON-ready value: NaN and infinities become null."""
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
@@ -388,81 +388,14 @@ def scenario_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "segment": s.payload.get("segment"), "window": describe_window(s),
             "thresholds": s.thresholds.to_dict(),
             "thresholds_text": describe_thresholds(s.thresholds),
-            "mqls_per_month": _plain(f.get("mqls_per_month")),
-            "conversion": _plain(f.get("conversion")),
-            "wins_per_month": _plain(f.get("wins_per_month")),
+            "mqls_per_month": plain(f.get("mqls_per_month")),
+            "conversion": plain(f.get("conversion")),
+            "wins_per_month": plain(f.get("wins_per_month")),
             "agreed": agreed_id is not None and s.id == agreed_id,
             "basis": basis_of(s).describe(), "drift": drift_line(s, now)})
     return {"in_force": now.describe() if now.weights_id is not None
             else f"{now.leads or 0:,} leads, no weights fitted on them yet",
             "agreement": agreed_row, "scenarios": rows}
-
-
-_THRESHOLD_LABELS = {"min_profile": "Minimum profile score",
-                     "min_behavior": "Minimum behavior score",
-                     "min_total": "Minimum total score"}
-
-
-def _signed(diff: float, show: Any) -> str:
-
-    if fmt.is_missing(diff):
-        return "–"
-    if diff == 0:
-        return "0"
-    if show is fmt.percent:
-        return f"{100 * diff:+.1f} pts"
-    return ("+" if diff > 0 else "-") + show(abs(diff))
-
-
-def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
-    """Two scenarios' thresholds and figures side by side as a person reads them: labels,
-    percentages as percentages, and the difference B - A (percentage points for rates).
-    Each row keeps the raw values too (``key``, ``a``, ``b``, ``difference``)."""
-    from calibrate.decide.figure_text import FIGURE_LABELS
-
-    def row(key: str, label: str, x: Any, y: Any, show: Any) -> dict[str, Any]:
-        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y))
-        diff = y - x if numeric and not (fmt.is_missing(x) or fmt.is_missing(y)) else None
-        return {"key": key, "item": label, "a": _plain(x), "b": _plain(y),
-                "difference": _plain(diff),
-                "a_text": "–" if fmt.is_missing(x) else show(x),
-                "b_text": "–" if fmt.is_missing(y) else show(y),
-                "difference_text": _signed(diff, show) if diff is not None else
-                "–" if fmt.is_missing(x) or fmt.is_missing(y) else "same" if x == y else "differs"}
-
-    ta, tb = a.thresholds.main or Bar(), b.thresholds.main or Bar()
-    rule = {"both": "profile and behavior", "total": "one total score"}
-    rows = [row("mode", "MQL rule", rule[ta.mode], rule[tb.mode], str)]
-    for key in _THRESHOLD_LABELS:  # a mode's minimums; the others are idle
-        if key in ta.applied or key in tb.applied:
-            rows.append(row(key, _THRESHOLD_LABELS[key],
-                            getattr(ta, key) if key in ta.applied else None,
-                            getattr(tb, key) if key in tb.applied else None, str))
-    own_a, own_b = a.thresholds.segments, b.thresholds.segments
-    for seg in dict.fromkeys([*own_a, *own_b]):
-        rows.append(row(f"segment:{seg}", f"{seg}'s own thresholds",
-                        own_a[seg].describe() if seg in own_a else "the main ones",
-                        own_b[seg].describe() if seg in own_b else "the main ones", str))
-    rows.append(row("window", "Projected from", describe_window(a), describe_window(b), str))
-    fa, fb = a.figures, b.figures
-    for key, (label, show) in FIGURE_LABELS.items():
-        if fa.get(key) is None and fb.get(key) is None:
-            continue
-        rows.append(row(key, label, fa.get(key), fb.get(key), show))
-    rows.append(row("conversion_interval", "Conversion 95% interval",
-                    fmt.interval(fa.get("conversion_low"), fa.get("conversion_high")),
-                    fmt.interval(fb.get("conversion_low"), fb.get("conversion_high")), str))
-    return rows
-
-
-def basis_note(a: Scenario, b: Scenario) -> str:
-    """One line: the two were computed on the same weights and data, or on different ones."""
-    if same_basis(a, b):
-        return f"Both computed on {basis_of(a).describe()}."
-    return (f"These two were computed on different weights or data (A: "
-            f"{basis_of(a).describe()}; B: {basis_of(b).describe()}): their figures are not "
-            "comparable as they stand. Save them again on the weights in force to compare "
-            "like with like.")
 
 
 NO_THRESHOLDS = ("the weights file carries no thresholds: mql is false for every lead{but}; "
