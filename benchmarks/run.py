@@ -78,7 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="moves timed for the whole threshold panel (an extra figure)")
     ap.add_argument("--presses", type=int, default=30, help="key presses in the browser")
     ap.add_argument("--repeats", type=int, default=3,
-                    help="ingest rounds, each followed by its bare read; medians reported")
+                    help="ingest rounds, each followed by its bare read, and rounds of "
+                         "calibrate fit end to end; medians reported")
+    ap.add_argument("--baseline-repeats", type=int, default=1,
+                    help="rounds of each end-to-end baseline (scikit-learn, optbinning with "
+                         "their CSV read); medians reported")
     ap.add_argument("--settle", type=float, default=SETTLE_SECONDS,
                     help="seconds to wait at most, before each stage and each timed ingest "
                          "or bare read, for the CPUs to go idle (after flushing dirty pages)")
@@ -245,12 +249,22 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
                               folder, "fit", timeout)
     if "error" in stages["fit"]:
         return {"files": files, "stages": stages}
+    # calibrate fit as a user runs it, on a scratch copy of the database (issue 18)
+    stages["fit_e2e"] = run_stage("fit_e2e", {
+        **common, "db": str(db), "scratch_db": str(folder / "fit_e2e.duckdb"),
+        "repeats": args.repeats, "timeout": timeout}, folder, "fit_e2e", timeout)
     if args.skip_baselines:
-        stages["sklearn"] = stages["optbinning"] = {"skipped": "--skip-baselines"}
+        for name in ("sklearn", "optbinning", "sklearn_e2e", "optbinning_e2e"):
+            stages[name] = {"skipped": "--skip-baselines"}
     else:
         for name in ("sklearn", "optbinning"):
             stages[name] = run_stage(name, {**common, "baseline_spec": baseline_spec},
                                      folder, name, timeout)
+        for name in ("sklearn_e2e", "optbinning_e2e"):  # with their CSV read (issue 18)
+            stages[name] = run_stage(name, {
+                **common, "baseline_spec": baseline_spec, "csv": files["csv"]["path"],
+                "labels": str(folder / "e2e_labels.parquet"),
+                "repeats": args.baseline_repeats, "timeout": timeout}, folder, name, timeout)
     if args.skip_components:
         stages["components"] = {"skipped": "--skip-components"}
     else:
@@ -284,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m benchmarks.run " + " ".join(argv if argv is not None
                                                           else sys.argv[1:]),
         "options": {"moves": args.moves, "presses": args.presses, "seed": args.seed,
-                    "repeats": args.repeats, "settle": args.settle,
+                    "repeats": args.repeats, "baseline_repeats": args.baseline_repeats,
+                    "settle": args.settle,
                     "component_repeats": args.component_repeats},
         "mode": "components" if args.components else "all",
         "sizes": {},

@@ -156,10 +156,13 @@ def quiet() -> Iterator[None]:
 
 #: Functions timed inside ingest() (self time each), by the module that looks them up.
 INGEST_STEPS = {
-    "calibrate.data.ingest": ["open_source", "profile_columns", "guess_columns", "plan_columns",
-                         "_sample_labels", "stage", "row_numbers", "_late_labels",
-                         "run_checks", "_duplicates", "_store", "store_columns", "_report"],
-    "calibrate.data.readers": ["_spread_sample", "_make_sample"],
+    "calibrate.data.ingest": ["plan_columns", "sample_labels", "stage", "row_numbers",
+                              "late_labels", "run_checks", "_duplicates", "_store",
+                              "store_columns", "_report"],
+    "calibrate.data.file_preview": ["open_source", "profile_columns", "guess_columns"],
+    "calibrate.data.csv_reader": ["spread_sample", "make_sample"],
+    "calibrate.data.readers": ["make_sample"],  # a Parquet file's
+    "calibrate.data.xlsx_reader": ["make_sample"],
     "calibrate.data.cleaning": ["_fast_types", "_clean"],
 }
 
@@ -380,25 +383,61 @@ def _baseline(spec: dict[str, Any], make: Callable[[list[str], list[str]], Any],
             "features": len(cats) + len(nums)}
 
 
-def stage_sklearn(spec: dict[str, Any]) -> dict[str, Any]:
-    """Plain scikit-learn: one-hot categoricals and flags, numerics imputed (median) and
-    standardised, LogisticRegression (lbfgs, default C)."""
+def make_sklearn(cats: list[str], nums: list[str]) -> Any:
+    """The plain scikit-learn pipeline of both scikit-learn baselines (in process and end to
+    end): one-hot categoricals and flags, numerics imputed (median) and standardised,
+    LogisticRegression (lbfgs, default C)."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    def make(cats: list[str], nums: list[str]) -> Any:
-        pre = ColumnTransformer([
-            ("categorical", OneHotEncoder(handle_unknown="ignore"), cats),
-            ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-             nums)])
-        return make_pipeline(pre, LogisticRegression(max_iter=2000))
+    pre = ColumnTransformer([
+        ("categorical", OneHotEncoder(handle_unknown="ignore"), cats),
+        ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+         nums)])
+    return make_pipeline(pre, LogisticRegression(max_iter=2000))
 
-    out = _baseline(spec, make, lambda est, x: est.predict_proba(x)[:, 1])
-    out["what"] = ("OneHotEncoder(handle_unknown='ignore') + SimpleImputer(median) + "
-                   "StandardScaler + LogisticRegression(lbfgs, max_iter=2000)")
+
+SKLEARN_WHAT = ("OneHotEncoder(handle_unknown='ignore') + SimpleImputer(median) + "
+                "StandardScaler + LogisticRegression(lbfgs, max_iter=2000)")
+
+
+def make_optbinning(cats: list[str], nums: list[str]) -> Any:
+    """The optbinning model of both optbinning baselines: BinningProcess (WoE, categorical
+    columns declared) + Scorecard with a LogisticRegression estimator."""
+    from optbinning import BinningProcess, Scorecard
+    from sklearn.linear_model import LogisticRegression
+
+    binning = BinningProcess(variable_names=cats + nums, categorical_variables=cats)
+    return Scorecard(binning_process=binning,
+                     estimator=LogisticRegression(max_iter=2000),
+                     scaling_method="min_max",
+                     scaling_method_params={"min": 0, "max": 100})
+
+
+def optbinning_what() -> str:
+    import optbinning
+
+    return (f"optbinning {optbinning.__version__} BinningProcess + Scorecard"
+            "(LogisticRegression)")
+
+
+#: The baseline models by name, shared by the in-process and the end-to-end stages.
+BASELINE_MODELS: dict[str, Callable[[list[str], list[str]], Any]] = {
+    "sklearn": make_sklearn, "optbinning": make_optbinning}
+
+
+def win_proba(est: Any, x: Any) -> Any:
+    """The baselines' scores: the predicted probability of a win."""
+    return est.predict_proba(x)[:, 1]
+
+
+def stage_sklearn(spec: dict[str, Any]) -> dict[str, Any]:
+    """Plain scikit-learn (:func:`make_sklearn`) on the training rows read from DuckDB."""
+    out = _baseline(spec, make_sklearn, win_proba)
+    out["what"] = SKLEARN_WHAT
     return out
 
 
@@ -414,25 +453,239 @@ def optbinning_missing() -> str | None:
 
 
 def stage_optbinning(spec: dict[str, Any]) -> dict[str, Any]:
-    """optbinning: BinningProcess (WoE) + Scorecard with a LogisticRegression estimator."""
+    """optbinning (:func:`make_optbinning`) on the training rows read from DuckDB."""
     missing = optbinning_missing()
     if missing:
         return {"skipped": missing}
-    from optbinning import BinningProcess, Scorecard
-    from sklearn.linear_model import LogisticRegression
+    out = _baseline(spec, make_optbinning, win_proba)
+    out["what"] = optbinning_what()
+    return out
 
-    def make(cats: list[str], nums: list[str]) -> Any:
-        binning = BinningProcess(variable_names=cats + nums, categorical_variables=cats)
-        return Scorecard(binning_process=binning,
-                         estimator=LogisticRegression(max_iter=2000),
-                         scaling_method="min_max",
-                         scaling_method_params={"min": 0, "max": 100})
 
-    out = _baseline(spec, make, lambda est, x: est.predict_proba(x)[:, 1])
-    import optbinning
+# --------------------------------------------------------------------- fit end to end
+#
+# Issue 18: ``calibrate fit`` as a user runs it (a fresh process, start to weights written)
+# against a plain user's scikit-learn and optbinning scripts, each timed with its CSV read.
 
-    out["what"] = (f"optbinning {optbinning.__version__} BinningProcess + Scorecard"
-                   "(LogisticRegression)")
+
+def _spawn(cmd: list[str], *, cwd: Path, stdout: Any, stderr: Any,
+           timeout: float | None) -> dict[str, Any]:
+    """Run ``cmd`` as a fresh process. Returns its wall seconds (``perf_counter`` from just
+    before the spawn to its exit), ``time.time()`` just before the spawn, its exit code and
+    peak RSS (``ru_maxrss`` of the child, from ``wait4``)."""
+    import subprocess
+    import threading
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    spawned = time.time()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
+                            stderr=stderr)
+    timer = threading.Timer(timeout, proc.kill) if timeout else None
+    if timer is not None:
+        timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        if timer is not None:
+            timer.cancel()
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall_seconds": wall, "spawned": spawned, "returncode": proc.returncode,
+            "peak_rss": int(usage.ru_maxrss) * 1024}
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _copy_db(src: str | Path, dst: Path) -> None:
+    import shutil
+
+    remove_db(dst)
+    shutil.copyfile(src, dst)
+    if Path(f"{src}.wal").exists():
+        shutil.copyfile(f"{src}.wal", f"{dst}.wal")
+
+
+def _median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    return sorted(rounds, key=lambda r: r["seconds"])[(len(rounds) - 1) // 2]
+
+
+def calibrate_command() -> Path:
+    """The ``calibrate`` console script of this interpreter's environment (beside
+    ``sys.executable``, not resolved: the venv's python is a link)."""
+    return Path(sys.executable).parent / "calibrate"
+
+
+def stage_fit_e2e(spec: dict[str, Any]) -> dict[str, Any]:
+    """``calibrate fit --db COPY`` as a user runs it: a fresh process of the console script
+    on a copy of the ingested database (copied before each round, untimed, so every round
+    does the same work and the database of the later stages is untouched), timed from just
+    before the spawn to the process's exit; ``repeats`` rounds, the machine settled before
+    each, the median reported. The test AUC is read from the weights it saved."""
+    import duckdb
+
+    from calibrate.data import store
+    from calibrate.model.weights import latest_weights
+
+    exe = calibrate_command()
+    if not exe.exists():
+        raise RuntimeError(f"no calibrate console script at {exe} (pip install -e .)")
+    repeats = max(1, int(spec.get("repeats", 1)))
+    wait = float(spec.get("settle", SETTLE_SECONDS))
+    scratch = Path(spec["scratch_db"])
+    folder = scratch.parent
+    cmd = [str(exe), "fit", "--db", str(scratch)]
+    rounds = []
+    try:
+        for i in range(repeats):
+            _copy_db(spec["db"], scratch)  # untimed: the same starting database each round
+            con = duckdb.connect(str(scratch), read_only=True)
+            before = int(con.execute("SELECT coalesce(max(id), 0) FROM fits").fetchone()[0])
+            con.close()
+            prewarm(scratch)
+            idle = settle(wait)
+            load = os.getloadavg()[0]
+            out_log, err_log = folder / "fit_e2e.stdout.txt", folder / "fit_e2e.stderr.txt"
+            with open(out_log, "wb") as out, open(err_log, "wb") as err:
+                run = _spawn(cmd, cwd=folder, stdout=out, stderr=err,
+                             timeout=spec.get("timeout"))
+            if run["returncode"] != 0:
+                raise RuntimeError(f"calibrate fit exited with {run['returncode']} in round "
+                                   f"{i + 1}: {_tail(err_log) or _tail(out_log)}")
+            con = duckdb.connect(str(scratch), read_only=True)
+            weights = latest_weights(con, store.data_version(con))
+            con.close()
+            if weights is None or weights.id is None or weights.id <= before:
+                raise RuntimeError("calibrate fit exited 0 but saved no new weights")
+            rounds.append({"seconds": run["wall_seconds"], "peak_rss": run["peak_rss"],
+                           "auc": float(weights.metrics["auc"]), "weights_id": weights.id,
+                           "idle_before": idle, "load_before": load})
+    finally:
+        remove_db(scratch)
+    mid = _median_round(rounds)
+    return {
+        "what": f"{exe.name} fit --db COPY (console script, fresh process; stdout to a file)",
+        "command": " ".join(cmd), "seconds": statistics.median(r["seconds"] for r in rounds),
+        "peak_rss": _max_or_none(r["peak_rss"] for r in rounds), "auc": mid["auc"],
+        "aucs": sorted({round(r["auc"], 12) for r in rounds}), "rounds": rounds,
+    }
+
+
+#: The labels file's columns (names a CSV is unlikely to have).
+E2E_KEY, E2E_WON, E2E_TEST = "_bench_key", "_bench_won", "_bench_test"
+
+
+def e2e_inputs(bspec: dict[str, Any], labels: Path) -> dict[str, Any]:
+    """Untimed preparation of the end-to-end baselines: the lead key's, attributes' and
+    outcome's CSV headers (``ColumnInfo.source_name``), and a Parquet file of the training
+    and test leads of the project's split: each lead's key as stored (ingest trims it), its
+    0/1 won label and whether it is a test lead."""
+    import duckdb
+
+    from calibrate.data import store
+    from calibrate.sql import quote
+
+    con = duckdb.connect(bspec["db"], read_only=True)
+    try:
+        columns = store.read_columns(con)
+        ids = [c for c in columns if c.role in ("lead_id", "id")]
+        if not ids:
+            raise RuntimeError("the leads have no lead id column to match the CSV rows by")
+        key = ids[0]
+        source = {c.name: c.source_name for c in columns}
+        rows, keys = con.execute(
+            f"SELECT count(*), count(DISTINCT {quote(key.name)}) FROM leads WHERE "
+            f"{bspec['population_sql']}").fetchone()
+        if rows != keys:
+            raise RuntimeError(f"{rows - keys} closed leads share a lead id: the CSV rows "
+                               "cannot be matched by it")
+        tmp = labels.with_name(f".{labels.name}.partial")
+        con.execute(
+            f"COPY (SELECT CAST({quote(key.name)} AS VARCHAR) AS {E2E_KEY}, "
+            f"(outcome = 'won')::INTEGER AS {E2E_WON}, "
+            f"coalesce({bspec['test_sql']}, false) AS {E2E_TEST} "
+            f"FROM leads WHERE {bspec['population_sql']}) TO '{tmp}' (FORMAT parquet)")
+        tmp.replace(labels)
+        test = int(con.execute(f"SELECT count(*) FROM leads WHERE {bspec['population_sql']} "
+                               f"AND {bspec['test_sql']}").fetchone()[0])
+    finally:
+        con.close()
+    cats, nums = _split_columns(bspec)
+    return {"labels": str(labels), "key": key.source_name,
+            "categorical": [source.get(c, c) for c in cats],
+            "numeric": [source.get(c, c) for c in nums],
+            "train_leads": int(rows) - test, "test_leads": test}
+
+
+def _e2e_baseline(spec: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A plain user's script (:mod:`benchmarks.e2e`) in a fresh process, ``repeats`` rounds
+    (machine settled before each, median reported): its seconds are from the parent's
+    ``time.time()`` just before the spawn to the child's ``time.time()`` when the fit
+    returned, less the child's read of the benchmark's labels file."""
+    bspec = json.loads(Path(spec["baseline_spec"]).read_text())
+    folder = Path(spec["baseline_spec"]).parent
+    child = {"csv": spec["csv"], **e2e_inputs(bspec, Path(spec["labels"]))}
+    child_spec = folder / f"{kind}_e2e.child.json"
+    child_spec.write_text(json.dumps(child, indent=1))
+    repeats = max(1, int(spec.get("repeats", 1)))
+    wait = float(spec.get("settle", SETTLE_SECONDS))
+    prewarm(spec["csv"])
+    rounds = []
+    for i in range(repeats):
+        out_path = folder / f"{kind}_e2e.child.result.json"
+        out_path.unlink(missing_ok=True)
+        idle = settle(wait)
+        load = os.getloadavg()[0]
+        err_log = folder / f"{kind}_e2e.stderr.txt"
+        with open(err_log, "wb") as err:
+            run = _spawn([sys.executable, "-m", "benchmarks.e2e", kind, str(child_spec),
+                          str(out_path)], cwd=ROOT, stdout=err, stderr=err,
+                         timeout=spec.get("timeout"))
+        got = json.loads(out_path.read_text()) if out_path.exists() else {}
+        if run["returncode"] != 0 or "error" in got or "auc" not in got:
+            raise RuntimeError(f"the {kind} script exited with {run['returncode']} in round "
+                               f"{i + 1}: {got.get('error') or _tail(err_log)}\n"
+                               f"{got.get('traceback', '')}")
+        m, t0 = got["marks"], run["spawned"]
+        labels = m["labels_read"] - m["imports"]
+        rounds.append({
+            "seconds": m["fit"] - t0 - labels, "to_fit_seconds": m["fit"] - t0,
+            "python_start_seconds": m["start"] - t0, "imports_seconds": m["imports"] - m["start"],
+            "labels_seconds": labels,
+            "read_csv_seconds": m["read_csv"] - m["labels_read"],
+            "prepare_seconds": m["prepared"] - m["read_csv"],
+            "fit_seconds": m["fit"] - m["prepared"], "process_wall_seconds": run["wall_seconds"],
+            "peak_rss": got["peak_rss_at_fit"], "process_peak_rss": run["peak_rss"],
+            "auc": got["auc"], "idle_before": idle, "load_before": load,
+            **{k: got[k] for k in ("csv_rows", "train_rows", "test_rows", "lost_numbers",
+                                    "empty_columns")}})
+    mid = _median_round(rounds)
+    return {**mid, "seconds": statistics.median(r["seconds"] for r in rounds),
+            "peak_rss": _max_or_none(r["peak_rss"] for r in rounds), "rounds": rounds,
+            "train_leads": child["train_leads"], "test_leads": child["test_leads"],
+            "key": child["key"], "features": len(child["categorical"]) + len(child["numeric"])}
+
+
+def stage_sklearn_e2e(spec: dict[str, Any]) -> dict[str, Any]:
+    """scikit-learn end to end: python, imports, ``read_csv``, merge, clean, fit."""
+    out = _e2e_baseline(spec, "sklearn")
+    out["what"] = SKLEARN_WHAT
+    return out
+
+
+def stage_optbinning_e2e(spec: dict[str, Any]) -> dict[str, Any]:
+    """optbinning end to end: python, imports, ``read_csv``, merge, clean, fit."""
+    missing = optbinning_missing()
+    if missing:
+        return {"skipped": missing}
+    out = _e2e_baseline(spec, "optbinning")
+    out["what"] = optbinning_what()
     return out
 
 
@@ -712,8 +965,9 @@ def stage_components(spec: dict[str, Any]) -> dict[str, Any]:
 
 STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ingest": stage_ingest, "fit": stage_fit, "sklearn": stage_sklearn,
-    "optbinning": stage_optbinning, "thresholds": stage_thresholds, "browser": stage_browser,
-    "components": stage_components,
+    "optbinning": stage_optbinning, "fit_e2e": stage_fit_e2e,
+    "sklearn_e2e": stage_sklearn_e2e, "optbinning_e2e": stage_optbinning_e2e,
+    "thresholds": stage_thresholds, "browser": stage_browser, "components": stage_components,
 }
 
 

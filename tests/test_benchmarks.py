@@ -1,7 +1,9 @@
 """A smoke run of the benchmarks (issue 5) at a tiny size, so they cannot rot.
 
 Runs every stage except the browser in its own process, as ``make bench`` does, on 3,000
-leads, and checks that RESULTS.md has every stage and target with positive figures. The
+leads, and checks that RESULTS.md has every stage and target with positive figures, the
+end-to-end fits of issue 18 (``calibrate fit`` and the baselines with their CSV read)
+included. The
 optbinning baseline runs when optbinning is installed; without it the run must still pass,
 with a note in its place (checked separately, so it is covered either way).
 """
@@ -50,6 +52,28 @@ def test_smoke_run_measures_every_stage(tmp_path):
         assert positive(b["seconds"]) and positive(b["peak_rss"]) and 0.5 < b["auc"] <= 1
         # the same split as the project's fit
         assert (b["train_rows"], b["test_rows"]) == (fit["train_rows"], fit["test_rows"])
+
+    # Issue 18: calibrate fit as a user runs it, and the baselines with their CSV read.
+    e2e = st["fit_e2e"]
+    assert len(e2e["rounds"]) == 2  # --repeats
+    assert e2e["seconds"] == statistics.median(r["seconds"] for r in e2e["rounds"])
+    assert all(positive(r["seconds"]) and positive(r["peak_rss"]) for r in e2e["rounds"])
+    assert abs(e2e["auc"] - fit["auc"]) < 1e-9  # the same fit, read from the weights saved
+    assert len({r["weights_id"] for r in e2e["rounds"]}) == 1  # each round on a fresh copy
+    assert not (work / f"n{N}" / "fit_e2e.duckdb").exists()  # the scratch copy is removed
+    assert ("skipped" in st["optbinning"]) == ("skipped" in st["optbinning_e2e"])
+    e2e_baselines = [st["sklearn_e2e"]] + ([] if "skipped" in st["optbinning_e2e"]
+                                           else [st["optbinning_e2e"]])
+    for b in e2e_baselines:
+        assert positive(b["seconds"]) and positive(b["peak_rss"]) and 0.5 < b["auc"] <= 1
+        assert len(b["rounds"]) == 1 and b["key"] == "lead_id" and b["csv_rows"] >= N
+        # the same training and test leads as the project's fit, matched by id in the CSV
+        assert (b["train_rows"], b["test_rows"]) == (fit["train_rows"], fit["test_rows"])
+        parts = [b[k] for k in ("python_start_seconds", "imports_seconds", "read_csv_seconds",
+                                "prepare_seconds", "fit_seconds")]
+        assert all(positive(x) for x in parts) and positive(b["labels_seconds"])
+        assert math.isclose(sum(parts), b["seconds"], abs_tol=1e-6)  # labels read left out
+        assert math.isclose(b["to_fit_seconds"], b["seconds"] + b["labels_seconds"])
     th = st["thresholds"]
     assert positive(th["precompute_seconds"]) and positive(th["peak_rss"])
     for d in (th["figures"], th["naive"], th["panel"]):
@@ -64,12 +88,27 @@ def test_smoke_run_measures_every_stage(tmp_path):
     for stage in ("Ingest CSV: `ingest()`", "Ingest Parquet: `ingest()`",
                   "Fit: `suggested_weights()`", "scikit-learn pipeline",
                   "optbinning BinningProcess + Scorecard",
+                  "Fit end to end: `calibrate fit` (process start to weights written)",
+                  "scikit-learn end to end: Python, imports, `read_csv`",
+                  "optbinning end to end: Python, imports, `read_csv`",
+                  "**calibrate fit, end to end**", "**scikit-learn, end to end**",
                   "Thresholds precompute", "Slider move: `figures()`",
                   "naive: one DuckDB COUNT query per move", "Browser round trip"):
         assert stage in text, stage
     verdicts = report.verdicts(N, st)
     targets = [v.target for v in verdicts]
-    assert len(targets) == 7  # ingest, 2 x (speed, AUC), slider, browser; 10M ones not at 3k
+    # ingest, 2 x (speed, AUC) in process, 2 x (speed, AUC) end to end, slider, browser; the
+    # 10M ones are not judged at 3k
+    assert len(targets) == 11
+    for line in ("calibrate fit (process start to weights written) at least 4x faster than "
+                 "optbinning end to end (with its CSV read)",
+                 "calibrate fit (process start to weights written) at least 2x faster than "
+                 "scikit-learn end to end (with its CSV read)",
+                 "calibrate fit end to end: test AUC no lower than optbinning's end to end by "
+                 "more than 0.005",
+                 "calibrate fit end to end: test AUC no lower than scikit-learn's end to end by "
+                 "more than 0.005"):
+        assert line in targets, line
     for v in verdicts:
         assert v.target in text
         assert v.status in ("preview", "n/a")  # 3k leads: below the judged sizes
@@ -141,15 +180,20 @@ def test_without_optbinning_the_baseline_is_a_note(monkeypatch):
     monkeypatch.setenv(stages.NO_OPTBINNING_ENV, "1")
     result = stages.stage_optbinning({"baseline_spec": "not read when optbinning is missing"})
     assert set(result) == {"skipped"}
+    assert stages.stage_optbinning_e2e({"baseline_spec": "not read either"}) == result
     fit = {"seconds": 1.0, "peak_rss": 2**28, "auc": 0.8, "split": {"kind": "time"},
            "counts": {"train": 80, "test": 20}, "attributes": ["a"], "levels": 3, "C": 1.0,
            "dropped": [], "steps": {"fit": 1.0}}
-    sizes = {"3000": {"files": {}, "stages": {"fit": fit, "optbinning": result}}}
+    fit_e2e = {"seconds": 2.0, "peak_rss": 2**28, "auc": 0.8, "rounds": [{"seconds": 2.0}]}
+    sizes = {"3000": {"files": {}, "stages": {"fit": fit, "optbinning": result,
+                                              "fit_e2e": fit_e2e, "optbinning_e2e": result}}}
     text = report.render({"machine": run.machine(), "git": {"commit": "abc", "dirty": []},
                           "command": "python -m benchmarks.run", "started": "now",
                           "sizes": sizes})
     assert f"skipped: optbinning disabled by {stages.NO_OPTBINNING_ENV}=1" in text
     assert "| 3,000 | Fit at least 4x faster than optbinning | – | n/a: skipped" in text
+    assert ("| 3,000 | calibrate fit (process start to weights written) at least 4x faster "
+            "than optbinning end to end (with its CSV read) | – | n/a: skipped") in text
 
 
 def test_sizes_parse():
