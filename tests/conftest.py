@@ -91,9 +91,10 @@ def write_csv(tmp_path: Path):
 def small_sample(monkeypatch):
     """Profile from 100 rows, so that a file of a few thousand rows counts as large and is
     sampled in chunks spread over it instead of by a full pass."""
-    from calibrate.data import readers
+    from calibrate.data import csv_reader, sampling
 
-    monkeypatch.setattr(readers, "PROFILE_SAMPLE", 100)
+    for module in (sampling, csv_reader):  # each reads it by its own name
+        monkeypatch.setattr(module, "PROFILE_SAMPLE", 100)
 
 
 @pytest.fixture(scope="session")

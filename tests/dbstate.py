@@ -1,5 +1,6 @@
-"""Helpers over an ingest's result, shared by the ingest, readers, cleaning and
-bad-input tests: the stored leads, what a failed ingest must leave untouched, test files."""
+"""Helpers over an ingest's result, shared by the ingest, readers (file format, CSV layout,
+dialect and reader, sampling, XLSX), cleaning and bad-input tests: the stored leads, what a
+failed ingest must leave untouched, test files."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from calibrate.data import store
 from calibrate.data.ingest import ingest
+from calibrate.data.roles import mapping_from_dict
 from calibrate.errors import InputError
 
 
@@ -56,3 +58,29 @@ def large_csv(rows: int, late: dict[int, str] | None = None) -> str:
         lines.append((late or {}).get(i, f"L{i},{status},{('Retail', 'Software')[i % 2]},"
                                           f"{visits},{notes}"))
     return "\n".join(lines) + "\n"
+
+
+#: Notes are free text, not stored unless a user keeps them: these tests keep them.
+KEEP_NOTES = mapping_from_dict({"columns": {"notes": {"role": "profile"}}})
+
+
+TITLES = "Leads report\nGenerated 2026-11-02 by Jane Doe\n\n"
+
+
+def body(rows: int = 40, delim: str = ",", newline: str = "\n") -> str:
+    """A header and ``rows`` leads, half of them won."""
+    lines = [delim.join(["lead_id", "status", "industry", "visits"])]
+    lines += [delim.join([f"L{i}", ("won", "lost")[i % 2], ("Retail", "Software")[i % 3 > 0],
+                          str(i % 7)]) for i in range(1, rows + 1)]
+    return newline.join(lines) + newline
+
+
+def check_titled(con: duckdb.DuckDBPyConnection, report, skipped: int) -> None:
+    """The leads loaded under the real header, and the report says what was skipped."""
+    assert report.rows_loaded == 40 and report.outcome_counts["won"] == 20
+    assert [c.source_name for c in report.columns] == ["lead_id", "status", "industry",
+                                                       "visits"]
+    assert report.details["skipped title lines"] == skipped
+    assert f", skipped title lines {skipped})" in report.summary().splitlines()[0]
+    stored = leads(con)
+    assert stored.loc["L7", "industry"] == "Software" and stored.loc["L7", "visits"] == 0

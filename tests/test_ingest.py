@@ -8,12 +8,11 @@ import pandas as pd
 import pytest
 
 from calibrate.data import store
-from calibrate.data.ingest import ingest, preview
-from calibrate.data.roles import mapping_from_dict
+from calibrate.data.ingest import ingest
 from calibrate.errors import InputError
 
 from conftest import BANK_CSV, SAMPLE_CSV
-from dbstate import expect_error, large_csv, leads, snapshot
+from dbstate import expect_error, leads, snapshot
 
 GOOD = """lead_id,created_at,status,title,industry,employees,page_views,demo_request,email
 L1,2025-01-05,Closed Won,VP,Software,"1,200",12,Yes,a@x.com
@@ -173,12 +172,6 @@ def test_bank_marketing_export_finds_its_bare_y_outcome_by_its_values(con):
     assert by_source["housing"].role == "profile" and by_source["loan"].role == "profile"
 
 
-def test_preview_guesses_without_storing(con):
-    guesses = preview(BANK_CSV, outcome="y")
-    assert {g.name: g.role for g in guesses}["pdays"] == "behavior"
-    assert not store.table_exists(con, "leads")
-
-
 # ------------------------------------------------------------------ failures
 
 
@@ -188,51 +181,6 @@ def test_empty_file(con, write_csv):
 
 def test_header_only(con, write_csv):
     expect_error(con, write_csv("lead_id,status,visits\n"), "header but no rows")
-
-
-def test_no_outcome_column(con, write_csv):
-    err = expect_error(con, write_csv("id,visits,industry\n1,2,Retail\n"), "No outcome column")
-    assert "--outcome" in err.fix and "industry" in err.fix
-
-
-def test_unknown_outcome_labels_are_listed_with_rows_and_a_mapping_example(con, write_csv):
-    text = "id,status,visits\n1,won,1\n2,Verbal Yes,1\n3,Verbal Yes,2\n"
-    err = expect_error(con, write_csv(text), "not recognised")
-    assert "'Verbal Yes' (2 rows)" in err.what and err.rows == [2, 3] and err.column == "status"
-    assert '[outcomes]' in err.fix and 'won = ["Verbal Yes"]' in err.fix
-
-
-def test_unknown_labels_can_be_mapped(con, write_csv, tmp_path):
-    (tmp_path / "m.toml").write_text('[outcomes]\nwon = ["Verbal Yes"]\n')
-    report = ingest(con, write_csv("id,status,visits\n1,won,1\n2,Verbal Yes,1\n"),
-                    mapping=tmp_path / "m.toml")
-    assert report.outcome_counts["won"] == 2
-
-
-def test_labels_the_sample_missed_are_mapped_or_reported_after_the_pass(
-        con, write_csv, small_sample):
-    """Labels are mapped while the file is read, from those of the sample; the rest are
-    mapped once it is read, and an unknown one fails with its real count and rows."""
-    late = {3990: "L3990,Closed Won,Retail,1,ok", 3995: "L3995,Stalled,Software,2,ok"}
-    path = write_csv(large_csv(4000, late))
-    report = ingest(con, path)
-    stored = leads(con)
-    assert stored.loc["L3990", "outcome"] == "won"
-    assert stored.loc["L3995", "outcome"] == "no_decision"
-    assert report.outcome_counts["won"] == 1 + sum(i % 3 == 0 for i in range(1, 4001)
-                                                    if i not in late)
-    late[3996] = "L3996,Verbal Yes,Retail,1,ok"
-    late[3997] = "L3997,Verbal Yes,Retail,1,ok"
-    err = expect_error(con, write_csv(large_csv(4000, late), "unknown.csv"), "not recognised")
-    assert "'Verbal Yes' (2 rows)" in err.what and err.rows == [3996, 3997]
-
-
-def test_an_outcome_column_with_too_many_values_is_refused_before_the_file_is_read(
-        con, write_csv):
-    text = "lead_id,email,visits\n" + "".join(f"L{i},u{i}@x.com,{i % 7}\n" for i in range(80))
-    err = expect_error(con, write_csv(text), "does not look like an outcome",
-                       outcome="email")
-    assert "80 different values" in err.what and err.column == "email"
 
 
 def test_file_that_is_not_what_its_extension_says(con, write_csv, tmp_path):
@@ -308,20 +256,6 @@ def test_the_sample_as_csv_parquet_and_xlsx_loads_to_the_same_table(tmp_path):
         assert roles == first_roles
     pd.testing.assert_frame_equal(tables[0], tables[1])
     pd.testing.assert_frame_equal(tables[0], tables[2])
-
-
-def test_labels_mapped_to_ignore_are_left_out_and_reported(con, write_csv):
-    text = "lead_id,status,industry\n" + "".join(
-        f"L{i},{label},{'Retail' if i % 2 else 'Bank'}\n"
-        for i, label in enumerate(["Won", "Lost", "Duplicate", "Lost", "Duplicate"] * 20,
-                                  start=1))
-    mapping = mapping_from_dict({"outcomes": {"ignore": ["duplicate"]}})
-    report = ingest(con, write_csv(text), mapping=mapping)
-    assert report.rows_loaded == 60 and report.outcome_counts == {
-        "won": 20, "lost": 40, "no_decision": 0, "open": 0}
-    issue = report.issues[0]
-    assert (issue.column, issue.count, issue.rows[:3], issue.action) == (
-        "status", 40, [3, 5, 8], "not loaded")
 
 
 def test_the_leak_screen_flags_a_call_duration_before_any_fit(con):

@@ -16,7 +16,8 @@ from calibrate import fmt
 from calibrate.access import UploadUse, budget_refusal
 from calibrate.data import store
 from calibrate.data.autobackup import backup_before_ingest
-from calibrate.data.ingest import FilePreview, IngestReport, ingest, inspect_file
+from calibrate.data.file_preview import FilePreview, inspect_file
+from calibrate.data.ingest import IngestReport, ingest
 from calibrate.data.mappings import (
     changed_roles,
     mapping_from_choices,
