@@ -418,3 +418,26 @@ def test_a_cap_above_the_training_leads_changes_nothing():
     pd.testing.assert_frame_equal(res.levels, full.levels, check_exact=True)
     assert res.intercept == full.intercept and res.metrics.auc == full.metrics.auc
     assert res.counts == full.counts
+
+
+def test_grouped_patterns_put_the_test_rows_last_so_the_sides_are_slices(synth, monkeypatch):
+    """Training and test rows come out of the grouping as two blocks (no copy of the codes
+    at 1M leads), packed key or composite key alike, with the rows a mask would select."""
+    from calibrate.model import patterns
+    from calibrate.model.binning import learn_encoding
+    from calibrate.model.split import make_split
+
+    con, _ = synth
+    split, _ = make_split(con, True, ("won", "lost", "no_decision"), 0.2, 0)
+    enc = learn_encoding(con, where=f"{split.population_sql()} AND NOT {split.test_sql()}")
+    for limit in (patterns.PACK_LIMIT, 1):
+        monkeypatch.setattr(patterns, "PACK_LIMIT", limit)
+        pat = patterns.group(con, enc, split, 3, 0)
+        first_test = int(np.argmax(pat.test))
+        assert pat.test[first_test:].all() and not pat.test[:first_test].any()
+        train, test = pat.sides()
+        assert np.shares_memory(train.codes[0], pat.codes[0])  # a view, not a copy
+        masked = pat.take(~pat.test), pat.take(pat.test)
+        for got, want in zip((train, test), masked, strict=True):
+            assert all(np.array_equal(a, b) for a, b in zip(got.codes, want.codes, strict=True))
+            assert np.array_equal(got.leads, want.leads) and np.array_equal(got.fold, want.fold)

@@ -84,3 +84,27 @@ def test_balanced_class_weights_give_each_class_half_the_weight():
     w_win, w_other = class_weights(100.0, 900.0, "balanced")
     assert 100 * w_win == pytest.approx(900 * w_other) == pytest.approx(500.0)
     assert class_weights(100.0, 900.0, None) == (1.0, 1.0)
+
+
+def test_spd_inverse_is_the_inverse_and_refuses_a_matrix_that_is_not_positive_definite():
+    from calibrate.model.solver import spd_inverse
+
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(30, 30))
+    spd = a @ a.T + 30 * np.eye(30)
+    np.testing.assert_allclose(spd_inverse(spd) @ spd, np.eye(30), atol=1e-10)
+    with pytest.raises(np.linalg.LinAlgError):
+        spd_inverse(-np.eye(3))
+
+
+def test_fitting_does_not_import_scipy_linalg():
+    """numpy's Cholesky does the solver's small solves: scipy.linalg costs a CLI fit 0.1 s."""
+    import subprocess
+    import sys
+
+    code = ("import sys, calibrate.model.fit, calibrate.decide.workshop, calibrate.cli, "
+            "calibrate.workbench; print(sorted(m for m in ('scipy.linalg', 'scipy.stats', "
+            "'calibrate.data.ingest') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

@@ -28,11 +28,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
 
 from calibrate.model.encode import Encoding
 from calibrate.model.patterns import Counts, Patterns
-from calibrate.model.solver import gram, problem, sigmoid, solve
+from calibrate.model.solver import gram, problem, sigmoid, solve, spd_inverse
 
 __all__ = ["Z95", "FittedModel", "fit_coefficients", "levels_frame"]
 
@@ -70,8 +69,7 @@ def _calibrate_intercept(eta: np.ndarray, leads: np.ndarray, wins: float, start:
 
 def _inverse(a: np.ndarray) -> np.ndarray:
     try:
-        c = scipy.linalg.cho_factor(a)
-        return scipy.linalg.cho_solve(c, np.eye(a.shape[0]))
+        return spd_inverse(a)
     except np.linalg.LinAlgError:
         return np.linalg.pinv(a)
 

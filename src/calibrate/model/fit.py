@@ -402,8 +402,7 @@ def _fit(cur: duckdb.DuckDBPyConnection, opts: dict[str, Any], lap: Any) -> FitR
     fitted_counts = [train_counts[j] if not opts["refit"] else all_counts[j] for j in cols]
     lap("leakage")
 
-    train = pat.take(~pat.test)
-    test = pat.take(pat.test)
+    train, test = pat.sides()
     tw, tn = float(train.wins.sum()), float((train.leads - train.wins).sum())
     if tw < 1 or tn < 1:
         raise ModelError("The training split lacks wins or non-wins.",

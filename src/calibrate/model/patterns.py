@@ -74,6 +74,19 @@ class Patterns:
         return Patterns([c[mask] for c in self.codes], self.test[mask], self.fold[mask],
                         self.wins[mask], self.leads[mask])
 
+    def sides(self) -> tuple[Patterns, Patterns]:
+        """(training rows, test rows): slices, without copying, when the test rows come
+        last (as :func:`group` orders them), else copies."""
+        n_train = int(len(self.test) - np.count_nonzero(self.test))
+        if self.test[:n_train].any():
+            return self.take(~self.test), self.take(self.test)
+        return self.rows(slice(0, n_train)), self.rows(slice(n_train, None))
+
+    def rows(self, part: slice) -> Patterns:
+        """A slice of the rows (views, not copies)."""
+        return Patterns([c[part] for c in self.codes], self.test[part], self.fold[part],
+                        self.wins[part], self.leads[part])
+
     def select(self, cols: Sequence[int]) -> Patterns:
         """The same rows with only the attributes at positions ``cols``."""
         return Patterns([self.codes[j] for j in cols], self.test, self.fold, self.wins,
@@ -100,9 +113,11 @@ def group(cur: duckdb.DuckDBPyConnection, enc: Encoding, split: Split, k: int, s
     for size in sizes:
         mults.append(m)
         m *= size
-    if m < PACK_LIMIT:
-        key = " + ".join(["_f::BIGINT"] + [f"{quote(n)}::BIGINT * {mu}"
-                                           for n, mu in zip(enc.names, mults, strict=True)])
+    if 2 * m < PACK_LIMIT:
+        # The test flag on top: sorted keys put every test row after the training rows
+        # (whose order is the codes' then the fold's), so both sides are slices.
+        key = " + ".join([f"(_f = {k})::BIGINT * {m}", "_f::BIGINT"] + [
+            f"{quote(n)}::BIGINT * {mu}" for n, mu in zip(enc.names, mults, strict=True)])
         res = cur.execute(f"SELECT {key} AS _k, sum(_won)::DOUBLE AS _wins, "
                           f"count(*)::DOUBLE AS _leads FROM ({src}) GROUP BY _k").fetchnumpy()
         key_ = np.asarray(res["_k"], dtype=np.int64)
@@ -116,7 +131,8 @@ def group(cur: duckdb.DuckDBPyConnection, enc: Encoding, split: Split, k: int, s
     else:
         keys = ", ".join([quote(n) for n in enc.names] + ["_f"])
         res = cur.execute(f"SELECT {keys}, sum(_won)::DOUBLE AS _wins, count(*)::DOUBLE AS "
-                          f"_leads FROM ({src}) GROUP BY ALL ORDER BY ALL").fetchnumpy()
+                          f"_leads FROM ({src}) GROUP BY {keys} ORDER BY _f = {k}, {keys}"
+                          ).fetchnumpy()
         codes = [np.asarray(res[n]).astype(_code_dtype(size))
                  for n, size in zip(enc.names, sizes, strict=True)]
         f = np.asarray(res["_f"], dtype=np.int64)

@@ -112,25 +112,23 @@ def points_table(fit: Any, scale: int = 100) -> pd.DataFrame:
     if isinstance(scale, bool) or not isinstance(scale, int | np.integer) or scale < 1:
         raise ValueError(f"The 'scale' parameter must be an int >= 1. Got {scale!r} instead.")
     lv = shrink_levels(fit.levels)
-    lv["points"] = 0
-    spans = lv.groupby("attribute", sort=False)["coefficient"].agg(["min", "max"])
-    spans["range"] = spans["max"] - spans["min"]
-    axis_of = lv.groupby("attribute", sort=False)["axis"].first()
+    coef = lv["coefficient"].to_numpy(dtype=float)
+    group, names = pd.factorize(lv["attribute"])  # attributes in order of appearance
+    low = np.full(len(names), np.inf)
+    high = np.full(len(names), -np.inf)
+    np.minimum.at(low, group, coef)
+    np.maximum.at(high, group, coef)
+    span = high - low
+    axis_of = lv.groupby("attribute", sort=False)["axis"].first().reindex(names).to_numpy()
+    tops = np.zeros(len(names), dtype=np.int64)
     for axis in AXES:
-        attrs = [a for a in spans.index if axis_of[a] == axis]
-        if not attrs:
-            continue
-        ranges = spans.loc[attrs, "range"].to_numpy(dtype=float)
-        total_range = float(ranges.sum())
-        if total_range <= 0:
-            continue
-        maxima = apportion(scale * ranges / total_range, scale)
-        for attr, top, span in zip(attrs, maxima, ranges, strict=True):
-            rows = lv["attribute"] == attr
-            if span <= 0:
-                continue
-            rel = (lv.loc[rows, "coefficient"] - spans.loc[attr, "min"]) / span
-            lv.loc[rows, "points"] = round_half_up(rel.to_numpy() * int(top))
+        mine = axis_of == axis
+        total_range = float(span[mine].sum())
+        if mine.any() and total_range > 0:
+            tops[mine] = apportion(scale * span[mine] / total_range, scale)
+    spread = span[group] > 0
+    rel = np.divide(coef - low[group], span[group], out=np.zeros_like(coef), where=spread)
+    lv["points"] = np.where(spread, round_half_up(rel * tops[group]), 0)
     lv["suggested_points"] = lv["points"]
     return _conform(lv)
 
@@ -146,12 +144,13 @@ SHRINK_INFO = 5.0
 def reference_levels(levels: pd.DataFrame) -> pd.Series:
     """Per attribute, the row index of its reference level: "Other" for a categorical
     attribute when Other has leads, else the level with the most leads (first by code)."""
-    out = {}
-    for attr, rows in levels.groupby("attribute", sort=False):
-        rows = rows.sort_values("code")
-        other = rows[(rows["level"] == OTHER) & (rows["leads"] > 0)]
-        out[attr] = other.index[0] if len(other) else rows["leads"].idxmax()
-    return pd.Series(out)
+    ordered = levels.sort_values("code", kind="stable")
+    by_attribute = ordered.groupby("attribute", sort=False)
+    most = by_attribute["leads"].idxmax()
+    other = ordered[(ordered["level"] == OTHER) & (ordered["leads"] > 0)]
+    first_other = pd.Series(other.index, index=other["attribute"]).groupby(level=0).first()
+    return most.where(~most.index.isin(first_other.index),
+                      first_other.reindex(most.index)).astype(levels.index.dtype)
 
 
 def shrink_levels(levels: pd.DataFrame) -> pd.DataFrame:
@@ -162,18 +161,18 @@ def shrink_levels(levels: pd.DataFrame) -> pd.DataFrame:
     """
     out = levels.copy()
     refs = reference_levels(out)
+    group, names = pd.factorize(out["attribute"])
     leads = out["leads"].to_numpy(dtype=float)
-    for attr, rows in out.groupby("attribute", sort=False):
-        idx = rows.index
-        n = float(rows["leads"].sum())
-        p = float(rows["wins"].sum()) / n if n > 0 else 0.0
-        info = leads[out.index.get_indexer(idx)] * p * (1.0 - p)
-        weight = info / (info + SHRINK_INFO)
-        ref = float(out.at[refs[attr], "coefficient"])
-        for col in ("coefficient", "ci_low", "ci_high"):
-            if col in out.columns:
-                values = out.loc[idx, col].to_numpy(dtype=float)
-                out.loc[idx, col] = ref + (values - ref) * weight
+    n = np.bincount(group, weights=leads, minlength=len(names))
+    wins = np.bincount(group, weights=out["wins"].to_numpy(dtype=float), minlength=len(names))
+    p = np.divide(wins, n, out=np.zeros_like(n), where=n > 0)
+    info = leads * p[group] * (1.0 - p[group])
+    weight = info / (info + SHRINK_INFO)
+    ref_rows = out.index.get_indexer(refs.reindex(names).to_numpy())
+    ref = out["coefficient"].to_numpy(dtype=float)[ref_rows][group]
+    for col in ("coefficient", "ci_low", "ci_high"):
+        if col in out.columns:
+            out[col] = ref + (out[col].to_numpy(dtype=float) - ref) * weight
     return out
 
 
