@@ -316,16 +316,16 @@ def _stage_table(n: int, r: dict[str, Any]) -> list[str]:
             b = st.get(key)
             if _ok(b):
                 speed = b["seconds"] / fit["seconds"]
-                row("Fit: `suggested_weights()`", secs(fit["seconds"]), size(fit["peak_rss"]),
+                row("Fit: `Workbench.fit()`", secs(fit["seconds"]), size(fit["peak_rss"]),
                     label, secs(b["seconds"]), size(b["peak_rss"]),
                     f"project {ratio(speed)} faster" if speed >= 1 else
                     f"project {ratio(1 / speed)} slower",
                     f"{auc(fit['auc'])} / {auc(b['auc'])}")
             else:
-                row("Fit: `suggested_weights()`", secs(fit["seconds"]), size(fit["peak_rss"]),
+                row("Fit: `Workbench.fit()`", secs(fit["seconds"]), size(fit["peak_rss"]),
                     label, _why_not(b), "", "", f"{auc(fit['auc'])} / –")
     else:
-        row("Fit: `suggested_weights()`", _why_not(fit), "", "", "", "", "", "")
+        row("Fit: `Workbench.fit()`", _why_not(fit), "", "", "", "", "", "")
 
     e2e = st.get("fit_e2e")
     label = "Fit end to end: `calibrate fit` (process start to weights written)"
@@ -458,7 +458,7 @@ def _e2e_breakdown(st: dict[str, Any]) -> list[str]:
         fit = st.get("fit")
         inner = ""
         if _ok(fit):
-            inner = (f" The in-process `suggested_weights()` took {secs(fit['seconds'])}; the "
+            inner = (f" The in-process `Workbench.fit()` took {secs(fit['seconds'])}; the "
                      f"other {secs(e2e['seconds'] - fit['seconds'])} are starting Python, "
                      "importing calibrate, opening the database, saving the weights and "
                      f"printing the points (in-process test AUC {auc(fit['auc'])}).")

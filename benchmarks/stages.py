@@ -286,14 +286,16 @@ def _bare_read_once(spec: dict[str, Any], wait: float) -> dict[str, Any]:
 
 
 def stage_fit(spec: dict[str, Any]) -> dict[str, Any]:
-    """``suggested_weights(con)`` end to end; then (untimed) save the weights for the later
-    stages and write the split and attributes the baselines must use."""
+    """``Workbench(db).fit()`` as a notebook user calls it: the fit, the points table and
+    the weights saved in force (for the later stages); then (untimed) write the split and
+    attributes the baselines must use."""
     from calibrate.data import store
     from calibrate.decide import workshop
     from calibrate.model import fit as fitting  # noqa: F401 - imported before timing
-    from calibrate.model.weights import save_weights
+    from calibrate.workbench import Workbench
 
-    con = store.connect(spec["db"])
+    wb = Workbench(spec["db"], keep_backups=0)
+    con = wb.con
     captured: dict[str, Any] = {}
     original = workshop.weights_from_fit
 
@@ -304,29 +306,28 @@ def stage_fit(spec: dict[str, Any]) -> dict[str, Any]:
     workshop.weights_from_fit = capture
     t0 = time.perf_counter()
     try:
-        weights = workshop.suggested_weights(con)
+        weights = wb.fit()
         secs = time.perf_counter() - t0
     finally:
         workshop.weights_from_fit = original
     rss = peak_rss()
     result = captured.get("result")
     note = None
-    if result is None:  # suggested_weights no longer goes through weights_from_fit
+    if result is None:  # the fit no longer goes through weights_from_fit
         note = "FitResult taken from a second, untimed fit() call"
         with quiet():
             result = fitting.fit(con, leakage="warn")
     types = {c.name: c.type for c in store.read_columns(con)}
     attributes = [{"name": n, "type": types.get(n, "categorical")}
                   for n in result.encoding.names]
-    save_weights(con, weights, store.data_version(con))
-    con.close()
+    wb.close()
     split = result.split
     Path(spec["baseline_spec"]).write_text(json.dumps({
         "db": spec["db"], "population_sql": split.population_sql(),
         "test_sql": split.test_sql(), "attributes": attributes}, indent=1))
     inner = {k: float(v) for k, v in (result.timings or {}).items()}
     if "total" in inner:
-        inner["points table + weights document"] = secs - inner["total"]
+        inner["points table, weights document, saved"] = secs - inner["total"]
     counts = {k: (v if k.endswith("_rate") else int(v)) for k, v in result.counts.items()}
     return {
         "seconds": secs, "peak_rss": rss, "auc": float(result.metrics.auc),

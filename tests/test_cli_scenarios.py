@@ -17,7 +17,6 @@ import pytest
 from calibrate.cli import main
 from calibrate.data import store
 from calibrate.decide.agreement import figure_lines, mql_note, threshold_settings
-from calibrate.decide.comparison import compare_rows
 from calibrate.decide.scenarios import find_scenario, list_scenarios
 from calibrate.decide.tradeoff import Settings, figures, figures_for
 from calibrate.decide.workshop import active_weights, last_months, rules_of, workshop_grid
@@ -214,37 +213,11 @@ def test_unknown_names_list_the_known_ones(db, capsys):
     assert code == 2 and "who agreed" in err
 
 
-def test_threshold_settings_and_compare_rows_directly():
+def test_threshold_settings_typed_by_hand():
     assert threshold_settings(0, 100) == Settings(mode="both", min_profile=0, min_behavior=100)
     assert threshold_settings(min_total=0).mode == "total"
     with pytest.raises(CalibrateError, match="outside 0 to 100"):
         threshold_settings(40.5, 30)
-    from datetime import datetime
-
-    from calibrate.decide.scenarios import Scenario
-
-    def scenario(i, thresholds, f):
-        return Scenario(i, datetime(2026, 1, 1), f"S{i}", "", "", "scenario",
-                        {"thresholds": thresholds, "figures": f, "weights_id": 1,
-                         "data_version": 1})
-
-    a = scenario(1, {"mode": "both", "min_profile": 40, "min_behavior": 30, "min_total": 50},
-                 {"conversion": 0.1, "mqls_per_month": 1200.0, "capacity_used": None,
-                  "win_share": float("nan")})
-    b = scenario(2, {"mode": "total", "min_profile": 50, "min_behavior": 50, "min_total": 55},
-                 {"conversion": 0.125, "mqls_per_month": 900.0, "capacity_used": None,
-                  "win_share": 0.5})
-    rows = {r["key"]: r for r in compare_rows(a, b)}
-    assert rows["mode"]["difference_text"] == "differs"
-    # Thresholds a mode does not use are shown as such, not as the idle slider's value.
-    assert (rows["min_profile"]["a_text"], rows["min_profile"]["b_text"]) == ("40", "–")
-    assert (rows["min_total"]["a_text"], rows["min_total"]["b_text"]) == ("–", "55")
-    assert rows["conversion"]["difference_text"] == "+2.5 pts"
-    assert rows["mqls_per_month"]["difference_text"] == "-300"
-    assert rows["mqls_per_month"]["b_text"] == "900"
-    assert rows["win_share"]["a_text"] == "–" and rows["win_share"]["a"] is None  # no NaN
-    assert "capacity_used" not in rows  # not computed on either side
-    json.dumps(list(rows.values()), allow_nan=False)
 
 
 def _score(capsys, db, files, tmp_path, *save_args: str) -> tuple[pd.DataFrame, str]:
@@ -435,18 +408,3 @@ def test_segment_thresholds_that_cannot_be_used_are_refused(db, capsys, args, me
     code, _, err = run(capsys, "scenario", "save", "X", "--min-profile", "40",
                        "--min-behavior", "30", *args, "--db", db)
     assert code == 2 and message in err and "How to fix:" in err
-
-
-def test_compare_shows_each_segments_own_thresholds():
-    from datetime import datetime
-
-    from calibrate.decide.scenarios import Scenario
-
-    base = {"mode": "both", "min_profile": 40, "min_behavior": 30}
-    own = {**base, "segments": {"Enterprise": {"mode": "total", "min_total": 55}}}
-    a, b = (Scenario(i, datetime(2026, 1, 1), f"S{i}", "", "", "scenario", {"thresholds": t})
-            for i, t in ((1, own), (2, base)))
-    rows = {r["key"]: r for r in compare_rows(a, b)}
-    got = rows["segment:Enterprise"]
-    assert (got["item"], got["a_text"], got["b_text"], got["difference_text"]) == (
-        "Enterprise's own thresholds", "total ≥ 55", "the main ones", "differs")

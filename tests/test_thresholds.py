@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 
-import calibrate.thresholds as module
 from calibrate.thresholds import NOBODY, Bar, Thresholds
 
 BOTH = {"mode": "both", "min_profile": 60, "min_behavior": 45}
-
-
-def test_docstring_examples_run() -> None:
-    assert doctest.testmod(module).failed == 0
 
 
 def test_a_bar_lets_through_scores_equal_to_its_minimums_and_nothing_below() -> None:

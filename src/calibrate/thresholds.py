@@ -57,7 +57,13 @@ class Bar:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Bar:
-        """Read a bar as scenarios keep it (a missing mode is ``both``)."""
+        """Read a bar as scenarios keep it (a missing mode is ``both``).
+
+        Examples
+        --------
+        >>> Bar.from_dict({"min_profile": 60, "min_behavior": 45})
+        Bar(mode='both', min_profile=60, min_behavior=45, min_total=None)
+        """
         def number(key: str) -> int | None:
             value = data.get(key)
             return None if value is None else int(value)
@@ -66,41 +72,84 @@ class Bar:
                    number("min_behavior"), number("min_total"))
 
     def to_dict(self) -> dict[str, Any]:
-        """The stored form: the mode and every minimum that is set."""
+        """The stored form: the mode and every minimum that is set.
+
+        Examples
+        --------
+        >>> Bar("total", min_total=55).to_dict()
+        {'mode': 'total', 'min_total': 55}
+        """
         out: dict[str, Any] = {"mode": self.mode}
         out.update({k: getattr(self, k) for k in KEYS[1:] if getattr(self, k) is not None})
         return out
 
     @property
     def applied(self) -> tuple[str, ...]:
-        """The minimums the mode applies."""
+        """The minimums the mode applies.
+
+        Examples
+        --------
+        >>> Bar(min_profile=1, min_behavior=2, min_total=3).applied
+        ('min_profile', 'min_behavior')
+        """
         return ("min_total",) if self.mode == "total" else ("min_profile", "min_behavior")
 
     def value(self, key: str) -> int:
-        """A minimum as the rule applies it (:data:`NOBODY` when it is not set)."""
+        """A minimum as the rule applies it (:data:`NOBODY` when it is not set).
+
+        Examples
+        --------
+        >>> Bar(min_profile=60).value("min_profile"), Bar(min_profile=60).value("min_behavior")
+        (60, 101)
+        """
         got = getattr(self, key)
         return NOBODY if got is None else int(got)
 
     def same_as(self, other: Bar) -> bool:
-        """Whether the two bars let exactly the same scores through."""
+        """Whether the two bars let exactly the same scores through.
+
+        Examples
+        --------
+        >>> Bar(min_profile=60, min_behavior=45, min_total=10).same_as(Bar(min_profile=60,
+        ...                                                                min_behavior=45))
+        True
+        """
         return self.mode == other.mode and all(
             self.value(k) == other.value(k) for k in self.applied)
 
     def passes(self, profile: Any, behavior: Any, total: Any) -> np.ndarray:
-        """Whether each score reaches the bar (``>=``)."""
+        """Whether each score reaches the bar (``>=``).
+
+        Examples
+        --------
+        >>> Bar(min_profile=60, min_behavior=45).passes([60, 59], [45, 45], [0, 0]).tolist()
+        [True, False]
+        """
         if self.mode == "total":
             return np.asarray(total, dtype=float) >= self.value("min_total")
         return (np.asarray(profile, dtype=float) >= self.value("min_profile")) & (
             np.asarray(behavior, dtype=float) >= self.value("min_behavior"))
 
     def describe(self) -> str:
-        """"profile ≥ 40 and behavior ≥ 30", or "total ≥ 55"."""
+        """"profile ≥ 40 and behavior ≥ 30", or "total ≥ 55".
+
+        Examples
+        --------
+        >>> Bar("total", min_total=55).describe()
+        'total ≥ 55'
+        """
         if self.mode == "total":
             return f"total ≥ {self.min_total}"
         return f"profile ≥ {self.min_profile} and behavior ≥ {self.min_behavior}"
 
     def clause(self, both: str = "and") -> str:
-        """The bar as a sentence ends: "its total score is at least 55"."""
+        """The bar as a sentence ends: "its total score is at least 55".
+
+        Examples
+        --------
+        >>> Bar(min_profile=60, min_behavior=45).clause("**and**")
+        'its profile score is at least 60 **and** its behavior score is at least 45'
+        """
         if self.mode == "total":
             return f"its total score is at least {self.min_total}"
         return (f"its profile score is at least {self.min_profile} {both} its behavior "
@@ -131,7 +180,15 @@ class Thresholds:
 
     @classmethod
     def of(cls, value: ThresholdsLike) -> Thresholds:
-        """The thresholds from a stored mapping (or themselves); None or ``{}`` is none."""
+        """The thresholds from a stored mapping (or themselves); None or ``{}`` is none.
+
+        Examples
+        --------
+        >>> Thresholds.of({"mode": "total", "min_total": 55, "segment": "SMB"}).describe()
+        'SMB: total ≥ 55'
+        >>> bool(Thresholds.of(None))
+        False
+        """
         if isinstance(value, Thresholds):
             return value
         if not value:
@@ -145,7 +202,15 @@ class Thresholds:
     def build(cls, main: Bar, segments: Mapping[str, Bar] | None = None,
               only: str | None = None) -> Thresholds:
         """A definition from the main bar and per-segment bars; segments whose bar lets the
-        same scores through as the main one are left out."""
+        same scores through as the main one are left out.
+
+        Examples
+        --------
+        >>> main = Bar(min_profile=60, min_behavior=45)
+        >>> list(Thresholds.build(main, {"SMB": main, "Enterprise": Bar("both", 70, 45)}
+        ...                       ).segments)
+        ['Enterprise']
+        """
         own = {str(s): b for s, b in (segments or {}).items() if not b.same_as(main)}
         return cls(main, own, only or None)
 
@@ -153,7 +218,15 @@ class Thresholds:
         return self.main is not None or bool(self.segments)
 
     def to_dict(self) -> dict[str, Any]:
-        """The stored form (see the module docstring); ``{}`` for no thresholds."""
+        """The stored form (see the module docstring); ``{}`` for no thresholds.
+
+        Examples
+        --------
+        >>> Thresholds(Bar(min_profile=60, min_behavior=45), {"EMEA": Bar("total",
+        ...            min_total=50)}).to_dict()                  # doctest: +NORMALIZE_WHITESPACE
+        {'mode': 'both', 'min_profile': 60, 'min_behavior': 45,
+         'segments': {'EMEA': {'mode': 'total', 'min_total': 50}}}
+        """
         out: dict[str, Any] = self.main.to_dict() if self.main is not None else {}
         if self.segments:
             out["segments"] = {s: b.to_dict() for s, b in self.segments.items()}
@@ -162,7 +235,15 @@ class Thresholds:
         return out
 
     def bar_for(self, segment: str | None) -> Bar | None:
-        """The bar a segment's leads must reach (its own, else the main one)."""
+        """The bar a segment's leads must reach (its own, else the main one).
+
+        Examples
+        --------
+        >>> t = Thresholds(Bar(min_profile=60, min_behavior=45), {"EMEA": Bar("total",
+        ...                min_total=50)})
+        >>> t.bar_for(" emea").describe(), t.bar_for("APAC").describe()
+        ('total ≥ 50', 'profile ≥ 60 and behavior ≥ 45')
+        """
         if segment is not None:
             key = segment_key(segment)
             for name, bar in self.segments.items():
@@ -176,6 +257,12 @@ class Thresholds:
 
         ``segment`` holds each lead's segment value; it is needed only when the thresholds
         are per segment (a ``ValueError`` says so otherwise).
+
+        Examples
+        --------
+        >>> t = Thresholds(Bar("total", min_total=50), only="EMEA")
+        >>> t.reaches([0, 0], [0, 0], [50, 50], segment=["EMEA", "APAC"]).tolist()
+        [True, False]
         """
         if self.main is None:
             out = np.zeros(np.asarray(profile, dtype=float).shape, dtype=bool)
@@ -196,7 +283,13 @@ class Thresholds:
 
     def describe(self) -> str:
         """The whole definition in a line: "profile ≥ 60 and behavior ≥ 45; Enterprise:
-        total ≥ 55" (segments with their own bar after the main one)."""
+        total ≥ 55" (segments with their own bar after the main one).
+
+        Examples
+        --------
+        >>> Thresholds().describe()
+        'no thresholds'
+        """
         if not self:
             return "no thresholds"
         text = self.main.describe() if self.main is not None else "no main bar"
@@ -207,7 +300,13 @@ class Thresholds:
     def sentences(self, *, name: Callable[[str], str] = str, both: str = "and") -> list[str]:
         """The definition as the agreement page words it, a sentence per bar; ``name``
         writes a segment's name for the page's format (escaping it), ``both`` the word
-        joining two minimums ("**and**" in Markdown)."""
+        joining two minimums ("**and**" in Markdown).
+
+        Examples
+        --------
+        >>> Thresholds(Bar("total", min_total=55)).sentences()
+        ['A lead is an MQL when its total score is at least 55.']
+        """
         out = []
         if self.main is not None and self.only is not None:
             out += [f"In segment {name(self.only)}, a lead is an MQL when "

@@ -273,11 +273,12 @@ def segment_named(grid: Any, segment: str | None) -> str | None:
 def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Settings, *,
                     segment: str | None = None, months: int | None = DEFAULT_MONTHS,
                     own_bars: Mapping[str, Settings] | None = None,
-                    author: str = "", note: str = "") -> Scenario:
+                    author: str = "", note: str = "", grid: Any = None) -> Scenario:
     """Compute the figures of ``settings`` as the workshop does (the weights in force, the
     last ``months`` months of inflow, 0 or None for all history, one segment or all, and
     ``own_bars`` for segments with their own bar) and save them as a scenario: a new
-    version when the name exists."""
+    version when the name exists. ``grid``: the weights in force's count grid, when the
+    caller keeps it (else it is built)."""
     from calibrate.decide.scenarios import save_scenario
     from calibrate.decide.workshop import active_weights, last_months, rules_of, workshop_grid
 
@@ -288,9 +289,10 @@ def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Setting
                              fix="Give the number of latest months to project from, or 0 "
                                  "for all history.")
     if not store.lead_count(con):
-        raise CalibrateError("No leads are loaded.", fix="Load leads first: calibrate ingest FILE.")
+        raise CalibrateError("No leads are loaded.", fix="Load leads first.")
     weights = active_weights(con)
-    grid = workshop_grid(con, weights, rules_of(weights))
+    if grid is None:
+        grid = workshop_grid(con, weights, rules_of(weights))
     segment = segment_named(grid, segment)
     own = {segment_named(grid, k): v for k, v in (own_bars or {}).items()}
     if segment is not None and own:

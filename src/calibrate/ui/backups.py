@@ -18,7 +18,6 @@ from calibrate.data.autobackup import (
     DEFAULT_KEEP,
     ENV_KEEP,
     AutoBackup,
-    backup_now,
     backups_folder,
     keep_limit,
     list_backups,
@@ -49,12 +48,12 @@ def section() -> None:
         if st.button("Back up now", key="backup_now"):
             try:
                 with st.spinner("Backing up..."):
-                    made = backup_now(state.connection(), db)
+                    made = state.workbench().backup()
             except CalibrateError as exc:
                 state.show_error(exc)
             else:
-                st.success(f"Backed up to {fmt.md(shown(made.path))} "
-                           f"({size_text(made.size)}).")
+                st.success(f"Backed up to {fmt.md(shown(made))} "
+                           f"({size_text(made.stat().st_size)}).")
         files = list_backups(backups_folder(db), db.stem)
         if files:
             st.caption("  \n".join(fmt.md(b.describe()) for b in files[:SHOWN]))

@@ -15,9 +15,8 @@ import streamlit as st
 from calibrate import fmt
 from calibrate.access import UploadUse, budget_refusal
 from calibrate.data import store
-from calibrate.data.autobackup import backup_before_ingest
 from calibrate.data.file_preview import FilePreview, inspect_file
-from calibrate.data.ingest import IngestReport, ingest
+from calibrate.data.ingest import IngestReport
 from calibrate.data.mappings import (
     changed_roles,
     mapping_from_choices,
@@ -149,24 +148,20 @@ def load_section() -> None:
 def run_ingest(path: Path, mapping: Mapping | None, replace: bool,
                headers: list[str] | None = None) -> None:
     """Load a file; on success remember the user's choices for files with these columns."""
-    con = state.connection()
-    if replace and store.lead_count(con):
-        with st.spinner("Backing up the leads this load replaces..."):
-            saved = backup_before_ingest(con, replace, Path(state.db_path()))
-    else:
-        saved = None
+    wb = state.workbench()
     try:
-        with st.spinner(f"Loading {path.name}..."):
-            report = ingest(con, path, mapping=mapping, replace=replace)
+        with st.spinner(f"Backing up the leads it replaces, then loading {path.name}..."
+                        if replace and wb.leads else f"Loading {path.name}..."):
+            report = wb.ingest(path, mapping=mapping, replace=replace)
     except CalibrateError as exc:
         state.show_error(exc)
-        backups.show(saved)
+        backups.show(wb.last_backup)
         return
     if mapping is not None and headers:
-        save_mapping(con, headers, mapping)
+        save_mapping(wb.con, headers, mapping)
     st.session_state["last_report"] = report
-    if saved is not None:
-        backups.remember(saved)
+    if wb.last_backup is not None:
+        backups.remember(wb.last_backup)
     st.rerun()
 
 

@@ -8,31 +8,24 @@ import pandas as pd
 import streamlit as st
 
 from calibrate import fmt
-from calibrate.decide.agreement import (
-    basis_now,
-    drift_line,
-    export_source,
-    figures_side_by_side,
-    recompute,
-)
-from calibrate.decide.scored_leads import scored_leads
-from calibrate.decide.workshop import rules_of
+from calibrate.decide.agreement import figures_side_by_side
 from calibrate.errors import CalibrateError
-from calibrate.export.agreement_page import agreement_document, agreement_html
-from calibrate.export.files import export_bytes, safe_frame
+from calibrate.export.agreement_page import agreement_html
+from calibrate.export.files import safe_frame
 from calibrate.ui import state
+from calibrate.workbench import Workbench
 
 
-def drift_section(con, source, in_force) -> None:
+def drift_section(wb: Workbench, source) -> None:
     """When the weights or data in force differ from the scenario's, say so in one line and
     offer the same thresholds recomputed on what is in force, beside the saved figures."""
-    line = drift_line(source, basis_now(con, in_force))
+    line = wb.drift(source)
     if line is None:
         return
     st.warning(f"{line} Everything below is the {source.kind} as it was saved.")
     if st.toggle("Recompute these thresholds on what is in force now", key="recompute"):
         try:
-            now = recompute(source, state.workshop_grid(con, in_force))
+            now = wb.recompute(source)
         except CalibrateError as exc:
             state.show_error(exc)
             return
@@ -42,12 +35,12 @@ def drift_section(con, source, in_force) -> None:
 
 def render() -> None:
     st.title("Export")
-    con = state.connection()
-    in_force = state.page_weights(con)
-    if in_force is None:
+    wb = state.workbench()
+    if state.page_weights(wb) is None:
         return
     try:
-        weights, source = export_source(con)
+        source = wb.agreed()
+        weights = wb.agreed_weights()
     except CalibrateError as exc:
         state.show_error(exc)
         return
@@ -56,22 +49,19 @@ def render() -> None:
         st.caption(f"Points, thresholds and rules of {kind} '{fmt.md(source.name)}' "
                    f"(#{source.id}), saved {source.created_at:%Y-%m-%d %H:%M} on weights "
                    f"#{weights.id}.")
-        drift_section(con, source, in_force)
+        drift_section(wb, source)
     else:
         st.caption("No scenario saved yet: the weights in force are exported without "
                    "thresholds.")
-    rules = rules_of(weights)
     stamp = dt.date.today().isoformat()
 
     st.subheader("Weight table")
-    from calibrate.data.store import read_columns
     from calibrate.export.files import DIALECTS, FILE_TYPES
-
-    columns = read_columns(con)  # headers as written; the contact columns of the auto-rules
 
     def download(col, fmt_: str, label: str, name: str, **options) -> None:
         ext, mime = FILE_TYPES[fmt_]
-        col.download_button(label, export_bytes(weights, fmt_, columns=columns, **options),
+        data = wb.export(fmt_, **options)
+        col.download_button(label, data if isinstance(data, bytes) else data.encode("utf-8"),
                             file_name=f"calibrate-{name}-{stamp}.{ext}", mime=mime,
                             key=f"dl_{fmt_}", on_click="ignore")
 
@@ -100,7 +90,7 @@ def render() -> None:
                         format_func={"hash": "hashed", "drop": "left out",
                                      "plain": "as they are"}.get)
     if st.button("Prepare scored leads", key="prepare_scored"):
-        frame = safe_frame(scored_leads(con, weights, rules, contacts=contacts))
+        frame = safe_frame(wb.score(contacts=contacts))
         st.session_state["scored_csv"] = frame.to_csv(index=False).encode("utf-8")
         st.session_state["scored_rows"] = len(frame)
     if "scored_csv" in st.session_state:
@@ -113,7 +103,7 @@ def render() -> None:
     if source is None:
         st.info("Save a scenario (and mark it as the agreement) to write the agreement page.")
         return
-    md = agreement_document(con, source)
+    md = str(wb.export("markdown"))
     with st.expander("Preview", expanded=False):
         st.markdown(md)
     c = st.columns(2)

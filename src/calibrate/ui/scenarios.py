@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 from calibrate import fmt
-from calibrate.data.autobackup import backup_at_agreement
-from calibrate.decide.agreement import basis_now, basis_of, drift_line, same_basis
-from calibrate.decide.scenarios import (
-    Scenario,
-    compare,
-    current_agreement,
-    latest_versions,
-    list_scenarios,
-    mark_agreement,
-)
+from calibrate.decide.scenarios import Scenario
 from calibrate.errors import CalibrateError
 from calibrate.thresholds import Bar
 from calibrate.ui import backups, state
@@ -28,14 +17,11 @@ def overview(rows: list[Scenario]) -> pd.DataFrame:
     """One line per scenario with its headline figures, formatted for the room."""
     return pd.DataFrame([{
         "#": s.id, "name": s.name, "author": s.author, "saved": f"{s.created_at:%Y-%m-%d %H:%M}",
-        "thresholds": _thresholds(s), "MQLs / month": fmt.number(s.figures.get("mqls_per_month")),
+        "thresholds": s.thresholds.describe(),
+        "MQLs / month": fmt.number(s.figures.get("mqls_per_month")),
         "conversion": fmt.percent(s.figures.get("conversion")),
         "wins / month": fmt.number(s.figures.get("wins_per_month")), "note": s.note,
     } for s in rows])
-
-
-def _thresholds(s: Scenario) -> str:
-    return s.thresholds.describe()
 
 
 def load_into_workshop(s: Scenario) -> None:
@@ -55,22 +41,21 @@ def load_into_workshop(s: Scenario) -> None:
 def render() -> None:
     st.title("Scenarios")
     backups.show_remembered()
-    con = state.connection()
-    latest = latest_versions(con)
+    wb = state.workbench()
+    view = wb.overview()
+    latest = [wb.scenario(f"#{row['id']}") for row in view["scenarios"]]
     if not latest:
         st.info("No scenarios yet: save one from the Thresholds page.")
         return
-    agreement = current_agreement(con)
-    if agreement is not None:
-        st.success(f"Agreement: **{fmt.md(agreement.name)}** "
-                   f"({fmt.md(_thresholds(agreement))}), recorded "
-                   f"{agreement.created_at:%Y-%m-%d %H:%M}"
-                   + (f" by {fmt.md(agreement.author)}" if agreement.author else ""))
-        weights = state.page_weights(con)
-        line = drift_line(agreement, basis_now(con, weights)) if weights is not None else None
-        if line:
-            st.warning(f"{line} The Export page can recompute these thresholds on what is "
-                       "in force now.")
+    agreed = view["agreement"]
+    if agreed is not None:
+        st.success(f"Agreement: **{fmt.md(agreed['name'])}** "
+                   f"({fmt.md(agreed['thresholds_text'])}), recorded "
+                   f"{agreed['agreed_at'].replace('T', ' ')[:16]}"
+                   + (f" by {fmt.md(agreed['agreed_by'])}" if agreed["agreed_by"] else ""))
+        if agreed["drift"]:
+            st.warning(f"{agreed['drift']} The Export page can recompute these thresholds on "
+                       "what is in force now.")
     st.dataframe(overview(latest), hide_index=True, width="stretch")
 
     labels = {f"{s.name} (#{s.id})": s for s in latest}
@@ -81,13 +66,11 @@ def render() -> None:
     c = st.columns(2)
     a = c[0].selectbox("Scenario A", names, index=0, key="cmp_a")
     b = c[1].selectbox("Scenario B", names, index=min(1, len(names) - 1), key="cmp_b")
-    if not same_basis(labels[a], labels[b]):
-        st.warning(f"These two were computed on different weights or data (A: "
-                   f"{basis_of(labels[a]).describe()}; B: {basis_of(labels[b]).describe()}): "
-                   "their figures are not comparable as they stand. Load one into the "
-                   "workshop and save it again to compute it on what is in force.")
-    table = compare(labels[a], labels[b])
-    st.dataframe(table, hide_index=True, width="stretch")
+    comparison = wb.compare(f"#{labels[a].id}", f"#{labels[b].id}")
+    if not comparison.same_basis:
+        st.warning(comparison.note)
+    st.dataframe(pd.DataFrame(comparison.table()), hide_index=True, width="stretch",
+                 height=state.table_height(len(comparison.rows)))
 
     st.subheader("Use or agree")
     chosen = st.selectbox("Scenario", names, key="chosen")
@@ -100,13 +83,15 @@ def render() -> None:
         note = st.text_input("Note", key="agree_note")
         if st.form_submit_button("Mark as the agreement", type="primary"):
             try:
-                mark_agreement(con, labels[chosen], author=who, note=note)
+                with st.spinner("Recording the agreement and backing it up..."):
+                    wb.agree(f"#{labels[chosen].id}", by=who, note=note)
             except CalibrateError as exc:
                 state.show_error(exc)
             else:
-                with st.spinner("Backing up the agreement..."):
-                    backups.remember(backup_at_agreement(con, Path(state.db_path())))
+                if wb.last_backup is not None:
+                    backups.remember(wb.last_backup)
                 st.rerun()
     with st.expander("Every save, oldest versions included (nothing is ever overwritten)"):
-        st.dataframe(overview(list_scenarios(con)).assign(
-            kind=[s.kind for s in list_scenarios(con)]), hide_index=True, width="stretch")
+        history = wb.history()
+        st.dataframe(overview(history).assign(kind=[s.kind for s in history]),
+                     hide_index=True, width="stretch")

@@ -12,9 +12,7 @@ import streamlit as st
 
 from calibrate import fmt
 from calibrate.data import store
-from calibrate.decide.agreement import scenario_payload
 from calibrate.decide.rules import summary as rule_summary
-from calibrate.decide.scenarios import save_scenario
 from calibrate.decide.tradeoff import (
     Settings,
     figures,
@@ -27,7 +25,6 @@ from calibrate.decide.tradeoff import (
 from calibrate.decide.tradeoff import tradeoff_curve as curve_of
 from calibrate.decide.workshop import last_months, rules_of
 from calibrate.errors import CalibrateError
-from calibrate.model.weights import load_weights
 from calibrate.thresholds import Thresholds
 from calibrate.ui import charts, state
 
@@ -106,8 +103,7 @@ def _follow_main(segment: str) -> None:
 
 
 @st.fragment
-def threshold_panel(grid, months: list | None, segment: str | None, base: Settings,
-                    weights_id: int) -> None:
+def threshold_panel(grid, months: list | None, segment: str | None, base: Settings) -> None:
     cube = grid.cube(months, segment)
     total_mode = st.toggle("Use one total score instead of two thresholds", key="total_mode")
     left, right = st.columns(2)
@@ -141,7 +137,7 @@ def threshold_panel(grid, months: list | None, segment: str | None, base: Settin
     show_figures(f)
     suggestion_row(cube, settings, segment)
     charts_row(cube, settings, f)
-    save_form(grid, months, main, own, weights_id)
+    save_form(main, own)
 
 
 def bar_settings(base: Settings, segment: str | None) -> Settings:
@@ -221,8 +217,7 @@ def charts_row(cube, settings: Settings, f) -> None:
                                                      settings.min_total), key="dist_total")
 
 
-def save_form(grid, months: list | None, main: Settings, own: dict[str, Settings],
-              weights_id: int) -> None:
+def save_form(main: Settings, own: dict[str, Settings]) -> None:
     with st.form("save_scenario", clear_on_submit=False, border=True):
         st.markdown("**Save these thresholds as a scenario**")
         c = st.columns([1.2, 1, 2])
@@ -235,12 +230,9 @@ def save_form(grid, months: list | None, main: Settings, own: dict[str, Settings
                                                        own.items()}).describe())
                    + " (figures over all segments).")
     if submitted:
-        con = state.connection()
         try:
-            weights = load_weights(con, weights_id)
-            f = figures_for(grid, months, main, own)
-            payload = scenario_payload(con, weights, main, f, months=months, own_bars=own)
-            saved = save_scenario(con, name, payload, author=author, note=note)
+            saved = state.workbench().save_scenario(name, author=author, note=note,
+                                                    **scenario_arguments(main, own))
         except CalibrateError as exc:
             state.show_error(exc)
         else:
@@ -252,22 +244,38 @@ def save_form(grid, months: list | None, main: Settings, own: dict[str, Settings
                 st.success(f"Saved scenario '{fmt.md(saved.name)}' (#{saved.id}).")
 
 
+def scenario_arguments(main: Settings, own: dict[str, Settings]) -> dict:
+    """The screen's definition and inputs as :meth:`Workbench.save_scenario` takes them."""
+    def bar(s: Settings) -> tuple[int, ...]:
+        return (s.min_total,) if s.mode == "total" else (s.min_profile, s.min_behavior)
+
+    first = bar(main)
+    return {"min_profile": first[0] if len(first) == 2 else None,
+            "min_behavior": first[1] if len(first) == 2 else None,
+            "min_total": first[0] if len(first) == 1 else None,
+            "segment_thresholds": {seg: bar(s) for seg, s in own.items()},
+            "months": WINDOWS[st.session_state.get("window", "Last 12 months")],
+            "reps": main.reps, "leads_per_rep": main.leads_per_rep_per_month,
+            "cost_per_lead": main.cost_per_lead_worked, "value_per_win": main.value_per_win}
+
+
 def render() -> None:
     keep_state()
     st.title("Thresholds: what is a sales-ready lead?")
-    con = state.connection()
-    if not store.lead_count(con):
+    wb = state.workbench()
+    if not wb.leads:
         st.info("No leads loaded yet: open the **Data** page to load the sample or your own "
                 "export.")
         return
     try:
-        weights = state.active_weights(con)
-        grid = state.workshop_grid(con, weights)
+        with st.spinner("Scoring every lead once..."):
+            weights = wb.weights
+            grid = wb.grid()
     except CalibrateError as exc:
         state.show_error(exc)
         return
     rules = rules_of(weights)
     segment, months, base = settings_row(grid)
-    threshold_panel(grid, months, segment, base, int(weights.id))
+    threshold_panel(grid, months, segment, base)
     st.caption(f"Weights #{weights.id} · {len(weights.table)} levels · auto-rules: "
-               f"{fmt.md(rule_summary(rules, store.read_columns(con)))}")
+               f"{fmt.md(rule_summary(rules, store.read_columns(wb.con)))}")

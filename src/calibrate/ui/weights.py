@@ -9,33 +9,14 @@ import streamlit as st
 
 from calibrate import fmt
 from calibrate.data import store
-from calibrate.decide.workshop import held_out_fit, rules_of, suggested_weights
+from calibrate.decide.workshop import rules_of
 from calibrate.errors import CalibrateError
 from calibrate.model import revisions
-from calibrate.model.rule_settings import RuleSet
-from calibrate.model.weights import Weights, not_converged, save_weights
+from calibrate.model.weights import Weights, not_converged
 from calibrate.ui import charts, state
+from calibrate.workbench import Workbench
 
 ND_CHOICES = {"Count as not won": False, "Leave out of the fit": True}
-
-
-@st.cache_resource(show_spinner="Fitting the model on the closed leads...", max_entries=8)
-def _fit(path: str, version: int, exclude_no_decision: bool):
-    """The fit kept for its held-out split (cached per data version and choice)."""
-    con = state._connect(path).cursor()
-    try:
-        return held_out_fit(con, exclude_no_decision=exclude_no_decision)
-    finally:
-        con.close()
-
-
-def fit_for(con, exclude_no_decision: bool):
-    return _fit(state.db_path(), store.data_version(con), exclude_no_decision)
-
-
-def no_decision_comparison(con) -> pd.DataFrame:
-    """Suggested points with no-decisions as not won, and left out, side by side."""
-    return revisions.no_decision_comparison(fit_for(con, False), fit_for(con, True))
 
 
 def metrics_row(metrics: dict, label: str = "Held-out leads") -> None:
@@ -49,7 +30,7 @@ def metrics_row(metrics: dict, label: str = "Held-out leads") -> None:
                 help=f"{fmt.number(metrics.get('wins'))} wins")
 
 
-def edit_section(con, weights: Weights, axis: str) -> dict[tuple[str, str], int]:
+def edit_section(weights: Weights, axis: str) -> dict[tuple[str, str], int]:
     part = weights.table[weights.table["axis"] == axis].reset_index(drop=True)
     part["interval"] = [f"{lo:+.2f} to {hi:+.2f}" if pd.notna(lo) else "–"
                         for lo, hi in zip(part["ci_low"], part["ci_high"], strict=True)]
@@ -66,10 +47,10 @@ def edit_section(con, weights: Weights, axis: str) -> dict[tuple[str, str], int]
     return revisions.points_changed(view, edited)
 
 
-def rules_section(con, weights: Weights) -> None:
+def rules_section(wb: Workbench, weights: Weights) -> None:
     rules = rules_of(weights)
     with st.expander("Auto-rules applied before the score"):
-        flags = [c.name for c in store.read_columns(con) if c.type == "flag"]
+        flags = [c.name for c in store.read_columns(wb.con) if c.type == "flag"]
         qualify = st.multiselect("Auto-qualify when true", flags,
                                  default=[f for f in rules.qualify_flags if f in flags],
                                  key="rule_qualify")
@@ -78,15 +59,13 @@ def rules_section(con, weights: Weights) -> None:
         throwaway = st.text_area("Throwaway email domains (one per line)",
                                  "\n".join(rules.throwaway_domains), key="rule_throw")
         if st.button("Save rules", key="save_rules"):
-            new = RuleSet.from_dict({**rules.to_dict(), "qualify_flags": qualify,
-                                     "competitor_domains": _lines(competitors),
-                                     "throwaway_domains": _lines(throwaway)})
-            save_weights(con, revisions.with_rules(weights, new.to_dict()),
-                         store.data_version(con))
+            wb.set_rules({**rules.to_dict(), "qualify_flags": qualify,
+                          "competitor_domains": _lines(competitors),
+                          "throwaway_domains": _lines(throwaway)})
             st.rerun()
 
 
-def constraints_section(con, weights: Weights, exclude: bool) -> None:
+def constraints_section(wb: Workbench, weights: Weights) -> None:
     """Locks, orders and caps the workshop agrees on, applied to the suggested points, with
     what they cost in held-out AUC; saved as new weights (the suggestion kept beside)."""
     from calibrate.model.constraints import Constraints, parse_constraints
@@ -107,13 +86,12 @@ def constraints_section(con, weights: Weights, exclude: bool) -> None:
         try:
             wanted = parse_constraints(_raw_lines(locks), _raw_lines(orders),
                                        _raw_lines(caps))
-            updated, cost = revisions.with_constraints(con, weights, wanted,
-                                                       fit_for(con, exclude).split)
+            with st.spinner("Applying the constraints and measuring their cost..."):
+                updated = wb.constrain(wanted.locks, wanted.orders, wanted.caps)
         except CalibrateError as exc:
             state.show_error(exc)
             return
-        save_weights(con, updated, store.data_version(con))
-        st.session_state["constraint_cost"] = cost
+        st.session_state["constraint_cost"] = updated.metrics
         st.rerun()
 
 
@@ -127,8 +105,8 @@ def _lines(text: str) -> list[str]:
 
 def render() -> None:
     st.title("Weights")
-    con = state.connection()
-    weights = state.page_weights(con)
+    wb = state.workbench()
+    weights = state.page_weights(wb)
     if weights is None:
         return
     exclude = bool(weights.options.get("exclude_no_decision", False))
@@ -137,9 +115,8 @@ def render() -> None:
                         index=list(ND_CHOICES.values()).index(exclude), horizontal=True,
                         key="nd_choice")
     if ND_CHOICES[choice] != exclude and c[1].button("Refit with this choice", key="refit"):
-        new = suggested_weights(con, exclude_no_decision=ND_CHOICES[choice])
-        new.rules = weights.rules
-        save_weights(con, new, store.data_version(con))
+        with st.spinner("Refitting on the closed leads..."):
+            wb.fit(exclude_no_decision=ND_CHOICES[choice])
         st.rerun()
     for warning in weights.metrics.get("leakage", []):
         st.warning(f"Possible leak: {fmt.md(warning)}")
@@ -149,7 +126,7 @@ def render() -> None:
     metrics_row(weights.metrics)
     if revisions.is_edited(weights):
         try:
-            now = revisions.held_out_metrics(con, weights.table, fit_for(con, exclude).split)
+            now = wb.evaluate()
             st.caption(f"With your edits: AUC {now['auc']:.3f} (suggested "
                        f"{weights.metrics.get('auc', float('nan')):.3f}).")
         except Exception as exc:  # evaluation is informative only; never block the page
@@ -160,20 +137,20 @@ def render() -> None:
         st.subheader(f"{axis.capitalize()} points")
         left, right = st.columns([1.25, 1])
         with left:
-            edits |= edit_section(con, weights, axis)
+            edits |= edit_section(weights, axis)
         right.plotly_chart(charts.weights_chart(weights.table, axis), key=f"wchart_{axis}")
     if edits:
         st.info(f"{len(edits)} edited value(s) not saved yet.")
         if st.button("Save edited points", type="primary", key="save_edits"):
-            save_weights(con, revisions.with_edits(weights, edits), store.data_version(con))
+            wb.edit_points(edits)
             st.rerun()
     cost = st.session_state.pop("constraint_cost", None)
     if cost is not None:
         st.success(f"Constraints applied: held-out AUC {cost['auc_constrained']:.3f} against "
                    f"{cost['auc_suggested']:.3f} suggested (they cost "
                    f"{cost['auc_cost']:.3f}).")
-    constraints_section(con, weights, exclude)
-    rules_section(con, weights)
+    constraints_section(wb, weights)
+    rules_section(wb, weights)
 
     st.subheader("How good is the model on leads it has not seen")
     left, right = st.columns(2)
@@ -185,5 +162,5 @@ def render() -> None:
     if not calibration.empty:
         right.plotly_chart(charts.calibration_chart(calibration), key="calibration_chart")
     with st.expander("How the points move if no-decisions are left out of the fit"):
-        st.dataframe(no_decision_comparison(con), hide_index=True, width="stretch")
+        st.dataframe(wb.no_decision_comparison(), hide_index=True, width="stretch")
     st.caption("Fit options: " + json.dumps(weights.options, default=str))
