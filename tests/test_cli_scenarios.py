@@ -17,7 +17,8 @@ import pytest
 from calibrate.cli import main
 from calibrate.data import store
 from calibrate.decide.agreement import figure_lines, mql_note, threshold_settings
-from calibrate.decide.scenarios import find_scenario, list_scenarios
+from calibrate.decide.comparison import compare
+from calibrate.decide.scenarios import find_scenario, get_scenario, list_scenarios
 from calibrate.decide.tradeoff import Settings, figures, figures_for
 from calibrate.decide.workshop import active_weights, last_months, rules_of, workshop_grid
 from calibrate.errors import CalibrateError
@@ -151,12 +152,20 @@ def test_list_compare_and_agree(db, capsys):
 
     out = ok(capsys, "scenario", "compare", "Marketing proposal", "#2", "--db", db)
     assert "A: 'Marketing proposal' version 2 (#3)" in out and "Both computed on weights #" in out
+    # The sentence, B against A in whole leads, between the basis note and the table.
+    said = next(ln for ln in out.splitlines() if ", against " in ln)
+    assert re.fullmatch(r"Sales proposal, against Marketing proposal, sends [\d,]+ fewer leads "
+                        r"a month and wins .+ deals?, at .+ conversion\.", said), said
+    con = store.connect(db)
+    assert said == compare(get_scenario(con, 3), get_scenario(con, 2)).sentence()
+    con.close()
+    assert out.index("Both computed on") < out.index(said) < out.index("Minimum profile score")
     assert "Minimum profile score" in out and "+15" in out  # 45 -> 60
     assert "Conversion (win rate of MQLs)" in out and " pts" in out
     for key in ("min_profile", "mqls_per_month", "conversion_low", "win_share"):
         assert key not in out  # labels, not internal keys
     data = json.loads(ok(capsys, "scenario", "compare", "#3", "#2", "--json", "--db", db))
-    assert data["same_basis"] is True
+    assert data["same_basis"] is True and data["sentence"] == said
     rows = {r["key"]: r for r in data["rows"]}
     assert rows["min_profile"]["difference"] == 15
     conv = rows["conversion"]
@@ -177,8 +186,10 @@ def test_compare_says_when_the_weights_differ(db, capsys):
        "--db", db)
     out = ok(capsys, "scenario", "compare", "A", "B", "--db", db)
     assert "note: These two were computed on different weights or data" in out
-    assert json.loads(ok(capsys, "scenario", "compare", "A", "B", "--json", "--db", db))[
-        "same_basis"] is False
+    said = "so these figures are not comparable as they stand."
+    assert re.search(r"^B, against A, sends .+ " + said + "$", out, re.MULTILINE)
+    data = json.loads(ok(capsys, "scenario", "compare", "A", "B", "--json", "--db", db))
+    assert data["same_basis"] is False and data["sentence"].endswith(said)
     out = ok(capsys, "scenario", "list", "--db", db)
     assert out.count("note:") == 1 and "since then: weights #" in out  # only A drifted
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
+
 from calibrate.data import store
 from calibrate.decide.scenarios import current_agreement, mark_agreement, save_scenario
 
@@ -67,3 +69,51 @@ def test_names_from_users_are_shown_as_text_never_as_markup(sample_db):
     assert_clean(at)
     banner = next(x.value for x in at.success if x.value.startswith("Agreement"))
     assert "\\!\\[x\\]" in banner and "\\<b\\>" in banner and "\\<img src=x\\>" in banner
+    said = next(h.value for h in at.subheader if ", against " in h.value)
+    assert said.startswith("\\!\\[x\\](http://127.0.0.1:9/pixel.png) \\<b\\>bold\\</b\\>, against")
+    assert any(m.value.startswith("**A · \\!\\[x\\]") for m in at.markdown)
+
+
+def test_compare_reads_as_a_sentence_and_four_figures_side_by_side(sample_db):
+    con = store.connect(sample_db)
+    for name, (mqls, wins, conv, share, low, high) in (
+            ("Marketing proposal", (524.3, 44.6, 0.085, 0.8, 0.07, 0.1)),
+            ("Sales proposal", (300.1, 22.4, 0.173, 0.4, 0.15, 0.2))):
+        save_scenario(con, name, {
+            "thresholds": {"mode": "both", "min_profile": 30 if "Mark" in name else 60,
+                           "min_behavior": 20 if "Mark" in name else 50},
+            "figures": {"months": 12.0, "mqls_per_month": mqls, "wins_per_month": wins,
+                        "conversion": conv, "conversion_low": low, "conversion_high": high,
+                        "win_share": share}, "segment": None})
+    con.close()
+    at = page("scenarios")  # A: the newest (Sales proposal), B: Marketing proposal
+    assert [h.value for h in at.subheader] == [
+        "Compare two scenarios",
+        "Marketing proposal, against Sales proposal, sends 224 more leads a month and wins 22 "
+        "more deals, at 8.8 points lower conversion.",
+        "Use or agree"]
+    heads = [m.value for m in at.markdown]
+    assert "**A · Sales proposal**  \nprofile ≥ 60 and behavior ≥ 50" in heads
+    assert "**B · Marketing proposal**  \nprofile ≥ 30 and behavior ≥ 20" in heads
+    figures = [(m.label, m.value) for m in at.metric]
+    assert figures[:6] == [("MQLs a month", "300.1"), ("MQLs a month", "524.3"),
+                           ("MQLs a month, B − A", "+224.2"), ("Conversion", "17.3%"),
+                           ("Conversion", "8.5%"), ("Conversion, B − A", "-8.8 pts")]
+    assert [m.label for m in at.metric[6:]] == [
+        "Wins a month", "Wins a month", "Wins a month, B − A", "Share of all wins",
+        "Share of all wins", "Share of all wins, B − A"]
+    assert "95% interval 15.0% to 20.0%" in [c.value for c in at.caption]
+    # The difference: a sign, an arrow, the word, and blue/orange/grey (never red or green).
+    colour = MetricProto.MetricColor.Name
+    arrow = MetricProto.MetricDirection.Name
+    diffs = {m.label: (m.proto.delta, colour(m.proto.color), arrow(m.proto.direction))
+             for m in at.metric if m.label.endswith("B − A")}
+    assert diffs == {"MQLs a month, B − A": ("more", "GRAY", "UP"),
+                     "Conversion, B − A": ("lower, worse", "ORANGE", "DOWN"),
+                     "Wins a month, B − A": ("more, better", "BLUE", "UP"),
+                     "Share of all wins, B − A": ("higher, better", "BLUE", "UP")}
+    # The full table sits behind an expander.
+    table = at.expander[0].dataframe[0].value.set_index("")
+    assert at.expander[0].label == "Every threshold and figure, side by side"
+    assert table.loc["Minimum profile score", "B - A"] == "-30"
+    assert table.loc["MQLs per month", "B - A"] == "+224.2"

@@ -312,12 +312,14 @@ def cmd_scenario_compare(args: argparse.Namespace) -> int:
                     "basis": basis_of(s).describe(), "thresholds": s.thresholds.to_dict()}
 
         print(json.dumps({"a": meta(a), "b": meta(b), "same_basis": comparison.same_basis,
-                          "note": note, "rows": rows}, indent=2, ensure_ascii=False))
+                          "note": note, "sentence": comparison.sentence(), "rows": rows},
+                         indent=2, ensure_ascii=False))
         return 0
     for tag, s in (("A", a), ("B", b)):
         print(f"{tag}: '{s.name}' version {s.version} (#{s.id}), saved "
               f"{s.created_at:%Y-%m-%d %H:%M}" + (f" by {s.author}" if s.author else ""))
     print(("" if comparison.same_basis else "note: ") + note + "\n")
+    print(comparison.sentence() + "\n")
     print(_table(["", "A", "B", "B - A"],
                  [[r["item"], r["a_text"], r["b_text"], r["difference_text"]] for r in rows],
                  right={1, 2, 3}))

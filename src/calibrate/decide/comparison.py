@@ -1,8 +1,11 @@
 """Two scenarios side by side as a room reads them: labels, formats, the difference B - A,
-and whether their figures were computed on the same weights and data."""
+the headline figures with which way each moves, one sentence saying it, and whether their
+figures were computed on the same weights and data."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +31,20 @@ class Comparison:
         """The rows as a person reads them: item, A, B and B - A, all text."""
         return [{"": r["item"], "A": r["a_text"], "B": r["b_text"],
                  "B - A": r["difference_text"]} for r in self.rows]
+
+    def labels(self) -> tuple[str, str]:
+        """A's and B's names as saved; two versions of one name say which version."""
+        return scenario_label(self.a, self.b), scenario_label(self.b, self.a)
+
+    def sentence(self) -> str:
+        """B against A in one sentence, as the room says it (see :func:`sentence`)."""
+        a, b = self.labels()
+        return sentence(a, figures_as_read(self.a), b, figures_as_read(self.b),
+                        comparable=self.same_basis)
+
+    def headline(self) -> list[Headline]:
+        """The four figures a VP reads, A and B side by side (see :func:`headline`)."""
+        return headline(figures_as_read(self.a), figures_as_read(self.b))
 
 
 def compare(a: Scenario, b: Scenario) -> Comparison:
@@ -89,6 +106,216 @@ def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
     rows.append(row("conversion_interval", "Conversion 95% interval",
                     fmt.interval(fa.get("conversion_low"), fa.get("conversion_high")),
                     fmt.interval(fb.get("conversion_low"), fb.get("conversion_high")), str))
+    return rows
+
+
+def scenario_label(s: Scenario, other: Scenario) -> str:
+    """``s``'s name as its author wrote it; when ``other`` is another save of the same name,
+    with the version (or the id) that tells them apart."""
+    if s.name != other.name or s.id == other.id:
+        return s.name
+    return f"{s.name} (version {s.version})" if s.version != other.version else (
+        f"{s.name} (#{s.id})")
+
+
+def figures_as_read(s: Scenario) -> dict[str, Any]:
+    """A scenario's figures, ``months`` None when its counts "per month" are totals: projected
+    from the whole history (no window saved) that spans one month at most, which is what
+    leads without dates give (their history counts as one month). "In all" is then the
+    true reading; for one dated month it is the same count either way."""
+    figures = dict(s.figures)
+    if not s.payload.get("months") and _value(figures, "months") == 1:
+        figures["months"] = None
+    return figures
+
+
+def _round_half_up(x: float, digits: int = 0) -> float:
+    """Round half away from zero, as people do (2.5 -> 3, not Python's 2)."""
+    scale = 10 ** digits
+    return math.copysign(math.floor(abs(x) * scale + 0.5) / scale, x)
+
+
+def _value(figures: Mapping[str, Any], key: str) -> float | None:
+    x = figures.get(key)
+    if isinstance(x, bool) or not isinstance(x, int | float) or fmt.is_missing(x):
+        return None
+    return float(x)
+
+
+def per_month(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether both figures are monthly: both know their window's ``months``. Without
+    (undated leads, or figures saved without it) the counts are totals, read "in all"."""
+    return all(_value(f, "months") is not None for f in (a, b))
+
+
+def _count_clause(verb: str, noun: str, x: float | None, y: float | None,
+                  per: str) -> str | None:
+    """"sends 224 fewer leads a month", "wins 1 more deal", "sends the same number of
+    leads" (None when either count is missing). Whole units: people count whole leads."""
+    if x is None or y is None:
+        return None
+    diff = y - x
+    n = int(_round_half_up(diff))
+    if n == 0:
+        return f"{verb} {'the' if diff == 0 else 'about the'} same number of {noun}s{per}"
+    return (f"{verb} {abs(n):,} {'more' if n > 0 else 'fewer'} "
+            f"{noun if abs(n) == 1 else noun + 's'}{per}")
+
+
+def _conversion_clause(x: float | None, y: float | None) -> str | None:
+    """"at 8.8 points higher conversion" (None when either rate is missing)."""
+    if x is None or y is None:
+        return None
+    points = _round_half_up(100 * (y - x), 1)
+    if points == 0:
+        return f"at {'the' if y == x else 'about the'} same conversion"
+    return f"at {abs(points):.1f} points {'higher' if points > 0 else 'lower'} conversion"
+
+
+def _or_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+#: What the sentence compares: the figure's key and its name when it is missing.
+_SENTENCE_FIGURES = {"mqls_per_month": "MQLs", "wins_per_month": "wins",
+                     "conversion": "conversion"}
+
+
+def sentence(a_name: str, a: Mapping[str, Any], b_name: str, b: Mapping[str, Any], *,
+             comparable: bool = True) -> str:
+    """Scenario B against A in the words a room uses: "Marketing proposal, against Sales
+    proposal, sends 600 more leads a month and wins 8 more deals, at 7.0 points lower
+    conversion."
+
+    Why: a table of differences makes people do the subtraction aloud; one sentence says
+    what choosing B over A changes. Whole leads and deals, conversion in points to one
+    decimal (half away from zero); "a month" when both figures know their window's months,
+    else "in all". A figure missing on either side (None or NaN) is left out of the
+    comparison and named ("Sales proposal has no figure for conversion."); ``comparable``
+    False (different weights or data) says the figures are not comparable as they stand.
+
+    Examples
+    --------
+    >>> print(sentence("Sales", {"months": 12, "mqls_per_month": 300, "conversion": 0.12},
+    ...                "Mkt", {"months": 12, "mqls_per_month": 301, "conversion": 0.05}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Mkt, against Sales, sends 1 more lead a month, at 7.0 points lower conversion.
+    Neither scenario has a figure for wins.
+    >>> print(sentence("Sales", {"mqls_per_month": 300}, "Mkt", {"mqls_per_month": 300}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Mkt, against Sales, sends the same number of leads in all.
+    Neither scenario has a figure for wins or conversion.
+    """
+    x = {k: _value(a, k) for k in _SENTENCE_FIGURES}
+    y = {k: _value(b, k) for k in _SENTENCE_FIGURES}
+    per = " a month" if per_month(a, b) else " in all"
+    counts = [c for c in (_count_clause("sends", "lead", x["mqls_per_month"],
+                                        y["mqls_per_month"], per),
+                          _count_clause("wins", "deal", x["wins_per_month"],
+                                        y["wins_per_month"], per)) if c]
+    if len(counts) == 2:  # "a month" said once, with the leads
+        counts[1] = counts[1].removesuffix(per)
+    conversion = _conversion_clause(x["conversion"], y["conversion"])
+    if counts:
+        text = " and ".join(counts) + (f", {conversion}" if conversion else "")
+    elif conversion:  # "has 7.0 points lower conversion"
+        text = "has " + conversion.removeprefix("at ")
+    else:
+        text = ""
+    parts = [f"{b_name}, against {a_name}, {text}." if text else
+             f"There are no figures to compare {b_name} against {a_name}."]
+    lacking: dict[str, list[str]] = {}
+    for key, what in _SENTENCE_FIGURES.items():
+        if x[key] is None or y[key] is None:
+            who = ("Neither scenario has" if x[key] is None and y[key] is None else
+                   f"{a_name} has" if x[key] is None else f"{b_name} has")
+            lacking.setdefault(who, []).append(what)
+    for who, what in lacking.items():
+        parts.append(f"{who} {'a' if who.startswith('Neither') else 'no'} figure for "
+                     f"{_or_list(what)}.")
+    if not comparable:
+        parts.append("The two were computed on different weights or data, so these figures "
+                     "are not comparable as they stand.")
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure for A and B: texts as people read them, the difference B - A
+    with its sign, and which way it moves.
+
+    ``direction`` is 1 (up), -1 (down), 0 (the same, as shown) or None (a side missing);
+    ``word`` says it ("more", "fewer", "higher", "lower", "the same"); ``verdict`` is
+    "better", "worse" or "" (no side is better: more MQLs is what the room argues about,
+    not a gain). ``a_interval``/``b_interval``: the 95% interval, for conversion.
+    """
+
+    key: str
+    label: str
+    a_text: str
+    b_text: str
+    difference_text: str
+    direction: int | None
+    word: str
+    verdict: str
+    a_interval: str | None = None
+    b_interval: str | None = None
+
+    @property
+    def arrow(self) -> str:
+        """↑, ↓ or = for the direction ("" when a side is missing)."""
+        return {1: "↑", -1: "↓", 0: "="}.get(self.direction, "")
+
+
+#: The four a VP reads: key, (label a month, label in all), format, words up/down, and
+#: whether up is better (None: neither better nor worse).
+_HEADLINE = {
+    "mqls_per_month": (("MQLs a month", "MQLs in all"), fmt.number, ("more", "fewer"), None),
+    "conversion": (("Conversion", "Conversion"), fmt.percent, ("higher", "lower"), True),
+    "wins_per_month": (("Wins a month", "Wins in all"), fmt.number, ("more", "fewer"), True),
+    "win_share": (("Share of all wins", "Share of all wins"), fmt.percent,
+                  ("higher", "lower"), True),
+}
+
+
+def _interval(figures: Mapping[str, Any]) -> str | None:
+    low, high = _value(figures, "conversion_low"), _value(figures, "conversion_high")
+    return None if low is None or high is None else f"95% interval {fmt.interval(low, high)}"
+
+
+def headline(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Headline]:
+    """MQLs, conversion (with its 95% interval), wins and share of all wins for A and B,
+    each with the difference B - A as shown (a sign; "0" when it rounds away) and which way
+    it moves, so a page can draw an arrow and a colour that never carries the meaning alone.
+
+    Examples
+    --------
+    >>> h = headline({"months": 12, "conversion": 0.05}, {"months": 12, "conversion": 0.12})
+    >>> [(x.label, x.difference_text, x.arrow, x.word, x.verdict) for x in h][1]
+    ('Conversion', '+7.0 pts', '↑', 'higher', 'better')
+    """
+    monthly = per_month(a, b)
+    rows = []
+    for key, ((month_label, all_label), show, (up, down), up_is_better) in _HEADLINE.items():
+        x, y = _value(a, key), _value(b, key)
+        direction: int | None = None
+        text, word, verdict = "–", "not known", ""
+        if x is not None and y is not None:
+            text = _signed(y - x, show)
+            direction = 0 if not any(ch in "123456789" for ch in text) else (
+                1 if y > x else -1)
+            if direction == 0:
+                text, word = "0", "the same"
+            else:
+                word = up if direction > 0 else down
+                if up_is_better is not None:
+                    verdict = "better" if (direction > 0) == up_is_better else "worse"
+        conversion = key == "conversion"
+        rows.append(Headline(
+            key, month_label if monthly else all_label,
+            "–" if x is None else show(x), "–" if y is None else show(y), text, direction,
+            word, verdict, a_interval=_interval(a) if conversion else None,
+            b_interval=_interval(b) if conversion else None))
     return rows
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from calibrate import fmt
+from calibrate.decide.comparison import Comparison, Headline
 from calibrate.decide.scenarios import Scenario
 from calibrate.errors import CalibrateError
 from calibrate.thresholds import Bar
@@ -36,6 +38,41 @@ def load_into_workshop(s: Scenario) -> None:
             if getattr(bar, name) is not None:
                 st.session_state[slider_key(name, segment)] = int(getattr(bar, name))
     st.session_state["active_scenario"] = s.name
+
+
+#: A difference's colour by its verdict: blue better, orange worse (never red against green),
+#: grey when neither; the arrow and the word always say it too.
+VERDICT_COLOURS = {"better": "blue", "worse": "orange", "": "gray"}
+ARROWS = {1: "up", -1: "down"}
+
+
+def _difference(column: DeltaGenerator, h: Headline) -> None:
+    """B - A for one figure: the signed difference, an arrow, the word and a colour."""
+    word = ", ".join(w for w in (h.word, h.verdict) if w)
+    column.metric(f"{h.label}, B − A", h.difference_text,
+                  delta=word if h.direction is not None else None,
+                  delta_color=VERDICT_COLOURS[h.verdict],
+                  delta_arrow=ARROWS.get(h.direction, "off"))
+
+
+def side_by_side(comparison: Comparison) -> None:
+    """The sentence, then A and B under their names and thresholds with the four headline
+    figures each and the difference B - A beside them."""
+    st.subheader(fmt.md(comparison.sentence()), anchor=False)
+    head = st.columns(3)
+    for column, tag, name, scenario in zip(head[:2], "AB", comparison.labels(),
+                                           (comparison.a, comparison.b), strict=True):
+        column.markdown(f"**{tag} · {fmt.md(name)}**  \n"
+                        f"{fmt.md(scenario.thresholds.describe())}")
+    head[2].markdown("**B − A**  \nwhat B changes")
+    for h in comparison.headline():
+        row = st.columns(3)
+        for column, text, interval in ((row[0], h.a_text, h.a_interval),
+                                       (row[1], h.b_text, h.b_interval)):
+            column.metric(h.label, text)
+            if interval:
+                column.caption(interval)
+        _difference(row[2], h)
 
 
 def render() -> None:
@@ -69,8 +106,10 @@ def render() -> None:
     comparison = wb.compare(f"#{labels[a].id}", f"#{labels[b].id}")
     if not comparison.same_basis:
         st.warning(comparison.note)
-    st.dataframe(pd.DataFrame(comparison.table()), hide_index=True, width="stretch",
-                 height=state.table_height(len(comparison.rows)))
+    side_by_side(comparison)
+    with st.expander("Every threshold and figure, side by side"):
+        st.dataframe(pd.DataFrame(comparison.table()), hide_index=True, width="stretch",
+                     height=state.table_height(len(comparison.rows)))
 
     st.subheader("Use or agree")
     chosen = st.selectbox("Scenario", names, key="chosen")
