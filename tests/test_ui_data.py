@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
+import pytest
+from streamlit.testing.v1.element_tree import Block
+
 from calibrate.data import store
 
 from apptest import assert_clean, metric, page
@@ -117,3 +123,144 @@ def test_roles_can_be_moved_in_the_app(sample_db):
     roles = {c.name: c.role for c in store.read_columns(con)}
     con.close()
     assert roles["career_page_views"] == "ignore"
+
+
+# ------------------------------------------------------------------------------ issue 19
+
+
+def test_the_upload_comes_first_without_switching_tabs(sample_db):
+    at = page("data")
+    shown = [n.type for n in at.main if not isinstance(n, Block)]
+    assert shown[:3] == ["title", "subheader", "file_uploader"], shown
+    assert shown.index("file_uploader") < shown.index("metric")  # above the loaded leads
+    assert not at.tabs
+
+
+def editor_heights(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[int, object]]:
+    """The rows and height of each ``st.data_editor`` the page draws, by key."""
+    import streamlit
+
+    real, seen = streamlit.data_editor, {}
+
+    def spy(data, *args, **kwargs):
+        seen[kwargs.get("key")] = (len(data), kwargs.get("height"))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "data_editor", spy)
+    return seen
+
+
+def fits(rows: int, height: object) -> bool:
+    """Whether a table of ``height`` pixels shows ``rows`` rows and its header at once."""
+    return isinstance(height, int) and height >= 35 * (rows + 1)
+
+
+WIDE = ("lead_id,status," + ",".join(f"attribute {j}" for j in range(58)) + "\n" + "".join(
+    f"{i},{'won' if i % 5 == 0 else 'lost'}," + ",".join(f"v{(i + j) % 3}" for j in range(58))
+    + "\n" for i in range(200)))
+
+
+def test_the_role_tables_show_every_row(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.ENV_DB, str(tmp_path / "x.duckdb"))
+    seen = editor_heights(monkeypatch)
+    at = page("data")
+    at.file_uploader[0].upload("wide.csv", WIDE.encode(), "text/csv").run()
+    assert_clean(at)
+    rows, height = next(v for k, v in seen.items() if k.startswith("roles_"))
+    assert rows == 59 and fits(rows, height), height  # every column but the outcome
+    at.button(key="load_upload").click().run()
+    assert_clean(at)
+    rows, height = next(v for k, v in seen.items() if k.startswith("attr_roles_"))
+    assert rows == 58 and fits(rows, height), height
+
+
+def app_error(at, tmp_path) -> str:
+    """The one error on the page, checked to be worded for the app: no flag, no folder."""
+    assert_clean(at)
+    (error,) = [e.value for e in at.error]
+    assert " --" not in error and "calibrate ingest" not in error, error
+    assert str(tmp_path) not in error and "uploads" not in error, error
+    assert "How to fix: " in error
+    return error
+
+
+STAGES = ("lead_id,stage,industry\n" + "".join(
+    f"{i},{['won', 'lost'][i % 2] if i < 100 else f'stage {i % 53}'},"
+    f"{'Retail' if i % 3 else 'Bank'}\n" for i in range(200)))
+
+
+def test_an_upload_without_a_clear_outcome_is_told_to_pick_it_in_the_list(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv(store.ENV_DB, str(tmp_path / "x.duckdb"))
+    at = page("data")
+    at.file_uploader[0].upload("Pipeline (Q3).csv", STAGES.encode(), "text/csv").run()
+    assert_clean(at)
+    choice = next(sb for sb in at.selectbox if sb.label == "Outcome column")
+    assert choice.value is None
+    choice.set_value("stage").run()
+    labels = editor(at, "labels_")
+    order = list(labels.value["label"])
+    assert len(order) == 55
+    at.session_state[labels.key] = {"edited_rows": {
+        i: {"becomes": "lost"} for i, label in enumerate(order) if label.startswith("stage")},
+        "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="load_upload").click().run()
+    error = app_error(at, tmp_path)
+    assert "does not look like an outcome" in error and "[file Pipeline (Q3).csv;" in error
+    assert "How to fix: Pick the right column in the list 'Outcome column'" in error
+
+
+def test_a_refused_append_names_the_uploaded_file_and_the_app_control(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.ENV_DB, str(tmp_path / "x.duckdb"))
+    at = page("data")
+    at.file_uploader[0].upload("leads.csv", CSV.encode(), "text/csv").run()
+    at.button(key="load_upload").click().run()
+    assert_clean(at)
+    other = CSV.replace("page_views", "visits")
+    at.file_uploader[0].upload("December export.csv", other.encode(), "text/csv").run()
+    at.checkbox(key="append").check().run()
+    at.button(key="load_upload").click().run()
+    error = app_error(at, tmp_path)
+    assert error.startswith("The file's columns differ from the leads already loaded")
+    assert "[file December export.csv]" in error
+    assert f"How to fix: Untick '{at.checkbox(key='append').label}'" in error
+
+
+def test_an_upload_is_removed_once_loaded_or_left(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.ENV_DB, str(tmp_path / "x.duckdb"))
+    uploads = tmp_path / "uploads"
+    at = page("data")
+
+    def kept() -> list[str]:
+        return sorted(p.name for p in uploads.rglob("*") if p.is_file())
+
+    at.file_uploader[0].upload("first.csv", CSV.encode(), "text/csv").run()
+    assert kept() == [".gitignore", "first.csv"]
+    at.file_uploader[0].clear().run()  # removed from the uploader
+    assert kept() == [".gitignore"]
+    at.file_uploader[0].upload("second.csv", CSV.encode(), "text/csv").run()
+    at.file_uploader[0].upload("leads.csv", CSV.encode(), "text/csv").run()  # another file
+    assert kept() == [".gitignore", "leads.csv"]
+    at.button(key="load_upload").click().run()
+    assert_clean(at)
+    assert "Loaded 200 leads from leads.csv" in at.success[0].value
+    assert kept() == [".gitignore"] and [p.name for p in uploads.iterdir()] == [".gitignore"]
+    assert at.file_uploader[0].value is None  # the uploader starts afresh
+    con = store.connect(tmp_path / "x.duckdb")
+    assert store.lead_count(con) == 200
+    con.close()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_uploads_folder_is_git_ignored_wherever_the_database_is(tmp_path, monkeypatch):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    monkeypatch.setenv(store.ENV_DB, str(tmp_path / "elsewhere" / "x.duckdb"))
+    at = page("data")
+    at.file_uploader[0].upload("leads.csv", CSV.encode(), "text/csv").run()
+    assert_clean(at)
+    status = subprocess.run(["git", "-C", str(tmp_path), "status", "--porcelain",
+                             "--untracked-files=all"], capture_output=True, text=True,
+                            check=True).stdout
+    assert (tmp_path / "elsewhere" / "uploads" / ".gitignore").exists()
+    assert "uploads" not in status, status

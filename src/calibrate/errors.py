@@ -6,15 +6,23 @@ import errno
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal, Self
+
+#: Where a message is read: the command line (and the Python API), or the app.
+Place = Literal["cli", "app"]
+CLI: Place = "cli"
+APP: Place = "app"
 
 
 class CalibrateError(Exception):
     """A problem the user can fix; its text is shown as is, never as a traceback.
 
     ``file``, ``column`` and ``rows`` say where (rows are 1-based data rows, the header
-    not counted), ``fix`` says what to do about it.
+    not counted), ``fix`` says what to do about it in the command line's words (flags,
+    commands; the Python API reads the same), ``app_fix`` in the app's (its controls) when
+    they differ. :meth:`shown_in` gives the error as a place shows it.
     """
 
     def __init__(
@@ -25,13 +33,47 @@ class CalibrateError(Exception):
         column: str | None = None,
         rows: Sequence[int] | None = None,
         fix: str | None = None,
+        app_fix: str | None = None,
     ) -> None:
         self.what = what
         self.file = file
         self.column = column
         self.rows = list(rows or [])
         self.fix = fix
+        self.app_fix = app_fix
         super().__init__(self.message)
+
+    def shown_in(self, place: Place, names: Mapping[str, str] | None = None) -> Self:
+        """This error as ``place`` shows it (same type and attributes).
+
+        On the command line, itself. In the app: its ``app_fix`` (else ``fix``), and every
+        file it names (``file``, a full disk's ``written``) by the name the user knows, never
+        the server's folders: ``names`` maps a server path to that name (an upload's own
+        name), any other path is shown by its file name.
+        """
+        if place == CLI:
+            return self
+        renames = {str(k): v for k, v in (names or {}).items()}
+        for path in (self.file, getattr(self, "written", None)):
+            if path and path not in renames:
+                renames[path] = Path(path).name or path
+        renames = {k: v for k, v in renames.items() if k != v}
+
+        def shown(text: str | None) -> str | None:
+            for old in sorted(renames, key=len, reverse=True):  # a path before its prefix
+                text = text and text.replace(old, renames[old])
+            return text
+
+        out = type(self).__new__(type(self))
+        out.__dict__.update(self.__dict__)
+        out.what = shown(self.what) or ""
+        out.file = renames.get(self.file, self.file) if self.file else self.file
+        out.fix = shown(self.app_fix or self.fix)
+        out.app_fix = None
+        if getattr(self, "written", None):
+            out.written = renames.get(self.written, self.written)
+        out.args = (out.message,)
+        return out
 
     @property
     def message(self) -> str:
@@ -161,9 +203,9 @@ def written_path(exc: BaseException) -> str | None:
 
 def disk_full_error(exc: BaseException | None, path: str | os.PathLike[str], *,
                     outcome: str, fix: str | None = None,
-                    where: str | None = None) -> DiskFullError:
+                    where: str | None = None, app_fix: str | None = None) -> DiskFullError:
     """"The disk is full" with the file being written, the space left on its disk, what was
-    (not) changed (``outcome``) and what to do."""
+    (not) changed (``outcome``) and what to do (``app_fix``: in the app's words)."""
     where = where or (written_path(exc) if exc is not None else None) or os.fspath(path)
     free = free_space(where)
     left = "unknown space" if free is None else size_text(free)
@@ -171,7 +213,8 @@ def disk_full_error(exc: BaseException | None, path: str | os.PathLike[str], *,
         f"The disk is full: {where} could not be written ({left} free on that disk). "
         f"{outcome}".strip(),
         file=os.fspath(path),
-        fix=fix or "Free space on that disk (delete or move files), then run it again.")
+        fix=fix or "Free space on that disk (delete or move files), then run it again.",
+        app_fix=app_fix)
     err.written = where
     err.invalidated = exc is not None and (
         "invalidated" in str(exc) or getattr(exc, "invalidated", False))

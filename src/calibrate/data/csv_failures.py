@@ -97,13 +97,16 @@ def long_row_error(path: Path, read: dict[str, Any], encoding: str, layout: Layo
     room = -(-max(2 * need, 8 << 20) // (1 << 20)) << 20  # whole MiB
     setting = (f"Load it again with a mapping file (--mapping) that sets [read] "
                f"max_line_size = {room}, or shorten that cell in the export.")
+    in_app = ("Shorten that cell in the export and upload it again, or ask whoever runs "
+              f"calibrate to load it with [read] max_line_size = {room} in a mapping file.")
     if found is None:
         return InputError(f"A row is {_mb(actual)} long, more than the {_mb(limit)} a row "
-                          "may take.", file=str(path), fix=setting)
+                          "may take.", file=str(path), fix=setting, app_fix=in_app)
     row, column, cell, _ = found
     return InputError(f"Row {row} is {_mb(need)} long, more than the "
                       f"{_mb(limit)} a row may take: its column '{column}' holds "
-                      f"{_mb(cell)}.", file=str(path), column=column, rows=[row], fix=setting)
+                      f"{_mb(cell)}.", file=str(path), column=column, rows=[row], fix=setting,
+                      app_fix=in_app)
 
 
 def csv_error(path: Path, exc: Exception, skip: int = 0) -> InputError:
@@ -121,13 +124,16 @@ def csv_error(path: Path, exc: Exception, skip: int = 0) -> InputError:
     for marker in ("Error:", "Exception:"):
         if marker in first:
             first = first.split(marker, 1)[1].strip()
+    app_fix = None  # the app reads no mapping file: it says what to do with the export
     if "Expected Number of Columns" in text or "too many columns" in text.lower():
         what = "A row has a different number of fields than the header (a ragged row)."
         fix = ("Check the row for a stray delimiter or an unclosed quote, or set "
                "[read] delimiter in a mapping file if the delimiter was guessed wrong.")
+        app_fix = _RAGGED_IN_APP
     elif "unicode" in text.lower():
         what = "The file's text encoding could not be read."
         fix = 'Save it as UTF-8, or set [read] encoding = "latin-1" in a mapping file.'
+        app_fix = 'Save it as UTF-8 ("CSV UTF-8" in Excel) and upload it again.'
     elif re.search(r"is not [\w-]+ encoded", text):
         what = ("The file's text is neither UTF-8 nor Latin-1 (Windows curly quotes or € "
                 "signs, or another encoding).")
@@ -139,7 +145,14 @@ def csv_error(path: Path, exc: Exception, skip: int = 0) -> InputError:
         what = f"The file could not be read as CSV: {first}"
         fix = "Check that it is a delimited text export with a header row."
     return InputError(what, file=str(path), rows=[line - 1] if line and line > 1 else None,
-                      fix=fix)
+                      fix=fix, app_fix=app_fix)
+
+
+#: A ragged row's fix in the app, which reads no mapping file.
+_RAGGED_IN_APP = ("Check that row for a stray delimiter or an unclosed quote, then upload the "
+                  "file again. If the delimiter was guessed wrong, export the file again "
+                  "with commas, or ask whoever runs calibrate to load it with [read] "
+                  "delimiter set in a mapping file.")
 
 
 def csv_failure(path: Path, read: dict[str, Any], encoding: str,
@@ -157,5 +170,6 @@ def csv_failure(path: Path, read: dict[str, Any], encoding: str,
             f"Row {row} has {found} fields but the header has {expected} (a ragged row).",
             file=str(path), rows=[row],
             fix="Check that row for a stray delimiter or an unclosed quote; if the "
-                "delimiter was guessed wrong, set [read] delimiter in a mapping file.")
+                "delimiter was guessed wrong, set [read] delimiter in a mapping file.",
+            app_fix=_RAGGED_IN_APP)
     return csv_error(path, exc, layout.skip)

@@ -160,11 +160,14 @@ def no_outcome(path: Path, stats: list[ColumnStats],
             "No outcome column found for sure: the likeliest by values are "
             f"{describe_candidates(candidates)}.", candidates, file=str(path),
             fix=f"Name it with --outcome COLUMN, e.g. --outcome "
-                f"{_shell_word(candidates[0].column)}. {columns}")
+                f"{_shell_word(candidates[0].column)}. {columns}",
+            app_fix=f"Pick it in the list 'Outcome column', e.g. {candidates[0].column}. "
+                    f"{columns}")
     return OutcomeNotFound(
         "No outcome column found: no column has won / lost values (such as Closed Won, "
         "Lost, converted, yes / no) or a name like outcome, status or stage.", [],
-        file=str(path), fix=f"Name it with --outcome COLUMN. {columns}")
+        file=str(path), fix=f"Name it with --outcome COLUMN. {columns}",
+        app_fix=f"Pick the outcome column in the list 'Outcome column'. {columns}")
 
 
 def _shell_word(name: str) -> str:

@@ -320,7 +320,9 @@ def _check_append(tx: duckdb.DuckDBPyConnection, path: Path, columns: list[Colum
             f"{', '.join(added) or 'none'}).",
             file=str(path),
             fix="Pass --replace to replace the stored leads with this file, or "
-                "export the same columns as before.")
+                "export the same columns as before.",
+            app_fix="Untick 'Append to the leads already loaded (same columns)' to replace "
+                    "the stored leads with this file, or export the same columns as before.")
     return "append"
 
 

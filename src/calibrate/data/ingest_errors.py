@@ -60,9 +60,12 @@ def _disk_full(exc: BaseException, path: Path, db: Path | None, before: int) -> 
     err = disk_full_error(exc, db or path, outcome=outcome,
                           where=getattr(exc, "written", None),
                           fix="Free space on that disk (or point --db / CALIBRATE_DB at a "
-                              "disk with room), then load the file again.")
+                              "disk with room), then load the file again.",
+                          app_fix="Ask whoever runs calibrate to free space on that disk, "
+                                  "then load the file again.")
     if err.invalidated:
         err.fix += " Open the database again (restart the app) once there is room."
+        err.app_fix += " The app opens the database again once there is room."
     return err
 
 
@@ -71,7 +74,11 @@ def _read_error(path: Path, exc: BaseException) -> CalibrateError:
         return InputError("The file is too large to load with the memory available.",
                           file=str(path),
                           fix="Free memory (close other programs), or split the file and "
-                              "load the parts one after another (without --replace).")
+                              "load the parts one after another (without --replace).",
+                          app_fix="Split the file and load the parts one after another "
+                                  "(the second and later with 'Append to the leads already "
+                                  "loaded (same columns)' ticked), or ask whoever runs "
+                                  "calibrate to free memory on the server.")
     if isinstance(exc, duckdb.Error):
         return csv_error(path, exc)
     return InputError(f"The file could not be read: {exc}", file=str(path),

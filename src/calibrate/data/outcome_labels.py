@@ -37,7 +37,9 @@ def _too_many_labels(path: Path, column: str, what: str) -> NoReturn:
     raise InputError(
         f"The outcome column has {what}; it does not look like an outcome (won / lost / "
         "no decision / open).", file=str(path), column=column,
-        fix="Pass the right column with --outcome COLUMN (or choose it in the app).")
+        fix="Pass the right column with --outcome COLUMN (or choose it in the app).",
+        app_fix="Pick the right column in the list 'Outcome column' (step 1), then load "
+                "the file again.")
 
 
 def late_labels(cur: duckdb.DuckDBPyConnection, path: Path, labels: Labels,
@@ -70,7 +72,9 @@ def late_labels(cur: duckdb.DuckDBPyConnection, path: Path, labels: Labels,
             fix="Say what each label means in a mapping file passed with --mapping, e.g.\n"
                 f'  [outcomes]\n  won = ["{first}"]   # or lost / no_decision / open\n'
                 "Known labels include: won / closed won / converted / yes / 1; lost / closed "
-                "lost / no / 0; no decision / stalled; open / in progress / blank.")
+                "lost / no / 0; no decision / stalled; open / in progress / blank.",
+            app_fix=f"Choose what '{first}' and each other label means in step 2 (its "
+                    "'becomes' column), then load the file again.")
     cases = " ".join(f"WHEN outcome = chr(1) || {literal(label)} THEN {literal(out)}"
                      for label, out in mapped.items())
     cur.execute(f"UPDATE {STAGING} SET outcome = CASE {cases} END "

@@ -44,7 +44,8 @@ def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> Source:
 
 def open_source(cur: duckdb.DuckDBPyConnection, p: Path, read: dict[str, Any]) -> Source:
     if not p.exists():
-        raise InputError("The file does not exist.", file=str(p), fix="Check the path.")
+        raise InputError("The file does not exist.", file=str(p), fix="Check the path.",
+                         app_fix="Upload the file again.")
     if p.is_dir():
         raise InputError("This is a folder, not a file.", file=str(p),
                          fix="Give the path of a CSV, Parquet or XLSX file.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -39,11 +40,16 @@ from calibrate.data.roles import (
     mapping_from_dict,
     mapping_to_toml,
 )
-from calibrate.errors import CalibrateError
+from calibrate.errors import APP, CalibrateError
 from calibrate.model.rule_settings import RuleSet
 from calibrate.ui import access, backups, state
 
 SAMPLE = Path("data/sample/leads.csv")
+#: The Data page's tables show every row (each column, each label), scrolling with the page.
+EVERY_ROW = 1 << 24
+#: The controls the app's fixes name (``app_fix`` in the data modules says these words).
+OUTCOME_LABEL = "Outcome column"
+APPEND_LABEL = "Append to the leads already loaded (same columns)"
 
 
 def sample_path() -> Path:
@@ -58,10 +64,29 @@ def sample_path() -> Path:
 
 
 def uploads_dir() -> Path:
-    """Uploaded files are kept beside the database, so nothing a user gave is lost."""
+    """Where uploads wait to be loaded: beside the database. Created with a ``.gitignore``
+    of ``*``, so that it is git-ignored wherever the database is."""
     folder = Path(state.db_path()).parent / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True)
+    except FileExistsError:
+        return folder
+    ignore = folder / ".gitignore"
+    try:
+        ignore.write_text("# uploads waiting to be loaded (calibrate removes them)\n*\n",
+                          encoding="utf-8")
+    except OSError:  # made again, with its .gitignore, by the next upload
+        with contextlib.suppress(OSError):
+            ignore.unlink(missing_ok=True)
+            folder.rmdir()
+        raise
     return folder
+
+
+def show_error(exc: CalibrateError, names: dict[str, str] | None = None) -> None:
+    """An error in the app's words: its fix for the app, files by the names the user knows
+    (``names``: a kept upload's path to the name it was uploaded as)."""
+    state.show_error(exc.shown_in(APP, names))
 
 
 def max_upload_mb() -> int:
@@ -71,7 +96,7 @@ def max_upload_mb() -> int:
 
 def keep_upload(name: str, data: BinaryIO) -> Path:
     """Copy an upload to ``data/uploads/<time>/<its name>`` in chunks (never a second copy
-    in memory); the name is kept as the user's file had it.
+    in memory) until it is loaded; the name is kept as the user's file had it.
 
     The copy is written under a temporary name and renamed once complete: a full disk
     (or any failed write) leaves nothing behind in ``data/uploads/``, and is a
@@ -80,25 +105,30 @@ def keep_upload(name: str, data: BinaryIO) -> Path:
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = Path(name.replace("\x00", "")).name.strip()[-150:] or "upload"
-    folder = uploads_dir() / stamp
-    n = 1
-    while folder.exists():
-        n += 1
-        folder = uploads_dir() / f"{stamp}-{n}"
-    path = folder / base
-    part = folder / f".{base}.part"
+    path = Path(base)
+    made: Path | None = None
     try:
+        root = uploads_dir()
+        folder = root / stamp
+        n = 1
+        while folder.exists():
+            n += 1
+            folder = root / f"{stamp}-{n}"
+        path = folder / base
         folder.mkdir(parents=True)
+        made = folder
+        part = folder / f".{base}.part"
         data.seek(0)
         with open(part, "wb") as out:
             shutil.copyfileobj(data, out, 1 << 20)
         os.replace(part, path)
     except OSError as exc:
-        part.unlink(missing_ok=True)
-        try:
-            folder.rmdir()
-        except OSError:
-            pass
+        if made is not None:
+            (made / f".{base}.part").unlink(missing_ok=True)
+            try:
+                made.rmdir()
+            except OSError:
+                pass
         if is_disk_full(exc):
             raise disk_full_error(exc, path, where=str(path),
                                   outcome=f"The upload of {base} was not kept (nothing "
@@ -112,8 +142,26 @@ def keep_upload(name: str, data: BinaryIO) -> Path:
     return path
 
 
-def show_report(report: IngestReport) -> None:
-    st.success(f"Loaded {report.rows_loaded:,} leads from {fmt.md(fmt.file_name(report.file))}.")
+def discard_upload(path: str | None) -> None:
+    """Remove a kept upload and its folder (best effort: a file still open stays)."""
+    if not path:
+        return
+    kept = Path(path)
+    try:
+        kept.unlink(missing_ok=True)
+        kept.parent.rmdir()
+    except OSError:
+        pass
+
+
+def forget_upload() -> None:
+    """The session moves on from its upload (loaded, removed or replaced): its copy goes."""
+    discard_upload(st.session_state.pop("upload_path", None))
+    st.session_state.pop("upload_key", None)
+
+
+def show_report(report: IngestReport, name: str) -> None:
+    st.success(f"Loaded {report.rows_loaded:,} leads from {fmt.md(name)}.")
     skipped = report.details.get("skipped title lines")
     if skipped:
         st.info(f"The {skipped} line{'s' if skipped > 1 else ''} above the header (a report "
@@ -141,28 +189,32 @@ def load_section() -> None:
     with st.expander("Or load the bundled sample"):
         st.write("50,000 B2B leads over 24 months, with won, lost, no-decision and open "
                  "outcomes (deliberately messy, like a real CRM export).")
-        if st.button("Load the sample data", key="load_sample"):
-            run_ingest(sample_path(), None, replace=True)
+        if st.button("Load the sample data", key="load_sample") and run_ingest(
+                sample_path(), None, replace=True):
+            st.rerun()
 
 
 def run_ingest(path: Path, mapping: Mapping | None, replace: bool,
-               headers: list[str] | None = None) -> None:
-    """Load a file; on success remember the user's choices for files with these columns."""
+               headers: list[str] | None = None, name: str | None = None) -> bool:
+    """Load a file (``name``: as the user knows it); on success remember the user's choices
+    for files with these columns and keep the report for the next run. False after
+    saying why it was not loaded."""
     wb = state.workbench()
+    name = name or path.name
     try:
-        with st.spinner(f"Backing up the leads it replaces, then loading {path.name}..."
-                        if replace and wb.leads else f"Loading {path.name}..."):
+        with st.spinner(f"Backing up the leads it replaces, then loading {name}..."
+                        if replace and wb.leads else f"Loading {name}..."):
             report = wb.ingest(path, mapping=mapping, replace=replace)
     except CalibrateError as exc:
-        state.show_error(exc)
+        show_error(exc, {str(path): name})
         backups.show(wb.last_backup)
-        return
+        return False
     if mapping is not None and headers:
         save_mapping(wb.con, headers, mapping)
-    st.session_state["last_report"] = report
+    st.session_state["last_report"] = (report, name)
     if wb.last_backup is not None:
         backups.remember(wb.last_backup)
-    st.rerun()
+    return True
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -194,7 +246,7 @@ def outcome_choice(preview: FilePreview, key: str) -> str | None:
         return f"{h} ({shown_counts(c.counts)})" if c else h
 
     index = options.index(preview.outcome) if preview.outcome in options else None
-    choice = st.selectbox("Outcome column", options, index=index, format_func=label,
+    choice = st.selectbox(OUTCOME_LABEL, options, index=index, format_func=label,
                           placeholder="Choose the outcome column", key=f"outcome_{key}")
     if preview.outcome is None and choice is None:
         if preview.candidates:
@@ -223,7 +275,7 @@ def label_choices(preview: FilePreview, column: str, mapping: Mapping,
     edited = st.data_editor(
         pd.DataFrame(rows, columns=["label", "rows", "becomes"]), hide_index=True,
         width="stretch", key=f"labels_{key}_{column}", disabled=["label", "rows"],
-        height=state.table_height(len(rows)),
+        height=state.table_height(len(rows), cap=EVERY_ROW),
         column_config={
             "rows": st.column_config.NumberColumn("rows", format="localized"),
             "becomes": st.column_config.SelectboxColumn(
@@ -248,13 +300,17 @@ def _values(preview: FilePreview, header: str, n: int = 3) -> str:
 
 def upload_section() -> None:
     limit = max_upload_mb()
+    # A new key after each load empties the uploader: the loaded file's copy is gone.
     upload = st.file_uploader(
         f"CSV, Parquet or XLSX export of leads with their outcomes (up to {limit:,} MB)",
-        type=["csv", "txt", "tsv", "parquet", "xlsx"], key="upload")
+        type=["csv", "txt", "tsv", "parquet", "xlsx"],
+        key=f"upload_{st.session_state.get('uploads_loaded', 0)}")
     if upload is None:
+        forget_upload()
         return
     key = f"{upload.name}:{upload.size}"
     if st.session_state.get("upload_key") != key:
+        forget_upload()
         if upload.size > limit * 1024 * 1024:
             st.error(f"{fmt.md(upload.name)} is larger than {limit:,} MB, the upload limit. Split "
                      "the export into smaller files and load them one after another "
@@ -269,12 +325,13 @@ def upload_section() -> None:
         try:
             kept = keep_upload(upload.name, upload)
         except CalibrateError as exc:  # a full disk: a message, nothing half-written
-            state.show_error(exc)
+            show_error(exc, {exc.file: upload.name} if exc.file else None)
             return
         st.session_state["uploads_used"] = used.plus(upload.size)
         st.session_state["upload_key"] = key
         st.session_state["upload_path"] = str(kept)
     path = Path(st.session_state["upload_path"])
+    shown = {str(path): upload.name}
     con = state.connection()
     try:
         with st.spinner(f"Reading {upload.name}..."):
@@ -293,7 +350,7 @@ def upload_section() -> None:
             if outcome is not None and outcome != preview.outcome:
                 preview = _inspect(str(path), mapping_to_toml(base), outcome)
     except CalibrateError as exc:
-        state.show_error(exc)
+        show_error(exc, shown)
         return
     labels = label_choices(preview, outcome, base, key) if outcome else None
     st.markdown("**3. Each column's role and type**: what is scored (profile, behavior), "
@@ -303,21 +360,24 @@ def upload_section() -> None:
                           for g in preview.columns if g.source_name != outcome])
     edited = st.data_editor(
         frame, hide_index=True, width="stretch", key=f"roles_{key}_{outcome}",
-        disabled=["column", "values", "why"], height=state.table_height(len(frame)),
+        disabled=["column", "values", "why"],
+        height=state.table_height(len(frame), cap=EVERY_ROW),
         column_config={
             "role": st.column_config.SelectboxColumn(
                 "role", options=[r for r in ROLES if r != "outcome"], required=True),
             "type": st.column_config.SelectboxColumn("type", options=list(TYPES),
                                                      required=True)})
-    replace = not st.checkbox("Append to the leads already loaded (same columns)",
-                              key="append")
+    replace = not st.checkbox(APPEND_LABEL, key="append")
     mapping = None
     if outcome is not None and labels is not None:
         mapping = mapping_from_choices(edited.to_dict("records"), outcome, labels, base)
     cols = st.columns([1, 2])
     if cols[0].button("Load this file", key="load_upload", type="primary",
-                      disabled=mapping is None):
-        run_ingest(path, mapping, replace, preview.headers)
+                      disabled=mapping is None) and run_ingest(
+            path, mapping, replace, preview.headers, upload.name):
+        forget_upload()  # loaded: the copy goes, and the uploader starts empty
+        st.session_state["uploads_loaded"] = st.session_state.get("uploads_loaded", 0) + 1
+        st.rerun()
     if mapping is not None:
         cols[1].download_button(
             "Download these choices (mapping file)", mapping_to_toml(mapping),
@@ -331,7 +391,7 @@ def summary_section() -> None:
     con = state.connection()
     q = quality(con)
     if q is None:
-        st.info("No leads loaded yet: load the sample or upload a file below.")
+        st.info("No leads loaded yet: upload a file or load the sample above.")
         return
     st.subheader("Loaded leads")
     cols = st.columns(5)
@@ -360,7 +420,7 @@ def summary_section() -> None:
                    "role to ignore if it is only known after the outcome.")
     edited = st.data_editor(
         attrs[["name", "role", "type", "missing", "distinct", "leak warning", "why"]],
-        hide_index=True, width="stretch", height=state.table_height(len(attrs)),
+        hide_index=True, width="stretch", height=state.table_height(len(attrs), cap=EVERY_ROW),
         key=f"attr_roles_{store.data_version(con)}",
         disabled=["name", "type", "missing", "distinct", "leak warning", "why"],
         column_config={
@@ -372,14 +432,15 @@ def summary_section() -> None:
         try:
             set_roles(con, changes)
         except CalibrateError as exc:
-            state.show_error(exc)
+            show_error(exc)
         else:
             st.rerun()
     other = q.columns[~q.columns["role"].isin(["profile", "behavior", "ignore"])
                       & (q.columns["source_name"] != "")]
     with st.expander("Other columns (ids, dates, outcome, segment, contact fields)"):
         st.dataframe(other[["source_name", "role", "type", "missing"]].rename(
-            columns={"source_name": "column"}), hide_index=True, width="stretch")
+            columns={"source_name": "column"}), hide_index=True, width="stretch",
+            height=state.table_height(len(other), cap=EVERY_ROW))
     ignored = not_scored(list(infos.values()))
     if ignored:
         total = sum(len(v) for v in ignored.values())
@@ -430,9 +491,9 @@ def rules_in_force(con) -> RuleSet:
 
 def render() -> None:
     st.title("Data")
-    report = st.session_state.pop("last_report", None)
-    if report is not None:
-        show_report(report)
+    load_section()  # first: what a user comes to this page for
+    loaded = st.session_state.pop("last_report", None)
+    if loaded is not None:
+        show_report(*loaded)
     backups.show_remembered()
     summary_section()
-    load_section()
