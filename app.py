@@ -8,15 +8,23 @@ st.set_page_config(page_title="calibrate", page_icon=":material/tune:", layout="
 if not access.gate():
     st.stop()
 thresholds.keep_state()  # the workshop's sliders survive a visit to another page
+# Streamlit serves the default page at the root URL only (its url_path is not a URL), so
+# the workshop lives at "/" and a hidden page answers "/thresholds" by switching to it.
+workshop = st.Page(thresholds.render, title="Thresholds", icon=":material/tune:",
+                   url_path="workshop", default=True)
+alias = st.Page(thresholds.render, title="Thresholds", url_path="thresholds",
+                visibility="hidden")
 page = st.navigation([
-    st.Page(thresholds.render, title="Thresholds", icon=":material/tune:",
-            url_path="thresholds", default=True),
+    workshop,
     st.Page(weights.render, title="Weights", icon=":material/balance:", url_path="weights"),
     st.Page(data.render, title="Data", icon=":material/table:", url_path="data"),
     st.Page(scenarios.render, title="Scenarios", icon=":material/compare:",
             url_path="scenarios"),
     st.Page(export.render, title="Export", icon=":material/download:", url_path="export"),
+    alias,
 ])
+if page is alias:
+    st.switch_page(workshop, query_params=st.query_params.to_dict())
 sidebar.render()
 access.account()  # who is signed in, and Log out (only when sign-in is on)
 page.run()

@@ -35,3 +35,16 @@ def test_user_text_is_literal_markdown_and_plain_names_read_as_they_are():
     assert md("# title") == "\\# title" and md("- item") == "\\- item" and md("3. x") == "3\\. x"
     for plain in ("bare_y.csv", "C-Level", "Branche (Größe)", "emp.var.rate", "Lead Nr."):
         assert md(plain) == plain
+
+
+def test_counts_a_month_are_whole_numbers_with_one_decimal_only_below_ten():
+    assert fmt.per_month(156.3) == "156" and fmt.per_month(830.4) == "830"
+    assert fmt.per_month(9.42) == "9.4" and fmt.per_month(5.0) == "5"
+    assert fmt.per_month(9.96) == "10" and fmt.per_month(0.04) == "0"
+    assert fmt.per_month(1234.5) == "1.2k" and fmt.per_month(999.6) == "1k"
+    assert fmt.per_month(None) == "–" and fmt.per_month(math.nan) == "–"
+
+
+def test_a_setting_reads_as_people_say_it():
+    assert fmt.percent_plain(0.1) == "10%" and fmt.percent_plain(0.125) == "12.5%"
+    assert fmt.percent_plain(0.005) == "0.5%" and fmt.percent_plain(None) == "–"

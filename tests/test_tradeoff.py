@@ -19,6 +19,7 @@ from calibrate.decide.tradeoff import (
     heatmap,
     own_bars,
     pareto_front,
+    period,
     score_distribution,
     segment_figures,
     suggest,
@@ -400,7 +401,8 @@ def test_suggest_explains_when_nothing_qualifies(grid: Grid) -> None:
     assert not no_capacity.found and "capacity" in no_capacity.reason
     assert no_capacity.thresholds is None and no_capacity.figures is None
     tiny = suggest(cube, Settings(reps=1, leads_per_rep_per_month=1))
-    assert not tiny.found and "Auto-qualified leads alone" in tiny.reason
+    assert not tiny.found and tiny.reason.startswith(
+        "Nothing fits within capacity: auto-qualified leads alone send")
     high = suggest(cube, Settings(), objective="conversion_floor", floor=1.01)
     assert not high.found and "best reachable" in high.reason
     no_floor = suggest(cube, Settings(), objective="conversion_floor")
@@ -448,3 +450,68 @@ def test_own_bars_keep_only_segments_that_differ() -> None:
     same = Settings(min_profile=60, min_behavior=45, min_total=99)  # total unused in "both"
     other = Settings(min_profile=60, min_behavior=46)
     assert own_bars(main, {"a": same, "b": other}) == {"b": other}
+
+
+# ------------------------------------------------------------- words the screen shows
+
+
+def test_the_floor_suggestion_says_plainly_when_it_is_over_capacity(grid: Grid) -> None:
+    cube = grid.cube()
+    roomy = suggest(cube, Settings(), objective="conversion_floor", floor=0.1)
+    assert roomy.found and not roomy.over_capacity
+    tight = Settings(reps=1, leads_per_rep_per_month=5)
+    got = suggest(cube, tight, objective="conversion_floor", floor=0.1)
+    assert got.found and got.over_capacity and got.figures is not None
+    assert got.figures.capacity_used is not None and got.figures.capacity_used > 1
+    used = f"{100 * got.figures.capacity_used:.0f}%"
+    assert got.reason.startswith("Suggested profile ≥ ")
+    assert f"Over capacity: {used} of what sales can work" in got.reason
+    assert "sales can work 5)" in got.reason and "floor of 10%" in got.reason
+    # counts a month are whole numbers (one decimal only below 10), never 156.3
+    mqls = got.figures.mqls_per_month
+    assert f"{mqls:.0f} MQLs a month" in got.reason and f"{mqls:.1f}" not in got.reason
+    within = suggest(cube, Settings(reps=1, leads_per_rep_per_month=40))
+    assert within.found and not within.over_capacity and "Over capacity" not in within.reason
+    assert "the most wins within what sales can work (40 a month)" in within.reason
+
+
+def test_the_capacity_suggestion_says_plainly_when_nothing_fits() -> None:
+    from calibrate.decide.figure_text import no_fit_reason
+
+    assert no_fit_reason(10, 2.0, 45.2) == (
+        "Nothing fits within capacity: even the strictest thresholds with a measurable "
+        "conversion send 45 MQLs a month and sales can work 10. Add reps or leads per rep, "
+        "or suggest by a conversion floor instead.")
+    assert no_fit_reason(10, 12.4, 45.2).startswith(
+        "Nothing fits within capacity: auto-qualified leads alone send 12 MQLs a month and "
+        "sales can work 10.")
+    assert no_fit_reason(10, 0.0, None) == (
+        "No threshold leaves a closed lead to measure conversion on.")
+
+
+def test_capacity_status_words_never_rely_on_colour() -> None:
+    from calibrate.decide.figure_text import capacity_status
+
+    over = capacity_status(2.07, 400.0, 828.0)
+    assert over is not None and over.over and over.fill == 1.0
+    assert over.text == ("Over capacity: 207% of what sales can work (828 MQLs a month; "
+                         "sales can work 400).")
+    within = capacity_status(0.62, 400.0, 248.0)
+    assert within is not None and not within.over and within.fill == 0.62
+    assert within.text == "62% of what sales can work (248 of 400 MQLs a month)."
+    assert capacity_status(None, None, 10.0) is None
+    assert capacity_status(math.inf, 0.0, 3.0).over  # type: ignore[union-attr]
+
+
+def test_period_says_in_all_when_the_leads_have_no_dates(leads: pd.DataFrame,
+                                                         grid: Grid) -> None:
+    assert period(grid.cube()) == period(grid.cube(list(MONTHS[-3:]))) == "per month"
+    undated = grid_from_frame(leads.assign(month=pd.NaT))
+    assert undated.months == [] and period(undated.cube()) == "in all"
+
+
+def test_heatmap_counts_leads_a_month_as_the_headline_does(grid: Grid) -> None:
+    cube = grid.cube(list(MONTHS[-6:]))
+    cells = heatmap(cube)
+    assert np.allclose(cells["leads_per_month"], cells["leads"] / 6)
+    assert np.allclose(heatmap(cube, months=3)["leads_per_month"], cells["leads"] / 3)

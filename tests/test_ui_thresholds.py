@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
 from calibrate.data import store
 from calibrate.decide.scenarios import list_scenarios
+from calibrate.ui.thresholds import OVER_COLOUR, slider_key
 
-from apptest import assert_clean, metric, page
+from apptest import TIMEOUT, assert_clean, metric, page
+
+REPS, PER_REP = slider_key("reps", None), slider_key("per_rep", None)
 
 
 def test_sliders_move_volume_and_conversion(sample_db):
@@ -32,7 +40,7 @@ def test_total_score_mode_has_one_slider(sample_db):
 
 def test_suggestion_fills_the_sliders_within_capacity(sample_db):
     at = page("thresholds")
-    at.number_input(key="reps").set_value(8).run()
+    at.number_input(key=REPS).set_value(8).run()
     before = [s.value for s in at.slider]
     at.button(key="suggest_capacity").click().run()
     assert_clean(at)
@@ -43,10 +51,10 @@ def test_suggestion_fills_the_sliders_within_capacity(sample_db):
 
 def test_an_impossible_capacity_is_explained(sample_db):
     at = page("thresholds")
-    at.number_input(key="reps").set_value(1).run()
+    at.number_input(key=REPS).set_value(1).run()
     at.button(key="suggest_capacity").click().run()
     assert_clean(at)
-    assert "above the capacity" in at.info[0].value
+    assert at.info[0].value.startswith("Nothing fits within capacity:")
 
 
 def test_saving_a_scenario_stores_it(sample_db):
@@ -105,3 +113,125 @@ def test_a_segment_moved_keeps_its_own_bar_in_the_figures_and_the_scenario(sampl
     assert [s.value for s in at.slider] == [40, 30]
     at.selectbox(key="segment").set_value("All segments").run()
     assert metric(at, "MQLs per month") == main_only
+
+
+# ------------------------------------------------------------------ issue 19's defects
+
+
+def capacity_words(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "of what sales can work" in m.value)
+
+
+def test_over_capacity_is_a_red_bar_that_says_so(sample_db):
+    at = page("thresholds")
+    at.number_input(key=REPS).set_value(1).run()  # 40 leads a month
+    assert_clean(at)
+    used = metric(at, "Sales capacity used")
+    assert float(used.rstrip("%")) > 100
+    bar = capacity_words(at)
+    assert 'role="progressbar"' in bar and OVER_COLOUR in bar
+    assert f"⚠ Over capacity: {used} of what sales can work" in bar  # words, not colour alone
+    assert "sales can work 40)" in bar
+    at.number_input(key=PER_REP).set_value(100_000).run()
+    bar = capacity_words(at)
+    assert "Over capacity" not in bar and OVER_COLOUR not in bar
+
+
+def test_the_conversion_floor_is_labelled_and_reads_as_a_percentage(sample_db):
+    at = page("thresholds")
+    floor = at.selectbox(key="floor")
+    assert floor.label == "Conversion floor" and floor.value == 10
+    assert "10%" in floor.options and "0.5%" in floor.options
+    floor.set_value(15).run()
+    at.button(key="suggest_floor").click().run()
+    assert_clean(at)
+    assert "floor of 15%" in (at.info or at.warning)[0].value
+
+
+def test_the_floor_suggestion_warns_when_it_is_over_capacity(sample_db):
+    at = page("thresholds")
+    at.number_input(key=REPS).set_value(1).run()
+    at.button(key="suggest_floor").click().run()
+    assert_clean(at)
+    assert float(metric(at, "Sales capacity used").rstrip("%")) > 100
+    assert "Over capacity:" in at.warning[0].value and not at.info
+
+
+def test_saving_names_the_scenario_in_the_sidebar_and_answers_beside_the_button(sample_db):
+    at = AppTest.from_string("from calibrate.ui import sidebar, thresholds\n"
+                             "sidebar.render()\nthresholds.render()\n",
+                             default_timeout=TIMEOUT).run()
+    assert_clean(at)
+    at.text_input(key="sc_name").input("Sales proposal")
+    at.button(key="FormSubmitter:save_scenario-Save scenario").click().run()
+    assert_clean(at)
+    sidebar = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "**Scenario:** Sales proposal" in sidebar and "unsaved" not in sidebar
+    columns = list(at.columns)
+    i = next(i for i, c in enumerate(columns)
+             if any(b.key == "FormSubmitter:save_scenario-Save scenario" for b in c.button))
+    assert columns[i + 1].success[0].value.startswith("Saved scenario 'Sales proposal'")
+    assert len(at.success) == 1
+
+
+def test_counts_a_month_are_whole_numbers_and_no_jargon(sample_db):
+    at = page("thresholds")
+    for profile in (0, 30, 50, 70):
+        at.slider[0].set_value(profile).run()
+        for label in ("MQLs per month", "Wins per month", "Nurture pool per month"):
+            value = metric(at, label)  # 156, 9.4 or 1.2k; never 156.3
+            assert re.fullmatch(r"[1-9]\d{1,2}|\d\.\d|\d|\d+(\.\d)?[kM]", value), (
+                label, value)
+        assert not any("corner" in c.value for c in at.caption)
+
+
+def test_each_segment_has_its_own_sales_capacity(sample_db):
+    at = page("thresholds")
+    assert "of 400 MQLs a month" in capacity_words(at)  # 10 reps working 40 each
+    at.selectbox(key="segment").set_value("Enterprise").run()
+    reps, per_rep = slider_key("reps", "Enterprise"), slider_key("per_rep", "Enterprise")
+    assert at.number_input(key=reps).label == "Sales reps for Enterprise"
+    assert at.number_input(key=reps).value == 0  # not the whole team's 10 reps
+    assert metric(at, "Sales capacity used") == "–"
+    at.number_input(key=reps).set_value(1).run()
+    at.number_input(key=per_rep).set_value(5).run()
+    assert_clean(at)
+    enterprise_used = float(metric(at, "Sales capacity used").rstrip("%"))
+    assert enterprise_used > 100  # its MQLs against its own 5, not a sliver of the team's 400
+    at.number_input(key=per_rep).set_value(20).run()
+    at.button(key="suggest_capacity").click().run()  # honours Enterprise's 20 a month
+    assert_clean(at)
+    assert "sales can work (20 a month)" in at.info[0].value
+    assert float(metric(at, "Sales capacity used").rstrip("%")) <= 100
+    suggested = [s.value for s in at.slider]
+    assert suggested != [50, 50]
+
+    at.selectbox(key="segment").set_value("All segments").run()
+    assert (at.number_input(key=REPS).value, at.number_input(key=PER_REP).value) == (10, 40)
+    assert "of 400 MQLs a month" in capacity_words(at)  # the whole team's capacity again
+    assert [s.value for s in at.slider] == [50, 50]  # the main bar did not move
+    at.selectbox(key="segment").set_value("Enterprise").run()
+    assert (at.number_input(key=reps).value, at.number_input(key=per_rep).value) == (1, 20)
+    assert [s.value for s in at.slider] == suggested
+
+
+def test_leads_without_dates_count_in_all_and_have_no_window(sample_db, monkeypatch):
+    from calibrate.decide.grid import Grid
+    from calibrate.workbench import Workbench
+
+    real = Workbench.grid
+
+    def undated(self):
+        g = real(self)
+        return Grid(frame=g.frame.assign(month=pd.NaT), months=[], segments=g.segments)
+
+    monkeypatch.setattr(Workbench, "grid", undated)
+    at = page("thresholds")
+    assert "window" not in [s.key for s in at.selectbox]
+    labels = [m.label for m in at.metric]
+    assert {"MQLs in all", "Wins in all", "Nurture pool in all",
+            "Expected value in all"} <= set(labels)
+    assert not any("per month" in label for label in labels)
+    assert not any(str(n.key).startswith("reps::") for n in at.number_input)
+    assert metric(at, "Sales capacity used") == "–"
+    assert any("no dates" in c.value for c in at.caption)

@@ -38,11 +38,31 @@ def number(value: float | None, digits: int = 1) -> str:
     return f"{sign}{v:.{digits}f}"
 
 
+def per_month(value: float | None) -> str:
+    """A count a month (or in all) as people read it: whole numbers (156, 1.2k), one
+    decimal only below 10 (9.4, 0.5); a dash when missing."""
+    if is_missing(value):
+        return "–"
+    v = float(value)
+    if abs(v) >= 9.95:
+        return number(round(v))
+    text = f"{v:.1f}".removesuffix(".0")
+    return "0" if text == "-0" else text
+
+
 def percent(value: float | None, digits: int = 1) -> str:
     """A share as a percentage: 0.234 -> 23.4% (a dash when missing)."""
     if is_missing(value):
         return "–"
     return f"{100 * float(value):.{digits}f}%"
+
+
+def percent_plain(value: float | None) -> str:
+    """A share with no needless decimals, as a setting reads: 0.1 -> 10%, 0.125 -> 12.5%."""
+    if is_missing(value):
+        return "–"
+    text = f"{100 * float(value):.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
 
 
 def money(value: float | None, symbol: str = "$") -> str:

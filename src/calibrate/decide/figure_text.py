@@ -1,12 +1,18 @@
 """The workshop's figures as people read them: one label and one format per figure, for
-the agreement page, the CLI and the scenario comparison."""
+the agreement page, the CLI and the scenario comparison; the capacity bar's words and the
+suggestions' reasons (:func:`calibrate.decide.tradeoff.suggest`)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from calibrate import fmt
+
+if TYPE_CHECKING:
+    from calibrate.decide.tradeoff import Figures, Objective, Settings
 
 FIGURE_LABELS = {
     "mqls_per_month": ("MQLs per month", fmt.number),
@@ -28,3 +34,70 @@ def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
         if key in figures and figures[key] is not None:
             rows.append((label, f(figures[key])))
     return rows
+
+
+@dataclass(frozen=True)
+class CapacityStatus:
+    """Sales capacity used as the screen shows it: how full the bar is (0..1), whether it
+    is over capacity, and the words that say so (never the colour alone)."""
+
+    fill: float
+    over: bool
+    text: str
+
+
+def capacity_status(used: float | None, capacity: float | None, mqls: float,
+                    per: str = "a month") -> CapacityStatus | None:
+    """The capacity bar for ``mqls`` MQLs ``per`` period against ``capacity`` (None when
+    no capacity is set): "Over capacity: 207% of what sales can work (830 MQLs a month;
+    sales can work 400)." past 100%, "62% of what sales can work (248 of 400 MQLs a
+    month)." within it."""
+    if used is None or capacity is None:
+        return None
+    if not math.isfinite(used):
+        return CapacityStatus(1.0, True, f"Over capacity: sales can work no MQLs "
+                                         f"({fmt.per_month(mqls)} MQLs {per}).")
+    share = fmt.percent(used, 0)
+    if used > 1:
+        return CapacityStatus(1.0, True, f"Over capacity: {share} of what sales can work "
+                                         f"({fmt.per_month(mqls)} MQLs {per}; sales can work "
+                                         f"{fmt.per_month(capacity)}).")
+    return CapacityStatus(max(float(used), 0.0), False,
+                          f"{share} of what sales can work ({fmt.per_month(mqls)} of "
+                          f"{fmt.per_month(capacity)} MQLs {per}).")
+
+
+def no_fit_reason(capacity: float, qualified: float, lowest: float | None,
+                  per: str = "a month") -> str:
+    """Why no threshold fits within capacity, in plain words: auto-qualified leads alone
+    (``qualified`` of them ``per``) or even the strictest measurable threshold
+    (``lowest``; None when no threshold leaves a closed lead) send more than sales can
+    work."""
+    can = f"sales can work {fmt.per_month(capacity)}"
+    if qualified > capacity:
+        return (f"Nothing fits within capacity: auto-qualified leads alone send "
+                f"{fmt.per_month(qualified)} MQLs {per} and {can}. Add reps, or narrow the "
+                f"auto-qualifiers.")
+    if lowest is None:
+        return "No threshold leaves a closed lead to measure conversion on."
+    return (f"Nothing fits within capacity: even the strictest thresholds with a measurable "
+            f"conversion send {fmt.per_month(lowest)} MQLs {per} and {can}. Add reps or "
+            f"leads per rep, or suggest by a conversion floor instead.")
+
+
+def found_reason(objective: Objective, fig: Figures, chosen: Settings, floor: float | None,
+                 per: str = "a month") -> str:
+    """What a suggestion gives, in plain words; says so when it is over capacity."""
+    where = f"Suggested {chosen.bar().describe()}"
+    if objective == "max_wins_within_capacity":
+        why = (f"{where}: {fmt.per_month(fig.wins_per_month)} projected wins {per} from "
+               f"{fmt.per_month(fig.mqls_per_month)} MQLs {per}, the most wins within what "
+               f"sales can work ({fmt.per_month(chosen.capacity)} {per}).")
+    else:
+        why = (f"{where}: {fmt.per_month(fig.mqls_per_month)} MQLs {per} at "
+               f"{fmt.percent(fig.conversion)} conversion, the most volume at or above the "
+               f"floor of {fmt.percent_plain(floor)}.")
+    status = capacity_status(fig.capacity_used, fig.capacity, fig.mqls_per_month, per)
+    if status is not None and status.over:
+        why += f" {status.text}"
+    return why

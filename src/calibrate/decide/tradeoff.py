@@ -34,6 +34,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from calibrate import fmt
+from calibrate.decide.figure_text import found_reason, no_fit_reason
 from calibrate.decide.grid import (
     DISQUALIFIED,
     NONE,
@@ -189,6 +191,12 @@ def cell_label(profile: int, behavior: int, bands: int = 4) -> str:
 
 def _clamp(x: int) -> int:
     return min(max(int(x), 0), POINTS)
+
+
+def period(cube: Cube) -> str:
+    """How the cube's counts read: "per month" when its leads have months, "in all" when
+    none has a date (then every count is the whole history's, not a month's)."""
+    return "per month" if cube.month_list else "in all"
 
 
 def _months(cube: Cube, settings: Settings) -> float:
@@ -397,14 +405,17 @@ def _classes(include_rules: bool) -> list[int]:
     return [NONE, QUALIFIED, DISQUALIFIED] if include_rules else [NONE]
 
 
-def heatmap(cube: Cube, bands: int = 4, include_rules: bool = False) -> pd.DataFrame:
+def heatmap(cube: Cube, bands: int = 4, include_rules: bool = False,
+            months: float | None = None) -> pd.DataFrame:
     """Leads, closed, wins and win rate per cell A1..D4 (profile grade x behavior level).
 
     By default only leads no rule touched (their score decides); ``include_rules`` adds the
     auto-qualified and auto-disqualified leads at their points. Rows run A1, A2, ... D4;
     columns: cell, grade, level, profile_min, profile_max, behavior_min, behavior_max,
-    leads, closed, wins, win_rate.
+    leads, leads_per_month (leads over ``months``, default the cube's, as the headline
+    figures divide them), closed, wins, win_rate.
     """
+    per = float(months) if months is not None and months > 0 else float(cube.months)
     floors = band_floors(bands)
     tops = [100] + [f - 1 for f in floors[:-1]]
     cells = cube.cells[_classes(include_rules)].sum(axis=0)
@@ -416,7 +427,8 @@ def heatmap(cube: Cube, bands: int = 4, include_rules: bool = False) -> pd.DataF
             records.append({
                 "cell": f"{GRADE_LETTERS[g]}{lv + 1}", "grade": GRADE_LETTERS[g], "level": lv + 1,
                 "profile_min": plo, "profile_max": phi, "behavior_min": blo,
-                "behavior_max": bhi, "leads": sum(c), "closed": closed, "wins": c[WON],
+                "behavior_max": bhi, "leads": sum(c), "leads_per_month": sum(c) / per,
+                "closed": closed, "wins": c[WON],
                 "win_rate": _rate(c[WON], closed),
             })
     return pd.DataFrame.from_records(records)
@@ -464,6 +476,12 @@ class Suggestion:
     figures: Figures | None = None
     candidates: int = 0
     feasible: int = 0
+
+    @property
+    def over_capacity(self) -> bool:
+        """Whether the suggested thresholds send more MQLs than sales can work."""
+        used = None if self.figures is None else self.figures.capacity_used
+        return used is not None and used > 1
 
     @property
     def thresholds(self) -> tuple[int, ...] | None:
@@ -519,6 +537,7 @@ def suggest(
     eligible = m["closed"] >= max(int(min_closed), 1)
     qualified_pm = int(cube.qualified.sum()) / _months(cube, settings)
 
+    per = "a month" if period(cube) == "per month" else "in all"
     if objective == "max_wins_within_capacity":
         capacity = settings.capacity
         if capacity is None:
@@ -527,16 +546,9 @@ def suggest(
         feasible = eligible & (m["mqls_per_month"] <= capacity)
         primary, secondary = _key(m["wins_per_month"]), _key(m["conversion"])
         if not feasible.any():
-            if qualified_pm > capacity:
-                why = (f"Auto-qualified leads alone send {qualified_pm:,.1f} a month, above the "
-                       f"capacity of {capacity:,.1f}: add reps or narrow the auto-qualifiers.")
-            else:
-                low = float(np.min(m["mqls_per_month"][eligible])) if eligible.any() else None
-                why = ("No threshold leaves a closed lead to measure conversion on."
-                       if low is None else
-                       f"Even the strictest threshold with a measurable conversion sends "
-                       f"{low:,.1f} MQLs a month, above the capacity of {capacity:,.1f}.")
-            return Suggestion(False, why, candidates=n)
+            low = float(np.min(m["mqls_per_month"][eligible])) if eligible.any() else None
+            return Suggestion(False, no_fit_reason(capacity, qualified_pm, low, per),
+                              candidates=n)
     else:
         if floor is None:
             return Suggestion(False, "Give a conversion floor (e.g. 0.05 for 5%).", candidates=n)
@@ -544,8 +556,8 @@ def suggest(
         primary, secondary = m["mqls"].astype(float), _key(m["conversion"])
         if not feasible.any():
             best = float(np.nanmax(m["conversion"][eligible])) if eligible.any() else None
-            why = (f"No threshold reaches a conversion of {floor:.1%}"
-                   + ("." if best is None else f"; the best reachable is {best:.1%}."))
+            why = (f"No threshold reaches a conversion of {fmt.percent_plain(floor)}"
+                   + ("." if best is None else f"; the best reachable is {fmt.percent(best)}."))
             return Suggestion(False, why, candidates=n)
 
     idx = np.flatnonzero(feasible)
@@ -557,18 +569,11 @@ def suggest(
     else:
         chosen = replace(settings, min_profile=int(pp[best]), min_behavior=int(bb[best]))
     fig = figures(cube, chosen)
-    where = (f"min total {chosen.min_total}" if tt is not None else
-             f"min profile {chosen.min_profile}, min behavior {chosen.min_behavior}")
-    if objective == "max_wins_within_capacity":
-        why = (f"{where}: {fig.wins_per_month:,.1f} projected wins a month from "
-               f"{fig.mqls_per_month:,.1f} MQLs a month (capacity {settings.capacity:,.1f}).")
-    else:
-        why = (f"{where}: {fig.mqls_per_month:,.1f} MQLs a month at {fig.conversion:.1%} "
-               f"conversion (floor {floor:.1%}).")
     return Suggestion(
-        True, why,
+        True, found_reason(objective, fig, chosen, floor, per),
         min_profile=None if tt is not None else chosen.min_profile,
         min_behavior=None if tt is not None else chosen.min_behavior,
         min_total=chosen.min_total if tt is not None else None,
         settings=chosen, figures=fig, candidates=n, feasible=int(feasible.sum()),
     )
+

@@ -12,13 +12,16 @@ import streamlit as st
 
 from calibrate import fmt
 from calibrate.data import store
+from calibrate.decide.figure_text import capacity_status
 from calibrate.decide.rules import summary as rule_summary
 from calibrate.decide.tradeoff import (
+    Figures,
     Settings,
     figures,
     figures_for,
     heatmap,
     own_bars,
+    period,
     score_distribution,
     suggest,
 )
@@ -30,6 +33,12 @@ from calibrate.ui import charts, state
 
 ALL = "All segments"
 WINDOWS = {"Last 3 months": 3, "Last 6 months": 6, "Last 12 months": 12, "All history": 0}
+#: Sales capacity is kept per segment like the thresholds (inside sales and field reps
+#: differ): all segments start at 10 reps working 40 leads a month, a segment unset.
+CAPACITY = {"reps": 10, "per_rep": 40}
+#: Conversion floors offered for the volume suggestion, in percent.
+FLOORS = (0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 25, 30, 40, 50)
+OVER_COLOUR = "#b71c1c"
 
 
 def slider_key(name: str, segment: str | None) -> str:
@@ -38,34 +47,60 @@ def slider_key(name: str, segment: str | None) -> str:
 
 
 def settings_row(grid) -> tuple[str | None, list | None, Settings]:
-    """Projection inputs: segment, window, capacity, money."""
+    """Projection inputs: segment, window, the segment's capacity, money. Leads without
+    dates have no window to choose and no monthly capacity to compare with."""
     c = st.columns([1.3, 1.2, 0.8, 0.9, 0.9, 0.9])
     segments = [ALL] + [s for s in grid.segments if s is not None]
     seg = c[0].selectbox("Segment", segments, key="segment",
-                         help="Each segment can have its own thresholds.")
-    window = c[1].selectbox("Project from", list(WINDOWS), index=2, key="window")
-    reps = c[2].number_input("Sales reps", min_value=0, value=10, step=1, key="reps")
-    per_rep = c[3].number_input("Leads a rep works / month", min_value=0, value=40, step=5,
-                                key="per_rep")
-    cost = c[4].number_input("Cost per lead worked", min_value=0.0, value=0.0, step=10.0,
-                             key="cost")
-    value = c[5].number_input("Value per win (0 = average deal)", min_value=0.0, value=0.0,
-                              step=1000.0, key="value")
+                         help="Each segment can have its own thresholds and sales capacity.")
     segment = None if seg == ALL else seg
-    months = last_months(grid, WINDOWS[window])
-    settings = Settings(reps=reps or None, leads_per_rep_per_month=per_rep or None,
-                        cost_per_lead_worked=cost or None, value_per_win=value or None,
+    # Defaults go in the session state, not the widgets: keep_state assigns these keys on
+    # every run, and a widget with a default too would make Streamlit warn.
+    for key, default in (("window", "Last 12 months"), ("cost", 0.0), ("value", 0.0)):
+        st.session_state.setdefault(key, default)
+    if grid.months:
+        window = c[1].selectbox("Project from", list(WINDOWS), key="window")
+        months = last_months(grid, WINDOWS[window])
+        capacity_inputs(c[2], c[3], segment)
+    else:
+        months = None
+        c[1].caption("These leads have no dates: every figure counts all of them (in all), "
+                     "not a month's, and sales capacity (a month's) does not apply.")
+    cost = c[4].number_input("Cost per lead worked", min_value=0.0, step=10.0, key="cost")
+    value = c[5].number_input("Value per win (0 = average deal)", min_value=0.0, step=1000.0,
+                              key="value")
+    settings = Settings(cost_per_lead_worked=cost or None, value_per_win=value or None,
                         months_in_window=len(months) if months else None)
     return segment, months, settings
 
 
+def capacity_inputs(reps_col, per_rep_col, segment: str | None) -> None:
+    """The selected segment's reps and leads per rep (its own: all segments have theirs)."""
+    for name, default in CAPACITY.items():
+        st.session_state.setdefault(slider_key(name, segment), default if segment is None
+                                    else 0)
+    who = "" if segment is None else f" for {fmt.md(segment)}"
+    reps_col.number_input("Sales reps" + who, min_value=0, step=1,
+                          key=slider_key("reps", segment),
+                          help="The reps who work these MQLs" + who + " (0: not set).")
+    per_rep_col.number_input("Leads a rep works / month", min_value=0, step=5,
+                             key=slider_key("per_rep", segment))
+
+
+def capacity_of(segment: str | None) -> tuple[int | None, int | None]:
+    """A segment's reps and leads per rep a month (None when not set)."""
+    def value(name: str) -> int | None:
+        default = CAPACITY[name] if segment is None else 0
+        return int(st.session_state.get(slider_key(name, segment), default)) or None
+    return value("reps"), value("per_rep")
+
+
 def _apply_suggestion(cube, settings: Settings, segment: str | None, objective: str) -> None:
-    floor = st.session_state.get("floor", 10.0) / 100
+    floor = float(st.session_state.get("floor", 10)) / 100
     result = suggest(cube, settings, objective, floor=floor)
+    st.session_state["suggest_message"] = (result.reason, result.over_capacity)
     if not result.found:
-        st.session_state["suggest_message"] = result.reason
         return
-    st.session_state["suggest_message"] = result.reason
     _mark_own(segment)
     if result.min_total is not None:
         st.session_state[slider_key("min_total", segment)] = int(result.min_total)
@@ -75,8 +110,10 @@ def _apply_suggestion(cube, settings: Settings, segment: str | None, objective: 
 
 
 OWN = "own_segments"
+SAVED = "save_message"
 THRESHOLDS = ("min_profile", "min_behavior", "min_total")
-INPUTS = ("total_mode", "segment", "window", "reps", "per_rep", "cost", "value", "floor")
+INPUTS = ("total_mode", "segment", "window", "cost", "value", "floor")
+PER_SEGMENT = tuple(f"{n}::" for n in (*THRESHOLDS, *CAPACITY))
 
 
 def keep_state() -> None:
@@ -84,7 +121,7 @@ def keep_state() -> None:
     another page): Streamlit drops a widget's state in a run that does not draw it, unless
     the key is assigned again, as its docs on widget state across pages show."""
     for key in list(st.session_state):
-        if key in INPUTS or str(key).startswith(tuple(f"{n}::" for n in THRESHOLDS)):
+        if key in INPUTS or str(key).startswith(PER_SEGMENT):
             st.session_state[key] = st.session_state[key]
 
 
@@ -105,6 +142,7 @@ def _follow_main(segment: str) -> None:
 @st.fragment
 def threshold_panel(grid, months: list | None, segment: str | None, base: Settings) -> None:
     cube = grid.cube(months, segment)
+    per = period(cube)
     total_mode = st.toggle("Use one total score instead of two thresholds", key="total_mode")
     left, right = st.columns(2)
     owned = segment is not None and segment in own_segments()
@@ -125,7 +163,8 @@ def threshold_panel(grid, months: list | None, segment: str | None, base: Settin
         st.button(f"Use the main thresholds for {segment}", key="follow_main",
                   on_click=_follow_main, args=(segment,),
                   help="This segment has thresholds of its own; this drops them.")
-    settings = bar_settings(base, segment)
+    dated = bool(grid.months)
+    settings = bar_settings(base, segment, dated)
     main, own = whole_definition(grid, base)
     if segment is None and own:
         f = figures_for(grid, months, settings, own)
@@ -134,78 +173,117 @@ def threshold_panel(grid, months: list | None, segment: str | None, base: Settin
                                                  for k, v in own.items())) + ".")
     else:
         f = figures(cube, settings)
-    show_figures(f)
+    show_figures(f, per, segment)
     suggestion_row(cube, settings, segment)
-    charts_row(cube, settings, f)
+    charts_row(cube, settings, f, per)
     save_form(main, own)
 
 
-def bar_settings(base: Settings, segment: str | None) -> Settings:
-    """The settings with one segment's sliders (or the main ones, for all segments)."""
+def bar_settings(base: Settings, segment: str | None, dated: bool = True) -> Settings:
+    """The settings with one segment's sliders and sales capacity (or the main ones, for
+    all segments); no capacity for leads without dates (capacity is a month's)."""
     def value(name: str) -> int:
         return int(st.session_state.get(slider_key(name, segment), 50))
+    reps, per_rep = capacity_of(segment) if dated else (None, None)
     return replace(base, mode="total" if st.session_state.get("total_mode") else "both",
                    min_profile=value("min_profile"), min_behavior=value("min_behavior"),
-                   min_total=value("min_total"))
+                   min_total=value("min_total"), reps=reps, leads_per_rep_per_month=per_rep)
 
 
 def whole_definition(grid, base: Settings) -> tuple[Settings, dict[str, Settings]]:
     """The main thresholds and the segments the workshop gave thresholds of their own."""
-    main = bar_settings(base, None)
-    own = {seg: bar_settings(base, seg) for seg in grid.segments if seg in own_segments()}
+    dated = bool(grid.months)
+    main = bar_settings(base, None, dated)
+    own = {seg: bar_settings(base, seg, dated) for seg in grid.segments
+           if seg in own_segments()}
     return main, own_bars(main, own)
 
 
-def show_figures(f) -> None:
+def show_figures(f: Figures, per: str = "per month", segment: str | None = None) -> None:
+    """The headline figures, counted ``per`` month (or "in all" for leads without dates),
+    and sales capacity as a bar."""
+    over = (f"over {f.months:g} months" if per == "per month"
+            else "in all (the leads have no dates)")
     row1 = st.columns(4)
-    row1[0].metric("MQLs per month", fmt.number(f.mqls_per_month),
-                   help=f"{f.mqls:,} MQLs over {f.months:g} months, "
-                        f"{f.auto_qualified:,} of them auto-qualified")
+    row1[0].metric(f"MQLs {per}", fmt.per_month(f.mqls_per_month),
+                   help=f"{f.mqls:,} MQLs {over}, {f.auto_qualified:,} of them auto-qualified")
     row1[1].metric("Conversion", fmt.percent(f.conversion),
                    help="Win rate of closed MQLs, 95% interval "
                         + fmt.interval(f.conversion_low, f.conversion_high))
-    row1[2].metric("Wins per month", fmt.number(f.wins_per_month))
+    row1[2].metric(f"Wins {per}", fmt.per_month(f.wins_per_month))
     row1[3].metric("Share of all wins", fmt.percent(f.win_share),
                    help="Wins among MQLs over all wins in the window")
     row2 = st.columns(4)
     row2[0].metric("No-decision rate", fmt.percent(f.no_decision_rate))
-    row2[1].metric("Nurture pool per month", fmt.number(f.nurture_per_month),
+    row2[1].metric(f"Nurture pool {per}", fmt.per_month(f.nurture_per_month),
                    help=f"Leads below the bar; they won at {fmt.percent(f.nurture_win_rate)}")
+    who = "" if segment is None else f" for {fmt.md(segment)}"
+    if f.capacity:
+        capacity_help = f"Sales{who} can work {fmt.per_month(f.capacity)} MQLs a month"
+    elif per == "per month":
+        capacity_help = f"Set the reps{who} and the leads a rep works a month"
+    else:
+        capacity_help = "Needs lead dates: sales capacity is a month's"
     row2[2].metric("Sales capacity used",
-                   fmt.percent(f.capacity_used) if f.capacity_used is not None else "–",
-                   help=f"Capacity {fmt.number(f.capacity)} leads a month"
-                   if f.capacity else "Set reps and leads per rep")
-    row2[3].metric("Expected value per month", fmt.money(f.expected_value_per_month))
+                   fmt.percent(f.capacity_used, 0) if f.capacity_used is not None else "–",
+                   help=capacity_help)
+    row2[3].metric(f"Expected value {per}", fmt.money(f.expected_value_per_month))
+    capacity_bar(f)
     st.caption(f"Conversion interval {fmt.interval(f.conversion_low, f.conversion_high)} · "
                f"nurture win rate {fmt.percent(f.nurture_win_rate)} · "
-               f"{fmt.number(f.disqualified)} auto-disqualified"
-               + (f" · threshold corner {f.cell}" if f.cell else ""))
+               f"{fmt.number(f.disqualified)} auto-disqualified")
+
+
+def capacity_bar(f: Figures) -> None:
+    """Capacity used as a bar: blue within capacity; red past 100%, with a warning sign and
+    the words "over capacity", so it never relies on the colour."""
+    status = capacity_status(f.capacity_used, f.capacity, f.mqls_per_month)
+    if status is None:
+        return
+    colour = OVER_COLOUR if status.over else charts.LINE_COLOUR
+    words = (f'<span style="color:{OVER_COLOUR};font-weight:700">⚠ {status.text}</span>'
+             if status.over else status.text)
+    st.markdown(
+        f'<div role="progressbar" aria-label="Sales capacity used" aria-valuemin="0" '
+        f'aria-valuemax="100" aria-valuenow="{status.fill * 100:.0f}" '
+        f'style="height:16px;background:#e0e0e0;border-radius:8px;overflow:hidden">'
+        f'<div style="width:{status.fill * 100:.1f}%;height:100%;background:{colour}">'
+        f'</div></div><p style="margin:6px 0 0;font-size:1.05rem">{words}</p>',
+        unsafe_allow_html=True)
 
 
 def suggestion_row(cube, settings: Settings, segment: str | None) -> None:
-    c = st.columns([1.4, 1, 1.4])
+    c = st.columns([1.2, 0.6, 1.5, 0.7], vertical_alignment="bottom")  # the floor by its button
     c[0].button("Suggest: most wins within capacity", key="suggest_capacity",
                 on_click=_apply_suggestion,
                 args=(cube, settings, segment, "max_wins_within_capacity"),
-                disabled=settings.capacity is None)
-    c[1].number_input("Conversion floor (%)", min_value=0.0, max_value=100.0, value=10.0,
-                      step=0.5, key="floor", label_visibility="collapsed")
+                disabled=settings.capacity is None,
+                help=None if settings.capacity else "Set the reps and the leads a rep works")
+    st.session_state.setdefault("floor", 10)
+    c[1].selectbox("Conversion floor", FLOORS, key="floor",
+                   format_func=lambda v: fmt.percent_plain(v / 100),
+                   help="The lowest conversion the volume suggestion may give.")
     c[2].button("Suggest: most volume at this conversion floor", key="suggest_floor",
                 on_click=_apply_suggestion,
                 args=(cube, settings, segment, "conversion_floor"))
     message = st.session_state.pop("suggest_message", None)
     if message:
-        st.info(message)
+        text, over = message
+        if over:
+            st.warning(text, icon=":material/warning:")
+        else:
+            st.info(text)
 
 
-def charts_row(cube, settings: Settings, f) -> None:
+def charts_row(cube, settings: Settings, f: Figures, per: str = "per month") -> None:
     left, right = st.columns(2)
     curve = curve_of(cube, settings, "total" if settings.mode == "total" else "both")
-    left.plotly_chart(charts.tradeoff_chart(curve, f.to_dict(), settings.capacity),
+    left.plotly_chart(charts.tradeoff_chart(curve, f.to_dict(), settings.capacity, per),
                       key="tradeoff_chart")
     if settings.mode == "both":
-        right.plotly_chart(charts.heatmap_chart(heatmap(cube), settings.min_profile,
-                                                settings.min_behavior), key="heatmap_chart")
+        right.plotly_chart(charts.heatmap_chart(heatmap(cube, months=f.months),
+                                                settings.min_profile, settings.min_behavior,
+                                                per=per), key="heatmap_chart")
         a, b = st.columns(2)
         a.plotly_chart(charts.distribution_chart(score_distribution(cube, "profile"), "profile",
                                                  settings.min_profile), key="dist_profile")
@@ -218,13 +296,20 @@ def charts_row(cube, settings: Settings, f) -> None:
 
 
 def save_form(main: Settings, own: dict[str, Settings]) -> None:
+    """The save form; what a save did shows beside its button. A save reruns the whole
+    app, so the sidebar (drawn before the page) names the saved scenario at once."""
     with st.form("save_scenario", clear_on_submit=False, border=True):
         st.markdown("**Save these thresholds as a scenario**")
         c = st.columns([1.2, 1, 2])
         name = c[0].text_input("Scenario name", placeholder="Sales proposal", key="sc_name")
         author = c[1].text_input("Author", key="sc_author")
         note = c[2].text_input("Note", key="sc_note")
-        submitted = st.form_submit_button("Save scenario", type="primary")
+        button, beside = st.columns([1, 4], vertical_alignment="center")
+        submitted = button.form_submit_button("Save scenario", type="primary")
+        slot = beside.empty()
+        saved_message = st.session_state.pop(SAVED, None)
+        if saved_message:
+            slot.success(saved_message, icon=":material/check_circle:")
         st.caption("A scenario keeps the whole definition: "
                    + fmt.md(Thresholds.build(main.bar(), {k: v.bar() for k, v in
                                                        own.items()}).describe())
@@ -234,14 +319,15 @@ def save_form(main: Settings, own: dict[str, Settings]) -> None:
             saved = state.workbench().save_scenario(name, author=author, note=note,
                                                     **scenario_arguments(main, own))
         except CalibrateError as exc:
-            state.show_error(exc)
+            with slot:
+                state.show_error(exc)
         else:
             st.session_state["active_scenario"] = saved.name
-            if saved.version > 1:
-                st.success(f"Saved '{fmt.md(saved.name)}' as version {saved.version} "
-                           f"(#{saved.id}); the earlier versions are kept.")
-            else:
-                st.success(f"Saved scenario '{fmt.md(saved.name)}' (#{saved.id}).")
+            st.session_state[SAVED] = (
+                f"Saved '{fmt.md(saved.name)}' as version {saved.version} (#{saved.id}); "
+                f"the earlier versions are kept." if saved.version > 1 else
+                f"Saved scenario '{fmt.md(saved.name)}' (#{saved.id}).")
+            st.rerun()  # the whole app: the sidebar is drawn before this page
 
 
 def scenario_arguments(main: Settings, own: dict[str, Settings]) -> dict:
