@@ -86,10 +86,80 @@ def test_model_charts():
                           "leads": [900, 40], "wins": [80, 0]})
     w = charts.weights_chart(table, "profile")
     assert list(w.data[0].y) == ["seniority: Student", "seniority: VP"]
-    assert list(w.data[0].error_x.arrayminus) == [0.9, 0.2] or np.allclose(
-        w.data[0].error_x.arrayminus, [0.9, 0.2])
+    assert w.data[0].type == "bar" and list(w.data[0].x) == [0, 30]
+    assert list(w.data[1].error_x.arrayminus) == [0, 0]  # no range in the table: none drawn
+
+
+def test_weights_chart_draws_points_as_bars_and_the_suggestions_range_in_points():
+    table = pd.DataFrame({"axis": ["profile"] * 3 + ["behavior"], "attribute": ["seniority"] * 3
+                          + ["visits"], "level": ["VP", "Manager", "Student", "10+"],
+                          "points": [25, 12, 0, 40], "suggested_points": [30, 12, 0, 40],
+                          "points_low": pd.array([22, 6, 0, 30], dtype="Int64"),
+                          "points_high": pd.array([30, 18, None, 40], dtype="Int64"),
+                          "leads": [900, 300, 40, 50], "wins": [80, 20, 0, 9]})
+    w = charts.weights_chart(table, "profile")
+    bars, suggested, numbers = w.data
+    assert list(bars.y) == ["seniority: Student", "seniority: Manager", "seniority: VP"]
+    assert list(bars.x) == [0, 12, 25]  # the points in force, edits included
+    assert list(suggested.x) == [0, 12, 30]
+    assert list(suggested.error_x.arrayminus) == [0, 6, 8]
+    assert list(suggested.error_x.array) == [0, 6, 0]  # a missing end draws no line
+    assert "could be 6 to 18" in bars.hovertext[1]
+    assert [t.strip("\u00a0") for t in numbers.text] == ["0", "12", "25"]
+    assert list(numbers.x) == [0, 18, 30]  # clear of the bar, the diamond and the line
+    assert "points" in w.layout.xaxis.title.text and "log-odds" not in w.layout.xaxis.title.text
+    assert w.layout.font.size >= 16
     lift = charts.lift_chart(pd.DataFrame({"bin": [1, 2], "win_rate": [0.3, 0.01]}), 0.05)
     assert lift.layout.shapes[0].y0 == 0.05
     cal = charts.calibration_chart(pd.DataFrame({"predicted": [0.01, 0.2],
                                                  "observed": [0.02, 0.18]}))
     assert cal.data[1].name == "model"
+
+
+def _hue(colour: str) -> tuple[float, float]:
+    import colorsys
+
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    h, _, sat = colorsys.rgb_to_hls(r, g, b)
+    return 360 * h, sat
+
+
+def test_the_thresholds_never_share_a_colour_with_an_outcome():
+    """Issue 19: the threshold lines were the orange of the No-decision curve."""
+    hue, sat = _hue(charts.THRESHOLD_COLOUR)
+    for outcome, colour in fmt.OUTCOME_COLOURS.items():
+        other, other_sat = _hue(colour)
+        if other_sat < 0.3:  # a grey is told apart by saturation
+            assert sat - other_sat > 0.3, outcome
+            continue
+        apart = min(abs(hue - other), 360 - abs(hue - other))
+        assert apart >= 60, (outcome, apart)
+    c = cube()
+    dist = charts.distribution_chart(score_distribution(c, "profile"), "profile", 60)
+    line = dist.layout.shapes[0].line
+    assert line.color == charts.THRESHOLD_COLOUR and line.dash not in (None, "solid")
+    assert all(t.line.dash in (None, "solid") for t in dist.data)  # outcomes stay solid
+    box = charts.heatmap_chart(heatmap(c), 60, 40).layout.shapes[0].line
+    assert box.color == charts.THRESHOLD_COLOUR and box.dash == charts.THRESHOLD_DASH
+
+
+def test_the_grid_counts_a_month_and_its_words_sit_above_the_outline():
+    """Issue 19: the grid showed the window's totals under a per-month headline, and the
+    thresholds' outline was drawn over the cells' text."""
+    c = cube()  # one month of 2,000 leads
+    cells = heatmap(c, months=4)  # as if the window were four months
+    heat = charts.heatmap_chart(cells, 37, 40)
+    trace = heat.data[0]
+    assert trace.texttemplate is None  # no text inside the trace, under the outline
+    notes = heat.layout.annotations
+    assert len(notes) == 16 and all(n.bgcolor for n in notes)
+    a1 = cells.set_index("cell").loc["A1"]
+    first = next(n for n in notes if n.text.startswith("<b>A1</b>"))
+    assert f"{fmt.per_month(a1['leads'] / 4)} leads" in first.text
+    assert f"{fmt.per_month(a1['leads'])} leads" not in first.text
+    assert heat.layout.title.text.startswith("Leads per month")
+    undated = charts.heatmap_chart(cells, 37, 40, per="in all")
+    assert undated.layout.title.text.startswith("Leads in all")
+    s = Settings(min_profile=60, min_behavior=40)
+    trade = charts.tradeoff_chart(tradeoff_curve(c, s), figures(c, s).to_dict(), per="in all")
+    assert trade.layout.xaxis.title.text == "MQLs in all"

@@ -71,3 +71,51 @@ def test_no_decision_comparison_puts_the_two_fits_side_by_side(wb):
                                    "suggested_points (left out)", "difference"]
     diffs = frame["difference"].abs().tolist()
     assert diffs == sorted(diffs, reverse=True)
+
+
+def test_edited_levels_are_those_off_the_suggestion(wb):
+    weights = wb.weights
+    assert revisions.edited_levels(weights) == []
+    t = weights.table
+    keys = [(t.loc[i, "attribute"], t.loc[i, "level"]) for i in (1, 4)]
+    edited = revisions.with_edits(weights, {k: int(t.loc[i, "suggested_points"]) + 3
+                                            for k, i in zip(keys, (1, 4), strict=True)})
+    assert revisions.edited_levels(edited) == keys
+
+
+def test_a_reset_puts_chosen_levels_back_and_keeps_the_others(wb):
+    weights = wb.weights
+    t = weights.table
+    keys = [(t.loc[i, "attribute"], t.loc[i, "level"]) for i in (1, 4)]
+    edited = revisions.with_edits(weights, {k: int(t.loc[i, "suggested_points"]) + 3
+                                            for k, i in zip(keys, (1, 4), strict=True)})
+    one = revisions.with_reset(edited, [keys[0]])
+    assert one.id is None and revisions.edited_levels(one) == [keys[1]]
+    assert int(one.table.loc[1, "points"]) == int(t.loc[1, "suggested_points"])
+    assert revisions.edited_levels(edited) == keys  # the original untouched
+    everything = revisions.with_reset(edited)
+    assert not revisions.is_edited(everything)
+    pd.testing.assert_series_equal(everything.table["points"], t["suggested_points"],
+                                   check_names=False)
+
+
+def test_a_full_reset_drops_the_constraints_it_undoes(wb):
+    weights = wb.weights
+    split = held_out_fit(wb.con).split
+    capped, cost = revisions.with_constraints(wb.con, weights,
+                                              parse_constraints(caps=["industry:10"]), split)
+    capped.metrics = {**capped.metrics, **cost}
+    assert revisions.is_edited(capped)
+    partial = revisions.with_reset(capped, revisions.edited_levels(capped)[:1])
+    assert "constraints" in partial.options and "auc_cost" in partial.metrics
+    back = revisions.with_reset(capped)
+    assert "constraints" not in back.options
+    assert not set(revisions.CONSTRAINT_COST) & set(back.metrics)
+    assert back.metrics["auc"] == weights.metrics["auc"]
+
+
+def test_a_reset_of_an_unknown_level_or_a_bare_pair_raises(wb):
+    with pytest.raises(ValueError, match="no level 'Nobody' of attribute 'seniority'"):
+        revisions.with_reset(wb.weights, [("seniority", "Nobody")])
+    with pytest.raises(ValueError, match="pairs"):
+        revisions.with_reset(wb.weights, ("seniority", "VP"))  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ agreement in every format the Export page offers.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -281,6 +281,30 @@ class Workbench:
         edited = with_edits(self.weights, edits)
         save_weights(self.con, edited, store.data_version(self.con))
         return edited
+
+    def reset_points(self, levels: Iterable[tuple[str, str]] | None = None) -> Weights:
+        """Put some levels' points (``[(attribute, level)]``; default: every level) back to
+        the model's suggestion, saved as new weights in force (the Weights page's Reset).
+        The edits stay in the store's history; nothing is overwritten.
+
+        Examples
+        --------
+        >>> row = wb.points.iloc[1]
+        >>> key = (row.attribute, row.level)
+        >>> _ = wb.edit_points({key: int(row.suggested_points) + 5})
+        >>> back = wb.reset_points([key])
+        >>> int(back.table.iloc[1]["points"]) == int(row.suggested_points)
+        True
+        >>> _ = wb.edit_points({key: 0})
+        >>> bool((wb.reset_points().table["points"] == wb.points["suggested_points"]).all())
+        True
+        """
+        from calibrate.model.revisions import with_reset
+        from calibrate.model.weights import save_weights
+
+        updated = with_reset(self.weights, levels)
+        updated.id = save_weights(self.con, updated, store.data_version(self.con))
+        return updated
 
     def evaluate(self, table: pd.DataFrame | None = None) -> dict[str, Any]:
         """How a points table (default: the one in force, edits included) ranks the leads

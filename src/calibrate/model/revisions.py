@@ -8,7 +8,7 @@ through these functions, and read the differences and their cost from here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import duckdb
@@ -20,6 +20,8 @@ from calibrate.model.points import edit_points, points_table
 from calibrate.model.weights import Weights
 
 Edits = dict[tuple[str, str], int]
+#: What :func:`with_constraints` adds to the metrics (see ``constraint_cost``).
+CONSTRAINT_COST = ("auc_suggested", "auc_constrained", "auc_cost")
 
 
 def copy(weights: Weights) -> Weights:
@@ -45,6 +47,40 @@ def with_edits(weights: Weights, edits: Mapping[tuple[str, str], int]) -> Weight
     """The weights with some levels' points set by hand (the suggestion kept beside)."""
     out = copy(weights)
     out.table = edit_points(weights.table, dict(edits))
+    return out
+
+
+def edited_levels(weights: Weights) -> list[tuple[str, str]]:
+    """The ``(attribute, level)`` of every level whose points differ from the suggestion,
+    in table order."""
+    table = weights.table
+    differ = (table["points"] != table["suggested_points"]).to_numpy()
+    return [(str(a), str(lv)) for a, lv, d in zip(table["attribute"], table["level"], differ,
+                                                   strict=True) if d]
+
+
+def with_reset(weights: Weights, levels: Iterable[tuple[str, str]] | None = None) -> Weights:
+    """The weights with some levels' points (default: every level) back to the model's
+    suggestion; an unknown level raises ``ValueError``.
+
+    When no level differs from the suggestion any more, the workshop constraints the points
+    carried and what they cost are dropped too: the points are the suggestion again.
+    """
+    table = weights.table
+    suggested = dict(zip(zip(table["attribute"], table["level"], strict=True),
+                         table["suggested_points"].astype(int), strict=True))
+    wanted = list(suggested) if levels is None else list(levels)
+    if any(not (isinstance(k, tuple | list) and len(k) == 2) for k in wanted):
+        raise ValueError(f"levels must be (attribute, level) pairs; got {levels!r}")
+    wanted = [(str(k[0]), str(k[1])) for k in wanted]
+    unknown = [k for k in wanted if k not in suggested]
+    if unknown:
+        raise ValueError(f"no level {unknown[0][1]!r} of attribute {unknown[0][0]!r} in the "
+                         "table")
+    out = with_edits(weights, {k: int(suggested[k]) for k in wanted})
+    if not is_edited(out):
+        out.options = {k: v for k, v in out.options.items() if k != "constraints"}
+        out.metrics = {k: v for k, v in out.metrics.items() if k not in CONSTRAINT_COST}
     return out
 
 

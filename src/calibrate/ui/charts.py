@@ -22,7 +22,11 @@ import plotly.graph_objects as go
 
 from calibrate import fmt
 
-THRESHOLD_COLOUR = "#ef6c00"
+#: The thresholds (lines, the heatmap's outline, the current point): a purple far in hue
+#: from every outcome colour (fmt.OUTCOME_COLOURS) and the blue curve, and dashed, so they
+#: never read as an outcome's line.
+THRESHOLD_COLOUR = "#6a1b9a"
+THRESHOLD_DASH = "dash"
 LINE_COLOUR = "#1565c0"
 # Fixed margins of the charts redrawn on every slider move (room for axis titles, and for
 # the legend below the plot or the colour bar on the right).
@@ -96,66 +100,75 @@ def _marker(x: float, y: float, name: str, size: int = 18) -> dict[str, Any]:
 
 
 def tradeoff_chart(curve: pd.DataFrame, current: dict[str, float],
-                   capacity: float | None = None) -> go.Figure:
-    """Volume (MQLs a month) against conversion along the frontier, the current point and
-    the capacity line."""
+                   capacity: float | None = None, per: str = "per month") -> go.Figure:
+    """Volume (MQLs a month, or ``per`` "in all" for leads without dates) against
+    conversion along the frontier, the current point and the capacity line."""
     data: list[dict[str, Any]] = [{
         "type": "scatter", "x": curve["mqls_per_month"].to_numpy(),
         "y": curve["conversion"].to_numpy(), "mode": "lines+markers",
         "name": "Best thresholds for each volume", "line": {"color": LINE_COLOUR, "width": 3},
         "marker": {"size": 6}, "customdata": curve[["min_profile", "min_behavior"]].to_numpy(),
-        "hovertemplate": "%{x:.0f} MQLs/month, %{y:.1%} conversion<br>profile ≥ "
+        "hovertemplate": f"%{{x:.0f}} MQLs {per}, %{{y:.1%}} conversion<br>profile ≥ "
                          "%{customdata[0]}, behavior ≥ %{customdata[1]}<extra></extra>"}]
     shapes, notes = [], []
     if capacity:
-        shape, note = _vline(capacity, "#455a64", f"sales capacity {fmt.number(capacity)}/month",
-                             "dash")
+        shape, note = _vline(capacity, "#455a64",
+                             f"sales capacity {fmt.per_month(capacity)} {per}", "dash")
         shapes.append(shape)
         notes.append(note)
     if not math.isnan(current.get("conversion", math.nan)):
         shapes.append(_marker(current["mqls_per_month"], current["conversion"],
                               "Current thresholds"))
     return _figure(data, "Quantity against quality",
-                   {"title": {"text": "MQLs per month"}, "rangemode": "tozero"},
+                   {"title": {"text": f"MQLs {per}"}, "rangemode": "tozero"},
                    {"title": {"text": "Conversion (win rate)"}, "tickformat": ".0%"},
                    margin=LEGEND_BELOW, shapes=shapes, annotations=notes,
                    legend={"orientation": "h", "y": -0.2})
 
 
 def heatmap_chart(cells: pd.DataFrame, min_profile: int, min_behavior: int,
-                  bands: int = 4) -> go.Figure:
-    """Win rate per cell (profile grade by behavior level), with volume, and the thresholds."""
+                  bands: int = 4, per: str = "per month") -> go.Figure:
+    """Win rate per cell (profile grade by behavior level), with its leads ``per`` month
+    (the ``leads_per_month`` column, as the headline figures count them; ``per`` "in all"
+    for leads without dates), and the thresholds outlined.
+
+    The cells' words are annotations on a light box: plotly.js draws annotations above
+    every shape, so the outline never covers them wherever the thresholds cut a cell."""
     size = 100 / bands
     grades = sorted(cells["grade"].unique())
     levels = sorted(cells["level"].unique())
     by_cell = cells.set_index(["grade", "level"])
-    z, text = [], []
-    for g in grades:
-        row_z, row_t = [], []
-        for lv in levels:
-            c = by_cell.loc[(g, lv)]
-            rate = c["win_rate"]
-            row_z.append(None if pd.isna(rate) else float(rate))
-            row_t.append(f"<b>{g}{lv}</b><br>{fmt.number(c['leads'])} leads<br>"
-                         f"{fmt.percent(rate)} won")
-        z.append(row_z)
-        text.append(row_t)
+    count = "leads_per_month" if "leads_per_month" in cells else "leads"
     # Cells sit on the points scale so the thresholds can be drawn where they are.
     ys = [100 - size * (i + 0.5) for i in range(len(grades))]
     xs = [100 - size * (i + 0.5) for i in range(len(levels))]
-    data = [{"type": "heatmap", "z": z, "x": xs, "y": ys, "text": text,
-             "texttemplate": "%{text}", "textfont": {"size": 15}, "colorscale": "Greens",
+    z, hover, notes = [], [], []
+    for g, y in zip(grades, ys, strict=True):
+        row_z, row_h = [], []
+        for lv, x in zip(levels, xs, strict=True):
+            c = by_cell.loc[(g, lv)]
+            rate, leads = c["win_rate"], fmt.per_month(c[count])
+            row_z.append(None if pd.isna(rate) else float(rate))
+            row_h.append(f"{g}{lv}: {leads} leads {per}, {fmt.percent(rate)} of them won")
+            notes.append({"x": x, "y": y, "showarrow": False,
+                          "text": f"<b>{g}{lv}</b><br>{leads} leads<br>{fmt.percent(rate)} won",
+                          "font": {"size": 15, "color": "#212121"},
+                          "bgcolor": "rgba(255,255,255,0.8)", "borderpad": 2})
+        z.append(row_z)
+        hover.append(row_h)
+    data = [{"type": "heatmap", "z": z, "x": xs, "y": ys, "text": hover,
+             "colorscale": "Greens",
              "colorbar": {"title": {"text": "win rate"}, "tickformat": ".0%"},
              "hoverinfo": "text", "xgap": 3, "ygap": 3}]
     box = {"type": "rect", "x0": min_behavior, "x1": 100, "y0": min_profile, "y1": 100,
-           "line": {"color": THRESHOLD_COLOUR, "width": 4}}
+           "line": {"color": THRESHOLD_COLOUR, "width": 4, "dash": THRESHOLD_DASH}}
     ticks = [0, 25, 50, 75, 100]
-    return _figure(data, "Profile grade by behavior level (MQL area outlined)",
+    return _figure(data, f"Leads {per} and win rate (MQLs outlined)",
                    {"title": {"text": "Behavior score (level 4 → 1)"}, "range": [0, 100],
                     "tickvals": ticks},
                    {"title": {"text": "Profile score (grade D → A)"}, "range": [0, 100],
                     "tickvals": ticks},
-                   margin=COLOUR_BAR, shapes=[box])
+                   margin=COLOUR_BAR, shapes=[box], annotations=notes)
 
 
 def distribution_chart(dist: pd.DataFrame, axis: str, threshold: int | None) -> go.Figure:
@@ -171,7 +184,8 @@ def distribution_chart(dist: pd.DataFrame, axis: str, threshold: int | None) -> 
                               "shape": "hvh"}})
     shapes, notes = [], []
     if threshold is not None:
-        shape, note = _vline(threshold, THRESHOLD_COLOUR, f"threshold {threshold}")
+        shape, note = _vline(threshold, THRESHOLD_COLOUR, f"threshold {threshold}",
+                             THRESHOLD_DASH)
         shapes.append(shape)
         notes.append(note)
     name = axis.capitalize()
@@ -183,24 +197,51 @@ def distribution_chart(dist: pd.DataFrame, axis: str, threshold: int | None) -> 
 
 
 def weights_chart(table: pd.DataFrame, axis: str) -> go.Figure:
-    """Each level's effect with its 95% interval, so nobody over-reads a thin level."""
+    """Each level's points as a bar, with the suggestion as a diamond and, when the table
+    has ``points_low`` and ``points_high`` (:mod:`calibrate.model.point_intervals`), the range
+    the suggestion could lie in as a line through it, so nobody over-reads a thin level.
+
+    Blue bars and a black diamond on a grey line: told apart without colour vision."""
     part = table[table["axis"] == axis].iloc[::-1]
     labels = [f"{a}: {lv}" for a, lv in zip(part["attribute"], part["level"], strict=True)]
-    data = [{
-        "type": "scatter", "x": part["coefficient"].to_numpy(), "y": labels, "mode": "markers",
-        "marker": {"size": 10, "color": LINE_COLOUR},
+    points = part["points"].to_numpy(dtype=float)
+    suggested = (part["suggested_points"] if "suggested_points" in part
+                 else part["points"]).to_numpy(dtype=float)
+    ranged = {"points_low", "points_high"} <= set(part.columns)
+    low = part["points_low"].astype(float).to_numpy() if ranged else suggested
+    high = part["points_high"].astype(float).to_numpy() if ranged else suggested
+    ranges = [f"could be {lo:.0f} to {hi:.0f}" if ranged and not (math.isnan(lo)
+              or math.isnan(hi)) else "no range" for lo, hi in zip(low, high, strict=True)]
+    hover = [f"suggested {s:.0f} · {r}<br>{fmt.number(n)} leads · {fmt.number(w)} wins"
+             for s, r, n, w in zip(suggested, ranges, part["leads"], part["wins"], strict=True)]
+    data: list[dict[str, Any]] = [{
+        "type": "bar", "orientation": "h", "x": points, "y": labels, "name": "Points",
+        "marker": {"color": "#90caf9", "line": {"color": LINE_COLOUR, "width": 1}},
+        "hovertext": hover,
+        "hovertemplate": "%{y}: %{x} points<br>%{hovertext}<extra></extra>"}, {
+        "type": "scatter", "x": suggested, "y": labels, "mode": "markers",
+        "name": "Suggested, with its 95% range" if ranged else "Suggested",
+        "marker": {"symbol": "diamond", "size": 13, "color": "#212121"},
         "error_x": {"type": "data", "symmetric": False,
-                    "array": (part["ci_high"] - part["coefficient"]).clip(lower=0).to_numpy(),
-                    "arrayminus": (part["coefficient"] - part["ci_low"]).clip(lower=0)
-                    .to_numpy(), "color": "#90a4ae", "thickness": 3},
-        "customdata": part[["points", "leads", "wins"]].to_numpy(),
-        "hovertemplate": "%{y}<br>effect %{x:.2f} (log-odds)<br>%{customdata[0]} points · "
-                         "%{customdata[1]} leads · %{customdata[2]} wins<extra></extra>"}]
-    zero = {"type": "line", "x0": 0, "x1": 0, "y0": 0, "y1": 1, "yref": "paper",
-            "line": {"color": "#bbb"}}
-    return _figure(data, f"{axis.capitalize()} weights and how sure we are",
-                   {"title": {"text": "Effect on the odds of winning (log-odds, 95% interval)"}},
-                   {}, shapes=[zero], height=max(300, 26 * len(part) + 120))
+                    "array": np.nan_to_num(np.clip(high - suggested, 0, None)),
+                    "arrayminus": np.nan_to_num(np.clip(suggested - low, 0, None)),
+                    "color": "#546e7a", "thickness": 3, "width": 6},
+        "hoverinfo": "skip"}, {
+        # each level's points, written clear of its bar, diamond and line
+        "type": "scatter", "mode": "text", "y": labels, "hoverinfo": "skip",
+        "x": np.fmax(np.fmax(points, suggested), high),
+        "text": [f"\u00a0\u00a0{p:.0f}" for p in points], "textposition": "middle right",
+        "textfont": {"size": 16, "color": "#212121"}, "cliponaxis": False}]
+    top = float(np.nanmax(np.concatenate([points, high, [1.0]])))
+    key = "Bars: points · diamond: suggested" + (" · line: where it could lie (95%)"
+                                                    if ranged else "")
+    big = {"size": 16}  # the app's chart theme sets smaller axis fonts: say it per axis
+    return _figure(data, f"{axis.capitalize()} points per level",
+                   {"title": {"text": key, "font": big}, "range": [0, top * 1.1 + 4],
+                    "tickfont": big},
+                   # a fixed range: the text trace would otherwise pad the rows' axis
+                   {"automargin": True, "tickfont": big, "range": [-0.6, len(part) - 0.4]},
+                   height=max(320, 30 * len(part) + 150), showlegend=False, bargap=0.3)
 
 
 def calibration_chart(table: pd.DataFrame) -> go.Figure:
@@ -213,9 +254,12 @@ def calibration_chart(table: pd.DataFrame) -> go.Figure:
          "y": table["observed"].to_numpy(), "mode": "lines+markers", "name": "model",
          "line": {"color": LINE_COLOUR, "width": 3}},
     ]
+    big = {"size": 16}  # the app's chart theme sets smaller axis fonts: say it per axis
     return _figure(data, "Calibration (held-out leads)",
-                   {"title": {"text": "Predicted win rate"}, "tickformat": ".0%"},
-                   {"title": {"text": "Observed win rate"}, "tickformat": ".0%"})
+                   {"title": {"text": "Predicted win rate", "font": big}, "tickformat": ".0%",
+                    "tickfont": big},
+                   {"title": {"text": "Observed win rate", "font": big}, "tickformat": ".0%",
+                    "tickfont": big}, legend={"font": big})
 
 
 def lift_chart(deciles: pd.DataFrame, base_rate: float | None = None) -> go.Figure:
@@ -229,7 +273,9 @@ def lift_chart(deciles: pd.DataFrame, base_rate: float | None = None) -> go.Figu
                        "y1": base_rate, "line": {"dash": "dash", "color": "#455a64"}})
         notes.append({"x": 1, "xref": "paper", "y": base_rate, "text": "average",
                       "showarrow": False, "xanchor": "right", "yanchor": "bottom"})
+    big = {"size": 16}  # the app's chart theme sets smaller axis fonts: say it per axis
     return _figure(data, "Win rate by score decile (held-out leads)",
-                   {"title": {"text": "Score decile (1 = highest scores)"}, "dtick": 1},
-                   {"title": {"text": "Win rate"}, "tickformat": ".0%"},
-                   shapes=shapes, annotations=notes)
+                   {"title": {"text": "Score decile (1 = highest scores)", "font": big},
+                    "dtick": 1, "tickfont": big},
+                   {"title": {"text": "Win rate", "font": big}, "tickformat": ".0%",
+                    "tickfont": big}, shapes=shapes, annotations=notes)
