@@ -7,7 +7,9 @@ import pandas as pd
 
 from calibrate import fmt
 from calibrate.decide.grid import grid_from_frame
-from calibrate.decide.tradeoff import Settings, figures, heatmap, score_distribution, tradeoff_curve
+from calibrate.decide.grid_views import heatmap, score_distribution
+from calibrate.decide.sweep import tradeoff_curve
+from calibrate.decide.tradeoff import Settings, figures
 from calibrate.ui import charts
 
 

@@ -11,19 +11,17 @@ import pandas as pd
 import pytest
 
 from calibrate.decide.grid import OUTCOMES, Cube, Grid, grid_from_frame
+from calibrate.decide.grid_views import heatmap, score_distribution
+from calibrate.decide.suggestion import suggest
+from calibrate.decide.sweep import pareto_front, tradeoff_curve
 from calibrate.decide.tradeoff import (
     Settings,
     cell_label,
     figures,
     figures_for,
-    heatmap,
     own_bars,
-    pareto_front,
     period,
-    score_distribution,
     segment_figures,
-    suggest,
-    tradeoff_curve,
     wilson,
 )
 from calibrate.model.points import DEFAULT_CUTOFFS, band_floors

@@ -20,7 +20,8 @@ import pandas as pd
 from calibrate.data import store
 from calibrate.decide.grid import Grid
 from calibrate.decide.scenarios import Scenario
-from calibrate.decide.tradeoff import Figures, Settings, Suggestion
+from calibrate.decide.suggestion import Suggestion
+from calibrate.decide.tradeoff import Figures, Settings
 from calibrate.errors import CalibrateError
 from calibrate.model.weights import Weights
 
@@ -471,7 +472,7 @@ class Workbench:
         False
         """
         from calibrate.decide.agreement import segment_named
-        from calibrate.decide.tradeoff import suggest
+        from calibrate.decide.suggestion import suggest
         from calibrate.decide.workshop import last_months
 
         grid = self._grid()

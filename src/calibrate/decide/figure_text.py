@@ -1,6 +1,6 @@
 """The workshop's figures as people read them: one label and one format per figure, for
 the agreement page, the CLI and the scenario comparison; the capacity bar's words and the
-suggestions' reasons (:func:`calibrate.decide.tradeoff.suggest`)."""
+suggestions' reasons (:func:`calibrate.decide.suggestion.suggest`)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,10 @@
 Why: a threshold is only agreeable when both sides see its consequence: how many leads a
 month it sends, how many of them win, how many wins it leaves in nurture, whether sales has
 the capacity, and what it is worth. All of it comes from the cube's suffix sums, so a slider
-move costs a few array lookups (``figures`` runs in tens of microseconds), and the search
-for a suggested threshold is a vectorised pass over all 101 x 101 pairs.
+move costs a few array lookups (``figures`` runs in tens of microseconds). The curve over
+many thresholds is :mod:`calibrate.decide.sweep`, the A1–D4 grid and the distributions
+:mod:`calibrate.decide.grid_views`, the suggested thresholds
+:mod:`calibrate.decide.suggestion` (a vectorised pass over all 101 x 101 pairs).
 
 Definitions (used everywhere below):
 
@@ -32,16 +34,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
-from calibrate import fmt
-from calibrate.decide.figure_text import found_reason, no_fit_reason
 from calibrate.decide.grid import (
-    DISQUALIFIED,
-    NONE,
-    OUTCOMES,
     POINTS,
-    QUALIFIED,
     WON,
     Cube,
     Grid,
@@ -167,7 +162,7 @@ def wilson(wins: int, n: int, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _wilson_arrays(wins: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.ndarray, ...]:
+def wilson_arrays(wins: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.ndarray, ...]:
     with np.errstate(divide="ignore", invalid="ignore"):
         nf = n.astype(float)
         p = wins / nf
@@ -189,7 +184,7 @@ def cell_label(profile: int, behavior: int, bands: int = 4) -> str:
     return f"{GRADE_LETTERS[grade]}{level + 1}"
 
 
-def _clamp(x: int) -> int:
+def clamp_points(x: int) -> int:
     return min(max(int(x), 0), POINTS)
 
 
@@ -199,18 +194,18 @@ def period(cube: Cube) -> str:
     return "per month" if cube.month_list else "in all"
 
 
-def _months(cube: Cube, settings: Settings) -> float:
+def months_of(cube: Cube, settings: Settings) -> float:
     m = settings.months_in_window
     return float(m) if m is not None and m > 0 else float(cube.months)
 
 
-def _rate(num: float, den: float) -> float:
+def rate(num: float, den: float) -> float:
     return num / den if den else _NAN
 
 
 def _above(cube: Cube, settings: Settings) -> list[int]:
     """Scored leads (no auto-rule) at or above the bar, per outcome."""
-    p, b, t = _clamp(settings.min_profile), _clamp(settings.min_behavior), _clamp(
+    p, b, t = clamp_points(settings.min_profile), clamp_points(settings.min_behavior), clamp_points(
         settings.min_total)
     if settings.mode == "total":
         return cube.total_above[t].tolist()
@@ -226,7 +221,7 @@ def figures(cube: Cube, settings: Settings,
     ``own_bars`` gives some segments their own bar: (that segment's cube, its settings)
     pairs, whose leads are counted at their own bar instead of ``settings``'.
     """
-    p, b = _clamp(settings.min_profile), _clamp(settings.min_behavior)
+    p, b = clamp_points(settings.min_profile), clamp_points(settings.min_behavior)
     above = _above(cube, settings)
     for seg_cube, seg_settings in own_bars:
         above = [a - x + y for a, x, y in zip(above, _above(seg_cube, settings),
@@ -238,8 +233,8 @@ def figures(cube: Cube, settings: Settings,
     won, lost, nd, open_ = mql
     mqls = won + lost + nd + open_
     closed = won + lost + nd
-    months = _months(cube, settings)
-    conversion = _rate(won, closed)
+    months = months_of(cube, settings)
+    conversion = rate(won, closed)
     low, high = wilson(won, closed)
     mqls_pm = mqls / months
     wins_pm = conversion * mqls_pm
@@ -264,10 +259,10 @@ def figures(cube: Cube, settings: Settings,
         months=months, leads=sum(s) + sum(q) + sum(d), mqls=mqls, mqls_per_month=mqls_pm,
         scored_mqls=sum(above), auto_qualified=sum(q), closed=closed, wins=won, lost=lost,
         no_decision=nd, open=open_, conversion=conversion, conversion_low=low,
-        conversion_high=high, wins_per_month=wins_pm, win_share=_rate(won, all_wins),
-        no_decision_rate=_rate(nd, closed), nurture=sum(nurture),
+        conversion_high=high, wins_per_month=wins_pm, win_share=rate(won, all_wins),
+        no_decision_rate=rate(nd, closed), nurture=sum(nurture),
         nurture_per_month=sum(nurture) / months, nurture_closed=n_closed,
-        nurture_wins=nurture[0], nurture_win_rate=_rate(nurture[0], n_closed),
+        nurture_wins=nurture[0], nurture_win_rate=rate(nurture[0], n_closed),
         disqualified=sum(d), disqualified_wins=d[WON], capacity=capacity, capacity_used=used,
         value_per_win=value, cost_per_lead_worked=cost, expected_value_per_month=ev,
         cell=cell_label(p, b) if settings.mode == "both" else None,
@@ -312,268 +307,3 @@ def segment_figures(
         seg: figures(grid.cube(months, seg), settings.get(seg, default))
         for seg in grid.segments
     }
-
-
-# ------------------------------------------------------------------ vectorised sweeps
-
-
-def _sweep(cube: Cube, settings: Settings, rows: np.ndarray) -> dict[str, np.ndarray]:
-    """Core figures for many candidate thresholds at once; ``rows[..., o]`` are the scored
-    leads above each candidate bar. Same arithmetic, in the same order, as :func:`figures`.
-    """
-    mql = rows + cube.qualified
-    won = mql[..., WON]
-    closed = mql[..., 0] + mql[..., 1] + mql[..., 2]
-    mqls = closed + mql[..., 3]
-    months = _months(cube, settings)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        conversion = np.where(closed > 0, won / np.where(closed > 0, closed, 1), np.nan)
-    mqls_pm = mqls / months
-    low, high = _wilson_arrays(won, closed)
-    return {
-        "mqls": mqls, "mqls_per_month": mqls_pm, "closed": closed, "wins": won,
-        "conversion": conversion, "conversion_low": low, "conversion_high": high,
-        "wins_per_month": conversion * mqls_pm,
-    }
-
-
-def _lattice(step: int) -> np.ndarray:
-    if step < 1:
-        raise ValueError("step must be at least 1")
-    return np.arange(0, POINTS, step)
-
-
-def pareto_front(volume: np.ndarray, quality: np.ndarray) -> np.ndarray:
-    """Indices of the points no other point beats on both volume and quality (NaN quality
-    excluded; of exact duplicates one is kept), ordered by volume descending."""
-    idx = np.flatnonzero(~np.isnan(quality))
-    order = idx[np.lexsort((-quality[idx], -volume[idx]))]
-    q = quality[order]
-    best_before = np.concatenate(([-np.inf], np.maximum.accumulate(q)[:-1]))
-    return order[q > best_before]
-
-
-def tradeoff_curve(
-    cube: Cube,
-    settings: Settings,
-    axis: Axis = "both",
-    step: int | None = None,
-    frontier: bool = True,
-) -> pd.DataFrame:
-    """Volume against conversion as thresholds move.
-
-    - 'profile' / 'behavior': sweep that threshold (0..100 by ``step``, default 1), the other
-      fixed at its setting.
-    - 'total': sweep min_total.
-    - 'both': every (min_profile, min_behavior) pair on a lattice (``step`` default 5), then
-      (``frontier=True``) only the Pareto frontier: pairs no other pair beats on both MQLs a
-      month and conversion, sorted by volume.
-
-    Columns: min_profile, min_behavior, min_total (the unused ones hold the settings'
-    values), mqls, mqls_per_month, closed, wins, conversion, conversion_low,
-    conversion_high, wins_per_month.
-    """
-    if axis == "both":
-        lat = _lattice(step or 5)
-        pp, bb = np.meshgrid(lat, lat, indexing="ij")
-        pp, bb = pp.ravel(), bb.ravel()
-        tt = np.full(pp.shape, int(settings.min_total))
-        rows = cube.above[pp, bb]
-    elif axis in ("profile", "behavior"):
-        lat = _lattice(step or 1)
-        fixed_p = np.full(lat.shape, _clamp(settings.min_profile))
-        fixed_b = np.full(lat.shape, _clamp(settings.min_behavior))
-        pp, bb = (lat, fixed_b) if axis == "profile" else (fixed_p, lat)
-        tt = np.full(lat.shape, int(settings.min_total))
-        rows = cube.above[pp, bb]
-    elif axis == "total":
-        tt = _lattice(step or 1)
-        pp = np.full(tt.shape, int(settings.min_profile))
-        bb = np.full(tt.shape, int(settings.min_behavior))
-        rows = cube.total_above[tt]
-    else:
-        raise ValueError(f"unknown axis {axis!r}: use both, profile, behavior or total")
-    m = _sweep(cube, settings, rows)
-    frame = pd.DataFrame({"min_profile": pp, "min_behavior": bb, "min_total": tt, **m})
-    if axis == "both" and frontier:
-        keep = pareto_front(m["mqls_per_month"], m["conversion"])
-        frame = frame.iloc[keep].reset_index(drop=True)
-    return frame
-
-
-def _classes(include_rules: bool) -> list[int]:
-    return [NONE, QUALIFIED, DISQUALIFIED] if include_rules else [NONE]
-
-
-def heatmap(cube: Cube, bands: int = 4, include_rules: bool = False,
-            months: float | None = None) -> pd.DataFrame:
-    """Leads, closed, wins and win rate per cell A1..D4 (profile grade x behavior level).
-
-    By default only leads no rule touched (their score decides); ``include_rules`` adds the
-    auto-qualified and auto-disqualified leads at their points. Rows run A1, A2, ... D4;
-    columns: cell, grade, level, profile_min, profile_max, behavior_min, behavior_max,
-    leads, leads_per_month (leads over ``months``, default the cube's, as the headline
-    figures divide them), closed, wins, win_rate.
-    """
-    per = float(months) if months is not None and months > 0 else float(cube.months)
-    floors = band_floors(bands)
-    tops = [100] + [f - 1 for f in floors[:-1]]
-    cells = cube.cells[_classes(include_rules)].sum(axis=0)
-    records = []
-    for g, (plo, phi) in enumerate(zip(floors, tops, strict=True)):
-        for lv, (blo, bhi) in enumerate(zip(floors, tops, strict=True)):
-            c = cells[plo:phi + 1, blo:bhi + 1].sum(axis=(0, 1)).tolist()
-            closed = c[0] + c[1] + c[2]
-            records.append({
-                "cell": f"{GRADE_LETTERS[g]}{lv + 1}", "grade": GRADE_LETTERS[g], "level": lv + 1,
-                "profile_min": plo, "profile_max": phi, "behavior_min": blo,
-                "behavior_max": bhi, "leads": sum(c), "leads_per_month": sum(c) / per,
-                "closed": closed, "wins": c[WON],
-                "win_rate": _rate(c[WON], closed),
-            })
-    return pd.DataFrame.from_records(records)
-
-
-def score_distribution(
-    cube: Cube, axis: Literal["profile", "behavior", "total"], include_rules: bool = False
-) -> pd.DataFrame:
-    """Leads by points (0..100) and outcome on one axis, for histograms.
-
-    Columns: points, won, lost, no_decision, open, leads, closed, win_rate. By default only
-    leads no rule touched; ``include_rules`` counts every lead.
-    """
-    k = _classes(include_rules)
-    if axis == "profile":
-        counts = cube.cells[k].sum(axis=(0, 2))
-    elif axis == "behavior":
-        counts = cube.cells[k].sum(axis=(0, 1))
-    elif axis == "total":
-        counts = cube.totals[k].sum(axis=0)
-    else:
-        raise ValueError(f"unknown axis {axis!r}: use profile, behavior or total")
-    frame = pd.DataFrame(counts, columns=list(OUTCOMES))
-    frame.insert(0, "points", np.arange(POINTS))
-    frame["leads"] = counts.sum(axis=1)
-    frame["closed"] = counts[:, :3].sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frame["win_rate"] = np.where(frame["closed"] > 0, frame["won"] / frame["closed"], np.nan)
-    return frame
-
-
-# ------------------------------------------------------------------------ suggestion
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A suggested threshold, or why there is none (``found`` False, thresholds None)."""
-
-    found: bool
-    reason: str
-    min_profile: int | None = None
-    min_behavior: int | None = None
-    min_total: int | None = None
-    settings: Settings | None = None
-    figures: Figures | None = None
-    candidates: int = 0
-    feasible: int = 0
-
-    @property
-    def over_capacity(self) -> bool:
-        """Whether the suggested thresholds send more MQLs than sales can work."""
-        used = None if self.figures is None else self.figures.capacity_used
-        return used is not None and used > 1
-
-    @property
-    def thresholds(self) -> tuple[int, ...] | None:
-        """(min_profile, min_behavior), or (min_total,) in mode 'total'; None if not found."""
-        if not self.found:
-            return None
-        if self.min_total is not None:
-            return (self.min_total,)
-        return (int(self.min_profile or 0), int(self.min_behavior or 0))
-
-
-def _key(x: np.ndarray) -> np.ndarray:
-    """Ranking key robust to float noise (equal ratios computed two ways compare equal)."""
-    return np.round(np.nan_to_num(x, nan=-np.inf), 9)
-
-
-def suggest(
-    cube: Cube,
-    settings: Settings,
-    objective: Objective = "max_wins_within_capacity",
-    floor: float | None = None,
-    step: int = 1,
-    min_closed: int = 1,
-) -> Suggestion:
-    """The best threshold for an objective, searched over every candidate at once.
-
-    Candidates: every (min_profile, min_behavior) pair on the lattice 0..100 by ``step``
-    (mode 'both'), or every min_total (mode 'total'). Only candidates with at least
-    ``min_closed`` closed MQLs (so a conversion exists) are eligible.
-
-    - 'max_wins_within_capacity': most projected wins a month with MQLs a month <= capacity.
-    - 'conversion_floor': most MQLs a month with conversion >= ``floor``.
-
-    Ties go to the higher conversion, then to the lowest thresholds. When nothing
-    qualifies (no capacity set, no floor, nothing feasible), returns ``found=False`` with
-    the reason rather than raising.
-    """
-    if objective not in ("max_wins_within_capacity", "conversion_floor"):
-        raise ValueError(f"unknown objective {objective!r}")
-    lat = _lattice(step)
-    if settings.mode == "total":
-        pp = bb = None
-        tt = lat
-        rows = cube.total_above[tt]
-    elif settings.mode == "both":
-        grid_p, grid_b = np.meshgrid(lat, lat, indexing="ij")
-        pp, bb, tt = grid_p.ravel(), grid_b.ravel(), None
-        rows = cube.above[pp, bb]
-    else:
-        raise ValueError(f"unknown mode {settings.mode!r}: use 'both' or 'total'")
-    m = _sweep(cube, settings, rows)
-    n = len(rows)
-    eligible = m["closed"] >= max(int(min_closed), 1)
-    qualified_pm = int(cube.qualified.sum()) / _months(cube, settings)
-
-    per = "a month" if period(cube) == "per month" else "in all"
-    if objective == "max_wins_within_capacity":
-        capacity = settings.capacity
-        if capacity is None:
-            return Suggestion(False, "Set reps and leads per rep per month: this objective "
-                              "needs sales capacity.", candidates=n)
-        feasible = eligible & (m["mqls_per_month"] <= capacity)
-        primary, secondary = _key(m["wins_per_month"]), _key(m["conversion"])
-        if not feasible.any():
-            low = float(np.min(m["mqls_per_month"][eligible])) if eligible.any() else None
-            return Suggestion(False, no_fit_reason(capacity, qualified_pm, low, per),
-                              candidates=n)
-    else:
-        if floor is None:
-            return Suggestion(False, "Give a conversion floor (e.g. 0.05 for 5%).", candidates=n)
-        feasible = eligible & (m["conversion"] >= float(floor))
-        primary, secondary = m["mqls"].astype(float), _key(m["conversion"])
-        if not feasible.any():
-            best = float(np.nanmax(m["conversion"][eligible])) if eligible.any() else None
-            why = (f"No threshold reaches a conversion of {fmt.percent_plain(floor)}"
-                   + ("." if best is None else f"; the best reachable is {fmt.percent(best)}."))
-            return Suggestion(False, why, candidates=n)
-
-    idx = np.flatnonzero(feasible)
-    # lexsort: last key is primary; larger is better, so negate; index breaks the final tie
-    order = np.lexsort((idx, -secondary[idx], -primary[idx]))
-    best = int(idx[order[0]])
-    if tt is not None:
-        chosen = replace(settings, min_total=int(tt[best]))
-    else:
-        chosen = replace(settings, min_profile=int(pp[best]), min_behavior=int(bb[best]))
-    fig = figures(cube, chosen)
-    return Suggestion(
-        True, found_reason(objective, fig, chosen, floor, per),
-        min_profile=None if tt is not None else chosen.min_profile,
-        min_behavior=None if tt is not None else chosen.min_behavior,
-        min_total=chosen.min_total if tt is not None else None,
-        settings=chosen, figures=fig, candidates=n, feasible=int(feasible.sum()),
-    )
-

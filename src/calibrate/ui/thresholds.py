@@ -13,19 +13,11 @@ import streamlit as st
 from calibrate import fmt
 from calibrate.data import store
 from calibrate.decide.figure_text import capacity_status
+from calibrate.decide.grid_views import heatmap, score_distribution
 from calibrate.decide.rules import summary as rule_summary
-from calibrate.decide.tradeoff import (
-    Figures,
-    Settings,
-    figures,
-    figures_for,
-    heatmap,
-    own_bars,
-    period,
-    score_distribution,
-    suggest,
-)
-from calibrate.decide.tradeoff import tradeoff_curve as curve_of
+from calibrate.decide.suggestion import suggest
+from calibrate.decide.sweep import tradeoff_curve as curve_of
+from calibrate.decide.tradeoff import Figures, Settings, figures, figures_for, own_bars, period
 from calibrate.decide.workshop import last_months, rules_of
 from calibrate.errors import CalibrateError
 from calibrate.thresholds import Thresholds
