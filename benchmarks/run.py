@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--panel-moves", type=int, default=50,
                     help="moves timed for the whole threshold panel (an extra figure)")
     ap.add_argument("--presses", type=int, default=30, help="key presses in the browser")
+    ap.add_argument("--startup-repeats", type=int, default=3,
+                    help="app start-ups timed (a fresh server and browser each); median "
+                         "reported")
     ap.add_argument("--repeats", type=int, default=3,
                     help="ingest rounds, each followed by its bare read, and rounds of "
                          "calibrate fit end to end; medians reported")
@@ -283,6 +286,15 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         stages["browser"] = run_stage("browser", {
             **common, "db": str(db), "presses": args.presses, "profile_start": start},
             folder, "browser", timeout)
+    # Issue 19: a fresh server on this database (weights and count grid kept), a fresh
+    # browser: the first MQL figure and the Weights page's points table.
+    no_browser = ("--skip-browser" if args.skip_browser else
+                  f"N above --browser-max {args.browser_max:,}" if n > args.browser_max
+                  else None)
+    stages["startup"] = run_stage("startup", {
+        **common, "db": str(db), "repeats": args.startup_repeats,
+        "browser": no_browser is None, "browser_skipped": no_browser, "timeout": timeout},
+        folder, "startup", timeout)
     return {"files": files, "stages": stages}
 
 
@@ -298,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m benchmarks.run " + " ".join(argv if argv is not None
                                                           else sys.argv[1:]),
         "options": {"moves": args.moves, "presses": args.presses, "seed": args.seed,
+                    "startup_repeats": args.startup_repeats,
                     "repeats": args.repeats, "baseline_repeats": args.baseline_repeats,
                     "settle": args.settle,
                     "component_repeats": args.component_repeats},

@@ -703,7 +703,9 @@ def _app_settings(months: list | None) -> Any:
 def _panel(cube: Any, settings: Any, parts: dict[str, list[float]] | None = None) -> None:
     """What the Thresholds fragment computes per slider move besides figures(); with
     ``parts``, the milliseconds of each piece are appended to it."""
-    from calibrate.decide.tradeoff import figures, heatmap, score_distribution, tradeoff_curve
+    from calibrate.decide.grid_views import heatmap, score_distribution
+    from calibrate.decide.sweep import tradeoff_curve
+    from calibrate.decide.tradeoff import figures
     from calibrate.ui import charts
 
     clock = [time.perf_counter_ns()]
@@ -820,8 +822,8 @@ def stage_thresholds(spec: dict[str, Any]) -> dict[str, Any]:
 
     # A profile threshold where one step changes the MQL figure as the app shows it, so the
     # browser stage can alternate between two values that both redraw the metric.
-    shown = [fmt.number(figures(cube, replace(base, min_profile=p, min_behavior=50))
-                        .mqls_per_month) for p in range(101)]
+    shown = [fmt.per_month(figures(cube, replace(base, min_profile=p, min_behavior=50))
+                           .mqls_per_month) for p in range(101)]
     starts = [p for p in range(100) if shown[p] != shown[p + 1]]
     start = min(starts, key=lambda p: (abs(p - 50), p)) if starts else 50
     return {
@@ -951,6 +953,225 @@ def stage_browser(spec: dict[str, Any]) -> dict[str, Any]:
             "peak_rss": peak_rss()}
 
 
+# ----------------------------------------------------------------------------- start-up
+#
+# Issue 19: how long a person waits for the first MQL figure after opening the app (a fresh
+# ``streamlit run`` on a database whose weights and count grid exist), and for the Weights
+# page's points table.
+
+#: Installed before the app loads: stamps ``performance.now()`` (milliseconds from the
+#: navigation's start) when the first MQL figure, the first plotly chart and the first
+#: points table appear, and again on the first animation frame after each (what can be seen);
+#: also when Streamlit's page is loaded (``shell``), its websocket opens (``connected``) and
+#: the first script run starts and ends as the page sees it (``run``, ``run_end``).
+_STARTUP_JS = """(() => {
+  window.__startup = {};
+  const seen = (name, found) => {
+    if (!found || (name in window.__startup)) return;
+    window.__startup[name] = performance.now();
+    requestAnimationFrame(() => { window.__startup[name + '_frame'] = performance.now(); });
+  };
+  const stamp = (name) => {
+    if (!(name in window.__startup)) window.__startup[name] = performance.now();
+  };
+  window.addEventListener('load', () => stamp('shell'));
+  const Socket = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const ws = new Socket(...args);
+    ws.addEventListener('open', () => stamp('connected'));
+    return ws;
+  };
+  window.WebSocket.prototype = Socket.prototype;
+  const check = () => {
+    const app = document.querySelector('[data-testid=stApp]');
+    const state = app && app.getAttribute('data-test-script-state');
+    if (state === 'running') stamp('run');
+    if (state === 'notRunning' && ('run' in window.__startup)) stamp('run_end');
+    let metric = false;
+    for (const m of document.querySelectorAll('[data-testid=stMetric]')) {
+      if (m.innerText.includes('MQLs per month')
+          && m.querySelector('[data-testid=stMetricValue]')) { metric = true; break; }
+    }
+    seen('figure', metric);
+    seen('chart', document.querySelector('[data-testid=stPlotlyChart] .main-svg'));
+    seen('table', document.querySelector('[data-testid=stDataFrame] canvas'));
+  };
+  new MutationObserver(check).observe(document, {subtree: true, childList: true,
+                                                 attributes: true, characterData: true});
+})();"""
+
+
+def _startup_marks(page: Any) -> dict[str, float]:
+    """The page's stamps (see :data:`_STARTUP_JS`) in seconds from the navigation's start."""
+    marks = page.evaluate("window.__startup") or {}
+    return {k: float(v) / 1e3 for k, v in marks.items() if v is not None}
+
+
+def _startup_stamp(page: Any, name: str, timeout_ms: float) -> float:
+    """Seconds from the navigation's start to the first frame showing ``name``."""
+    page.wait_for_function(f"() => window.__startup && window.__startup.{name}_frame "
+                           "!== undefined", timeout=timeout_ms)
+    return float(page.evaluate(f"window.__startup.{name}_frame")) / 1e3
+
+
+def _startup_round(db: Path, folder: Path, timeout_ms: float) -> dict[str, Any]:
+    """One fresh server and one fresh browser context: the Thresholds page from the
+    navigation to its first MQL figure, first chart and finished run; then the Weights page
+    (its first visit in the server's life) to its points table and finished run."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import assert_no_exception, browser, streamlit_server, wait_idle
+
+    t_start = time.perf_counter()
+    with (tempfile.TemporaryDirectory(prefix="chromium-", dir=folder) as profile,
+          streamlit_server(db) as url):
+        server_start = time.perf_counter() - t_start
+        with browser(Path(profile), downloads=False) as ctx:
+            page = ctx.new_page()
+            page.add_init_script(_STARTUP_JS)
+            t0 = time.perf_counter()
+            page.goto(url)
+            figure = _startup_stamp(page, "figure", timeout_ms)
+            figure_python = time.perf_counter() - t0
+            chart = _startup_stamp(page, "chart", timeout_ms)
+            wait_idle(page, timeout_ms)
+            idle = time.perf_counter() - t0
+            marks = _startup_marks(page)
+            assert_no_exception(page)
+
+            weights = ctx.new_page()  # a new session of the same browser, as a second tab
+            weights.add_init_script(_STARTUP_JS)
+            t0 = time.perf_counter()
+            weights.goto(f"{url}/weights")
+            table = _startup_stamp(weights, "table", timeout_ms)
+            table_python = time.perf_counter() - t0
+            wait_idle(weights, timeout_ms)
+            weights_idle = time.perf_counter() - t0
+            weights_marks = _startup_marks(weights)
+            assert_no_exception(weights)
+    # Where the seconds go, as the page saw them: Streamlit's page loaded, its websocket
+    # open, the first script run on the server (imports, store, weights, grid, figures,
+    # charts: the run's end as the page learns it), then the browser drawing the figure.
+    phases = {"shell_seconds": marks.get("shell"), "connected_seconds": marks.get("connected"),
+              "run_end_seconds": marks.get("run_end"),
+              "weights_run_end_seconds": weights_marks.get("run_end")}
+    return {"seconds": figure, "figure_python_seconds": figure_python,
+            "chart_seconds": chart, "idle_seconds": idle, "server_start_seconds": server_start,
+            "weights_seconds": table, "weights_python_seconds": table_python,
+            "weights_idle_seconds": weights_idle,
+            **{k: v for k, v in phases.items() if v is not None}}
+
+
+def _startup_parts(spec: dict[str, Any]) -> dict[str, Any]:
+    """In a fresh process, what the app's first runs do besides Streamlit itself, step by
+    step: the imports of ``app.py``, opening the store, the weights, the count grid (read
+    from the store), the Thresholds panel's figures and charts, and the Weights page's
+    charts and no-decision comparison."""
+    code = ("import json, sys; from benchmarks.stages import startup_parts; "
+            "print(json.dumps(startup_parts(sys.argv[1])))")
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    done = subprocess.run([sys.executable, "-c", code, spec["db"]], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=spec.get("timeout"))
+    if done.returncode:
+        raise RuntimeError("the start-up parts failed: " + done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def startup_parts(db: str) -> dict[str, Any]:
+    """The steps of :func:`_startup_parts`, timed in this (fresh) process."""
+    import logging
+
+    logging.disable(logging.WARNING)  # Streamlit's "no runtime" warnings outside a server
+    steps: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        steps[name] = now - clock[0]
+        clock[0] = now
+
+    import streamlit  # noqa: F401
+
+    lap("import streamlit")
+    import plotly.graph_objects  # noqa: F401
+
+    lap("import plotly")
+    for module in ("access", "data", "export", "scenarios", "sidebar", "thresholds",
+                   "weights"):  # as app.py imports them
+        importlib.import_module(f"calibrate.ui.{module}")
+    lap("import calibrate's pages")
+    from calibrate.decide.workshop import last_months
+    from calibrate.model.revisions import is_edited
+    from calibrate.ui import charts
+    from calibrate.workbench import Workbench
+
+    wb = Workbench(db, keep_backups=0)
+    lap("open the store")
+    weights = wb.weights
+    lap("the weights in force")
+    grid = wb.grid()
+    lap("the count grid")
+    months = last_months(grid, APP_WINDOW_MONTHS)
+    cube = grid.cube(months, None)
+    lap("the default window's cube")
+    _panel(cube, _app_settings(months))
+    lap("the Thresholds panel's figures and 4 charts")
+    for axis in ("profile", "behavior"):
+        charts.weights_chart(weights.table, axis)
+    lap("the Weights page's 2 charts")
+    if is_edited(weights):
+        wb.evaluate()
+        lap("the edited points evaluated (a held-out fit)")
+    wb.no_decision_comparison()
+    lap("the Weights page's no-decision comparison (two held-out fits)")
+    wb.close()
+    return {"steps": steps, "grid_origin": grid.origin, "grid_rows": int(len(grid.frame))}
+
+
+def stage_startup(spec: dict[str, Any]) -> dict[str, Any]:
+    """The app's start-up on a database whose weights and count grid exist: in process, the
+    steps of the first page runs (:func:`startup_parts`); then, unless ``browser`` is off,
+    ``repeats`` rounds of a fresh ``streamlit run`` and a fresh browser context, timed from
+    the navigation to the first MQL figure on screen, and to the Weights page's points
+    table (median reported)."""
+    from calibrate.workbench import Workbench
+
+    db = Path(spec["db"])
+    wait = float(spec.get("settle", SETTLE_SECONDS))
+    with Workbench(db, keep_backups=0) as wb:  # untimed: what a previous start left behind
+        t = time.perf_counter()
+        weights = wb.weights
+        grid = wb.grid()
+        prepared = {"grid_origin": grid.origin, "grid_rows": int(len(grid.frame)),
+                    "seconds": time.perf_counter() - t, "weights_id": weights.id,
+                    "leads": wb.leads}
+    settle(wait)
+    parts = _startup_parts(spec)
+    out: dict[str, Any] = {"prepared": prepared, "parts": parts}
+    if not spec.get("browser", True):
+        out["browser"] = {"skipped": spec.get("browser_skipped") or "no browser"}
+        out["peak_rss"] = peak_rss()
+        return out
+    timeout_ms = float(spec.get("page_timeout", 600)) * 1e3
+    rounds = []
+    for _ in range(max(1, int(spec.get("repeats", 1)))):
+        idle = settle(wait)
+        load = os.getloadavg()[0]
+        one = _startup_round(db, db.parent, timeout_ms)
+        rounds.append({**one, "idle_before": idle, "load_before": load})
+    mid = _median_round(rounds)
+    keys = {k for r in rounds for k in r if k.endswith("seconds")}
+    out["browser"] = {
+        **mid, "rounds": rounds,
+        **{k: statistics.median(r[k] for r in rounds if k in r) for k in sorted(keys)}}
+    out["peak_rss"] = peak_rss()
+    return out
+
+
 # -------------------------------------------------------------------------- components
 
 
@@ -968,7 +1189,8 @@ STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ingest": stage_ingest, "fit": stage_fit, "sklearn": stage_sklearn,
     "optbinning": stage_optbinning, "fit_e2e": stage_fit_e2e,
     "sklearn_e2e": stage_sklearn_e2e, "optbinning_e2e": stage_optbinning_e2e,
-    "thresholds": stage_thresholds, "browser": stage_browser, "components": stage_components,
+    "thresholds": stage_thresholds, "browser": stage_browser, "startup": stage_startup,
+    "components": stage_components,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import duckdb
 import numpy as np
@@ -13,13 +14,16 @@ from calibrate.decide.grid import (
     OUTCOMES,
     Cube,
     Grid,
+    GridKey,
     as_month,
     build_grid,
     grid_from_frame,
     months_between,
+    store_grid,
+    stored_grid,
 )
 
-from frames import select
+from frames import same_counts, select
 
 MONTHS = pd.date_range("2024-01-01", periods=12, freq="MS")
 RULES = [None, "qualified:demo_request", "qualified:contact_us",
@@ -180,3 +184,97 @@ def test_empty_scored_query() -> None:
     assert grid.leads == 0 and grid.months == [] and grid.segments == []
     cube = grid.cube()
     assert cube.leads == 0 and cube.months == 1
+
+
+# -- kept in the store ----------------------------------------------------------------------
+
+KEY = GridKey(data_version=3, weights_id=7, fingerprint="abc123")
+
+
+def sorted_frame(g: Grid) -> pd.DataFrame:
+    """The grid's counts in one order, text columns as plain objects (a stored grid reads
+    them back as categoricals)."""
+    f = g.frame.copy()
+    for col in ("rule_class", "outcome", "segment"):
+        f[col] = pd.Series([None if pd.isna(v) else str(v) for v in f[col]], dtype=object)
+    return f.sort_values(list(f.columns[:7]), na_position="first").reset_index(drop=True)
+
+
+def test_a_stored_grid_reads_back_with_identical_counts(grid: Grid, con) -> None:
+    assert stored_grid(con, KEY) is None  # nothing kept yet
+    assert store_grid(con, KEY, grid)
+    back = stored_grid(con, KEY)
+    assert back is not None and back.origin == "stored" and grid.origin == "built"
+    same_counts(grid, back)
+    pd.testing.assert_frame_equal(sorted_frame(back), sorted_frame(grid))
+    assert not store_grid(con, KEY, grid)  # kept already: not written twice
+    assert con.execute("SELECT count(*) FROM grids").fetchone() == (1,)
+    for other in (GridKey(3, 7, "other"), GridKey(4, 7, "abc123"), GridKey(3, 8, "abc123")):
+        assert stored_grid(con, other) is None  # another fingerprint, data or weights
+
+
+def test_keeping_a_grid_prunes_those_of_other_data_and_older_weights(grid: Grid, con) -> None:
+    older = GridKey(3, 5, "old")
+    other_data = GridKey(2, 9, "abc123")
+    for key in (older, other_data, KEY):
+        assert store_grid(con, key, grid)
+    assert stored_grid(con, older) is None and stored_grid(con, other_data) is None
+    assert con.execute("SELECT data_version, weights_id FROM grids").fetchall() == [(3, 7)]
+    assert con.execute("SELECT count(DISTINCT grid_id) FROM grid_cells").fetchone() == (1,)
+
+
+def test_a_grid_of_another_format_is_not_read(grid: Grid, con, monkeypatch) -> None:
+    from calibrate.decide import grid as grid_module
+
+    assert store_grid(con, KEY, grid)
+    monkeypatch.setattr(grid_module, "GRID_FORMAT", grid_module.GRID_FORMAT + 1)
+    assert stored_grid(con, KEY) is None  # counted by an older definition: rebuilt
+
+
+def test_segment_names_with_quotes_round_trip(leads: pd.DataFrame, con) -> None:
+    odd = leads.assign(segment=leads["segment"].map(
+        {"smb": "O'Brien & Co", "mid": "mid", "ent": "ENUM('x')"}))
+    grid = grid_from_frame(odd)
+    assert store_grid(con, KEY, grid)
+    back = stored_grid(con, KEY)
+    assert back.segments == grid.segments == ["ENUM('x')", "O'Brien & Co", "mid"]
+    same_counts(grid, back)
+
+
+def test_an_empty_grid_is_kept_too(con) -> None:
+    empty = build_grid(con, "SELECT 1 AS profile_points, 2 AS behavior_points, 3 AS total, "
+                            "'won' AS outcome, NULL AS rule, NULL::DATE AS month, "
+                            "NULL AS segment WHERE false")
+    assert store_grid(con, KEY, empty)
+    back = stored_grid(con, KEY)
+    assert back is not None and back.leads == 0 and back.months == [] == back.segments
+
+
+def test_a_grid_is_not_kept_where_it_cannot_be(grid: Grid, con, tmp_path) -> None:
+    from calibrate.data import store
+
+    memory = store.connect_memory()
+    assert not store_grid(memory, KEY, grid)  # in memory: the workbench's own cache holds it
+    memory.close()
+    done = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with store.WRITE_LOCK:
+            done.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        done.wait(10)
+        assert not store_grid(con, KEY, grid)  # another thread is writing: not waited for
+    finally:
+        release.set()
+        holder.join()
+    assert stored_grid(con, KEY) is None
+    con.close()
+    path = tmp_path / "calibrate.duckdb"
+    reader = store.connect(path, read_only=True)
+    assert not store_grid(reader, KEY, grid)  # read-only: nothing written, nothing raised
+    reader.close()

@@ -91,12 +91,13 @@ def test_an_older_database_is_copied_aside_before_migrating(db_path, monkeypatch
     con = store.connect(db_path)
     con.execute("CREATE TABLE leads AS SELECT 1 AS lead_id")
     con.close()
-    monkeypatch.setattr(store, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1)
+    old = store.SCHEMA_VERSION
+    monkeypatch.setattr(store, "SCHEMA_VERSION", old + 1)
     con = store.connect(db_path)
     assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
         str(store.SCHEMA_VERSION),)
     con.close()
-    copies = list((db_path.parent / "backups").glob("*-schema1-*.duckdb"))
+    copies = list((db_path.parent / "backups").glob(f"*-schema{old}-*.duckdb"))
     assert len(copies) == 1
     old = store.duckdb.connect(str(copies[0]))
     assert old.execute("SELECT count(*) FROM leads").fetchone() == (1,)
@@ -129,3 +130,61 @@ def test_rows_staged_by_an_ingest_cut_off_are_dropped_on_the_next_open(db_path, 
     assert not store.table_exists(con, store.STAGING)
     assert con.execute("SELECT count(*) FROM leads").fetchone() == (2,)
     con.close()
+
+
+def as_schema_1(path) -> None:
+    """Make a database what calibrate wrote before schema 2: no kept count grids."""
+    con = store.connect(path)
+    con.execute("DROP TABLE grid_cells")
+    con.execute("DROP TABLE grids")
+    con.execute("DROP SEQUENCE grid_id_seq")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+
+
+def test_a_schema_1_database_still_opens_and_is_upgraded_when_written(db_path, write_csv):
+    import hashlib
+
+    from calibrate.data.ingest import ingest
+    from calibrate.decide.grid import GridKey, stored_grid
+
+    con = store.connect(db_path)
+    ingest(con, write_csv("id,outcome,visits\nA,won,1\nB,lost,2\n"))
+    con.close()
+    as_schema_1(db_path)
+    digest = hashlib.sha256(db_path.read_bytes()).hexdigest()
+
+    reader = store.connect(db_path, read_only=True)  # read as it is: not upgraded
+    assert store.lead_count(reader) == 2 and not store.table_exists(reader, "grids")
+    assert stored_grid(reader, GridKey(1, 1, "x")) is None  # no kept grids: built instead
+    reader.close()
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == digest
+
+    con = store.connect(db_path)  # written: upgraded, the old file copied aside first
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+        str(store.SCHEMA_VERSION),)
+    assert store.table_exists(con, "grids") and store.table_exists(con, "grid_cells")
+    assert store.lead_count(con) == 2 and store.data_version(con) == 1
+    con.close()
+    assert len(list((db_path.parent / "backups").glob("*-schema1-*.duckdb"))) == 1
+
+
+def test_a_schema_0_database_is_still_refused_read_only(db_path):
+    con = store.connect(db_path)
+    con.execute("DELETE FROM meta WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(DatabaseError, match="older calibrate"):
+        store.connect(db_path, read_only=True)
+
+
+def test_writable_file_is_none_in_memory_and_read_only(db_path):
+    con = store.connect(db_path)
+    assert store.writable_file(con) == db_path.resolve() or \
+        store.writable_file(con) == db_path
+    con.close()
+    reader = store.connect(db_path, read_only=True)
+    assert store.writable_file(reader) is None
+    reader.close()
+    memory = store.connect_memory()
+    assert store.writable_file(memory) is None
+    memory.close()

@@ -171,3 +171,57 @@ def test_a_file_workbench_keeps_its_work(leads, tmp_path):
         assert f"{n:,} leads" in repr(again)
     with calibrate.Workbench(path, read_only=True) as reader:
         assert "total score is at least 55" in reader.export("markdown")
+
+
+def test_the_grid_is_kept_in_the_file_for_the_next_workbench(leads, tmp_path, monkeypatch):
+    """Issue 19: a new workbench on the same file (the app after a restart) reads the count
+    grid instead of scoring every lead; a refit, an edit, other rules or new data count it
+    again; a read-only workbench counts it in memory and writes nothing."""
+    from calibrate.decide import workshop
+
+    from frames import same_counts
+
+    built: list[int | None] = []
+    real = workshop.workshop_grid
+    monkeypatch.setattr(workshop, "workshop_grid", lambda con, weights, rules: (
+        built.append(weights.id), real(con, weights, rules))[1])
+
+    def kept(bench) -> list[int]:
+        return [r[0] for r in bench.con.execute("SELECT weights_id FROM grids").fetchall()]
+
+    path = tmp_path / "kept.duckdb"
+    with calibrate.Workbench(path, keep_backups=0) as bench:
+        bench.ingest(leads.iloc[:3_000])
+        first = bench.grid()
+        figures = bench.figures(min_profile=55, min_behavior=40)
+        assert first.origin == "built" and built == [bench.weights.id]
+        assert bench.grid() is first and len(built) == 1  # this workbench's own cache
+    with calibrate.Workbench(path, keep_backups=0) as again:
+        grid = again.grid()
+        assert grid.origin == "stored" and len(built) == 1  # read, not scored again
+        same = again.figures(min_profile=55, min_behavior=40)
+        assert (same.mqls, same.wins, same.closed) == (figures.mqls, figures.wins,
+                                                        figures.closed)
+        same_counts(grid, first)
+        assert again.cursor().grid() is grid  # a page run's cursor shares it
+        changes = [lambda: again.fit(),
+                   lambda: again.edit_points({tuple(again.points.iloc[0][["attribute",
+                                                                          "level"]]): 3}),
+                   lambda: again.set_rules({**(again.weights.rules or {}),
+                                            "competitor_domains": ["rival.example"]}),
+                   lambda: again.ingest(leads.iloc[:2_500])]
+        for change in changes:
+            before = len(built)
+            change()
+            assert again.grid().origin == "built" and len(built) == before + 1
+            assert kept(again) == [again.weights.id]  # the stale grid is pruned
+    with calibrate.Workbench(path, read_only=True) as reader:
+        assert reader.grid().origin == "stored"  # the newest one, kept in the file
+    assert len(built) == 5
+
+    ro = tmp_path / "ro.duckdb"
+    with calibrate.Workbench(ro, keep_backups=0) as bench:
+        bench.ingest(leads.iloc[:2_000])
+        bench.fit()
+    with calibrate.Workbench(ro, read_only=True) as reader:
+        assert reader.grid().origin == "built" and kept(reader) == []  # nothing written

@@ -486,9 +486,11 @@ class Workbench:
     def grid(self) -> Grid:
         """The count grid the Thresholds screen projects from: leads by profile and
         behavior score, month, segment, outcome and auto-rule, for the weights in force
-        (built once per data version, weights and rules, then kept). Its
-        ``cube(months, segment)`` feeds :mod:`calibrate.decide.tradeoff`'s figures, curve,
-        grid and distributions, each a sub-millisecond answer to a slider move.
+        (built once per data version, weights and rules, then kept; a file keeps it too,
+        so a new workbench on it, the app after a restart, reads it instead of scoring
+        every lead again). Its ``cube(months, segment)`` feeds
+        :mod:`calibrate.decide.tradeoff`'s figures, curve, grid and distributions, each a
+        sub-millisecond answer to a slider move.
 
         Examples
         --------
@@ -502,7 +504,7 @@ class Workbench:
         """
         import json
 
-        from calibrate.decide.workshop import rules_of, workshop_grid
+        from calibrate.decide.workshop import kept_grid, rules_of
 
         self._need_leads()
         weights = self.weights
@@ -512,7 +514,7 @@ class Workbench:
         if key not in self._grids:
             if len(self._grids) >= 8:  # a long session refits and edits: keep the latest
                 self._grids.pop(next(iter(self._grids)))
-            self._grids[key] = workshop_grid(self.con, weights, rules)
+            self._grids[key] = kept_grid(self.con, weights, rules, data_version=key[0])
         return self._grids[key]
 
     # ------------------------------------------------------------------ scenarios

@@ -1,9 +1,11 @@
 """The embedded DuckDB store: where the file lives, its schema, and safe writes.
 
 One DuckDB file holds everything calibrate remembers: the leads, the role of each column,
-the fits, and the append-only scenarios. DuckDB allows one writer process per file, so a
-process opens one connection and serialises its writes behind :data:`WRITE_LOCK`; another
-process holding the file is reported as :class:`DatabaseInUseError`.
+the fits, and the append-only scenarios; and, so that a restart need not count them again,
+the count grid of the weights in force (a cache, rebuilt whenever it is missing). DuckDB
+allows one writer process per file, so a process opens one connection and serialises its
+writes behind :data:`WRITE_LOCK`; another process holding the file is reported as
+:class:`DatabaseInUseError`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ from calibrate.errors import (
 
 DEFAULT_DB = Path("data/calibrate.duckdb")
 ENV_DB = "CALIBRATE_DB"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Schemas this calibrate reads without upgrading them (a read-only store is not upgraded):
+#: schema 1 lacks only the kept count grids of schema 2, which are a cache.
+READABLE_SCHEMAS = frozenset({1, 2})
 
 #: Serialises writes from the threads of one process (Streamlit sessions share a process).
 WRITE_LOCK = threading.RLock()
@@ -56,6 +61,17 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS scenarios (
         id BIGINT PRIMARY KEY, created_at TIMESTAMP, name VARCHAR, author VARCHAR,
         note VARCHAR, kind VARCHAR, payload JSON)""",
+    # Schema 2: the count grid of the weights in force, kept so that a restart reads it
+    # instead of scoring every lead (calibrate.decide.grid.store_grid); one row in grids
+    # per grid, its counts in grid_cells.
+    "CREATE SEQUENCE IF NOT EXISTS grid_id_seq START 1",
+    """CREATE TABLE IF NOT EXISTS grids (
+        id BIGINT PRIMARY KEY, created_at TIMESTAMP, data_version BIGINT, weights_id BIGINT,
+        fingerprint VARCHAR, format INTEGER, rows BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS grid_cells (
+        grid_id BIGINT, profile_points INTEGER, behavior_points INTEGER, total INTEGER,
+        rule_class VARCHAR, outcome VARCHAR, month DATE, segment VARCHAR, leads BIGINT,
+        amount_sum DOUBLE, amount_n BIGINT)""",
 ]
 
 
@@ -119,7 +135,7 @@ def _connect_read_only(db: Path) -> duckdb.DuckDBPyConnection:
     except BaseException:
         con.close()
         raise
-    if found != SCHEMA_VERSION:  # older: migrating writes, which this command does not
+    if found not in READABLE_SCHEMAS:  # older: migrating writes, which this command does not
         con.close()
         raise DatabaseError(
             f"The database was written by an older calibrate (schema {found}; this one reads "
@@ -241,6 +257,19 @@ def db_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     return Path(row[0][0]) if row and row[0][0] else None
 
 
+def writable_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file behind a connection that may write to it (``None`` in memory, read-only,
+    or when it cannot be asked)."""
+    try:
+        row = con.execute("SELECT path, readonly FROM duckdb_databases() "
+                          "WHERE database_name = current_database()").fetchall()
+    except duckdb.Error:
+        return None
+    if not row or not row[0][0] or row[0][1]:
+        return None
+    return Path(row[0][0])
+
+
 def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the rows of an ingest cut off between staging and swapping them in."""
     if table_exists(con, STAGING):
@@ -256,6 +285,10 @@ TABLES = {
     "columns": ("name", "source_name", "role", "type", "position", "reason"),
     "fits": ("id", "created_at", "data_version", "options", "weights"),
     "scenarios": ("id", "created_at", "name", "author", "note", "kind", "payload"),
+    "grids": ("id", "created_at", "data_version", "weights_id", "fingerprint", "format",
+              "rows"),
+    "grid_cells": ("grid_id", "profile_points", "behavior_points", "total", "rule_class",
+                   "outcome", "month", "segment", "leads", "amount_sum", "amount_n"),
 }
 
 

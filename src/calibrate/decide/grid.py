@@ -23,21 +23,33 @@ Layout of a :class:`Cube` (``O = len(OUTCOMES) = 4``: won, lost, no_decision, op
 
 Arrays are read-only, and :meth:`Grid.cube` caches cubes by (months, segment), so a cube
 can be shared between reruns and threads.
+
+A grid is kept in the store (tables ``grids`` and ``grid_cells``, see
+:mod:`calibrate.data.store`) under a :class:`GridKey`, so that a new process (the app after a
+restart) reads it back instead of scoring every lead again: :func:`store_grid` and
+:func:`stored_grid`. Reading it is a scan of its rows; building it scores every lead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from calibrate.data import store
 from calibrate.data.outcomes import OUTCOMES
-from calibrate.sql import quote
+from calibrate.errors import CalibrateError
+from calibrate.sql import literal, quote
+
+log = logging.getLogger(__name__)
 
 WON, LOST, NO_DECISION, OPEN = range(4)
 CLOSED_IDX: tuple[int, ...] = (WON, LOST, NO_DECISION)
@@ -50,6 +62,9 @@ _GRID_COLUMNS = [
     "profile_points", "behavior_points", "total", "rule_class", "outcome", "month", "segment",
     "leads", "amount_sum", "amount_n",
 ]
+#: What the counts mean (:func:`build_grid`'s query: clipping, rounding, rule classes,
+#: outcomes). A stored grid of another format is not read: raise this when that changes.
+GRID_FORMAT = 1
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -156,6 +171,8 @@ class Grid:
     frame: pd.DataFrame
     months: list[dt.date]
     segments: list[str]
+    #: "built" (counted from the leads) or "stored" (read back from the store)
+    origin: str = "built"
     _codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _cache: dict[tuple[Any, ...], Cube] = field(default_factory=dict, repr=False)
 
@@ -301,9 +318,16 @@ def build_grid(con: duckdb.DuckDBPyConnection, scored_sql: str) -> Grid:
         raise ValueError(f"unknown outcome(s) in the scored query: {shown}; expected "
                          f"{', '.join(OUTCOMES)}") from None
     frame.columns = _GRID_COLUMNS
+    return grid_of(frame)
+
+
+def grid_of(frame: pd.DataFrame, origin: str = "built") -> Grid:
+    """A grid over a frame of counts (``Grid.frame``'s columns), its months and segments
+    read from the frame."""
     months = [as_month(m) for m in pd.unique(frame["month"].dropna())]
     segments = [str(s) for s in pd.unique(frame["segment"].dropna())]
-    return Grid(frame=frame, months=sorted(set(months)), segments=sorted(set(segments)))
+    return Grid(frame=frame, months=sorted(set(months)), segments=sorted(set(segments)),
+                origin=origin)
 
 
 def grid_from_frame(leads: pd.DataFrame) -> Grid:
@@ -317,3 +341,113 @@ def grid_from_frame(leads: pd.DataFrame) -> Grid:
         return build_grid(con, "SELECT * FROM scored_frame")
     finally:
         con.close()
+
+
+# ------------------------------------------------------------------ kept in the store
+
+
+@dataclass(frozen=True)
+class GridKey:
+    """What a count grid was counted from: the leads (``data_version``), the points
+    (``weights_id``) and a fingerprint of the points and auto-rules (see
+    :func:`calibrate.decide.workshop.fingerprint`)."""
+
+    data_version: int
+    weights_id: int
+    fingerprint: str
+
+
+def _enum(values: tuple[str, ...]) -> str:
+    return "ENUM(" + ", ".join(literal(v) for v in values) + ")"
+
+
+def stored_grid(con: duckdb.DuckDBPyConnection, key: GridKey) -> Grid | None:
+    """The grid kept in the store under ``key`` (None when there is none, or the store's
+    schema predates kept grids, as an old file opened read-only does)."""
+    cur = con.cursor()
+    try:
+        row = cur.execute(
+            "SELECT id, rows FROM grids WHERE data_version = ? AND weights_id = ? AND "
+            "fingerprint = ? AND format = ? ORDER BY id DESC LIMIT 1",
+            [key.data_version, key.weights_id, key.fingerprint, GRID_FORMAT]).fetchall()
+        if not row:
+            return None
+        grid_id, rows = row[0]
+        # Segments come back as a categorical (an ENUM of the grid's own segments): text
+        # would take most of the read.
+        names = [r[0] for r in cur.execute(
+            "SELECT DISTINCT segment FROM grid_cells WHERE grid_id = ? AND segment IS NOT "
+            "NULL ORDER BY 1", [grid_id]).fetchall()]
+        try:
+            segment = f"CAST(segment AS {_enum(tuple(names))})" if names else "segment"
+        except ValueError:  # a NUL in a segment's name (the ingest removes them)
+            segment = "segment"
+        frame = cur.execute(
+            "SELECT profile_points, behavior_points, total, "
+            f"CAST(rule_class AS {_enum(RULE_CLASSES)}) AS rule_class, "
+            f"CAST(outcome AS {_enum(OUTCOMES)}) AS outcome, month, {segment} AS segment, "
+            "leads, amount_sum, amount_n FROM grid_cells WHERE grid_id = ?", [grid_id]).df()
+    except duckdb.CatalogException:  # an older schema, read as it is: no kept grids
+        return None
+    finally:
+        cur.close()
+    if len(frame) != rows:  # cannot happen (written in one transaction); rebuild if it does
+        return None
+    return grid_of(frame, origin="stored")
+
+
+def _room_for(path: Path, grid: Grid) -> bool:
+    """Whether the disk has ample room for the grid (a cache must not be what fills it)."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return False
+    return free > (64 << 20) + 4 * int(grid.frame.memory_usage(deep=False).sum())
+
+
+def store_grid(con: duckdb.DuckDBPyConnection, key: GridKey, grid: Grid) -> bool:
+    """Keep ``grid`` in the store under ``key`` (one transaction), pruning the grids of
+    other data or of older weights, which are never read again. Returns whether it was
+    written. It never stands in the way of the screen: a read-only or in-memory store,
+    another thread busy writing, or a failed write (a full disk) leave the store as it was
+    and return False; the grid is then simply counted again by the next process."""
+    path = store.writable_file(con)
+    if path is None or not _room_for(path, grid):
+        return False
+    if not store.WRITE_LOCK.acquire(blocking=False):  # an ingest or a save in progress
+        return False
+    name = f"_grid_frame_{id(grid):x}"
+    try:
+        with store.transaction(con) as tx:
+            stale = ("data_version <> ? OR weights_id < ? OR (weights_id = ? AND "
+                     "(fingerprint <> ? OR format <> ?))")
+            args = [key.data_version, key.weights_id, key.weights_id, key.fingerprint,
+                    GRID_FORMAT]
+            tx.execute(f"DELETE FROM grid_cells WHERE grid_id IN (SELECT id FROM grids "
+                       f"WHERE {stale})", args)
+            tx.execute(f"DELETE FROM grids WHERE {stale}", args)
+            if tx.execute("SELECT count(*) FROM grids WHERE data_version = ? AND "
+                          "weights_id = ? AND fingerprint = ?",
+                          [key.data_version, key.weights_id, key.fingerprint]
+                          ).fetchall()[0][0]:
+                return False  # kept already (another thread of this process)
+            grid_id = tx.execute("SELECT nextval('grid_id_seq')").fetchall()[0][0]
+            tx.register(name, grid.frame)
+            try:
+                tx.execute(
+                    "INSERT INTO grid_cells SELECT ?, profile_points, behavior_points, total, "
+                    "CAST(rule_class AS VARCHAR), CAST(outcome AS VARCHAR), "
+                    "CAST(month AS DATE), CAST(segment AS VARCHAR), leads, amount_sum, "
+                    f"amount_n FROM {name}", [grid_id])
+            finally:
+                tx.unregister(name)
+            tx.execute("INSERT INTO grids VALUES (?, now(), ?, ?, ?, ?, ?)",
+                       [grid_id, key.data_version, key.weights_id, key.fingerprint,
+                        GRID_FORMAT, len(grid.frame)])
+        return True
+    except (CalibrateError, duckdb.Error) as exc:
+        log.warning("The count grid was not kept in the store (it is counted again on the "
+                    "next start): %s", exc)
+        return False
+    finally:
+        store.WRITE_LOCK.release()

@@ -3,6 +3,8 @@
 The grid is built once per (data version, weights, rules): one SQL pass that scores every
 lead and groups by profile points, behavior points, rule, outcome, month and segment. Every
 slider move afterwards is a lookup in the grid's cumulative sums (see :mod:`tradeoff`).
+:func:`kept_grid` keeps it in the store, so that the next process (the app after a restart)
+reads it back instead of scoring every lead again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import duckdb
 
 from calibrate.data import store
-from calibrate.decide.grid import Grid, build_grid
+from calibrate.decide.grid import Grid, GridKey, build_grid, store_grid, stored_grid
 from calibrate.decide.rules import rule_sql
 from calibrate.model.lead_points import score_sql
 from calibrate.model.rule_settings import RuleSet
@@ -45,6 +47,22 @@ def workshop_grid(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleS
         return build_grid(cur, scored_sql(cur, weights, rules))
     finally:
         cur.close()
+
+
+def kept_grid(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet,
+              data_version: int | None = None) -> Grid:
+    """The count grid for these weights and rules: read from the store when it was kept
+    for the loaded data, these weights and these points and rules; else built and then
+    kept (a read-only or in-memory store only builds it). ``grid.origin`` says which."""
+    if weights.id is None:  # unsaved weights: nothing to key a kept grid on
+        return workshop_grid(con, weights, rules)
+    version = store.data_version(con) if data_version is None else int(data_version)
+    key = GridKey(version, int(weights.id), fingerprint(weights, rules))
+    grid = stored_grid(con, key)
+    if grid is None:
+        grid = workshop_grid(con, weights, rules)
+        store_grid(con, key, grid)
+    return grid
 
 
 def fingerprint(weights: Weights, rules: RuleSet) -> str:
