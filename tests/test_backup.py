@@ -305,7 +305,7 @@ def test_back_up_now_in_the_app_writes_the_file_and_names_it(loaded, monkeypatch
     assert check_backup(made) == (3, 1)
     listed = "\n".join(c.value for c in at.sidebar.caption)
     assert "manual" in listed
-    command = at.sidebar.code[0].value
+    command = next(t.value for t in at.sidebar.text if "calibrate restore" in t.value)
     assert command.startswith(".venv/bin/calibrate restore ") and made.name in command
     assert "stop the app" in " ".join(c.value for c in at.sidebar.caption)
 

@@ -72,7 +72,9 @@ def section() -> None:
                    f"replaces the leads; {keep} ({ENV_KEEP}). Manual ones are never deleted.")
         example = files[0].path if files else backups_folder(db) / "FILE.duckdb"
         st.caption("To restore one, stop the app and run:")
-        st.code(restore_command(example, db), language="bash", wrap_lines=True)
+        # st.text, not st.code: a code block makes every page load a 1.5 MB syntax
+        # highlighter before its first figure (the sidebar is on every page).
+        st.text(restore_command(example, db))
 
 
 def remember(done: AutoBackup) -> None:
