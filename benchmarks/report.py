@@ -99,6 +99,24 @@ def _pctl(d: dict[str, Any] | None) -> str:
 # ---------------------------------------------------------------------------- targets
 
 
+def _speed_and_auc(n: int, fit: dict[str, Any], base: dict[str, Any], need: float,
+                   t_speed: str, t_auc: str, who: str) -> list[Verdict]:
+    """The speed target (at least ``need`` times the baseline) and the AUC target of one
+    comparison; ``who`` names the side that must be faster in a miss's explanation."""
+    speed = base["seconds"] / fit["seconds"]
+    gap = fit["auc"] - base["auc"]
+    return [
+        Verdict(n, t_speed,
+                f"{ratio(speed)} ({secs(base['seconds'])} vs {secs(fit['seconds'])})",
+                *(("PASS", "") if speed >= need else
+                  ("MISS", f"{need / speed:.1f}x short; {who} would need "
+                           f"{secs(base['seconds'] / need)}"))),
+        Verdict(n, t_auc, f"{auc(fit['auc'])} vs {auc(base['auc'])} ({gap:+.4f})",
+                *(("PASS", "") if gap >= -AUC_TOLERANCE else
+                  ("MISS", f"{-gap - AUC_TOLERANCE:.4f} beyond the tolerance"))),
+    ]
+
+
 def verdicts(n: int, stages: dict[str, Any]) -> list[Verdict]:
     """Every target of issue 5 that applies to size ``n``, judged on its stages."""
     out: list[Verdict] = []
@@ -124,17 +142,7 @@ def verdicts(n: int, stages: dict[str, Any]) -> list[Verdict]:
             why = _why_not(fit) or _why_not(base)
             out += [Verdict(n, t_speed, "–", "n/a", why), Verdict(n, t_auc, "–", "n/a", why)]
             continue
-        speed = base["seconds"] / fit["seconds"]
-        out.append(Verdict(
-            n, t_speed, f"{ratio(speed)} ({secs(base['seconds'])} vs {secs(fit['seconds'])})",
-            *(("PASS", "") if speed >= need else
-              ("MISS", f"{need / speed:.1f}x short; project fit would need "
-                       f"{secs(base['seconds'] / need)}"))))
-        gap = fit["auc"] - base["auc"]
-        out.append(Verdict(
-            n, t_auc, f"{auc(fit['auc'])} vs {auc(base['auc'])} ({gap:+.4f})",
-            *(("PASS", "") if gap >= -AUC_TOLERANCE else
-              ("MISS", f"{-gap - AUC_TOLERANCE:.4f} beyond the tolerance"))))
+        out += _speed_and_auc(n, fit, base, need, t_speed, t_auc, "project fit")
 
     out += _e2e_verdicts(n, stages)
 
@@ -237,17 +245,7 @@ def _e2e_verdicts(n: int, stages: dict[str, Any]) -> list[Verdict]:
             why = _why_not(fit) or _why_not(base)
             out += [Verdict(n, t_speed, "–", "n/a", why), Verdict(n, t_auc, "–", "n/a", why)]
             continue
-        speed = base["seconds"] / fit["seconds"]
-        out.append(Verdict(
-            n, t_speed, f"{ratio(speed)} ({secs(base['seconds'])} vs {secs(fit['seconds'])})",
-            *(("PASS", "") if speed >= need else
-              ("MISS", f"{need / speed:.1f}x short; calibrate fit would need "
-                       f"{secs(base['seconds'] / need)}"))))
-        gap = fit["auc"] - base["auc"]
-        out.append(Verdict(
-            n, t_auc, f"{auc(fit['auc'])} vs {auc(base['auc'])} ({gap:+.4f})",
-            *(("PASS", "") if gap >= -AUC_TOLERANCE else
-              ("MISS", f"{-gap - AUC_TOLERANCE:.4f} beyond the tolerance"))))
+        out += _speed_and_auc(n, fit, base, need, t_speed, t_auc, "calibrate fit")
     return out
 
 
