@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from calibrate.data import store
+from calibrate.decide.comparison import compare_rows
 from calibrate.decide.scenarios import (
-    compare,
     current_agreement,
     latest_versions,
     list_scenarios,
@@ -49,12 +49,12 @@ def test_agreement_is_a_new_row_pointing_at_the_scenario(con):
     assert len(list_scenarios(con)) == 2
 
 
-def test_compare_lists_every_figure_with_its_difference(con):
+def test_stored_scenarios_compare_with_their_differences(con):
     a = save_scenario(con, "Marketing proposal", MARKETING)
     b = save_scenario(con, "Sales proposal", SALES)
-    table = compare(a, b).set_index("item")
-    assert table.loc["min_profile", "difference"] == 20
-    assert table.loc["mqls_per_month", "difference"] == pytest.approx(-600.0)
+    rows = {r["key"]: r for r in compare_rows(a, b)}
+    assert rows["min_profile"]["difference"] == 20
+    assert rows["mqls_per_month"]["difference"] == pytest.approx(-600.0)
 
 
 def test_names_are_required_and_bounded(con):
@@ -88,8 +88,8 @@ def test_hostile_text_is_stored_verbatim(con):
     assert list_scenarios(con)[0].name == name
 
 
-def test_a_scenario_compared_with_itself_has_distinct_columns(con):
+def test_a_scenario_compared_with_itself_differs_nowhere(con):
     a = save_scenario(con, "Only one", MARKETING)
-    table = compare(a, a)
-    assert len(set(table.columns)) == len(table.columns)
-    assert (table["difference"].dropna() == 0).all()
+    rows = compare_rows(a, a)
+    assert all(r["difference"] in (0, None) for r in rows)
+    assert all(r["difference_text"] in ("0", "same", "–") for r in rows)

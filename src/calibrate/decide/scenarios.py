@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from calibrate.data.store import to_json, transaction
 from calibrate.errors import CalibrateError
@@ -159,19 +158,3 @@ def current_agreement(con: duckdb.DuckDBPyConnection) -> Scenario | None:
     """The most recent agreement, if any."""
     agreements = list_scenarios(con, "agreement")
     return agreements[0] if agreements else None
-
-
-def compare(a: Scenario, b: Scenario) -> pd.DataFrame:
-    """Every threshold and figure of two scenarios side by side, with the difference."""
-    left_name, right_name = f"A: {a.name} #{a.id}", f"B: {b.name} #{b.id}"
-    rows = []
-    for section in ("thresholds", "figures"):
-        left = a.payload.get(section, {})
-        right = b.payload.get(section, {})
-        for key in list(dict.fromkeys([*left, *right])):
-            x, y = left.get(key), right.get(key)
-            diff = y - x if isinstance(x, int | float) and isinstance(y, int | float) \
-                and not isinstance(x, bool) else None
-            rows.append({"section": section, "item": key, left_name: x, right_name: y,
-                         "difference": diff})
-    return pd.DataFrame(rows, columns=["section", "item", left_name, right_name, "difference"])
