@@ -119,18 +119,15 @@ def constrained_weights(con: duckdb.DuckDBPyConnection, constraints, *,
     :mod:`calibrate.model.constraints`), and what they cost in held-out AUC."""
     import warnings
 
-    from calibrate.model.constraints import apply_constraints, constraint_cost
     from calibrate.model.fit import fit
     from calibrate.model.points import points_table
+    from calibrate.model.revisions import with_constraints
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Possible leakage", UserWarning)  # as above
         result = fit(con, exclude_no_decision=exclude_no_decision, leakage="warn")
-    suggested = points_table(result)
-    table = apply_constraints(suggested, constraints)
-    weights = weights_from_fit(con, result, table)
-    weights.options = {**weights.options, "constraints": constraints.to_dict()}
-    return weights, constraint_cost(con, suggested, table, result)
+    suggested = weights_from_fit(con, result, points_table(result))
+    return with_constraints(con, suggested, constraints, result.split)
 
 
 def weights_from_fit(con: duckdb.DuckDBPyConnection, result, table) -> Weights:
