@@ -144,6 +144,14 @@ def test_without_months_the_counts_are_totals():
 
     assert compare(window(c.a), window(c.b)).sentence().startswith(
         "B, against A, sends 10 more leads a month and")
+    # Figures saved now say whether their leads had dates: one dated month reads "a month"
+    # even without a window, and undated figures read "in all" whatever their months.
+    dated = {**saved, "dated": True}
+    assert compare(named(1, "A", dated), named(2, "B", {**dated, "mqls_per_month": 310.1})
+                   ).sentence().startswith("B, against A, sends 10 more leads a month and")
+    undated = {**SALES, "dated": False}
+    assert compare(named(1, "A", undated), named(2, "B", {**undated, "mqls_per_month": 310.1})
+                   ).sentence().startswith("B, against A, sends 10 more leads in all and")
 
 
 def test_different_bases_say_the_figures_are_not_comparable():

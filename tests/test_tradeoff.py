@@ -506,6 +506,9 @@ def test_period_says_in_all_when_the_leads_have_no_dates(leads: pd.DataFrame,
     assert period(grid.cube()) == period(grid.cube(list(MONTHS[-3:]))) == "per month"
     undated = grid_from_frame(leads.assign(month=pd.NaT))
     assert undated.months == [] and period(undated.cube()) == "in all"
+    # The figures carry it, so a saved scenario reads its counts the same way later.
+    assert figures(grid.cube(), Settings()).dated
+    assert not figures(undated.cube(), Settings()).dated
 
 
 def test_heatmap_counts_leads_a_month_as_the_headline_does(grid: Grid) -> None:

@@ -119,12 +119,14 @@ def scenario_label(s: Scenario, other: Scenario) -> str:
 
 
 def figures_as_read(s: Scenario) -> dict[str, Any]:
-    """A scenario's figures, ``months`` None when its counts "per month" are totals: projected
-    from the whole history (no window saved) that spans one month at most, which is what
-    leads without dates give (their history counts as one month). "In all" is then the
-    true reading; for one dated month it is the same count either way."""
+    """A scenario's figures, ``months`` None when its counts "per month" are totals: the
+    figures say so (``dated`` False: the leads had no dates). Figures saved before they
+    said so are read as totals when projected from a whole history of one month, which is
+    what undated leads gave (for one dated month it is the same count either way)."""
     figures = dict(s.figures)
-    if not s.payload.get("months") and _value(figures, "months") == 1:
+    dated = figures.get("dated")
+    if dated is False or (dated is None and not s.payload.get("months")
+                          and _value(figures, "months") == 1):
         figures["months"] = None
     return figures
 

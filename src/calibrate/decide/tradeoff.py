@@ -140,6 +140,7 @@ class Figures:
     cost_per_lead_worked: float
     expected_value_per_month: float | None
     cell: str | None
+    dated: bool = True  # the leads have months: counts "per month"; else totals, "in all"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (for exports and the agreement page)."""
@@ -266,6 +267,7 @@ def figures(cube: Cube, settings: Settings,
         disqualified=sum(d), disqualified_wins=d[WON], capacity=capacity, capacity_used=used,
         value_per_win=value, cost_per_lead_worked=cost, expected_value_per_month=ev,
         cell=cell_label(p, b) if settings.mode == "both" else None,
+        dated=bool(cube.month_list),
     )
 
 
