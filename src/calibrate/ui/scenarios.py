@@ -20,9 +20,9 @@ def overview(rows: list[Scenario]) -> pd.DataFrame:
     return pd.DataFrame([{
         "#": s.id, "name": s.name, "author": s.author, "saved": f"{s.created_at:%Y-%m-%d %H:%M}",
         "thresholds": s.thresholds.describe(),
-        "MQLs / month": fmt.number(s.figures.get("mqls_per_month")),
+        "MQLs / month": fmt.per_month(s.figures.get("mqls_per_month")),
         "conversion": fmt.percent(s.figures.get("conversion")),
-        "wins / month": fmt.number(s.figures.get("wins_per_month")), "note": s.note,
+        "wins / month": fmt.per_month(s.figures.get("wins_per_month")), "note": s.note,
     } for s in rows])
 
 
