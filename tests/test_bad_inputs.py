@@ -451,8 +451,8 @@ def test_a_200_mb_file_streams_through_the_cli(tmp_path: Path):
     assert code == 0, stderr
     assert f"Loaded {ids:,} leads" in stdout and f"{rows:,} rows read" in stdout
     # DuckDB streams the file; what the process holds is DuckDB's working set (the cleaned
-    # table before its commit, read buffers), capped by ingest.MEMORY_CAP.
-    assert peak < min(4 * size, ingest_module.MEMORY_CAP + (512 << 20)), \
+    # table before its commit, read buffers), capped by ingest.memory_cap, and Python's.
+    assert peak < min(4 * size, ingest_module.memory_cap(size) + (256 << 20)), \
         f"peak RSS {peak / 2**20:.0f} MiB for a {size / 2**20:.0f} MiB file"
     con = store.connect(db)
     assert store.lead_count(con) == ids

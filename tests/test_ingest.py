@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from calibrate.data import store
-from calibrate.data.ingest import ingest
+from calibrate.data.ingest import MEMORY_CAP, MEMORY_FLOOR, ingest, memory_cap
 from calibrate.errors import InputError
 
 from conftest import BANK_CSV, SAMPLE_CSV
@@ -287,3 +287,20 @@ def test_nul_characters_are_removed_at_ingest_and_the_fit_runs(con, tmp_path):
         == "Retail"
     weights = suggested_weights(con)  # no "values with NUL characters cannot be encoded"
     assert "Retail" in set(weights.table["level"])
+
+
+def test_memory_cap_is_twice_the_file_within_its_bounds():
+    assert memory_cap(0) == MEMORY_FLOOR
+    assert memory_cap(MEMORY_FLOOR // 2) == MEMORY_FLOOR
+    assert memory_cap(MEMORY_FLOOR // 2 + 1) == MEMORY_FLOOR + 2
+    assert memory_cap(MEMORY_CAP // 2) == MEMORY_CAP
+    assert memory_cap(10 * MEMORY_CAP) == MEMORY_CAP
+
+
+def test_an_ingest_restores_the_memory_limit(tmp_path):
+    con = store.connect(tmp_path / "x.duckdb")
+    con.execute("SET memory_limit = '20GiB'")
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    ingest(con, SAMPLE_CSV)
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == before
+    con.close()

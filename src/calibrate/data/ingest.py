@@ -45,8 +45,16 @@ from calibrate.data.store import STAGING, WRITE_LOCK, store_columns, transaction
 from calibrate.errors import InputError, is_disk_full
 from calibrate.sql import literal, quote
 
-#: DuckDB may use at most this much memory during an ingest; beyond it, it spills to disk.
+#: DuckDB may use at most twice the file's size during an ingest, within these bounds;
+#: beyond it, it spills to disk. Without a cap its working set grows with the CPU count
+#: (read buffers per thread), not with the file.
+MEMORY_FLOOR = 512 << 20
 MEMORY_CAP = 2 << 30
+
+
+def memory_cap(file_size: int) -> int:
+    """DuckDB's memory limit, in bytes, while it ingests a file of ``file_size`` bytes."""
+    return min(MEMORY_CAP, max(MEMORY_FLOOR, 2 * file_size))
 
 
 @dataclass
@@ -147,12 +155,17 @@ def _bytes(setting: str) -> float:
 
 
 @contextmanager
-def _memory_cap(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Cap DuckDB's memory during an ingest (it spills to disk beyond), then restore it."""
+def _memory_cap(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[None]:
+    """Cap DuckDB's memory while it ingests ``path`` (it spills to disk beyond), then
+    restore the setting."""
+    try:
+        cap = memory_cap(path.stat().st_size)
+    except OSError:  # a missing file is reported by the read itself
+        cap = MEMORY_CAP
     old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    capped = _bytes(old) > MEMORY_CAP
+    capped = _bytes(old) > cap
     if capped:
-        con.execute(f"SET memory_limit = '{MEMORY_CAP >> 20}MiB'")
+        con.execute(f"SET memory_limit = '{cap >> 20}MiB'")
     try:
         yield
     finally:
@@ -185,7 +198,7 @@ def ingest(
     say = progress or (lambda _msg: None)
     cur = con.cursor()
     try:
-        with duckdb_errors(p, cur), _memory_cap(cur):
+        with duckdb_errors(p, cur), _memory_cap(cur, p):
             try:
                 return _ingest(cur, con, p, outcome, mapping, replace, require_outcome, say)
             except NotUtf8:
