@@ -225,3 +225,34 @@ def test_the_grid_is_kept_in_the_file_for_the_next_workbench(leads, tmp_path, mo
         bench.fit()
     with calibrate.Workbench(ro, read_only=True) as reader:
         assert reader.grid().origin == "built" and kept(reader) == []  # nothing written
+
+
+def test_the_data_page_calls_preview_choices_and_roles(leads, tmp_path):
+    """What the Data page does before and after a load, through the Workbench."""
+    path = tmp_path / "export.csv"
+    leads.iloc[:1_500].rename(columns={"status": "Stage"}).to_csv(path, index=False)
+    with calibrate.Workbench(tmp_path / "w.duckdb") as wb:
+        preview = wb.preview(path)
+        assert preview.outcome == "Stage" and "Stage" in preview.headers
+        # the user's outcome choice is taken over the guess
+        assert wb.preview(path, outcome="country").outcome == "country"
+        headers = list(reversed(preview.headers))  # the same columns in another order
+        assert wb.saved_choices(headers) is None
+        from calibrate.data.roles import Mapping
+        wb.remember_choices(preview.headers, Mapping(outcomes={"won": ["Closed Won"]}))
+        choices, saved_at = wb.saved_choices(headers)
+        assert choices.outcomes == {"won": ["Closed Won"]} and saved_at[:4].isdigit()
+        assert wb.quality() is None and wb.last_file is None
+        wb.ingest(path)
+        q = wb.quality()
+        assert q.rows == wb.leads and wb.last_file.endswith("export.csv")
+        version = wb.data_version
+        behavior = q.columns[q.columns["role"] == "behavior"]["name"].iloc[0]
+        assert wb.set_roles({behavior: "ignore"}) == 1
+        assert wb.set_roles({behavior: "ignore"}) == 0  # already so: nothing moves
+        assert wb.data_version == version + 1
+        assert {c.name: c.role for c in wb.columns()}[behavior] == "ignore"
+        with pytest.raises(CalibrateError, match="No stored column named 'nope'"):
+            wb.set_roles({"nope": "profile"})
+        hits = wb.rule_hits()
+        assert hits["leads"].sum() == wb.leads and pd.isna(hits["rule"].iloc[-1])  # no rule

@@ -26,8 +26,16 @@ from calibrate.errors import CalibrateError
 from calibrate.model.weights import Weights
 
 if TYPE_CHECKING:  # the ingest's modules load with the first ingest, not with the fit
+    from collections.abc import Callable
+
+    from calibrate.data.file_preview import FilePreview
     from calibrate.data.ingest import IngestReport
+    from calibrate.data.quality import Quality
     from calibrate.decide.comparison import Comparison
+    from calibrate.decide.room import Room
+    from calibrate.model.refresh import Refresh
+    from calibrate.model.stability import Stability
+    from calibrate.thresholds import Thresholds, ThresholdsLike
 
 DEFAULT_MONTHS = 12  # as the workshop screen projects by default
 
@@ -140,6 +148,48 @@ class Workbench:
         """
         return store.lead_count(self.con)
 
+    @property
+    def data_version(self) -> int:
+        """A number that moves on with every load or role change (caches key on it).
+
+        Examples
+        --------
+        >>> v = wb.data_version
+        >>> cols = wb.quality().columns
+        >>> name = cols[cols["role"] == "behavior"]["name"].iloc[0]
+        >>> _ = wb.set_roles({name: "ignore"}); _ = wb.set_roles({name: "behavior"})
+        >>> wb.data_version > v
+        True
+        """
+        return store.data_version(self.con)
+
+    @property
+    def last_file(self) -> str | None:
+        """The name of the file (or frame) the leads were last loaded from, without its
+        folder; None before the first load.
+
+        Examples
+        --------
+        >>> wb.last_file
+        'leads.csv'
+        """
+        from calibrate.fmt import file_name
+
+        last = store.last_load(self.con)
+        return file_name(last[0]) if last else None
+
+    def columns(self) -> list[Any]:
+        """The stored columns: name, header as written (``source_name``), role, type and
+        why the guess was made (``reason``).
+
+        Examples
+        --------
+        >>> c = wb.columns()[0]
+        >>> c.source_name, c.role
+        ('lead_id', 'lead_id')
+        """
+        return store.read_columns(self.con)
+
     def ingest(self, data: Any, *, outcome: str | None = None,
                mapping: Any = None, replace: bool = True) -> IngestReport:
         """Load leads and return what was read, guessed and cleaned.
@@ -181,6 +231,126 @@ class Workbench:
             self.last_backup = backup_before_ingest(self.con, replace, self.db,
                                                     self.keep_backups)
         return ingest_any(self.con, data, outcome=outcome, mapping=mapping, replace=replace)
+
+    def preview(self, path: str | os.PathLike[str], *, mapping: Any = None,
+                outcome: str | None = None) -> FilePreview:
+        """What a file holds before it is loaded: headers, guessed roles and types, the
+        outcome column and its labels, read from a sample (the Data page's upload steps).
+
+        Parameters
+        ----------
+        path : path
+            The file (CSV, Excel, Parquet, JSON).
+        mapping : path or Mapping, optional
+            Choices that override the guesses (see :meth:`saved_choices`).
+        outcome : str, optional
+            The outcome column's header, when the guess is not the right one.
+
+        Examples
+        --------
+        >>> p = wb.preview("data/leads.csv")
+        >>> p.outcome, p.headers[0]
+        ('status', 'lead_id')
+        """
+        from calibrate.data.file_preview import inspect_file
+        from calibrate.data.roles import Mapping as Choices
+        from calibrate.data.roles import load_mapping
+
+        if not isinstance(mapping, Choices):
+            mapping = load_mapping(mapping)
+        return inspect_file(path, mapping, outcome)
+
+    def saved_choices(self, headers: Iterable[str]) -> tuple[Any, str] | None:
+        """The choices (a Mapping) last loaded for a file with these headers, in any order,
+        and when they were saved; None the first time such a file comes.
+
+        Examples
+        --------
+        >>> wb.saved_choices(["a", "b"]) is None
+        True
+        """
+        from calibrate.data.mappings import saved_mapping
+
+        return saved_mapping(self.con, list(headers))
+
+    def remember_choices(self, headers: Iterable[str], mapping: Any) -> None:
+        """Keep ``mapping`` for the next file with these headers (the newest choice wins).
+
+        Examples
+        --------
+        >>> from calibrate.data.roles import Mapping
+        >>> wb.remember_choices(["a", "b"], Mapping())
+        >>> wb.saved_choices(["b", "a"]) is not None
+        True
+        """
+        from calibrate.data.mappings import save_mapping
+
+        save_mapping(self.con, list(headers), mapping)
+
+    def quality(self) -> Quality | None:
+        """The loaded leads in numbers: rows, outcomes, dates, and each stored column's
+        role, type, missing share and distinct values; None before the first load.
+
+        Examples
+        --------
+        >>> q = wb.quality()
+        >>> q.rows == wb.leads, sorted(q.outcomes)
+        (True, ['lost', 'no_decision', 'open', 'won'])
+        """
+        from calibrate.data.quality import quality
+
+        return quality(self.con)
+
+    def set_roles(self, roles: Mapping[str, str]) -> int:
+        """Move stored columns between profile, behavior and ignore without reloading
+        (``{column: role}``, columns by their stored names as :meth:`quality` lists them);
+        returns how many changed. The next fit uses the new roles.
+
+        Examples
+        --------
+        >>> cols = wb.quality().columns
+        >>> name = cols[cols["role"] == "behavior"]["name"].iloc[0]
+        >>> wb.set_roles({name: "ignore"}), wb.set_roles({name: "behavior"})
+        (1, 1)
+        """
+        from calibrate.data.quality import set_roles
+
+        return set_roles(self.con, dict(roles))
+
+    def leak_warnings(self) -> dict[str, str]:
+        """Columns that look like they are known only after the outcome, by stored name,
+        with why; the fit leaves them out.
+
+        Examples
+        --------
+        >>> isinstance(wb.leak_warnings(), dict)
+        True
+        """
+        from calibrate.model.leakage import leak_screen
+
+        self._need_leads()
+        try:
+            return leak_screen(self.con)
+        except CalibrateError:
+            return {}
+
+    def rule_hits(self) -> pd.DataFrame:
+        """How many loaded leads each auto-rule in force hits and how they converted (the
+        rules saved with the newest weights; the default rules before any fit).
+
+        Examples
+        --------
+        >>> list(wb.rule_hits().columns)
+        ['rule', 'kind', 'leads', 'share', 'closed', 'wins', 'win_rate']
+        """
+        from calibrate.decide.rules import rule_hits
+        from calibrate.decide.workshop import rules_of
+        from calibrate.model.rule_settings import RuleSet
+        from calibrate.model.weights import latest_weights
+
+        self._need_leads()
+        weights = latest_weights(self.con, store.data_version(self.con))
+        return rule_hits(self.con, rules_of(weights) if weights is not None else RuleSet())
 
     # ------------------------------------------------------------------ the points
 
@@ -427,7 +597,10 @@ class Workbench:
         -------
         Figures
             MQLs per month, conversion with its 95% interval, wins per month, share of all
-            wins, no-decision rate, nurture, capacity used, expected value...
+            wins, no-decision rate, nurture, capacity used, expected value... MQLs and
+            wins a month have a 90% range from month-to-month variation
+            (``mqls_per_month_low`` / ``_high``, ``wins_per_month_low`` / ``_high``; None
+            for undated leads or a window under 3 months).
 
         Examples
         --------
@@ -525,18 +698,24 @@ class Workbench:
                       segment_thresholds: Mapping[str, tuple[int, ...] | int] | None = None,
                       months: int | None = DEFAULT_MONTHS, reps: float | None = None,
                       leads_per_rep: float | None = None, cost_per_lead: float | None = None,
-                      value_per_win: float | None = None, author: str = "",
-                      note: str = "") -> Scenario:
+                      value_per_win: float | None = None,
+                      segment_capacity: Mapping[str, tuple[float, float]] | None = None,
+                      author: str = "", note: str = "") -> Scenario:
         """Save thresholds with their figures as a named scenario (a new version when the
         name exists), exactly as the Thresholds screen's Save does; same parameters as
-        :meth:`figures`.
+        :meth:`figures`, and ``segment_capacity``: segments whose sales work their own
+        MQLs, ``{"Enterprise": (reps, leads a rep works a month)}``, each judged against
+        that segment's MQLs (``payload["segment_capacity"]``).
 
         Examples
         --------
         >>> saved = wb.save_scenario("Sales", min_profile=65, min_behavior=40,
-        ...                          segment_thresholds={"Enterprise": (75, 40)})
+        ...                          segment_thresholds={"Enterprise": (75, 40)},
+        ...                          segment_capacity={"Enterprise": (2, 10)})
         >>> saved.version, saved.thresholds.describe()
         (2, 'profile ≥ 65 and behavior ≥ 40; Enterprise: profile ≥ 75 and behavior ≥ 40')
+        >>> saved.payload["segment_capacity"]["Enterprise"]["capacity"]
+        20.0
         """
         from calibrate.decide.agreement import save_thresholds
 
@@ -545,7 +724,8 @@ class Workbench:
                                        cost_per_lead, value_per_win)
         self._need_leads()
         return save_thresholds(self.con, name, settings, segment=segment, months=months,
-                               own_bars=own, author=author, note=note, grid=self.grid())
+                               own_bars=own, segment_capacity=segment_capacity,
+                               author=author, note=note, grid=self.grid())
 
     def agree(self, name: str, *, by: str, note: str = "") -> Scenario:
         """Record the scenario named (or ``"#12"``) as the agreement, signed ``by``.
@@ -610,16 +790,16 @@ class Workbench:
         self._need_leads()
         return export_source(self.con)[0]
 
-    def drift(self, scenario: Scenario | None = None) -> str | None:
+    def changed_since(self, scenario: Scenario | None = None) -> str | None:
         """How the weights and data in force differ from what ``scenario`` (default: the
         one exports write) was computed on, in one line; None when they do not.
 
         Examples
         --------
-        >>> wb.drift() is None
+        >>> wb.changed_since() is None
         True
         >>> refit = wb.fit()
-        >>> wb.drift()                                               # doctest: +ELLIPSIS
+        >>> wb.changed_since()                                       # doctest: +ELLIPSIS
         'Saved on weights #1 and 3,000 leads loaded on ...; since then: weights #2.'
         """
         from calibrate.decide.agreement import basis_in_force, drift_line
@@ -696,6 +876,222 @@ class Workbench:
         from calibrate.decide.comparison import compare
 
         return compare(self.scenario(a), self.scenario(b))
+
+    # ------------------------------------------------------------------ workshop rooms
+
+    def open_room(self, min_profile: int | None = None, min_behavior: int | None = None,
+                  min_total: int | None = None, *, thresholds: ThresholdsLike = None) -> Room:
+        """Open a workshop room: every laptop that opens its link sees the facilitator's
+        thresholds live, and may propose its own under a name (the Room page).
+
+        Parameters
+        ----------
+        min_profile, min_behavior, min_total : int, optional
+            Where the room starts (as for :meth:`figures`); else ``thresholds``, else 50
+            and 50, as the Thresholds screen starts.
+        thresholds : Thresholds or mapping, optional
+            A whole definition to start from instead.
+
+        Returns
+        -------
+        Room
+            Its ``code`` (six capitals, for the participants' link ``?room=CODE``) and its
+            ``key``, the facilitator's secret: only a caller with it can move the room.
+            The room is kept in the store, so a reload or a restart finds it.
+
+        Examples
+        --------
+        >>> room = wb.open_room(min_profile=60, min_behavior=45)
+        >>> len(room.code), room.thresholds.describe(), room.version
+        (6, 'profile ≥ 60 and behavior ≥ 45', 1)
+        >>> wb.room(room.code.lower()).key == room.key          # a code reads in any case
+        True
+        """
+        from calibrate.data.rooms import update_room
+        from calibrate.decide.room import open_room
+
+        class Taken(Exception):
+            """The code drawn is another room's."""
+
+        start = self._room_thresholds(min_profile, min_behavior, min_total, thresholds)
+        for _ in range(20):  # 23**6 codes: a clash is rare, twenty in a row never happens
+            room = open_room(start)
+
+            def create(old: dict[str, Any] | None, room: Room = room) -> dict[str, Any]:
+                if old is not None:
+                    raise Taken
+                return room.to_dict()
+
+            try:
+                update_room(self.con, room.code, create)
+            except Taken:
+                continue
+            return room
+        raise CalibrateError("No free room code was found.", fix="Open the room again.")
+
+    def room(self, code: str) -> Room:
+        """The room of that code as it is now (its ``version`` moves on with every change);
+        a :class:`CalibrateError` when there is none.
+
+        Examples
+        --------
+        >>> code = wb.open_room().code
+        >>> wb.room(f" {code.lower()} ").code == code
+        True
+        >>> wb.room("ZZZZZZ")
+        Traceback (most recent call last):
+        ...
+        calibrate.errors.CalibrateError: There is no room ZZZZZZ.
+        How to fix: Check the code, or open a new room with open_room().
+        """
+        from calibrate.data.rooms import load_room
+        from calibrate.decide.room import Room, normal_code
+
+        data = load_room(self.con, normal_code(code))
+        if data is None:
+            raise self._no_room(code)
+        return Room.from_dict(data)
+
+    def move_room(self, code: str, key: str, min_profile: int | None = None,
+                  min_behavior: int | None = None, min_total: int | None = None, *,
+                  thresholds: ThresholdsLike = None, segment: str | None = None,
+                  scenario: str | None = None) -> Room:
+        """The facilitator's move: the room's thresholds, segment (None: all) and scenario
+        (None: none) as given, for everyone in it; refused without the host ``key``.
+
+        Parameters
+        ----------
+        code, key : str
+            The room and its host key (from :meth:`open_room`).
+        min_profile, min_behavior, min_total : int, optional
+            The thresholds (as for :meth:`figures`), or ``thresholds``; with neither, the
+            scenario's (its segments' own bars included).
+        segment : str, optional
+            The segment everyone looks at (a name of the loaded leads' segments).
+        scenario : str, optional
+            The saved scenario the room is on (a name or ``"#12"``).
+
+        Examples
+        --------
+        >>> from calibrate.decide.room import figure_arguments
+        >>> room = wb.open_room()
+        >>> moved = wb.move_room(room.code, room.key, min_profile=65, min_behavior=40,
+        ...                      segment="enterprise")
+        >>> moved.thresholds.describe(), moved.segment, moved.version
+        ('profile ≥ 65 and behavior ≥ 40', 'Enterprise', 2)
+        >>> f = wb.figures(**figure_arguments(moved.thresholds, moved.segment))
+        >>> f.mqls == wb.figures(min_profile=65, min_behavior=40, segment="Enterprise").mqls
+        True
+        >>> wb.move_room(room.code, room.key, scenario="sales").thresholds.describe()
+        'profile ≥ 60 and behavior ≥ 45'
+        >>> wb.move_room(room.code, "a guess", min_profile=0, min_behavior=0)  # no key
+        Traceback (most recent call last):
+        ...
+        calibrate.errors.CalibrateError: Only the facilitator of room ... can move ...
+        """
+        from calibrate.decide.agreement import segment_named
+        from calibrate.decide.room import move
+        from calibrate.thresholds import Thresholds
+
+        target = self._room_thresholds(min_profile, min_behavior, min_total, thresholds)
+        if scenario is not None:
+            saved = self.scenario(scenario)
+            scenario = saved.name
+            if target is None:
+                target = Thresholds(saved.thresholds.main, saved.thresholds.segments)
+                segment = segment if segment is not None else saved.thresholds.only
+        if target is None:
+            raise CalibrateError("No thresholds were given.",
+                                 fix="Give min_profile and min_behavior, min_total, "
+                                     "thresholds=, or a scenario.")
+        if segment is not None:
+            self._need_leads()
+            segment = segment_named(self.grid(), segment)
+        return self._change_room(code, lambda room: move(room, key, target, segment,
+                                                         scenario))
+
+    def propose(self, code: str, name: str, author: str, min_profile: int | None = None,
+                min_behavior: int | None = None, min_total: int | None = None, *,
+                thresholds: ThresholdsLike = None) -> Room:
+        """A participant's proposal: thresholds under a name, for everyone in the room to
+        see beside the facilitator's. A proposal of the same name (trimmed, without case)
+        is replaced; names and the author's name are required, up to 60 characters.
+
+        Examples
+        --------
+        >>> code = wb.open_room().code
+        >>> room = wb.propose(code, "Sales view", "Ann", min_profile=70, min_behavior=40)
+        >>> room = wb.propose(code, " sales VIEW ", "Ann", min_profile=75, min_behavior=40)
+        >>> [(p.name, p.author, p.thresholds.describe()) for p in room.proposals]
+        [('sales VIEW', 'Ann', 'profile ≥ 75 and behavior ≥ 40')]
+        >>> wb.propose(code, "  ", "Ann", min_profile=70, min_behavior=40)
+        Traceback (most recent call last):
+        ...
+        calibrate.errors.CalibrateError: The proposal name is empty.
+        How to fix: Type a proposal name and try again.
+        """
+        from calibrate.decide.room import propose
+
+        proposed = self._room_thresholds(min_profile, min_behavior, min_total, thresholds)
+        if proposed is None:
+            raise CalibrateError("No thresholds were proposed.",
+                                 fix="Give min_profile and min_behavior, or min_total.")
+        return self._change_room(code, lambda room: propose(room, name, author, proposed))
+
+    def withdraw(self, code: str, name: str, *, key: str | None = None,
+                 author: str | None = None) -> Room:
+        """Take a proposal out of the room: the facilitator (with the host ``key``) may
+        withdraw any, a participant (``author``) their own.
+
+        Examples
+        --------
+        >>> room = wb.open_room()
+        >>> _ = wb.propose(room.code, "Sales view", "Ann", min_profile=70, min_behavior=40)
+        >>> wb.withdraw(room.code, "sales view", author="ann").proposals
+        ()
+        >>> _ = wb.propose(room.code, "Sales view", "Ann", min_profile=70, min_behavior=40)
+        >>> len(wb.withdraw(room.code, "Sales view", key=room.key).proposals)
+        0
+        """
+        from calibrate.decide.room import withdraw
+
+        return self._change_room(code, lambda room: withdraw(room, name, key, author=author))
+
+    def _change_room(self, code: str, change: Callable[[Room], Room]) -> Room:
+        """Read, change and keep a room in one transaction (concurrent changes all land)."""
+        from calibrate.data.rooms import update_room
+        from calibrate.decide.room import Room, normal_code
+
+        def apply(data: dict[str, Any] | None) -> dict[str, Any]:
+            if data is None:
+                raise self._no_room(code)
+            return change(Room.from_dict(data)).to_dict()
+
+        return Room.from_dict(update_room(self.con, normal_code(code), apply))
+
+    @staticmethod
+    def _room_thresholds(min_profile: int | None, min_behavior: int | None,
+                         min_total: int | None, thresholds: ThresholdsLike
+                         ) -> Thresholds | None:
+        """The thresholds given as numbers or as a definition (None when neither)."""
+        from calibrate.decide.agreement import threshold_settings
+        from calibrate.thresholds import Bar, Thresholds
+
+        if min_profile is None and min_behavior is None and min_total is None:
+            return Thresholds.of(thresholds) or None
+        threshold_settings(min_profile, min_behavior, min_total)  # whole points, 0 to 100
+        if min_total is not None:
+            return Thresholds(Bar("total", min_total=int(min_total)))
+        return Thresholds(Bar(min_profile=int(min_profile), min_behavior=int(min_behavior)))
+
+    @staticmethod
+    def _no_room(code: str) -> CalibrateError:
+        """The error for a room code that is not kept, in the API's and the app's words."""
+        from calibrate.decide.room import normal_code
+
+        return CalibrateError(f"There is no room {normal_code(code) or '(no code)'}.",
+                              fix="Check the code, or open a new room with open_room().",
+                              app_fix="Check the room code in the link, or open a new room.")
 
     # ------------------------------------------------------------------ out
 
@@ -819,6 +1215,88 @@ class Workbench:
         from calibrate.data.backup import restore
 
         return restore(backup_file, db)
+
+    # ------------------------------------------------------------------ over time
+
+    def drift(self, reference: Any = None, *,
+              weights: Weights | str | os.PathLike[str] | None = None) -> Stability:
+        """How far each month's leads moved from a reference period: the population
+        stability index (PSI) of the total, profile and behavior scores and of every
+        attribute, flagged ``stable`` (below 0.1), ``watch`` or ``shifted`` (from 0.25).
+
+        Parameters
+        ----------
+        reference : (start, end) or "START:END", optional
+            The reference months, both included (``("2024-01", "2024-06")``); by default
+            the first 6 months from the first dated lead (half the months, when fewer
+            than 12).
+        weights : Weights or path, optional
+            Whose levels and scores to measure: by default the agreement's (else the newest
+            scenario's, else those in force), or a weights JSON file.
+
+        Returns
+        -------
+        Stability
+            ``months`` (each later month: leads, the scores' PSI and flags, the attribute
+            that moved most), ``summary`` (per attribute, most moved first, with the levels
+            that moved most), ``scores``, ``attributes`` and ``levels`` row by row (each
+            as a DataFrame too: ``summary_frame()``...), ``headline()`` in one line and
+            ``to_dict()`` for JSON. A month with fewer than ``min_leads`` (300) leads is
+            marked (``enough`` False, listed in ``few_leads``): its PSI may be chance.
+
+        Examples
+        --------
+        >>> d = wb.drift()                     # the first 6 months against each later one
+        >>> d.reference == (d.data_months[0], d.data_months[5])
+        True
+        >>> sorted({row["score"] for row in d.scores}), d.summary[0]["flag"] in (
+        ...     "stable", "watch", "shifted")
+        (['behavior', 'profile', 'total'], True)
+        >>> d.few_leads == [m["month"] for m in d.months]   # ~125 leads a month: all rough
+        True
+        >>> try:
+        ...     wb.drift(("2024-06", "2024-01"))
+        ... except calibrate.CalibrateError as exc:
+        ...     print(exc.what)
+        The reference period 2024-06:2024-01 starts after it ends.
+        """
+        from calibrate.decide.agreement import export_source
+        from calibrate.model.stability import stability
+
+        self._need_leads()
+        if weights is None:
+            weights = export_source(self.con)[0]
+        elif not isinstance(weights, Weights):
+            weights = Weights.read(weights)
+        return stability(self.con, weights, reference)
+
+    def refresh(self, months: int = 3) -> Refresh:
+        """Whether the agreed weights still rank recent leads well: a refit on the leads of
+        the last ``months`` months, the AUC of both on the newest of those leads (held out
+        of the refit), the points that moved, and one line of advice.
+
+        Returns
+        -------
+        Refresh
+            ``status`` ("refit", "keep" or "unknown" when the recent closed leads are too
+            few), ``advice`` (the line to read out), ``agreed_auc`` and ``refit_auc``,
+            ``attributes`` and ``levels`` (agreed against refit points, most moved first),
+            ``to_dict()`` for JSON.
+
+        Examples
+        --------
+        >>> r = wb.refresh(months=12)
+        >>> r.status in ("refit", "keep", "unknown"), r.advice.split(":")[0] in (
+        ...     "Refit", "No refit needed", "Cannot tell yet")
+        (True, True)
+        >>> r.period[1] == wb.drift().data_months[-1]
+        True
+        """
+        from calibrate.decide.agreement import export_source
+        from calibrate.model.refresh import refresh
+
+        self._need_leads()
+        return refresh(self.con, export_source(self.con)[0], months)
 
     # ------------------------------------------------------------------ helpers
 

@@ -15,15 +15,9 @@ import streamlit as st
 
 from calibrate import fmt
 from calibrate.access import UploadUse, budget_refusal
-from calibrate.data import store
-from calibrate.data.file_preview import FilePreview, inspect_file
+from calibrate.data.file_preview import FilePreview
 from calibrate.data.ingest import IngestReport
-from calibrate.data.mappings import (
-    changed_roles,
-    mapping_from_choices,
-    save_mapping,
-    saved_mapping,
-)
+from calibrate.data.mappings import changed_roles, mapping_from_choices
 from calibrate.data.outcomes import (
     describe_candidates,
     fit_warnings,
@@ -31,7 +25,7 @@ from calibrate.data.outcomes import (
     normalise,
     shown_counts,
 )
-from calibrate.data.quality import not_scored, quality, set_roles
+from calibrate.data.quality import not_scored
 from calibrate.data.roles import (
     IGNORED,
     ROLES,
@@ -41,7 +35,6 @@ from calibrate.data.roles import (
     mapping_to_toml,
 )
 from calibrate.errors import APP, CalibrateError
-from calibrate.model.rule_settings import RuleSet
 from calibrate.ui import access, backups, state
 
 SAMPLE = Path("data/sample/leads.csv")
@@ -210,7 +203,7 @@ def run_ingest(path: Path, mapping: Mapping | None, replace: bool,
         backups.show(wb.last_backup)
         return False
     if mapping is not None and headers:
-        save_mapping(wb.con, headers, mapping)
+        wb.remember_choices(headers, mapping)
     st.session_state["last_report"] = (report, name)
     if wb.last_backup is not None:
         backups.remember(wb.last_backup)
@@ -220,7 +213,8 @@ def run_ingest(path: Path, mapping: Mapping | None, replace: bool,
 @st.cache_data(show_spinner=False, max_entries=8)
 def _inspect(path: str, toml: str, outcome: str | None) -> FilePreview:
     """The file's preview under a mapping (given as its TOML text, which hashes)."""
-    return inspect_file(path, mapping_from_dict(tomllib.loads(toml), "choices"), outcome)
+    return state.workbench().preview(
+        path, mapping=mapping_from_dict(tomllib.loads(toml), "choices"), outcome=outcome)
 
 
 #: What a user picks for an outcome label, and what each means to ingest.
@@ -332,12 +326,11 @@ def upload_section() -> None:
         st.session_state["upload_path"] = str(kept)
     path = Path(st.session_state["upload_path"])
     shown = {str(path): upload.name}
-    con = state.connection()
     try:
         with st.spinner(f"Reading {upload.name}..."):
             preview = _inspect(str(path), mapping_to_toml(Mapping()), None)
             base = Mapping()
-            saved = saved_mapping(con, preview.headers)
+            saved = state.workbench().saved_choices(preview.headers)
             if saved is not None:
                 base = saved[0]
                 preview = _inspect(str(path), mapping_to_toml(base), None)
@@ -388,8 +381,8 @@ def upload_section() -> None:
 
 
 def summary_section() -> None:
-    con = state.connection()
-    q = quality(con)
+    wb = state.workbench()
+    q = wb.quality()
     if q is None:
         st.info("No leads loaded yet: upload a file or load the sample above.")
         return
@@ -411,9 +404,9 @@ def summary_section() -> None:
     attrs = q.columns[q.columns["role"].isin(["profile", "behavior", "ignore"])].copy()
     st.markdown("**Scored attributes**: move a column between profile, behavior and ignore.")
     attrs["missing"] = attrs["missing_share"].map(fmt.percent)
-    leaks = leak_warnings(state.db_path(), store.data_version(con))
+    leaks = leak_warnings(state.db_path(), wb.data_version)
     attrs["leak warning"] = attrs["name"].map(lambda n: leaks.get(n, ""))
-    infos = {c.name: c for c in store.read_columns(con)}
+    infos = {c.name: c for c in wb.columns()}
     attrs["why"] = attrs["name"].map(lambda n: infos[n].reason if n in infos else "")
     for name, message in leaks.items():
         st.warning(f"Possible leak: {fmt.md(name)}: {message}. The fit will leave it out; set its "
@@ -421,7 +414,7 @@ def summary_section() -> None:
     edited = st.data_editor(
         attrs[["name", "role", "type", "missing", "distinct", "leak warning", "why"]],
         hide_index=True, width="stretch", height=state.table_height(len(attrs), cap=EVERY_ROW),
-        key=f"attr_roles_{store.data_version(con)}",
+        key=f"attr_roles_{wb.data_version}",
         disabled=["name", "type", "missing", "distinct", "leak warning", "why"],
         column_config={
             "name": st.column_config.TextColumn("column"),
@@ -430,7 +423,7 @@ def summary_section() -> None:
     changes = changed_roles(attrs.to_dict("records"), edited.to_dict("records"))
     if changes and st.button(f"Apply {len(changes)} role change(s)", key="apply_roles"):
         try:
-            set_roles(con, changes)
+            wb.set_roles(changes)
         except CalibrateError as exc:
             show_error(exc)
         else:
@@ -451,25 +444,18 @@ def summary_section() -> None:
     if q.issues:
         with st.expander(f"Cleaning report of the last load ({len(q.issues)} items)"):
             st.dataframe(pd.DataFrame(q.issues), hide_index=True, width="stretch")
-    rules_section(con)
+    rules_section(wb)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def leak_warnings(db: str, version: int) -> dict[str, str]:
     """The leak screen of the loaded leads (cached per database and data version)."""
-    from calibrate.model.leakage import leak_screen
-
-    try:
-        return leak_screen(state.connection())
-    except CalibrateError:
-        return {}
+    return state.workbench().leak_warnings()
 
 
-def rules_section(con) -> None:
+def rules_section(wb) -> None:
     """How many leads each auto-rule hits, and how they converted."""
-    from calibrate.decide.rules import rule_hits
-
-    hits = rule_hits(con, rules_in_force(con))
+    hits = wb.rule_hits()
     if hits.empty:
         return
     st.markdown("**Auto-rules** (applied before the score)")
@@ -478,15 +464,6 @@ def rules_section(con) -> None:
         win_rate=hits["win_rate"].map(fmt.percent))
     st.dataframe(view.rename(columns={"win_rate": "win rate"}), hide_index=True,
                  width="stretch")
-
-
-def rules_in_force(con) -> RuleSet:
-    """The rules saved with the newest weights (the defaults before any fit)."""
-    from calibrate.decide.workshop import rules_of
-    from calibrate.model.weights import latest_weights
-
-    weights = latest_weights(con, store.data_version(con))
-    return rules_of(weights) if weights is not None else RuleSet()
 
 
 def render() -> None:

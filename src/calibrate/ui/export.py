@@ -19,7 +19,7 @@ from calibrate.workbench import Workbench
 def drift_section(wb: Workbench, source) -> None:
     """When the weights or data in force differ from the scenario's, say so in one line and
     offer the same thresholds recomputed on what is in force, beside the saved figures."""
-    line = wb.drift(source)
+    line = wb.changed_since(source)
     if line is None:
         return
     st.warning(f"{line} Everything below is the {source.kind} as it was saved.")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import streamlit as st
 
 from calibrate.data import store
@@ -37,11 +36,6 @@ def workbench() -> Workbench:
         st.error(exc.message)
         st.stop()
         raise  # unreachable: st.stop() ends the run
-
-
-def connection() -> duckdb.DuckDBPyConnection:
-    """This page run's cursor on the store (for reads the workbench does not wrap)."""
-    return workbench().con
 
 
 def show_error(exc: CalibrateError) -> None:

@@ -1,0 +1,170 @@
+"""``calibrate scenario``: save, list, compare and agree on thresholds."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from calibrate.cli.common import need_leads, open_workbench, print_auto_backup
+
+
+def aligned_table(header: list[str], rows: list[list[str]], notes: list[str | None] | None = None,
+           right: set[int] | frozenset[int] = frozenset()) -> str:
+    """Rows in aligned columns (``right``: the columns aligned right); a note, when given,
+    on its own indented line under its row."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    out = [line(header)]
+    for i, r in enumerate(rows):
+        out.append(line(r))
+        if notes and notes[i]:
+            out.append(f"    note: {notes[i]}")
+    return "\n".join(out)
+
+
+def when(iso: str) -> str:
+    return iso.replace("T", " ")[:16]
+
+
+def cmd_scenario_save(args: argparse.Namespace) -> int:
+    from calibrate.decide.agreement import (
+        DEFAULT_MONTHS,
+        basis_of,
+        capacity_lines,
+        describe_thresholds,
+        describe_window,
+        figure_lines,
+        parse_capacity,
+        parse_segment_capacity,
+        parse_segment_thresholds,
+        threshold_settings,
+    )
+
+    settings = threshold_settings(args.min_profile, args.min_behavior, args.min_total)
+    own = dict(parse_segment_thresholds(text, settings.mode)
+               for text in args.segment_thresholds or ())
+    reps, per_rep = parse_capacity(args.capacity) if args.capacity else (None, None)
+    capacity = dict(parse_segment_capacity(text) for text in args.segment_capacity or ())
+    with open_workbench(args) as wb:
+        need_leads(wb)
+        saved = wb.save_scenario(
+            args.name, args.min_profile, args.min_behavior, args.min_total,
+            segment=args.segment, months=DEFAULT_MONTHS if args.months is None else args.months,
+            segment_thresholds=own, reps=reps, leads_per_rep=per_rep,
+            segment_capacity=capacity, author=args.author or "", note=args.note or "")
+    if saved.version > 1:
+        print(f"Scenario '{saved.name}' (#{saved.id}) saved as version {saved.version} "
+              "(earlier versions kept).")
+    else:
+        print(f"Scenario '{saved.name}' (#{saved.id}) saved.")
+    print(f"MQL: {describe_thresholds(saved.thresholds)}; {describe_window(saved)}; "
+          f"computed on {basis_of(saved).describe()}.")
+    lines = figure_lines(saved.figures)
+    width = max((len(label) for label, _ in lines), default=0)
+    for label, text in lines:
+        print(f"  {label:<{width}}  {text}")
+    for line in capacity_lines(saved.payload):
+        print(f"  Sales capacity: {line}")
+    return 0
+
+
+def cmd_scenario_list(args: argparse.Namespace) -> int:
+    import json
+
+    from calibrate import fmt
+
+    with open_workbench(args, read_only=True) as wb:
+        overview = wb.overview()
+    if args.json:
+        print(json.dumps(overview, indent=2, ensure_ascii=False))
+        return 0
+    if not overview["scenarios"]:
+        print("No scenario is saved yet: calibrate scenario save NAME --min-profile P "
+              "--min-behavior B saves one.")
+        return 0
+    agreed = overview["agreement"]
+    if agreed:
+        version = f" version {agreed['version']}" if agreed["version"] else ""
+        print(f"Agreement in force: '{agreed['name']}'{version} (#{agreed['scenario_id']}), "
+              f"{agreed['thresholds_text']}, agreed"
+              + (f" by {agreed['agreed_by']}" if agreed["agreed_by"] else "")
+              + f" on {when(agreed['agreed_at'])}.")
+        if agreed["drift"]:
+            print(f"    note: {agreed['drift']}")
+    else:
+        print('No agreement yet: calibrate scenario agree NAME --by "..." records one.')
+    print(f"In force now: {overview['in_force']}.\n")
+    rows = overview["scenarios"]
+    print(aligned_table(
+        ["#", "name", "version", "author", "saved", "thresholds", "MQLs/month", "conversion",
+         "agreement"],
+        [[str(r["id"]), r["name"], str(r["version"]), r["author"], when(r["saved_at"]),
+          r["thresholds_text"] + (f" (segment {r['segment']})" if r["segment"] else ""),
+          fmt.number(r["mqls_per_month"]), fmt.percent(r["conversion"]),
+          "agreed" if r["agreed"] else ""] for r in rows],
+        notes=[r["drift"] for r in rows], right={0, 2, 6, 7}))
+    return 0
+
+
+def cmd_scenario_compare(args: argparse.Namespace) -> int:
+    import json
+
+    from calibrate.decide.agreement import basis_of
+
+    with open_workbench(args, read_only=True) as wb:
+        comparison = wb.compare(args.a, args.b)
+    a, b, rows, note = comparison.a, comparison.b, comparison.rows, comparison.note
+    if args.json:
+        def meta(s):
+            return {"id": s.id, "name": s.name, "version": s.version, "author": s.author,
+                    "saved_at": s.created_at.isoformat(timespec="seconds"),
+                    "basis": basis_of(s).describe(), "thresholds": s.thresholds.to_dict()}
+
+        print(json.dumps({"a": meta(a), "b": meta(b), "same_basis": comparison.same_basis,
+                          "note": note, "sentence": comparison.sentence(), "rows": rows},
+                         indent=2, ensure_ascii=False))
+        return 0
+    for tag, s in (("A", a), ("B", b)):
+        print(f"{tag}: '{s.name}' version {s.version} (#{s.id}), saved "
+              f"{s.created_at:%Y-%m-%d %H:%M}" + (f" by {s.author}" if s.author else ""))
+    print(("" if comparison.same_basis else "note: ") + note + "\n")
+    print(comparison.sentence() + "\n")
+    print(aligned_table(["", "A", "B", "B - A"],
+                 [[r["item"], r["a_text"], r["b_text"], r["difference_text"]] for r in rows],
+                 right={1, 2, 3}))
+    return 0
+
+
+def cmd_scenario_agree(args: argparse.Namespace) -> int:
+    from calibrate.decide.agreement import describe_thresholds
+
+    with open_workbench(args, keep_backups=args.keep_backups) as wb:
+        agreement = wb.agree(args.name, by=args.by, note=args.note or "")
+        scenario = wb.scenario(f"#{agreement.payload['agreed_scenario_id']}")
+        line = wb.changed_since(scenario)
+        saved = wb.last_backup
+    print(f"Agreement recorded (#{agreement.id}): '{scenario.name}' version "
+          f"{scenario.version} (#{scenario.id}), {describe_thresholds(scenario.thresholds)}, "
+          f"agreed by {agreement.author}.")
+    print_auto_backup(saved)
+    print("calibrate export --format markdown (or html) writes it; calibrate export --format "
+          "json writes the weights with these thresholds, for calibrate score.")
+    if line:
+        print(f"note: {line} The agreement keeps the figures as they were saved; save the "
+              "thresholds again to compute them on what is in force.", file=sys.stderr)
+    return 0
+
+
+SCENARIO_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "save": cmd_scenario_save, "list": cmd_scenario_list, "compare": cmd_scenario_compare,
+    "agree": cmd_scenario_agree,
+}
+
+
+def cmd_scenario(args: argparse.Namespace) -> int:
+    return SCENARIO_COMMANDS[args.scenario_command](args)
