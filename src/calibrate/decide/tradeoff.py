@@ -20,6 +20,10 @@ Definitions (used everywhere below):
   window in months). Projected wins per month = conversion x MQLs per month (open MQLs are
   expected to convert like closed ones).
 - **Nurture**: leads below the bar that no rule touched (kept and nurtured, not discarded).
+- **Range** (MQLs and wins a month): a 90% interval of the month-to-month variation, a
+  bootstrap over the window's months (:mod:`calibrate.decide.month_ranges`). Only
+  :func:`figures_for` fills it; :func:`figures` leaves it None, so the sweeps and the
+  suggestion that call it in bulk stay O(1).
 
 Segments: each segment may have its own thresholds. Build one cube per segment
 (``grid.cube(segment=...)``) and call :func:`figures` with that segment's :class:`Settings`;
@@ -31,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -49,6 +53,23 @@ Mode = Literal["both", "total"]
 Axis = Literal["both", "profile", "behavior", "total"]
 Objective = Literal["max_wins_within_capacity", "conversion_floor"]
 _NAN = float("nan")
+#: The Figures fields of the month ranges (None when not computed or meaningless).
+RANGE_FIELDS = ("mqls_per_month_low", "mqls_per_month_high", "wins_per_month_low",
+                "wins_per_month_high")
+
+
+class SuffixSums(Protocol):
+    """What the MQL rule reads: a :class:`Cube`, or counts with a month axis before the
+    outcome (:class:`calibrate.decide.month_ranges.MonthCounts`)."""
+
+    @property
+    def above(self) -> np.ndarray: ...
+
+    @property
+    def total_above(self) -> np.ndarray: ...
+
+    @property
+    def qualified(self) -> np.ndarray: ...
 
 
 @dataclass
@@ -141,10 +162,25 @@ class Figures:
     expected_value_per_month: float | None
     cell: str | None
     dated: bool = True  # the leads have months: counts "per month"; else totals, "in all"
+    # 90% ranges from month-to-month variation (figures_for; None: undated, too few months)
+    mqls_per_month_low: float | None = None
+    mqls_per_month_high: float | None = None
+    wins_per_month_low: float | None = None
+    wins_per_month_high: float | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data (for exports and the agreement page)."""
-        return asdict(self)
+    def to_dict(self, *, ranges: bool = False) -> dict[str, Any]:
+        """Plain data (for exports and the agreement page). The month ranges only when
+        asked: a scenario saves the figures of its thresholds, the same whichever function
+        computed them, and the ranges are the screen's reading aid, drawn afresh."""
+        data = asdict(self)
+        if not ranges:
+            for key in RANGE_FIELDS:
+                del data[key]
+        return data
+
+    def point(self) -> Figures:
+        """These figures without their month ranges (what :func:`figures` gives)."""
+        return replace(self, **dict.fromkeys(RANGE_FIELDS))
 
 
 def wilson(wins: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -204,15 +240,30 @@ def rate(num: float, den: float) -> float:
     return num / den if den else _NAN
 
 
-def _above(cube: Cube, settings: Settings) -> list[int]:
-    """Scored leads (no auto-rule) at or above the bar, per outcome."""
+def _above(cube: SuffixSums, settings: Settings) -> np.ndarray:
+    """Scored leads (no auto-rule) at or above the bar, per outcome (last axis)."""
     p, b, t = clamp_points(settings.min_profile), clamp_points(settings.min_behavior), clamp_points(
         settings.min_total)
     if settings.mode == "total":
-        return cube.total_above[t].tolist()
+        return cube.total_above[t]
     if settings.mode == "both":
-        return cube.above[p, b].tolist()
+        return cube.above[p, b]
     raise ValueError(f"unknown mode {settings.mode!r}: use 'both' or 'total'")
+
+
+def mql_counts(cube: SuffixSums, settings: Settings,
+               own_bars: Sequence[tuple[SuffixSums, Settings]] = ()
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(Scored leads at or above the bar, MQLs), per outcome: the MQL rule, in one place.
+
+    Segments in ``own_bars`` count at their own bar; auto-qualified leads are MQLs whatever
+    their score, auto-disqualified never. Works on a cube (outcome arrays) and on counts
+    by month (month x outcome arrays) alike.
+    """
+    above = _above(cube, settings)
+    for seg_cube, seg_settings in own_bars:
+        above = above - _above(seg_cube, settings) + _above(seg_cube, seg_settings)
+    return above, above + cube.qualified
 
 
 def figures(cube: Cube, settings: Settings,
@@ -223,14 +274,11 @@ def figures(cube: Cube, settings: Settings,
     pairs, whose leads are counted at their own bar instead of ``settings``'.
     """
     p, b = clamp_points(settings.min_profile), clamp_points(settings.min_behavior)
-    above = _above(cube, settings)
-    for seg_cube, seg_settings in own_bars:
-        above = [a - x + y for a, x, y in zip(above, _above(seg_cube, settings),
-                                              _above(seg_cube, seg_settings), strict=True)]
+    above_array, mql_array = mql_counts(cube, settings, own_bars)
+    above, mql = above_array.tolist(), mql_array.tolist()
     q = cube.qualified.tolist()
     d = cube.disqualified.tolist()
     s = cube.scored.tolist()
-    mql = [a + x for a, x in zip(above, q, strict=True)]
     won, lost, nd, open_ = mql
     mqls = won + lost + nd + open_
     closed = won + lost + nd
@@ -276,12 +324,23 @@ def figures_for(grid: Grid, months: Iterable[Any] | None, settings: Settings,
                 only: str | None = None) -> Figures:
     """The figures of a whole MQL definition over the window: the main bar, segments
     with their own bar (``segments``, matched trimmed and without case), or the main bar
-    limited to one segment (``only``; its figures count that segment's leads alone)."""
+    limited to one segment (``only``; its figures count that segment's leads alone).
+
+    With the 90% ranges of MQLs and wins a month over the window's months
+    (:func:`calibrate.decide.month_ranges.month_ranges`; None when undated or too short).
+    """
+    from calibrate.decide.month_ranges import month_ranges
+
+    months = None if months is None else list(months)  # read more than once
     if only is not None:
-        return figures(grid.cube(months, find_segment(grid, only) or only), settings)
-    own = [(grid.cube(months, seg), s) for name, s in (segments or {}).items()
+        seg = find_segment(grid, only) or only
+        point = figures(grid.cube(months, seg), settings)
+        return replace(point, **month_ranges(grid, months, settings, segment=seg))
+    own = [(seg, s) for name, s in (segments or {}).items()
            if (seg := find_segment(grid, name)) is not None]
-    return figures(grid.cube(months, None), settings, own)
+    point = figures(grid.cube(months, None), settings,
+                    [(grid.cube(months, seg), s) for seg, s in own])
+    return replace(point, **month_ranges(grid, months, settings, own))
 
 
 def own_bars(main: Settings, per_segment: Mapping[str, Settings]) -> dict[str, Settings]:
