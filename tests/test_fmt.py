@@ -43,8 +43,18 @@ def test_counts_a_month_are_whole_numbers_with_one_decimal_only_below_ten():
     assert fmt.per_month(9.96) == "10" and fmt.per_month(0.04) == "0"
     assert fmt.per_month(1234.5) == "1.2k" and fmt.per_month(999.6) == "1k"
     assert fmt.per_month(None) == "–" and fmt.per_month(math.nan) == "–"
+    # halves round away from zero, as people do (Python's round would give 12 and 0.2)
+    assert fmt.per_month(12.5) == "13" and fmt.per_month(0.25) == "0.3"
+    assert fmt.per_month(-12.5) == "-13" and fmt.round_half_up(2.5) == 3.0
 
 
 def test_a_setting_reads_as_people_say_it():
     assert fmt.percent_plain(0.1) == "10%" and fmt.percent_plain(0.125) == "12.5%"
     assert fmt.percent_plain(0.005) == "0.5%" and fmt.percent_plain(None) == "–"
+
+
+def test_a_range_reads_in_the_format_of_its_figure():
+    assert fmt.span(140.4, 175.5, fmt.per_month, " a month") == "range 140–176 a month"
+    assert fmt.span(0.052, 0.07, fmt.percent) == "range 5.2%–7.0%"
+    assert fmt.span(None, 3.0, fmt.per_month) is None
+    assert fmt.span(math.nan, 3.0, fmt.per_month) is None

@@ -235,3 +235,58 @@ def test_leads_without_dates_count_in_all_and_have_no_window(sample_db, monkeypa
     assert not any(str(n.key).startswith("reps::") for n in at.number_input)
     assert metric(at, "Sales capacity used") == "–"
     assert any("no dates" in c.value for c in at.caption)
+    assert not range_captions(at)  # no months, no month-to-month range
+
+
+# ------------------------------------------------------------------ issue 19: ranges
+
+
+def range_captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption if c.value.startswith("range ")]
+
+
+def count(text: str) -> float:
+    """A count as fmt.per_month writes it: 156, 9.4, 1.2k."""
+    scale = {"k": 1e3, "M": 1e6}.get(text[-1], 1.0)
+    return float(text.rstrip("kM").replace(",", "")) * scale
+
+
+def test_mqls_and_wins_a_month_show_their_range(sample_db):
+    at = page("thresholds")
+    words = range_captions(at)
+    assert len(words) == 2, [c.value for c in at.caption]
+    for label, text in zip(("MQLs per month", "Wins per month"), words, strict=True):
+        found = re.fullmatch(r"range (\d[\d.,]*[kM]?)–(\d[\d.,]*[kM]?) a month", text)
+        assert found, text
+        low, high = count(found[1]), count(found[2])
+        assert low <= count(metric(at, label)) <= high and low < high, (label, text)
+    at.slider[0].set_value(80).run()
+    assert_clean(at)
+    stricter = range_captions(at)
+    assert len(stricter) == 2 and stricter != words  # the range follows the sliders
+    at.selectbox(key="segment").set_value("Enterprise").run()  # one segment: its range
+    assert len(range_captions(at)) == 2
+    at.selectbox(key="window").set_value("Last 3 months").run()  # the fewest with a range
+    assert_clean(at)
+    assert len(range_captions(at)) == 2
+
+
+def test_a_saved_scenario_keeps_each_segments_own_sales_capacity(sample_db):
+    at = page("thresholds")
+    at.selectbox(key="segment").set_value("Enterprise").run()
+    at.number_input(key=slider_key("reps", "Enterprise")).set_value(3).run()
+    at.number_input(key=slider_key("per_rep", "Enterprise")).set_value(20).run()
+    at.selectbox(key="segment").set_value("Field").run()
+    at.number_input(key=slider_key("reps", "Field")).set_value(4).run()  # no leads a rep
+    at.selectbox(key="segment").set_value("All segments").run()
+    at.text_input(key="sc_name").input("Split teams")
+    at.button(key="FormSubmitter:save_scenario-Save scenario").click().run()
+    assert_clean(at)
+    con = store.connect(sample_db)
+    saved = list_scenarios(con)[0]
+    con.close()
+    kept = saved.payload["segment_capacity"]
+    assert list(kept) == ["Enterprise"]  # Field's capacity is incomplete: not its own
+    assert (kept["Enterprise"]["reps"], kept["Enterprise"]["leads_per_rep"]) == (3, 20)
+    assert kept["Enterprise"]["capacity"] == 60
+    assert saved.payload["settings"]["reps"] == 10  # the main capacity, as set

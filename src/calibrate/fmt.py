@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 #: One colour per outcome, used by every chart so won is always the same green.
@@ -38,6 +39,12 @@ def number(value: float | None, digits: int = 1) -> str:
     return f"{sign}{v:.{digits}f}"
 
 
+def round_half_up(x: float, digits: int = 0) -> float:
+    """Round half away from zero, as people do (2.5 -> 3, not Python's 2)."""
+    scale = 10 ** digits
+    return math.copysign(math.floor(abs(x) * scale + 0.5) / scale, x)
+
+
 def per_month(value: float | None) -> str:
     """A count a month (or in all) as people read it: whole numbers (156, 1.2k), one
     decimal only below 10 (9.4, 0.5); a dash when missing."""
@@ -45,8 +52,8 @@ def per_month(value: float | None) -> str:
         return "–"
     v = float(value)
     if abs(v) >= 9.95:
-        return number(round(v))
-    text = f"{v:.1f}".removesuffix(".0")
+        return number(round_half_up(v))
+    text = f"{round_half_up(v, 1):.1f}".removesuffix(".0")
     return "0" if text == "-0" else text
 
 
@@ -76,6 +83,15 @@ def money(value: float | None, symbol: str = "$") -> str:
 def interval(low: float | None, high: float | None, digits: int = 1) -> str:
     """A percentage interval: 4.1% to 6.3%."""
     return f"{percent(low, digits)} to {percent(high, digits)}"
+
+
+def span(low: float | None, high: float | None, show: Callable[[float | None], str],
+         per: str = "") -> str | None:
+    """A range in plain words, each end formatted as the figure beside it ("range
+    140–175 a month" with ``per`` " a month"); None when either end is missing."""
+    if is_missing(low) or is_missing(high):
+        return None
+    return f"range {show(low)}–{show(high)}{per}"
 
 
 def file_name(path: str | os.PathLike[str]) -> str:

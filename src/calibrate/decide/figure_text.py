@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from calibrate import fmt
 
@@ -15,24 +15,36 @@ if TYPE_CHECKING:
     from calibrate.decide.tradeoff import Figures, Objective, Settings
 
 FIGURE_LABELS = {
-    "mqls_per_month": ("MQLs per month", fmt.number),
+    "mqls_per_month": ("MQLs per month", fmt.per_month),
     "conversion": ("Conversion (win rate of MQLs)", fmt.percent),
-    "wins_per_month": ("Wins per month", fmt.number),
+    "wins_per_month": ("Wins per month", fmt.per_month),
     "win_share": ("Share of all wins captured", fmt.percent),
     "no_decision_rate": ("No-decision rate of MQLs", fmt.percent),
-    "nurture_per_month": ("Nurture pool per month", fmt.number),
+    "nurture_per_month": ("Nurture pool per month", fmt.per_month),
     "nurture_win_rate": ("Nurture pool win rate", fmt.percent),
     "capacity_used": ("Sales capacity used", fmt.percent),
     "expected_value_per_month": ("Expected value per month", fmt.money),
 }
 
 
+def dated(figures: Mapping[str, Any]) -> bool:
+    """Whether saved figures count "per month": False when their leads had no dates
+    (their counts are totals); figures saved before they said so count per month."""
+    return figures.get("dated") is not False
+
+
+def figure_label(key: str, per_month: bool = True) -> str:
+    """A figure's label; a count "in all" instead of "per month" for undated leads."""
+    label = FIGURE_LABELS[key][0]
+    return label if per_month else label.replace(" per month", " in all")
+
+
 def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(label, text) for each figure computed, in the page's order."""
     rows = []
-    for key, (label, f) in FIGURE_LABELS.items():
+    for key, (_, f) in FIGURE_LABELS.items():
         if key in figures and figures[key] is not None:
-            rows.append((label, f(figures[key])))
+            rows.append((figure_label(key, dated(figures)), f(figures[key])))
     return rows
 
 
@@ -65,6 +77,43 @@ def capacity_status(used: float | None, capacity: float | None, mqls: float,
     return CapacityStatus(max(float(used), 0.0), False,
                           f"{share} of what sales can work ({fmt.per_month(mqls)} of "
                           f"{fmt.per_month(capacity)} MQLs {per}).")
+
+
+#: The share of sales capacity from which the big screen's bar says "near capacity".
+NEAR_CAPACITY = 0.9
+
+
+@dataclass(frozen=True)
+class CapacityGauge:
+    """Sales capacity used as the big screen shows it: ``state`` "ok", "near" or "over",
+    how full the bar is (0..1), a short label ("Over capacity: 207%") and the counts."""
+
+    state: Literal["ok", "near", "over"]
+    fill: float
+    label: str
+    detail: str
+
+
+def capacity_gauge(used: float | None, capacity: float | None, mqls: float,
+                   per: str = "a month", near: float = NEAR_CAPACITY) -> CapacityGauge | None:
+    """The big screen's capacity bar (None when no capacity is set): "Over capacity: 207%"
+    past 100%, "Near capacity: 95%" from ``near``, "Within capacity: 62%" below it, each
+    with its counts ("830 MQLs a month; sales can work 400")."""
+    status = capacity_status(used, capacity, mqls, per)
+    if status is None or used is None or capacity is None:
+        return None
+    volume = fmt.per_month(mqls)
+    if not math.isfinite(used):
+        return CapacityGauge("over", status.fill, "Over capacity",
+                             f"{volume} MQLs {per}; sales can work none")
+    share = fmt.percent(used, 0)
+    if status.over:
+        return CapacityGauge("over", status.fill, f"Over capacity: {share}",
+                             f"{volume} MQLs {per}; sales can work {fmt.per_month(capacity)}")
+    counts = f"{volume} of {fmt.per_month(capacity)} MQLs {per}"
+    if used >= near:
+        return CapacityGauge("near", status.fill, f"Near capacity: {share}", counts)
+    return CapacityGauge("ok", status.fill, f"Within capacity: {share}", counts)
 
 
 def no_fit_reason(capacity: float, qualified: float, lowest: float | None,

@@ -126,6 +126,21 @@ def tradeoff_chart(curve: pd.DataFrame, current: dict[str, float],
                    legend={"orientation": "h", "y": -0.2})
 
 
+def big_screen(fig: go.Figure, height: int, size: int = 20) -> go.Figure:
+    """A chart for the projector (the Present page): ``height`` pixels tall, every text
+    ``size`` pixels (the title more), margins to fit them and the legend at the bottom.
+    Changes ``fig`` and returns it."""
+    big = {"size": size}
+    fig.update_layout(
+        height=height, font=big, title_font_size=size + 6, legend_font=big,
+        xaxis_title_font=big, xaxis_tickfont=big, yaxis_title_font=big, yaxis_tickfont=big,
+        margin={"l": 5 * size, "r": 2 * size, "t": 3 * size + 10, "b": 6 * size + 10,
+                "autoexpand": False},
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"})
+    fig.update_annotations(font_size=size)
+    return fig
+
+
 def heatmap_chart(cells: pd.DataFrame, min_profile: int, min_behavior: int,
                   bands: int = 4, per: str = "per month") -> go.Figure:
     """Win rate per cell (profile grade by behavior level), with its leads ``per`` month

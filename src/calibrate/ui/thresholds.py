@@ -6,18 +6,20 @@ slider move reruns only the panel, and every figure in it is a lookup in the gri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from calibrate import fmt
-from calibrate.data import store
 from calibrate.decide.figure_text import capacity_status
 from calibrate.decide.grid_views import heatmap, score_distribution
+from calibrate.decide.month_ranges import DRAWS, LEVEL
 from calibrate.decide.rules import summary as rule_summary
 from calibrate.decide.suggestion import suggest
 from calibrate.decide.sweep import tradeoff_curve as curve_of
-from calibrate.decide.tradeoff import Figures, Settings, figures, figures_for, own_bars, period
+from calibrate.decide.tradeoff import Figures, Settings, figures_for, own_bars, period
 from calibrate.decide.workshop import last_months, rules_of
 from calibrate.errors import CalibrateError
 from calibrate.thresholds import Thresholds
@@ -51,16 +53,26 @@ def settings_row(grid) -> tuple[str | None, list | None, Settings]:
     for key, default in (("window", "Last 12 months"), ("cost", 0.0), ("value", 0.0)):
         st.session_state.setdefault(key, default)
     if grid.months:
-        window = c[1].selectbox("Project from", list(WINDOWS), key="window")
-        months = last_months(grid, WINDOWS[window])
+        c[1].selectbox("Project from", list(WINDOWS), key="window")
         capacity_inputs(c[2], c[3], segment)
     else:
-        months = None
         c[1].caption("These leads have no dates: every figure counts all of them (in all), "
                      "not a month's, and sales capacity (a month's) does not apply.")
-    cost = c[4].number_input("Cost per lead worked", min_value=0.0, step=10.0, key="cost")
-    value = c[5].number_input("Value per win (0 = average deal)", min_value=0.0, step=1000.0,
-                              key="value")
+    c[4].number_input("Cost per lead worked", min_value=0.0, step=10.0, key="cost")
+    c[5].number_input("Value per win (0 = average deal)", min_value=0.0, step=1000.0,
+                      key="value")
+    return current_inputs(grid)
+
+
+def current_inputs(grid) -> tuple[str | None, list | None, Settings]:
+    """The segment, window and money the settings row holds (its defaults before it was
+    drawn), read without drawing it: the Present page shows what this page set."""
+    seg = st.session_state.get("segment", ALL)
+    segment = seg if seg in grid.segments and seg is not None else None
+    window = st.session_state.get("window", "Last 12 months")
+    months = last_months(grid, WINDOWS.get(window, 12)) if grid.months else None
+    cost = st.session_state.get("cost", 0.0)
+    value = st.session_state.get("value", 0.0)
     settings = Settings(cost_per_lead_worked=cost or None, value_per_win=value or None,
                         months_in_window=len(months) if months else None)
     return segment, months, settings
@@ -135,15 +147,38 @@ def _follow_main(segment: str) -> None:
 def threshold_panel(grid, months: list | None, segment: str | None, base: Settings) -> None:
     cube = grid.cube(months, segment)
     per = period(cube)
-    total_mode = st.toggle("Use one total score instead of two thresholds", key="total_mode")
+    st.toggle("Use one total score instead of two thresholds", key="total_mode",
+              persist_state="session")  # as the sliders (see sliders)
     left, right = st.columns(2)
+    sliders(left, right, segment)
+    if segment is not None and segment in own_segments():
+        st.button(f"Use the main thresholds for {segment}", key="follow_main",
+                  on_click=_follow_main, args=(segment,),
+                  help="This segment has thresholds of its own; this drops them.")
+    settings, f = panel_figures(grid, months, segment, base)
+    main, own = whole_definition(grid, base)
+    if segment is None and own:
+        st.caption("Segments with their own thresholds count at their own bar in these "
+                   "figures: " + fmt.md("; ".join(f"{k}: {v.bar().describe()}"
+                                                 for k, v in own.items())) + ".")
+    show_figures(f, per, segment)
+    suggestion_row(cube, settings, segment)
+    charts_row(cube, settings, f, per)
+    save_form(main, own, [s for s in grid.segments if s is not None] if grid.months else [])
+
+
+def sliders(left, right, segment: str | None) -> None:
+    """The segment's threshold sliders in two columns: profile and behavior, or one total
+    score (``total_mode``); a segment not moved yet follows the main bar."""
     owned = segment is not None and segment in own_segments()
-    for name in ("min_profile", "min_behavior", "min_total"):
+    for name in THRESHOLDS:
         main = st.session_state.setdefault(slider_key(name, None), 50)
         if segment is not None and not owned:  # a segment follows the main bar until moved
             st.session_state[slider_key(name, segment)] = main
-    mark = {"on_change": _mark_own, "args": (segment,)}
-    if total_mode:
+    # "session": a slider moved in this fragment keeps its value on another page (keep_state
+    # re-assigns values in full runs only; a page switch drops what a fragment run set).
+    mark = {"on_change": _mark_own, "args": (segment,), "persist_state": "session"}
+    if st.session_state.get("total_mode"):
         left.slider("Minimum total score", 0, 100, key=slider_key("min_total", segment), **mark)
     else:
         left.slider("Minimum profile score", 0, 100, key=slider_key("min_profile", segment),
@@ -151,24 +186,18 @@ def threshold_panel(grid, months: list | None, segment: str | None, base: Settin
         right.slider("Minimum behavior score", 0, 100, key=slider_key("min_behavior", segment),
                      help="What they did: visits, pricing pages, webinars, email clicks.",
                      **mark)
-    if owned:
-        st.button(f"Use the main thresholds for {segment}", key="follow_main",
-                  on_click=_follow_main, args=(segment,),
-                  help="This segment has thresholds of its own; this drops them.")
-    dated = bool(grid.months)
-    settings = bar_settings(base, segment, dated)
-    main, own = whole_definition(grid, base)
+
+
+def panel_figures(grid, months: list | None, segment: str | None,
+                  base: Settings) -> tuple[Settings, Figures]:
+    """The sliders' settings and their figures: one segment's leads at its bar, or every
+    lead with the segments that have thresholds of their own counted at their own bar."""
+    settings = bar_settings(base, segment, bool(grid.months))
+    own = whole_definition(grid, base)[1]
     if segment is None and own:
-        f = figures_for(grid, months, settings, own)
-        st.caption("Segments with their own thresholds count at their own bar in these "
-                   "figures: " + fmt.md("; ".join(f"{k}: {v.bar().describe()}"
-                                                 for k, v in own.items())) + ".")
-    else:
-        f = figures(cube, settings)
-    show_figures(f, per, segment)
-    suggestion_row(cube, settings, segment)
-    charts_row(cube, settings, f, per)
-    save_form(main, own)
+        return settings, figures_for(grid, months, settings, own)
+    # figures_for, not figures: with the month ranges, which figures() leaves out
+    return settings, figures_for(grid, months, settings, only=segment)
 
 
 def bar_settings(base: Settings, segment: str | None, dated: bool = True) -> Settings:
@@ -203,6 +232,13 @@ def show_figures(f: Figures, per: str = "per month", segment: str | None = None)
                    help="Win rate of closed MQLs, 95% interval "
                         + fmt.interval(f.conversion_low, f.conversion_high))
     row1[2].metric(f"Wins {per}", fmt.per_month(f.wins_per_month))
+    for column, low, high in ((row1[0], f.mqls_per_month_low, f.mqls_per_month_high),
+                              (row1[2], f.wins_per_month_low, f.wins_per_month_high)):
+        words = range_words(low, high)
+        if words:
+            column.caption(words, help=f"Month-to-month variation: {LEVEL:.0%} of "
+                                       f"{DRAWS:,} resamples of the window's {f.months:g} "
+                                       "months fall in this range.")
     row1[3].metric("Share of all wins", fmt.percent(f.win_share),
                    help="Wins among MQLs over all wins in the window")
     row2 = st.columns(4)
@@ -224,6 +260,12 @@ def show_figures(f: Figures, per: str = "per month", segment: str | None = None)
     st.caption(f"Conversion interval {fmt.interval(f.conversion_low, f.conversion_high)} · "
                f"nurture win rate {fmt.percent(f.nurture_win_rate)} · "
                f"{fmt.number(f.disqualified)} auto-disqualified")
+
+
+def range_words(low: float | None, high: float | None) -> str | None:
+    """A range a month in plain words, formatted as the figure beside it ("range 140–175
+    a month"); None when there is no range (undated leads, too few months)."""
+    return fmt.span(low, high, fmt.per_month, " a month")
 
 
 def capacity_bar(f: Figures) -> None:
@@ -269,9 +311,7 @@ def suggestion_row(cube, settings: Settings, segment: str | None) -> None:
 
 def charts_row(cube, settings: Settings, f: Figures, per: str = "per month") -> None:
     left, right = st.columns(2)
-    curve = curve_of(cube, settings, "total" if settings.mode == "total" else "both")
-    left.plotly_chart(charts.tradeoff_chart(curve, f.to_dict(), settings.capacity, per),
-                      key="tradeoff_chart")
+    left.plotly_chart(tradeoff_figure(cube, settings, f, per), key="tradeoff_chart")
     if settings.mode == "both":
         right.plotly_chart(charts.heatmap_chart(heatmap(cube, months=f.months),
                                                 settings.min_profile, settings.min_behavior,
@@ -287,7 +327,14 @@ def charts_row(cube, settings: Settings, f: Figures, per: str = "per month") -> 
                                                      settings.min_total), key="dist_total")
 
 
-def save_form(main: Settings, own: dict[str, Settings]) -> None:
+def tradeoff_figure(cube, settings: Settings, f: Figures, per: str = "per month") -> go.Figure:
+    """The trade-off chart: the best thresholds for each volume, these figures' point on
+    it and the sales capacity line."""
+    curve = curve_of(cube, settings, "total" if settings.mode == "total" else "both")
+    return charts.tradeoff_chart(curve, f.to_dict(), settings.capacity, per)
+
+
+def save_form(main: Settings, own: dict[str, Settings], segments: Sequence[str] = ()) -> None:
     """The save form; what a save did shows beside its button. A save reruns the whole
     app, so the sidebar (drawn before the page) names the saved scenario at once."""
     with st.form("save_scenario", clear_on_submit=False, border=True):
@@ -309,7 +356,7 @@ def save_form(main: Settings, own: dict[str, Settings]) -> None:
     if submitted:
         try:
             saved = state.workbench().save_scenario(name, author=author, note=note,
-                                                    **scenario_arguments(main, own))
+                                                    **scenario_arguments(main, own, segments))
         except CalibrateError as exc:
             with slot:
                 state.show_error(exc)
@@ -322,8 +369,10 @@ def save_form(main: Settings, own: dict[str, Settings]) -> None:
             st.rerun()  # the whole app: the sidebar is drawn before this page
 
 
-def scenario_arguments(main: Settings, own: dict[str, Settings]) -> dict:
-    """The screen's definition and inputs as :meth:`Workbench.save_scenario` takes them."""
+def scenario_arguments(main: Settings, own: dict[str, Settings],
+                       segments: Sequence[str] = ()) -> dict:
+    """The screen's definition and inputs as :meth:`Workbench.save_scenario` takes them,
+    with the sales capacity of each of ``segments`` whose reps were set."""
     def bar(s: Settings) -> tuple[int, ...]:
         return (s.min_total,) if s.mode == "total" else (s.min_profile, s.min_behavior)
 
@@ -334,7 +383,16 @@ def scenario_arguments(main: Settings, own: dict[str, Settings]) -> dict:
             "segment_thresholds": {seg: bar(s) for seg, s in own.items()},
             "months": WINDOWS[st.session_state.get("window", "Last 12 months")],
             "reps": main.reps, "leads_per_rep": main.leads_per_rep_per_month,
-            "cost_per_lead": main.cost_per_lead_worked, "value_per_win": main.value_per_win}
+            "cost_per_lead": main.cost_per_lead_worked, "value_per_win": main.value_per_win,
+            "segment_capacity": {seg: capacity_of(seg) for seg in segments
+                                 if all(capacity_of(seg))}}
+
+
+def page() -> st.Page:
+    """This page as app.py registers it (the default page, at the root URL): a page is
+    known by its url_path, so a link to this one opens the app's."""
+    return st.Page(render, title="Thresholds", icon=":material/tune:", url_path="workshop",
+                   default=True)
 
 
 def render() -> None:
@@ -356,4 +414,4 @@ def render() -> None:
     segment, months, base = settings_row(grid)
     threshold_panel(grid, months, segment, base)
     st.caption(f"Weights #{weights.id} · {len(weights.table)} levels · auto-rules: "
-               f"{fmt.md(rule_summary(rules, store.read_columns(wb.con)))}")
+               f"{fmt.md(rule_summary(rules, wb.columns()))}")
