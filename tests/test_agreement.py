@@ -112,3 +112,17 @@ def test_before_any_save_the_weights_in_force_are_exported_without_thresholds(
     weights, source = export_source(con)
     assert source is None and not weights.thresholds
     con.close()
+
+
+def test_figure_lines_count_as_people_read_and_say_in_all_without_dates():
+    from calibrate.decide.agreement import figure_lines
+
+    figures = {"mqls_per_month": 156.3, "wins_per_month": 9.44, "conversion": 0.0604,
+               "conversion_low": 0.05, "conversion_high": 0.07, "nurture_per_month": 1234.5}
+    lines = dict(figure_lines(figures))
+    assert lines["MQLs per month"] == "156" and lines["Wins per month"] == "9.4"
+    assert lines["Nurture pool per month"] == "1.2k"
+    assert lines["Conversion (win rate of MQLs)"].startswith("6.0% (95% interval 5.0")
+    undated = dict(figure_lines({**figures, "dated": False}))
+    assert undated["MQLs in all"] == "156" and undated["Wins in all"] == "9.4"
+    assert "MQLs per month" not in undated

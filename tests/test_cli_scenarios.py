@@ -419,3 +419,45 @@ def test_segment_thresholds_that_cannot_be_used_are_refused(db, capsys, args, me
     code, _, err = run(capsys, "scenario", "save", "X", "--min-profile", "40",
                        "--min-behavior", "30", *args, "--db", db)
     assert code == 2 and message in err and "How to fix:" in err
+
+
+def test_each_segment_keeps_its_own_sales_capacity(db, capsys):
+    out = ok(capsys, "scenario", "save", "Split teams", "--min-profile", "40",
+             "--min-behavior", "30", "--segment-thresholds", "Enterprise=70/10",
+             "--capacity", "10x40", "--segment-capacity", "enterprise=2x15",
+             "--segment-capacity", "Field=0x50", "--db", db)
+    con = store.connect(db)
+    saved = find_scenario(con, "Split teams")
+    weights = active_weights(con)
+    grid = workshop_grid(con, weights, rules_of(weights))
+    window = last_months(grid, 12)
+    con.close()
+    # Enterprise's capacity is judged against Enterprise's MQLs at its own bar (70/10)
+    alone = figures(grid.cube(window, "Enterprise"), Settings(
+        min_profile=70, min_behavior=10, months_in_window=len(window), reps=2,
+        leads_per_rep_per_month=15))
+    kept = saved.payload["segment_capacity"]
+    assert list(kept) == ["Enterprise"]  # Field has no reps: no capacity of its own
+    assert kept["Enterprise"]["capacity"] == 30
+    assert kept["Enterprise"]["mqls_per_month"] == pytest.approx(alone.mqls_per_month)
+    assert kept["Enterprise"]["capacity_used"] == pytest.approx(alone.mqls_per_month / 30)
+    assert saved.payload["settings"]["reps"] == 10
+    assert "Sales capacity: All leads: 10 reps × 40 leads a month = 400" in out
+    assert "Sales capacity: Enterprise: 2 reps × 15 leads a month = 30; " in out
+    md = ok(capsys, "export", "--format", "markdown", "--db", db)
+    assert "- Enterprise: 2 reps × 15 leads a month = 30; " in md
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--capacity", "10/40"], "is not REPSxLEADS"),
+    (["--capacity", "10x-4"], "is not REPSxLEADS"),
+    (["--segment-capacity", "Enterprise:3x20"], "is not SEGMENT=REPSxLEADS"),
+    (["--segment-capacity", "Nowhere=3x20"], "No segment 'Nowhere'"),
+])
+def test_capacity_that_cannot_be_used_is_refused(db, capsys, args, message):
+    code, _, err = run(capsys, "scenario", "save", "X", "--min-profile", "40",
+                       "--min-behavior", "30", *args, "--db", db)
+    assert code == 2 and message in err and "How to fix:" in err
+    con = store.connect(db)
+    assert list_scenarios(con) == []
+    con.close()

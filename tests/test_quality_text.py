@@ -49,6 +49,8 @@ def test_the_edits_sentence_names_the_comparison_of_the_fit():
         "With your edits: ranks a random won lead above a random lost lead 86% of the time, "
         "against 88% suggested.")
     assert edits_sentence(0.86, None).endswith("86% of the time.")
+    assert edits_sentence(0.85, 0.88, what="the constraints").startswith(
+        "With the constraints: ranks a random won lead above")
 
 
 def test_the_held_out_sentence_counts_leads_and_wins():

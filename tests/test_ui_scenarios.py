@@ -116,4 +116,27 @@ def test_compare_reads_as_a_sentence_and_four_figures_side_by_side(sample_db):
     table = at.expander[0].dataframe[0].value.set_index("")
     assert at.expander[0].label == "Every threshold and figure, side by side"
     assert table.loc["Minimum profile score", "B - A"] == "-30"
-    assert table.loc["MQLs per month", "B - A"] == "+224.2"
+    assert table.loc["MQLs per month", "B - A"] == "+224"  # counts as people read them
+
+
+def test_the_overview_says_a_month_or_in_all_as_the_figures_were_counted():
+    from datetime import datetime
+
+    from calibrate.decide.scenarios import Scenario
+    from calibrate.ui.scenarios import overview
+
+    def scenario(i: int, dated: bool | None) -> Scenario:
+        figures = {"mqls_per_month": 156.3, "wins_per_month": 9.44, "conversion": 0.06}
+        if dated is not None:
+            figures["dated"] = dated
+        return Scenario(i, datetime(2026, 11, 1), f"S{i}", "", "", "scenario",
+                        {"thresholds": {"mode": "both", "min_profile": 60,
+                                        "min_behavior": 40}, "figures": figures})
+
+    # saved before figures said whether they were dated: a month, as they were computed
+    table = overview([scenario(1, True), scenario(2, None)])
+    assert list(table["MQLs a month"]) == ["156", "156"]
+    assert list(table["wins a month"]) == ["9.4", "9.4"]
+    assert list(overview([scenario(3, False)])["MQLs in all"]) == ["156"]
+    mixed = overview([scenario(1, True), scenario(3, False)])
+    assert list(mixed["MQLs"]) == ["156 a month", "156 in all"]

@@ -73,10 +73,13 @@ def basis_of(scenario: Scenario) -> Basis:
 def scenario_payload(con: duckdb.DuckDBPyConnection, weights: Weights, settings: Settings,
                      result: Figures, *, segment: str | None = None,
                      months: list[Any] | None = None,
-                     own_bars: Mapping[str, Settings] | None = None) -> dict[str, Any]:
+                     own_bars: Mapping[str, Settings] | None = None,
+                     segment_capacity: Mapping[str, dict[str, Any]] | None = None
+                     ) -> dict[str, Any]:
     """What a saved scenario keeps: its thresholds (``segment``: limited to that segment;
-    ``own_bars``: segments with their own bar), settings and figures, and the basis
-    (weights, data, leads) they were computed on, with the rules as then described."""
+    ``own_bars``: segments with their own bar), settings and figures, each segment's own
+    sales capacity (:func:`segment_capacity_figures`), and the basis (weights, data, leads)
+    they were computed on, with the rules as then described."""
     from calibrate.decide.rules import describe
     from calibrate.decide.workshop import rules_of
 
@@ -91,7 +94,52 @@ def scenario_payload(con: duckdb.DuckDBPyConnection, weights: Weights, settings:
         "weights_id": basis.weights_id, "data_version": basis.data_version,
         "leads": basis.leads, "loaded_at": basis.loaded_at,
         "rules_text": describe(rules_of(weights), columns),
+        "segment_capacity": dict(segment_capacity or {}),
     }
+
+
+def segment_capacity_figures(grid: Any, window: list[Any] | None, settings: Settings,
+                             own: Mapping[str, Settings],
+                             capacity: Mapping[str, tuple[float | None, float | None]]
+                             ) -> dict[str, dict[str, Any]]:
+    """Each segment's own sales capacity (``{segment: (reps, leads per rep a month)}``)
+    against that segment's MQLs at its bar (its own, else the main one): reps, leads per
+    rep, capacity, MQLs a month and the share used. Segments without reps are left out."""
+    out = {}
+    for name, (reps, per_rep) in capacity.items():
+        seg = segment_named(grid, name)
+        if not reps or not per_rep:
+            continue
+        bar = (own.get(seg) or settings).bar()
+        f = figures_for(grid, window, replace(settings.with_bar(bar), reps=reps,
+                                              leads_per_rep_per_month=per_rep), only=seg)
+        out[str(seg)] = {"reps": reps, "leads_per_rep": per_rep, "capacity": f.capacity,
+                         "mqls_per_month": f.mqls_per_month, "capacity_used": f.capacity_used,
+                         "dated": f.dated}
+    return out
+
+
+def capacity_lines(payload: Mapping[str, Any]) -> list[str]:
+    """The sales capacity a scenario was judged against, a line per segment with its own
+    ("Enterprise: 3 reps × 20 leads a month = 60; 85% used (51 MQLs a month)")."""
+    lines = []
+    settings = payload.get("settings") or {}
+    reps, per_rep = settings.get("reps"), settings.get("leads_per_rep_per_month")
+    if reps and per_rep:
+        lines.append(f"All leads: {fmt.number(reps)} reps × {fmt.number(per_rep)} leads a "
+                     f"month = {fmt.per_month(reps * per_rep)}"
+                     + _used(payload.get("figures") or {}))
+    for seg, c in (payload.get("segment_capacity") or {}).items():
+        lines.append(f"{seg}: {fmt.number(c['reps'])} reps × {fmt.number(c['leads_per_rep'])}"
+                     f" leads a month = {fmt.per_month(c['capacity'])}" + _used(c))
+    return lines
+
+
+def _used(c: Mapping[str, Any]) -> str:
+    if fmt.is_missing(c.get("capacity_used")):
+        return ""
+    return (f"; {fmt.percent(c['capacity_used'], 0)} used "
+            f"({fmt.per_month(c.get('mqls_per_month'))} MQLs a month)")
 
 
 def scenario_weights(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> Weights:
@@ -173,14 +221,14 @@ def export_source(con: duckdb.DuckDBPyConnection) -> tuple[Weights, Scenario | N
 def figures_side_by_side(agreed: dict[str, Any], now: Figures) -> list[dict[str, str]]:
     """The agreed figures beside the same thresholds' figures on what is in force now,
     formatted as the agreement page formats them."""
-    from calibrate.decide.figure_text import FIGURE_LABELS
+    from calibrate.decide.figure_text import FIGURE_LABELS, dated, figure_label
 
     current = now.to_dict()
     rows = []
-    for key, (label, show) in FIGURE_LABELS.items():
+    for key, (_, show) in FIGURE_LABELS.items():
         if agreed.get(key) is None and current.get(key) is None:
             continue
-        rows.append({"figure": label,
+        rows.append({"figure": figure_label(key, dated(agreed) or dated(current)),
                      "as agreed": show(agreed[key]) if agreed.get(key) is not None else "–",
                      "on what is in force now": show(current[key])
                      if current.get(key) is not None else "–"})
@@ -255,6 +303,31 @@ def parse_segment_thresholds(text: str, mode: str) -> tuple[str, tuple[int, ...]
     return segment.strip(), numbers
 
 
+def parse_capacity(text: str) -> tuple[int, int]:
+    """Sales capacity typed as ``REPSxLEADS`` (reps, and leads a rep works a month:
+    ``10x40``; ``×`` and ``*`` work too)."""
+    parts = (text or "").lower().replace("×", "x").replace("*", "x").split("x")
+    try:
+        reps, per_rep = (int(p.strip()) for p in parts)
+    except ValueError:
+        reps = per_rep = -1
+    if reps < 0 or per_rep < 0:
+        raise CalibrateError(f"The capacity '{text}' is not REPSxLEADS.",
+                             fix="Write the reps and the leads a rep works a month, as "
+                                 "whole numbers: 10x40.")
+    return reps, per_rep
+
+
+def parse_segment_capacity(text: str) -> tuple[str, tuple[int, int]]:
+    """A segment's own sales capacity typed as ``SEGMENT=REPSxLEADS`` (Enterprise=3x20)."""
+    segment, sep, values = (text or "").rpartition("=")
+    if not sep or not segment.strip():
+        raise CalibrateError(f"The segment capacity '{text}' is not SEGMENT=REPSxLEADS.",
+                             fix="Write it as Enterprise=3x20 (3 reps, 20 leads a month "
+                                 "each).")
+    return segment.strip(), parse_capacity(values)
+
+
 def segment_named(grid: Any, segment: str | None) -> str | None:
     """The grid's segment a person named (trimmed, without case), None for all segments;
     a name the loaded leads lack is a :class:`CalibrateError` listing the known ones."""
@@ -273,12 +346,15 @@ def segment_named(grid: Any, segment: str | None) -> str | None:
 def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Settings, *,
                     segment: str | None = None, months: int | None = DEFAULT_MONTHS,
                     own_bars: Mapping[str, Settings] | None = None,
+                    segment_capacity: Mapping[str, tuple[float | None, float | None]]
+                    | None = None,
                     author: str = "", note: str = "", grid: Any = None) -> Scenario:
     """Compute the figures of ``settings`` as the workshop does (the weights in force, the
-    last ``months`` months of inflow, 0 or None for all history, one segment or all, and
-    ``own_bars`` for segments with their own bar) and save them as a scenario: a new
-    version when the name exists. ``grid``: the weights in force's count grid, when the
-    caller keeps it (else it is built)."""
+    last ``months`` months of inflow, 0 or None for all history, one segment or all,
+    ``own_bars`` for segments with their own bar and ``segment_capacity`` for segments
+    with sales capacity of their own) and save them as a scenario: a new version when the
+    name exists. ``grid``: the weights in force's count grid, when the caller keeps it
+    (else it is built)."""
     from calibrate.decide.scenarios import save_scenario
     from calibrate.decide.workshop import active_weights, last_months, rules_of, workshop_grid
 
@@ -304,8 +380,9 @@ def save_thresholds(con: duckdb.DuckDBPyConnection, name: str, settings: Setting
     settings = replace(settings, months_in_window=len(window) if window else None)
     own = {k: settings.with_bar(v.bar()) for k, v in own.items()}
     result = figures_for(grid, window, settings, own, segment)
+    capacity = segment_capacity_figures(grid, window, settings, own, segment_capacity or {})
     payload = scenario_payload(con, weights, settings, result, segment=segment, months=window,
-                               own_bars=own)
+                               own_bars=own, segment_capacity=capacity)
     return save_scenario(con, name, payload, author=author, note=note)
 
 
@@ -343,18 +420,14 @@ def plain(value: Any) -> Any:
 def figure_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
     """The headline figures as (label, text), as the agreement page words them; the
     conversion with its 95% interval. Figures not computed are left out."""
-    from calibrate.decide.figure_text import FIGURE_LABELS
+    from calibrate.decide.figure_text import figure_label, figure_rows
 
-    lines = []
-    for key, (label, show) in FIGURE_LABELS.items():
-        if result.get(key) is None:
-            continue
-        text = show(result[key])
-        if key == "conversion" and not fmt.is_missing(result.get("conversion_low")):
-            text += (f" (95% interval "
-                     f"{fmt.interval(result['conversion_low'], result.get('conversion_high'))})")
-        lines.append((label, text))
-    return lines
+    lines = figure_rows(result)
+    if fmt.is_missing(result.get("conversion_low")):
+        return lines
+    interval = fmt.interval(result["conversion_low"], result.get("conversion_high"))
+    return [(label, f"{text} (95% interval {interval})"
+             if label == figure_label("conversion") else text) for label, text in lines]
 
 
 def scenario_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

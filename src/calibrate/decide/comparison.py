@@ -4,7 +4,6 @@ figures were computed on the same weights and data."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +71,7 @@ def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
     """Two scenarios' thresholds and figures side by side as a person reads them: labels,
     percentages as percentages, and the difference B - A (percentage points for rates).
     Each row keeps the raw values too (``key``, ``a``, ``b``, ``difference``)."""
-    from calibrate.decide.figure_text import FIGURE_LABELS
+    from calibrate.decide.figure_text import FIGURE_LABELS, dated, figure_label
 
     def row(key: str, label: str, x: Any, y: Any, show: Any) -> dict[str, Any]:
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y))
@@ -99,10 +98,11 @@ def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
                         own_b[seg].describe() if seg in own_b else "the main ones", str))
     rows.append(row("window", "Projected from", describe_window(a), describe_window(b), str))
     fa, fb = a.figures, b.figures
-    for key, (label, show) in FIGURE_LABELS.items():
+    per_month = dated(fa) or dated(fb)
+    for key, (_, show) in FIGURE_LABELS.items():
         if fa.get(key) is None and fb.get(key) is None:
             continue
-        rows.append(row(key, label, fa.get(key), fb.get(key), show))
+        rows.append(row(key, figure_label(key, per_month), fa.get(key), fb.get(key), show))
     rows.append(row("conversion_interval", "Conversion 95% interval",
                     fmt.interval(fa.get("conversion_low"), fa.get("conversion_high")),
                     fmt.interval(fb.get("conversion_low"), fb.get("conversion_high")), str))
@@ -131,12 +131,6 @@ def figures_as_read(s: Scenario) -> dict[str, Any]:
     return figures
 
 
-def _round_half_up(x: float, digits: int = 0) -> float:
-    """Round half away from zero, as people do (2.5 -> 3, not Python's 2)."""
-    scale = 10 ** digits
-    return math.copysign(math.floor(abs(x) * scale + 0.5) / scale, x)
-
-
 def _value(figures: Mapping[str, Any], key: str) -> float | None:
     x = figures.get(key)
     if isinstance(x, bool) or not isinstance(x, int | float) or fmt.is_missing(x):
@@ -157,7 +151,7 @@ def _count_clause(verb: str, noun: str, x: float | None, y: float | None,
     if x is None or y is None:
         return None
     diff = y - x
-    n = int(_round_half_up(diff))
+    n = int(fmt.round_half_up(diff))
     if n == 0:
         return f"{verb} {'the' if diff == 0 else 'about the'} same number of {noun}s{per}"
     return (f"{verb} {abs(n):,} {'more' if n > 0 else 'fewer'} "
@@ -168,7 +162,7 @@ def _conversion_clause(x: float | None, y: float | None) -> str | None:
     """"at 8.8 points higher conversion" (None when either rate is missing)."""
     if x is None or y is None:
         return None
-    points = _round_half_up(100 * (y - x), 1)
+    points = fmt.round_half_up(100 * (y - x), 1)
     if points == 0:
         return f"at {'the' if y == x else 'about the'} same conversion"
     return f"at {abs(points):.1f} points {'higher' if points > 0 else 'lower'} conversion"

@@ -13,7 +13,12 @@ import duckdb
 
 from calibrate import fmt
 from calibrate.data import store
-from calibrate.decide.agreement import basis_of, export_source, scenario_weights
+from calibrate.decide.agreement import (
+    basis_of,
+    capacity_lines,
+    export_source,
+    scenario_weights,
+)
 from calibrate.decide.figure_text import figure_rows
 from calibrate.decide.rules import describe
 from calibrate.decide.scenarios import Scenario
@@ -36,13 +41,14 @@ def agreement_document(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> st
     return agreement_markdown(
         weights, scenario.figures, title="What a sales-ready lead is: our agreement",
         thresholds=scenario.thresholds, rules_text=rules_text, date=scenario.created_at,
-        signed_by=scenario.author, basis=basis_of(scenario).describe())
+        signed_by=scenario.author, basis=basis_of(scenario).describe(),
+        capacity=capacity_lines(scenario.payload))
 
 
 def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: str,
                        thresholds: ThresholdsLike, rules_text: list[str] | None = None,
                        date: datetime | None = None, signed_by: str = "",
-                       basis: str = "") -> str:
+                       basis: str = "", capacity: list[str] | None = None) -> str:
     """One page stating the MQL definition, thresholds, projected figures and date; the
     ``basis`` says what the figures were computed on ("weights #3 and 50,000 leads")."""
     when = (date or datetime.now()).strftime("%Y-%m-%d")
@@ -55,6 +61,8 @@ def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: s
         lines += [f"- {_md(r)}" for r in rules_text]
     lines += ["", "## Projected figures", "", "| Figure | Value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in figure_rows(figures)]
+    if capacity:
+        lines += ["", "Sales capacity:", ""] + [f"- {_md(line)}" for line in capacity]
     if basis:
         lines += ["", f"Computed on {basis}."]
     data = weights.data

@@ -60,14 +60,14 @@ def held_out_sentence(metrics: Mapping[str, Any], exclude_no_decision: bool = Fa
 
 
 def edits_sentence(edited_auc: float | None, suggested_auc: float | None,
-                   exclude_no_decision: bool = False) -> str:
+                   exclude_no_decision: bool = False, *, what: str = "your edits") -> str:
     """"With your edits: ranks a random won lead above a random lead that was not won 86%
-    of the time, against 88% suggested." """
+    of the time, against 88% suggested." (``what``: "the constraints", say.)"""
     if fmt.is_missing(edited_auc):
-        return "With your edits: cannot say how well the points rank leads."
+        return f"With {what}: cannot say how well the points rank leads."
     tail = ("" if fmt.is_missing(suggested_auc)
             else f", against {rank_share(suggested_auc, edited_auc)} suggested")
-    return (f"With your edits: ranks a random won lead above {_rival(exclude_no_decision)} "
+    return (f"With {what}: ranks a random won lead above {_rival(exclude_no_decision)} "
             f"{rank_share(edited_auc, suggested_auc)} of the time{tail}.")
 
 

@@ -8,6 +8,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from calibrate import fmt
 from calibrate.decide.comparison import Comparison, Headline
+from calibrate.decide.figure_text import dated
 from calibrate.decide.scenarios import Scenario
 from calibrate.errors import CalibrateError
 from calibrate.thresholds import Bar
@@ -16,13 +17,21 @@ from calibrate.ui.thresholds import OWN, slider_key
 
 
 def overview(rows: list[Scenario]) -> pd.DataFrame:
-    """One line per scenario with its headline figures, formatted for the room."""
+    """One line per scenario with its headline figures, formatted for the room. Counts
+    are "a month", or "in all" for leads without dates; with both kinds, each cell says."""
+    kinds = {dated(s.figures) for s in rows}
+    per = "" if len(kinds) > 1 else " a month" if kinds == {True} else " in all"
+
+    def count(s: Scenario, key: str) -> str:
+        text = fmt.per_month(s.figures.get(key))
+        return text if per else f"{text} {'a month' if dated(s.figures) else 'in all'}"
+
     return pd.DataFrame([{
         "#": s.id, "name": s.name, "author": s.author, "saved": f"{s.created_at:%Y-%m-%d %H:%M}",
         "thresholds": s.thresholds.describe(),
-        "MQLs / month": fmt.per_month(s.figures.get("mqls_per_month")),
+        f"MQLs{per}": count(s, "mqls_per_month"),
         "conversion": fmt.percent(s.figures.get("conversion")),
-        "wins / month": fmt.per_month(s.figures.get("wins_per_month")), "note": s.note,
+        f"wins{per}": count(s, "wins_per_month"), "note": s.note,
     } for s in rows])
 
 

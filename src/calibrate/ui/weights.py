@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from calibrate import fmt
-from calibrate.data import store
 from calibrate.decide.workshop import rules_of
 from calibrate.errors import CalibrateError
 from calibrate.model import point_intervals, quality_text, revisions
@@ -195,7 +194,7 @@ def no_decision_section(wb: Workbench, exclude: bool) -> None:
 def rules_section(wb: Workbench, weights: Weights) -> None:
     rules = rules_of(weights)
     with st.expander("Auto-rules applied before the score"):
-        flags = [c.name for c in store.read_columns(wb.con) if c.type == "flag"]
+        flags = [c.name for c in wb.columns() if c.type == "flag"]
         qualify = st.multiselect("Auto-qualify when true", flags,
                                  default=[f for f in rules.qualify_flags if f in flags],
                                  key="rule_qualify")
@@ -212,14 +211,14 @@ def rules_section(wb: Workbench, weights: Weights) -> None:
 
 def constraints_section(wb: Workbench, weights: Weights) -> None:
     """Locks, orders and caps the workshop agrees on, applied to the suggested points, with
-    what they cost in held-out AUC; saved as new weights (the suggestion kept beside)."""
+    what they cost in ranking held-out leads; saved as new weights (the suggestion kept beside)."""
     from calibrate.model.constraints import Constraints, parse_constraints
 
     cost = st.session_state.pop("constraint_cost", None)
     if cost is not None:
-        st.success(f"Constraints applied: held-out AUC {cost['auc_constrained']:.3f} against "
-                   f"{cost['auc_suggested']:.3f} suggested (they cost "
-                   f"{cost['auc_cost']:.3f}).")
+        st.success("Constraints applied. " + quality_text.edits_sentence(
+            cost.get("auc_constrained"), cost.get("auc_suggested"),
+            bool(weights.options.get("exclude_no_decision")), what="the constraints"))
     saved = Constraints.from_dict(weights.options.get("constraints"))
     with st.expander("Workshop constraints (lock, order, cap)"):
         st.caption('One per line. Lock: seniority=Student:0 · Order: seniority:VP>Manager '
