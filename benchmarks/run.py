@@ -1,5 +1,5 @@
-"""Benchmarks of issue 5: ingest, fit, threshold answers and the browser round trip; and
-(issue 18) the hand-written parts against their library twins.
+"""Benchmarks of issue 5: ingest, fit, threshold answers and the browser round trip; (issue
+18) the hand-written parts against their library twins; (issue 20) drift by month.
 
 ``python -m benchmarks.run --sizes 100000,1000000 [--out benchmarks/RESULTS.md]
 [--work benchmarks/work] [--skip-browser] [--skip-baselines] [--skip-components]``;
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "reported")
     ap.add_argument("--repeats", type=int, default=3,
                     help="ingest rounds, each followed by its bare read, and rounds of "
-                         "calibrate fit end to end; medians reported")
+                         "calibrate fit end to end and of drift; medians reported")
     ap.add_argument("--baseline-repeats", type=int, default=1,
                     help="rounds of each end-to-end baseline (scikit-learn, optbinning with "
                          "their CSV read); medians reported")
@@ -277,6 +277,9 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     stages["thresholds"] = run_stage("thresholds", {
         **common, "db": str(db), "moves": args.moves, "panel_moves": args.panel_moves,
         "seed": args.seed}, folder, "thresholds", timeout)
+    # Issue 20: drift of the stored leads (PSI of the scores and attributes by month).
+    stages["drift"] = run_stage("drift", {**common, "db": str(db), "repeats": args.repeats},
+                                folder, "drift", timeout)
     if args.skip_browser:
         stages["browser"] = {"skipped": "--skip-browser"}
     elif n > args.browser_max:

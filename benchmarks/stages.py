@@ -1172,6 +1172,33 @@ def stage_startup(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# ------------------------------------------------------------------------------- drift
+
+
+def stage_drift(spec: dict[str, Any]) -> dict[str, Any]:
+    """Issue 20: ``Workbench.drift()`` on the stored leads as ``calibrate drift`` runs it
+    (read-only; the agreed weights, here the fit stage's weights in force; the first 6 months
+    against each later one): one DuckDB pass scoring and counting every dated lead, then
+    the PSI of the scores and attributes. ``repeats`` rounds, the machine settled before
+    each; the median is reported."""
+    from calibrate.workbench import Workbench
+
+    wait = float(spec.get("settle", SETTLE_SECONDS))
+    rounds: list[float] = []
+    with Workbench(spec["db"], read_only=True, keep_backups=0) as wb:
+        leads = wb.leads
+        for _ in range(max(1, int(spec.get("repeats", 1)))):
+            settle(wait)
+            t = time.perf_counter()
+            result = wb.drift()
+            rounds.append(time.perf_counter() - t)
+    return {"seconds": statistics.median(rounds), "rounds": rounds, "peak_rss": peak_rss(),
+            "leads": leads, "undated": result.undated, "reference": list(result.reference),
+            "reference_leads": result.reference_leads, "months": len(result.months),
+            "attributes": len(result.summary),
+            "shifted": [r["attribute"] for r in result.summary if r["flag"] == "shifted"]}
+
+
 # -------------------------------------------------------------------------- components
 
 
@@ -1190,7 +1217,7 @@ STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "optbinning": stage_optbinning, "fit_e2e": stage_fit_e2e,
     "sklearn_e2e": stage_sklearn_e2e, "optbinning_e2e": stage_optbinning_e2e,
     "thresholds": stage_thresholds, "browser": stage_browser, "startup": stage_startup,
-    "components": stage_components,
+    "components": stage_components, "drift": stage_drift,
 }
 
 

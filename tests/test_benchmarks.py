@@ -79,6 +79,10 @@ def test_smoke_run_measures_every_stage(tmp_path):
     for d in (th["figures"], th["naive"], th["panel"]):
         assert positive(d["p50_ms"]) and positive(d["p95_ms"]) and d["p95_ms"] >= d["p50_ms"]
     assert th["figures"]["n"] == 40 and th["naive"]["agree"] == 40
+    dr = st["drift"]  # issue 20: drift of the stored leads, --repeats rounds
+    assert positive(dr["seconds"]) and positive(dr["peak_rss"]) and len(dr["rounds"]) == 2
+    assert dr["seconds"] == statistics.median(dr["rounds"])
+    assert dr["leads"] == N and dr["months"] > 0 and dr["attributes"] > 0
     assert st["browser"] == {"skipped": "--skip-browser"}
     # Issue 19: the start-up's steps in one fresh process run; its browser part is skipped.
     su = st["startup"]
@@ -102,7 +106,9 @@ def test_smoke_run_measures_every_stage(tmp_path):
                   "**calibrate fit, end to end**", "**scikit-learn, end to end**",
                   "Thresholds precompute", "Slider move: `figures()`",
                   "naive: one DuckDB COUNT query per move", "Browser round trip",
-                  "**Start-up, in one fresh process**"):
+                  "**Start-up, in one fresh process**",
+                  "Drift: `Workbench.drift()` (first 6 months against each later month)",
+                  "- **Drift** ("):
         assert stage in text, stage
     verdicts = report.verdicts(N, st)
     targets = [v.target for v in verdicts]
@@ -204,6 +210,24 @@ def test_without_optbinning_the_baseline_is_a_note(monkeypatch):
     assert "| 3,000 | Fit at least 4x faster than optbinning | – | n/a: skipped" in text
     assert ("| 3,000 | calibrate fit (process start to weights written) at least 4x faster "
             "than optbinning end to end (with its CSV read) | – | n/a: skipped") in text
+
+
+def test_drift_is_judged_at_10m_leads_only():
+    """Issue 20: drift from 10M stored leads in under 10 s; not judged below 10M."""
+    def drift(seconds: float) -> list[report.Verdict]:
+        stages_ = {"drift": {"seconds": seconds, "rounds": [seconds], "peak_rss": 2**28}}
+        return [v for v in report.verdicts(report.BIG_N, stages_)
+                if v.target.startswith("Drift")]
+
+    (ok,) = drift(8.0)
+    assert ok.status == "PASS" and ok.target == ("Drift under 10 s from 10,000,000 stored "
+                                                 "leads") and ok.measured == "8.00 s"
+    (slow,) = drift(12.5)
+    assert slow.status == "MISS" and slow.detail == "1.25x the limit"
+    assert not [v for v in report.verdicts(report.TARGET_MIN_N, {"drift": {"seconds": 99.0}})
+                if v.target.startswith("Drift")]
+    (missing,) = [v for v in report.verdicts(report.BIG_N, {}) if v.target.startswith("Drift")]
+    assert missing.status == "n/a" and missing.detail == "not run"
 
 
 def test_sizes_parse():

@@ -1,0 +1,177 @@
+"""The Health screen: whether this month's leads still look like the ones the points were
+agreed on (drift), and whether the agreed points still rank them well (refit or not)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from calibrate import fmt
+from calibrate.errors import CalibrateError
+from calibrate.model.stability import SHIFTED, WATCH, NoDatesError
+from calibrate.ui import state
+from calibrate.ui.charts import LINE_COLOUR, THRESHOLD_COLOUR, THRESHOLD_DASH, data_revision
+
+#: The reference period picked (not a widget's key: the slider is drawn from the drift).
+REFERENCE_KEY = "health_reference"
+MONTHS_KEY = "health_refresh_months"
+#: Each score's colour, marker and dash: blue, orange and dark grey, told apart by shape and
+#: line as well as colour (never red against green); a hollow marker is a month with too few
+#: leads for its PSI to mean much.
+SCORE_STYLE = {
+    "total": (LINE_COLOUR, "circle", "solid"),
+    "profile": ("#e65100", "square", "dash"),
+    "behavior": ("#37474f", "diamond", "dot"),
+}
+
+
+def psi_chart(months: list[dict[str, Any]], min_leads: int) -> go.Figure:
+    """PSI per month of the three scores, with the 0.1 and 0.25 lines labelled in words."""
+    x = [m["month"] for m in months]
+    data: list[dict[str, Any]] = []
+    for score, (colour, symbol, dash) in SCORE_STYLE.items():
+        symbols = [symbol if m["enough"] else f"{symbol}-open" for m in months]
+        data.append({
+            "type": "scatter", "x": x, "y": [m[f"{score}_psi"] for m in months],
+            "mode": "lines+markers", "name": f"{score} score",
+            "line": {"color": colour, "width": 3, "dash": dash},
+            "marker": {"symbol": symbols, "size": 11, "color": colour,
+                       "line": {"color": colour, "width": 2}},
+            "customdata": [[m[f"{score}_flag"], m["leads"]] for m in months],
+            "hovertemplate": f"{score}: PSI %{{y:.3f}} (%{{customdata[0]}})<br>%{{x}}, "
+                             "%{customdata[1]:,} leads<extra></extra>"})
+    if any(not m["enough"] for m in months):
+        data.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers",
+                     "name": f"hollow: fewer than {min_leads:,} leads that month",
+                     "marker": {"symbol": "circle-open", "size": 11, "color": "#555"}})
+    shapes, notes = [], []
+    for level, words in ((WATCH, "watch"), (SHIFTED, "shifted")):
+        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": level,
+                       "y1": level, "line": {"color": THRESHOLD_COLOUR, "width": 2,
+                                             "dash": THRESHOLD_DASH}})
+        notes.append({"xref": "paper", "x": 1, "y": level, "text": f"{words} from {level:g}",
+                      "showarrow": False, "xanchor": "right", "yanchor": "bottom",
+                      "font": {"size": 14, "color": THRESHOLD_COLOUR}})
+    top = max([SHIFTED * 1.3] + [m[f"{s}_psi"] * 1.1 for m in months for s in SCORE_STYLE])
+    axis = {"gridcolor": "#eee", "zeroline": False}
+    layout = {
+        "title": {"text": "How far each month's scores moved from the reference (PSI)",
+                  "font": {"size": 20}},
+        "font": {"size": 16}, "plot_bgcolor": "white", "height": 440,
+        "margin": {"l": 70, "r": 20, "t": 60, "b": 110},
+        "xaxis": {**axis, "title": "month", "type": "category"},
+        "yaxis": {**axis, "title": "PSI", "range": [0, top]},
+        "legend": {"orientation": "h", "y": -0.3}, "shapes": shapes, "annotations": notes,
+        "datarevision": data_revision(data)}
+    return go.Figure(data=data, layout=layout)
+
+
+def _drift(wb: Any) -> Any:
+    """The drift against the reference picked (the default one first); None after saying
+    why there is none. A reference that does not fit the data is said, then forgotten."""
+    picked = st.session_state.get(REFERENCE_KEY)
+    try:
+        with st.spinner("Measuring drift..."):
+            return wb.drift(picked)
+    except NoDatesError:
+        st.info("Drift cannot be computed without lead dates: the loaded leads have no "
+                "creation date. Load leads with the date each was created (a column such as "
+                "created_at) on the Data page.")
+        return None
+    except CalibrateError as exc:
+        state.show_error(exc)
+        if picked is None:
+            return None
+    st.session_state.pop(REFERENCE_KEY, None)
+    try:
+        return wb.drift()
+    except CalibrateError as exc:
+        state.show_error(exc)
+        return None
+
+
+def _scores_table(drift: Any) -> pd.DataFrame:
+    rows = []
+    for m in drift.months:
+        rows.append({
+            "month": m["month"], "leads": f"{m['leads']:,}",
+            "enough leads": "yes" if m["enough"] else f"no: fewer than {drift.min_leads:,}",
+            **{f"{s} score": f"{m[f'{s}_psi']:.2f} {m[f'{s}_flag']}" for s in SCORE_STYLE},
+            "moved most": f"{m['moved_most']} {m['moved_psi']:.2f}"
+                          + (f" ({m['moved_levels']})" if m["moved_levels"] else "")})
+    return pd.DataFrame(rows)
+
+
+def _attributes_table(drift: Any) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "attribute": r["attribute"], "axis": r["axis"],
+        "month": r["month"] + ("" if r["enough"] else " (few leads)"),
+        "PSI": f"{r['psi']:.2f}", "stability": r["flag"],
+        "highest PSI": f"{r['max_psi']:.2f} in {r['max_month']}",
+        "levels that moved most": r["moved"]} for r in drift.summary])
+
+
+def refresh_section(wb: Any, weights_id: int | None) -> None:
+    """The refit advice in one line (kept for this data, weights and months), and the
+    points that would move."""
+    st.subheader("Refit or not")
+    months = int(st.number_input("Recent months to refit on", min_value=1, max_value=36,
+                                 value=3, step=1, key=MONTHS_KEY))
+    key = f"health_refresh:{wb.data_version}:{weights_id}:{months}"
+    if key not in st.session_state:
+        try:
+            with st.spinner(f"Refitting on the last {months} months..."):
+                st.session_state[key] = wb.refresh(months)
+        except CalibrateError as exc:
+            state.show_error(exc)
+            return
+    result = st.session_state[key]
+    show = st.warning if result.status == "refit" else st.info
+    show(fmt.md(result.advice))
+    if result.attributes:
+        with st.expander("Points a recent lead gets, agreed and refit"):
+            st.dataframe(pd.DataFrame([{
+                "attribute": r["attribute"], "axis": r["axis"],
+                "agreed": f"{r['agreed_points']:.1f}", "refit": f"{r['refit_points']:.1f}",
+                "moved": f"{r['moved']:.1f}"} for r in result.attributes]),
+                hide_index=True, width="stretch")
+
+
+def render() -> None:
+    st.title("Health")
+    st.caption("Whether this month's leads still look like the leads the points were agreed "
+               "on, and whether the agreed points still rank them well.")
+    wb = state.workbench()
+    if state.page_weights(wb) is None:
+        return
+    drift = _drift(wb)
+    if drift is None:
+        return
+    picked = st.select_slider("Reference period (first and last month)",
+                              options=drift.data_months, value=drift.reference)
+    if tuple(picked) != drift.reference:  # measured again against the months picked
+        st.session_state[REFERENCE_KEY] = tuple(picked)
+        st.rerun()
+    st.markdown(fmt.md(drift.headline()))
+    if drift.undated:
+        st.caption(f"{drift.undated:,} leads without a creation date are left out.")
+    st.caption(f"PSI below {WATCH:g} is stable, from {WATCH:g} worth watching, from "
+               f"{SHIFTED:g} shifted. A month needs {drift.min_leads:,} leads for its PSI to "
+               "mean something.")
+    if drift.months:
+        st.plotly_chart(psi_chart(drift.months, drift.min_leads), key="psi_chart")
+    few = [m for m in drift.months if not m["enough"]]
+    if few:
+        st.caption(f"Fewer than {drift.min_leads:,} leads (hollow markers; their PSI may be "
+                   "chance): " + ", ".join(f"{m['month']} ({m['leads']:,})" for m in few)
+                   + ".")
+    st.subheader("Attributes, most moved first")
+    attributes = _attributes_table(drift)
+    st.dataframe(attributes, hide_index=True, width="stretch",
+                 height=state.table_height(len(attributes)))
+    with st.expander("Every month"):
+        st.dataframe(_scores_table(drift), hide_index=True, width="stretch")
+    refresh_section(wb, drift.weights_id)
