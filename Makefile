@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/calibrate.duckdb
 PORT ?= 8501
 
-.PHONY: run test lint bench bench-quick bench-components sample clean postgresql
+.PHONY: run test lint bench bench-quick bench-components sample clean postgresql screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ run: $(VENV)/.installed $(DB)
 test: $(VENV)/.installed-test /usr/bin/chromium postgresql
 	$(BIN)/ruff check src tests app.py benchmarks notebooks
 	$(BIN)/python -m pytest
+
+screenshots: $(VENV)/.installed-test /usr/bin/chromium
+	CALIBRATE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
+		tests/test_screenshots.py -k 1920
 
 bench: $(VENV)/.installed-test /usr/bin/chromium
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from calibrate.ui import access, data, export, scenarios, sidebar, thresholds, weights
+from calibrate.ui import access, data, export, present, scenarios, sidebar, thresholds, weights
+from calibrate.ui import health as health_page
+from calibrate.ui import room as workshop_room
 
 st.set_page_config(page_title="calibrate", page_icon=":material/tune:", layout="wide")
 if not access.gate():
@@ -14,17 +16,25 @@ workshop = st.Page(thresholds.render, title="Thresholds", icon=":material/tune:"
                    url_path="workshop", default=True)
 alias = st.Page(thresholds.render, title="Thresholds", url_path="thresholds",
                 visibility="hidden")
+presenting = st.Page(present.render, title="Present", icon=":material/slideshow:",
+                     url_path="present")
 page = st.navigation([
     workshop,
+    presenting,
     st.Page(weights.render, title="Weights", icon=":material/balance:", url_path="weights"),
     st.Page(data.render, title="Data", icon=":material/table:", url_path="data"),
     st.Page(scenarios.render, title="Scenarios", icon=":material/compare:",
             url_path="scenarios"),
     st.Page(export.render, title="Export", icon=":material/download:", url_path="export"),
+    st.Page(workshop_room.render, title="Room", icon=":material/groups:", url_path="room"),
+    st.Page(health_page.render, title="Health", icon=":material/monitor_heart:", url_path="health"),
     alias,
 ])
 if page is alias:
     st.switch_page(workshop, query_params=st.query_params.to_dict())
+# The big screen starts with the sidebar folded away (its arrow opens it); the other pages
+# with it open, as on any wide screen ("auto"; a sidebar the user folded or opened stays so).
+st.set_page_config(initial_sidebar_state="collapsed" if page is presenting else "auto")
 sidebar.render()
 access.account()  # who is signed in, and Log out (only when sign-in is on)
 page.run()

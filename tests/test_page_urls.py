@@ -19,7 +19,9 @@ from browser import assert_no_exception, browser, streamlit_server, wait_idle
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"": "Thresholds: what is a sales-ready lead?",
          "thresholds": "Thresholds: what is a sales-ready lead?",
-         "weights": "Weights", "data": "Data", "scenarios": "Scenarios", "export": "Export"}
+         "present": "What is a sales-ready lead?", "weights": "Weights", "data": "Data",
+         "scenarios": "Scenarios", "export": "Export", "room": "Workshop room",
+         "health": "Health"}
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +49,8 @@ def test_every_page_has_a_working_url(tmp_path):
             assert page.locator("[data-testid=stAppDeployButton]").count() == 0
             assert page.locator("[data-testid=stMainMenu]").count() == 0
         links = page.locator("[data-testid=stSidebarNav]").get_by_role("link")
-        names = ["Thresholds", "Weights", "Data", "Scenarios", "Export"]  # no hidden alias
+        names = ["Thresholds", "Present", "Weights", "Data", "Scenarios", "Export", "Room",
+                 "Health"]  # no hidden alias
         texts = links.all_inner_texts()
         assert len(texts) == len(names) and all(n in t for n, t in zip(names, texts,
                                                                          strict=True))
