@@ -101,3 +101,12 @@ def full_screenshot(page, path: Path) -> None:
     page.set_viewport_size({"width": 1600, "height": max(1000, int(height) + 40)})
     page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
+
+
+def press(page, slider_label: str, key: str, times: int) -> None:
+    """Move a slider with the keyboard, as a facilitator does, and wait for the rerun."""
+    slider = page.get_by_role("slider", name=slider_label)
+    slider.focus()
+    for _ in range(times):
+        slider.press(key)
+    wait_idle(page)

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from browser import assert_no_exception, browser, full_screenshot, streamlit_server, wait_idle
+from browser import (
+    assert_no_exception,
+    browser,
+    full_screenshot,
+    press,
+    streamlit_server,
+    wait_idle,
+)
 from conftest import BANK_CSV
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,14 +32,6 @@ pytestmark = pytest.mark.browser
 def metric_value(page, label: str) -> str:
     box = page.locator("[data-testid=stMetric]", has_text=label).first
     return box.locator("[data-testid=stMetricValue]").inner_text()
-
-
-def press(page, slider_label: str, key: str, times: int) -> None:
-    slider = page.get_by_role("slider", name=slider_label)
-    slider.focus()
-    for _ in range(times):
-        slider.press(key)
-    wait_idle(page)
 
 
 def test_a_workshop_end_to_end(tmp_path):

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from calibrate.cli import main
-from calibrate.model.stability import MIN_LEADS
+from calibrate.model.psi import MIN_LEADS
 from calibrate.tools.sample import generate
 from calibrate.workbench import Workbench
 

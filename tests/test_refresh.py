@@ -10,13 +10,13 @@ import pytest
 
 from calibrate.errors import CalibrateError
 from calibrate.model import metrics as mx
+from calibrate.model.periods import NoDatesError
 from calibrate.model.refresh import (
     MIN_HELD_OUT,
     REFIT_GAIN,
     advice_line,
     paired_auc,
 )
-from calibrate.model.stability import NoDatesError
 from calibrate.workbench import Workbench
 
 MONTHS = 24

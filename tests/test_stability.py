@@ -4,25 +4,13 @@ generated sample) and on a real export (the bank's month of contact)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from calibrate.errors import CalibrateError
-from calibrate.model.stability import (
-    MIN_LEADS,
-    SHIFTED,
-    SMOOTHING,
-    WATCH,
-    NoDatesError,
-    flag,
-    parse_reference,
-    psi,
-    psi_terms,
-    score_cuts,
-)
+from calibrate.model.periods import NoDatesError
+from calibrate.model.psi import MIN_LEADS, SHIFTED, WATCH
 from calibrate.tools.sample import generate
 from calibrate.workbench import Workbench
 
@@ -32,79 +20,6 @@ CHANGE = pd.Timestamp("2026-01-01")  # the planted change: industry's mix from t
 THIN = "2025-09"  # a month thinned out below the minimum
 STEADY = ["seniority", "department", "lead_source", "region", "employees", "page_views",
           "pricing_page_views", "webinars_attended", "demo_request"]
-
-
-# ------------------------------------------------------------------------- the formula
-
-
-def test_psi_on_hand_computed_counts():
-    # shares 50/30/20 against 30/30/40: (0.3-0.5)ln(0.3/0.5) + 0 + (0.4-0.2)ln(0.4/0.2)
-    by_hand = -0.2 * math.log(0.6) + 0.2 * math.log(2.0)
-    assert psi([50, 30, 20], [30, 30, 40], smoothing=0) == pytest.approx(by_hand, abs=1e-12)
-    assert by_hand == pytest.approx(0.240794, abs=1e-6)
-    # The guard adds half a lead to every bin before taking shares.
-    e = np.array([50.5, 30.5, 20.5]) / 101.5
-    a = np.array([30.5, 30.5, 40.5]) / 101.5
-    assert SMOOTHING == 0.5
-    assert psi([50, 30, 20], [30, 30, 40]) == pytest.approx(float(np.sum((a - e) * np.log(
-        a / e))), abs=1e-12)
-    terms = psi_terms([50, 30, 20], [30, 30, 40], smoothing=0)
-    assert terms[1] == 0 and terms.sum() == pytest.approx(by_hand)
-    # Counts, not shares: the same mix at another size reads the same without smoothing.
-    assert psi([5, 3, 2], [300, 300, 400], smoothing=0) == pytest.approx(by_hand)
-    assert psi([7, 1, 2], [7, 1, 2]) == 0.0
-
-
-def test_an_empty_bin_is_infinite_without_the_guard_and_finite_with_it():
-    assert psi([10, 0], [5, 5], smoothing=0) == math.inf
-    assert psi([5, 5, 0], [4, 6, 0], smoothing=0) == pytest.approx(psi([5, 5], [4, 6], 0))
-    e = np.array([10.5, 0.5]) / 11
-    a = np.array([5.5, 5.5]) / 11
-    assert psi([10, 0], [5, 5]) == pytest.approx(float(np.sum((a - e) * np.log(a / e))))
-    # A fixed epsilon would call a tiny month shifted; half a lead weighs by its size.
-    assert psi([9000, 1000, 0], [36, 4, 0]) < WATCH
-    with pytest.raises(ValueError):
-        psi([1, 2], [1, 2, 3])
-
-
-def test_flags_at_exactly_the_conventional_lines():
-    assert (WATCH, SHIFTED) == (0.1, 0.25)
-    assert flag(0.0) == "stable"
-    assert flag(math.nextafter(0.1, 0)) == "stable"
-    assert flag(0.1) == "watch"
-    assert flag(math.nextafter(0.25, 0)) == "watch"
-    assert flag(0.25) == "shifted"
-    assert flag(3.0) == "shifted"
-    assert flag(math.nan) == ""
-
-
-def test_score_bands_are_the_reference_deciles_with_ties_merged():
-    values = np.arange(100)
-    assert list(score_cuts(values, np.ones(100))) == [9, 19, 29, 39, 49, 59, 69, 79, 89]
-    tied = np.ones(100)
-    tied[0] = 100  # half the leads at 0 points: the first five deciles are one band
-    cuts = score_cuts(values, tied)
-    assert cuts[0] == 0 and len(cuts) < 9 and list(cuts) == sorted(set(cuts))
-    assert len(score_cuts([5], [10])) == 0  # one value: one band
-
-
-@pytest.mark.parametrize("text, words", [
-    ("2024-06:2024-01", "starts after it ends"),
-    ("2024-01", "is not START:END"),
-    ("jan:jun", "'jan' is not a month"),
-    ("2024-13:2025-01", "'2024-13' is not a month"),
-    ("2024-01:", "is not START:END"),
-])
-def test_a_bad_reference_is_a_message_naming_it(text, words):
-    with pytest.raises(CalibrateError) as err:
-        parse_reference(text)
-    assert words in err.value.message and "How to fix" in err.value.message
-
-
-def test_a_reference_reads_months_and_dates():
-    import datetime as dt
-
-    assert parse_reference("2024-1:2024-06-30") == (dt.date(2024, 1, 1), dt.date(2024, 6, 1))
 
 
 # ------------------------------------------------------------- a planted change (sample)
@@ -186,8 +101,8 @@ def test_counts_match_the_scored_leads(planted):
     """The drift's one pass codes and scores leads exactly as ``score`` does: the same
     totals, profile and behavior points and levels, counted per month."""
     from calibrate.model.lead_points import score_sql
+    from calibrate.model.month_counts import month_counts
     from calibrate.model.points import encoding_from_table
-    from calibrate.model.stability import month_counts
 
     table = planted.agreed_weights().table
     con = planted.con
@@ -216,11 +131,11 @@ def test_counts_match_the_scored_leads(planted):
 
 
 def test_few_distinct_values_are_coded_by_a_map_and_many_by_the_case(planted):
+    from calibrate.model.month_counts import MAP_MAX, code_exprs
     from calibrate.model.points import encoding_from_table
-    from calibrate.model.stability import MAP_MAX, _code_exprs
 
     enc = encoding_from_table(planted.agreed_weights().table)
-    exprs = dict(zip(enc.names, _code_exprs(planted.con, enc), strict=True))
+    exprs = dict(zip(enc.names, code_exprs(planted.con, enc), strict=True))
     assert exprs["seniority"].startswith("coalesce((MAP {")
     assert exprs["page_views"] == enc["page_views"].sql()
     assert MAP_MAX == 64
@@ -230,7 +145,7 @@ def test_the_map_codes_every_value_as_the_case_does():
     import duckdb
 
     from calibrate.model.encode import AttributeEncoding, Encoding
-    from calibrate.model.stability import _code_exprs
+    from calibrate.model.month_counts import code_exprs
 
     con = duckdb.connect()
     con.execute("CREATE TABLE leads AS SELECT ['VP', 'vp ', ' Manager', 'manager', '', 'Other', "
@@ -240,7 +155,7 @@ def test_the_map_codes_every_value_as_the_case_does():
                                       ["VP", "Manager", "Other", "Missing"]),
                     AttributeEncoding("many", "profile", "categorical",
                                       ["name 1", "Other", "Missing"])])
-    exprs = _code_exprs(con, enc)
+    exprs = code_exprs(con, enc)
     assert exprs[0].startswith("coalesce((MAP {") and exprs[1] == enc["many"].sql()
     pairs = con.execute(f"SELECT {exprs[0]} AS a, {enc['title'].sql()} AS b FROM leads"
                         ).fetchall()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from calibrate.data import store
-from calibrate.model.stability import FLAGS
+from calibrate.model.psi import FLAGS
 from calibrate.tools.sample import generate
 from calibrate.workbench import Workbench
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,10 +16,8 @@ from calibrate.ui import thresholds
 from calibrate.ui.thresholds import OVER_COLOUR, slider_key
 
 from apptest import TIMEOUT, assert_clean, metric, page
-from browser import assert_no_exception, browser, streamlit_server, wait_idle
+from browser import assert_no_exception, browser, press, streamlit_server, wait_idle
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs" / "screenshots"
 FOUR = ["MQLs a month", "Win rate", "Wins a month", "Share of all wins"]
 REPS = slider_key("reps", None)
 RANGES = ("mqls_per_month_low", "mqls_per_month_high", "wins_per_month_low",
@@ -141,14 +138,6 @@ def test_no_leads_says_what_to_do(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------ the real big screen
-
-
-def press(page, slider_label: str, key: str, times: int) -> None:
-    slider = page.get_by_role("slider", name=slider_label)
-    slider.focus()
-    for _ in range(times):
-        slider.press(key)
-    wait_idle(page)
 
 
 def font_px(locator) -> float:

@@ -8,7 +8,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING
 
-from calibrate.cli.common import need_leads, open_workbench, print_auto_backup
+from calibrate.cli.common import need_leads, on_weights, open_workbench, print_auto_backup
 from calibrate.errors import CalibrateError
 
 if TYPE_CHECKING:
@@ -107,26 +107,11 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from calibrate.errors import DatabaseReadOnlyError, write_file
+    from calibrate.errors import write_file
 
     if args.format == "xlsx" and not args.out:
         raise CalibrateError("An XLSX export needs a file.", fix="Pass --out weights.xlsx.")
-    # Read-only: an export only reads, so it works on a read-only file. Before the first
-    # fit of the loaded leads it fits them and saves the weights, which needs writing.
-    try:
-        with open_workbench(args, read_only=True) as wb:
-            data = _export_data(args, wb)
-    except DatabaseReadOnlyError:
-        try:
-            wb = open_workbench(args)
-        except DatabaseReadOnlyError as exc:
-            raise DatabaseReadOnlyError(
-                "No weights are saved for the loaded leads, and the database is read-only: "
-                "this export would fit them and save the weights, and cannot save.",
-                file=exc.file, fix="Run calibrate fit where the file is writable (or on a "
-                                   "writable copy), then export.") from None
-        with wb:
-            data = _export_data(args, wb)
+    data = on_weights(args, lambda wb: _export_data(args, wb), "this export")
     if args.out:
         write_file(args.out, data, what=f"{args.format} export")
         print(f"Wrote {args.format} to {args.out}")

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from calibrate.errors import CalibrateError
+from calibrate.errors import CalibrateError, DatabaseReadOnlyError
 
 if TYPE_CHECKING:
     from calibrate.workbench import Workbench
+
+T = TypeVar("T")
 
 
 def open_workbench(args: argparse.Namespace, **options: Any) -> Workbench:
@@ -35,3 +38,26 @@ def print_auto_backup(done) -> None:
         print(done.note())
     if done.warning:
         print(f"warning: {done.warning}", file=sys.stderr)
+
+
+def on_weights(args: argparse.Namespace, work: Callable[[Workbench], T],
+               doing: str = "this command") -> T:
+    """``work`` on the database opened to read (it works on a read-only file); opened to
+    write only when the loaded leads have no saved weights yet, which ``work`` fits and
+    saves first."""
+    try:
+        with open_workbench(args, read_only=True) as wb:
+            need_leads(wb)
+            return work(wb)
+    except DatabaseReadOnlyError:
+        try:
+            wb = open_workbench(args)
+        except DatabaseReadOnlyError as exc:
+            raise DatabaseReadOnlyError(
+                "No weights are saved for the loaded leads, and the database is read-only: "
+                f"{doing} would fit them and save the weights, and cannot save.",
+                file=exc.file, fix="Run calibrate fit where the file is writable (or on a "
+                                   "writable copy), then run it again.") from None
+        with wb:
+            need_leads(wb)
+            return work(wb)

@@ -6,38 +6,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from calibrate.cli.common import need_leads, open_workbench
+from calibrate.cli.common import on_weights
 from calibrate.cli.scenario_commands import aligned_table
-from calibrate.errors import DatabaseReadOnlyError
 
 if TYPE_CHECKING:
     from calibrate.workbench import Workbench
 
 #: Rows of the points-moved tables that ``calibrate refresh`` prints.
 SHOWN = 10
-
-
-def _on_workbench(args: argparse.Namespace, work: Callable[[Workbench], Any]) -> Any:
-    """``work`` on the database opened to read; opened to write only when the weights
-    must first be fitted and saved (no weights yet for the loaded leads)."""
-    try:
-        with open_workbench(args, read_only=True) as wb:
-            need_leads(wb)
-            return work(wb)
-    except DatabaseReadOnlyError:
-        try:
-            wb = open_workbench(args)
-        except DatabaseReadOnlyError as exc:
-            raise DatabaseReadOnlyError(
-                "No weights are saved for the loaded leads, and the database is read-only: "
-                "this command would fit them and save the weights, and cannot save.",
-                file=exc.file, fix="Run calibrate fit where the file is writable (or on a "
-                                   "writable copy), then run this again.") from None
-        with wb:
-            return work(wb)
 
 
 def _say(text: str) -> None:
@@ -53,7 +31,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
         _say(f"Measuring drift on {wb.leads:,} leads ...")
         return wb.drift(args.reference)
 
-    result = _on_workbench(args, work)
+    result = on_weights(args, work)
     if result.undated:
         _say(f"note: {result.undated:,} leads without a creation date are left out.")
     if args.json:
@@ -97,7 +75,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
              "newest of them with the agreed weights and the refit ...")
         return wb.refresh(args.months)
 
-    result = _on_workbench(args, work)
+    result = on_weights(args, work)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return 0

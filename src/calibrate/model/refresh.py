@@ -46,8 +46,9 @@ from calibrate.data import store
 from calibrate.errors import CalibrateError, ModelError
 from calibrate.model.fit import fit
 from calibrate.model.lead_points import points_column, score_sql
+from calibrate.model.periods import NoDatesError, add_months, month_label
 from calibrate.model.points import encoding_from_table, points_table, validate_table
-from calibrate.model.stability import NoDatesError, add_months, check_columns, month_label
+from calibrate.model.stability import check_columns
 from calibrate.sql import literal, quote
 
 __all__ = ["MIN_HELD_OUT", "MOVED_MIN", "REFIT_GAIN", "Refresh", "Z_REFIT", "advice_line",

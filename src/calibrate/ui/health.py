@@ -11,7 +11,8 @@ import streamlit as st
 
 from calibrate import fmt
 from calibrate.errors import CalibrateError
-from calibrate.model.stability import SHIFTED, WATCH, NoDatesError
+from calibrate.model.periods import NoDatesError
+from calibrate.model.psi import SHIFTED, WATCH
 from calibrate.ui import state
 from calibrate.ui.charts import LINE_COLOUR, THRESHOLD_COLOUR, THRESHOLD_DASH, data_revision
 
