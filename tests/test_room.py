@@ -113,6 +113,10 @@ def test_the_facilitator_withdraws_any_proposal_an_author_their_own():
     with pytest.raises(CalibrateError, match="has no proposal 'Nope'") as info:
         core.withdraw(room, " Nope ", room.key)
     assert "'Sales view', 'Other'" in info.value.message
+    # the screen offers Withdraw by the same rule
+    ann = room.proposal("Sales view")
+    assert room.may_withdraw(ann, None, " ANN ") and room.may_withdraw(ann, room.key, None)
+    assert not room.may_withdraw(ann, None, "Bo") and not room.may_withdraw(ann, "x", "")
 
 
 def test_a_room_round_trips_through_its_stored_form():

@@ -72,14 +72,15 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _suffix2(a: np.ndarray) -> np.ndarray:
+def suffix_sums_2(a: np.ndarray) -> np.ndarray:
     """Suffix sums over the first two axes, padded with a zero row and column at 101."""
     out = np.zeros((a.shape[0] + 1, a.shape[1] + 1) + a.shape[2:], dtype=a.dtype)
     out[:-1, :-1] = a[::-1, ::-1].cumsum(0).cumsum(1)[::-1, ::-1]
     return out
 
 
-def _suffix1(a: np.ndarray) -> np.ndarray:
+def suffix_sums_1(a: np.ndarray) -> np.ndarray:
+    """Suffix sums over the first axis, padded with a zero row at 101."""
     out = np.zeros((a.shape[0] + 1,) + a.shape[1:], dtype=a.dtype)
     out[:-1] = a[::-1].cumsum(0)[::-1]
     return out
@@ -151,8 +152,8 @@ def _make_cube(cells: np.ndarray, totals: np.ndarray, won_amount: float, won_n: 
                months: int, month_list: tuple[dt.date, ...] = (),
                segment: str | None = None) -> Cube:
     return Cube(
-        cells=_readonly(cells), above=_readonly(_suffix2(cells[NONE])),
-        totals=_readonly(totals), total_above=_readonly(_suffix1(totals[NONE])),
+        cells=_readonly(cells), above=_readonly(suffix_sums_2(cells[NONE])),
+        totals=_readonly(totals), total_above=_readonly(suffix_sums_1(totals[NONE])),
         won_amount=float(won_amount), won_with_amount=int(won_n), months=max(int(months), 1),
         month_list=month_list, segment=segment,
     )
@@ -197,6 +198,13 @@ class Grid:
             "amount": f["amount_sum"].to_numpy(np.float64),
             "amount_n": f["amount_n"].to_numpy(np.int64),
         }
+
+    @property
+    def codes(self) -> dict[str, np.ndarray]:
+        """The grid's rows as codes (``p``, ``b``, ``t`` points; ``k`` rule class; ``o``
+        outcome; ``m`` month, ``s`` segment, -1 when missing; ``n`` leads), not to be changed, for
+        counts the cube does not keep (the month by month ranges)."""
+        return self._codes
 
     @property
     def leads(self) -> int:

@@ -49,9 +49,9 @@ from calibrate.decide.grid import (
     QUALIFIED,
     WON,
     Grid,
-    _suffix1,
-    _suffix2,
     as_month,
+    suffix_sums_1,
+    suffix_sums_2,
 )
 from calibrate.decide.tradeoff import RANGE_FIELDS, Settings, months_of, mql_counts
 
@@ -121,7 +121,7 @@ def month_counts(grid: Grid, months: Iterable[Any] | None = None,
 def _build(grid: Grid, month_key: tuple[Any, ...] | None, segment: str | None) -> MonthCounts:
     """One pass over the grid's rows, with the grid's own codes (months, segments, rule
     classes, outcomes), selected as :meth:`Grid.cube` selects them."""
-    c = grid._codes  # the grid's one definition of its codes (private to the package)
+    c = grid.codes  # the grid's one definition of its codes
     window = grid.months if month_key is None else [m for m in month_key if m in grid.months]
     rows = len(window) + 1
     row_of = np.full(len(grid.months) + 1, -1, np.int64)  # by month code; [-1]: undated
@@ -145,8 +145,8 @@ def _build(grid: Grid, month_key: tuple[Any, ...] | None, segment: str | None) -
     r0, p, b, t, o = r.clip(0), c["p"], c["b"], c["t"], c["o"]
     cells = count(scored, ((r0 * POINTS + p) * POINTS + b) * _O + o, (rows, POINTS, POINTS, _O))
     totals = count(scored, (r0 * POINTS + t) * _O + o, (rows, POINTS, _O))
-    above = _suffix2(np.ascontiguousarray(np.moveaxis(cells, 0, 2)))
-    total_above = _suffix1(np.ascontiguousarray(np.moveaxis(totals, 0, 1)))
+    above = suffix_sums_2(np.ascontiguousarray(np.moveaxis(cells, 0, 2)))
+    total_above = suffix_sums_1(np.ascontiguousarray(np.moveaxis(totals, 0, 1)))
     q = count(qualified, r0 * _O + o, (rows, _O))
     for a in (above, total_above, q):
         a.setflags(write=False)

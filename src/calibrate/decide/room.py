@@ -75,6 +75,10 @@ class Room:
         """Whether ``key`` is this room's host key (compared in constant time)."""
         return bool(key) and hmac.compare_digest(str(key).encode(), self.key.encode())
 
+    def may_withdraw(self, proposal: Proposal, key: str | None, author: str | None) -> bool:
+        """Whether the facilitator (``key``) or the proposal's author may withdraw it."""
+        return self.is_host(key) or _fold(author or "") == _fold(proposal.author)
+
     def to_dict(self) -> dict[str, Any]:
         """The stored form (JSON-ready): the store keeps it in a ``meta`` row."""
         return {"code": self.code, "key": self.key, "thresholds": self.thresholds.to_dict(),
@@ -155,7 +159,7 @@ def withdraw(room: Room, name: str, key: str | None = None, *,
         listed = ", ".join(f"'{p.name}'" for p in room.proposals) or "none yet"
         raise CalibrateError(f"Room {room.code} has no proposal '{str(name).strip()}'.",
                              fix=f"Name one of its proposals ({listed}).")
-    if not room.is_host(key) and _fold(author or "") != _fold(found.author):
+    if not room.may_withdraw(found, key, author):
         raise CalibrateError(
             f"Only {found.author} or the facilitator can withdraw '{found.name}'.",
             fix="Pass the room's host key, or the author's name as author=.",

@@ -320,7 +320,7 @@ def proposals(room: Room, figures: dict[str, Figures], key: str | None, author: 
         return
     st.table(proposal_table(room, figures))
     for p in room.proposals:
-        if room.is_host(key) or (author and author.casefold() == p.author.casefold()):
+        if room.may_withdraw(p, key, author):
             st.button(f"Withdraw '{p.name}'", key=f"room_withdraw::{p.name}",
                       on_click=_withdraw, args=(room.code, p.name, key, author))
 
