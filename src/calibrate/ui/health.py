@@ -70,13 +70,34 @@ def psi_chart(months: list[dict[str, Any]], min_leads: int) -> go.Figure:
     return go.Figure(data=data, layout=layout)
 
 
+def basis(wb: Any) -> str:
+    """What drift and refresh are measured on: the data version, the agreement (else the
+    newest scenario) and the weights in force; their caches key on it."""
+    agreed = wb.agreed()
+    return f"{wb.data_version}:{agreed.id if agreed else ''}:{wb.weights.id}"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def measured_drift(db: str, on: str, reference: tuple[str, str] | None) -> Any:
+    """The drift of the database's leads (kept per basis and reference: a rerun of the
+    page, such as a change of the refit months, does not count the leads again)."""
+    return state.workbench().drift(reference)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def measured_refresh(db: str, on: str, months: int) -> Any:
+    """The refit on the last ``months`` months against the agreed points (kept per basis)."""
+    return state.workbench().refresh(months)
+
+
 def _drift(wb: Any) -> Any:
     """The drift against the reference picked (the default one first); None after saying
     why there is none. A reference that does not fit the data is said, then forgotten."""
     picked = st.session_state.get(REFERENCE_KEY)
+    on = basis(wb)
     try:
         with st.spinner("Measuring drift..."):
-            return wb.drift(picked)
+            return measured_drift(state.db_path(), on, picked)
     except NoDatesError:
         st.info("Drift cannot be computed without lead dates: the loaded leads have no "
                 "creation date. Load leads with the date each was created (a column such as "
@@ -88,7 +109,7 @@ def _drift(wb: Any) -> Any:
             return None
     st.session_state.pop(REFERENCE_KEY, None)
     try:
-        return wb.drift()
+        return measured_drift(state.db_path(), on, None)
     except CalibrateError as exc:
         state.show_error(exc)
         return None
@@ -115,21 +136,18 @@ def _attributes_table(drift: Any) -> pd.DataFrame:
         "levels that moved most": r["moved"]} for r in drift.summary])
 
 
-def refresh_section(wb: Any, weights_id: int | None) -> None:
-    """The refit advice in one line (kept for this data, weights and months), and the
-    points that would move."""
+def refresh_section(wb: Any) -> None:
+    """The refit advice in one line (kept for this data, agreement, weights and months),
+    and the points that would move."""
     st.subheader("Refit or not")
     months = int(st.number_input("Recent months to refit on", min_value=1, max_value=36,
                                  value=3, step=1, key=MONTHS_KEY))
-    key = f"health_refresh:{wb.data_version}:{weights_id}:{months}"
-    if key not in st.session_state:
-        try:
-            with st.spinner(f"Refitting on the last {months} months..."):
-                st.session_state[key] = wb.refresh(months)
-        except CalibrateError as exc:
-            state.show_error(exc)
-            return
-    result = st.session_state[key]
+    try:
+        with st.spinner(f"Refitting on the last {months} months..."):
+            result = measured_refresh(state.db_path(), basis(wb), months)
+    except CalibrateError as exc:
+        state.show_error(exc)
+        return
     show = st.warning if result.status == "refit" else st.info
     show(fmt.md(result.advice))
     if result.attributes:
@@ -175,4 +193,4 @@ def render() -> None:
                  height=state.table_height(len(attributes)))
     with st.expander("Every month"):
         st.dataframe(_scores_table(drift), hide_index=True, width="stretch")
-    refresh_section(wb, drift.weights_id)
+    refresh_section(wb)
