@@ -48,72 +48,50 @@ def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-@dataclass(frozen=True)
-class CapacityStatus:
-    """Sales capacity used as the screen shows it: how full the bar is (0..1), whether it
-    is over capacity, and the words that say so (never the colour alone)."""
-
-    fill: float
-    over: bool
-    text: str
-
-
-def capacity_status(used: float | None, capacity: float | None, mqls: float,
-                    per: str = "a month") -> CapacityStatus | None:
-    """The capacity bar for ``mqls`` MQLs ``per`` period against ``capacity`` (None when
-    no capacity is set): "Over capacity: 207% of what sales can work (830 MQLs a month;
-    sales can work 400)." past 100%, "62% of what sales can work (248 of 400 MQLs a
-    month)." within it."""
-    if used is None or capacity is None:
-        return None
-    if not math.isfinite(used):
-        return CapacityStatus(1.0, True, f"Over capacity: sales can work no MQLs "
-                                         f"({fmt.per_month(mqls)} MQLs {per}).")
-    share = fmt.percent(used, 0)
-    if used > 1:
-        return CapacityStatus(1.0, True, f"Over capacity: {share} of what sales can work "
-                                         f"({fmt.per_month(mqls)} MQLs {per}; sales can work "
-                                         f"{fmt.per_month(capacity)}).")
-    return CapacityStatus(max(float(used), 0.0), False,
-                          f"{share} of what sales can work ({fmt.per_month(mqls)} of "
-                          f"{fmt.per_month(capacity)} MQLs {per}).")
-
-
-#: The share of sales capacity from which the big screen's bar says "near capacity".
+#: The share of sales capacity from which the bar says "near capacity".
 NEAR_CAPACITY = 0.9
 
 
 @dataclass(frozen=True)
-class CapacityGauge:
-    """Sales capacity used as the big screen shows it: ``state`` "ok", "near" or "over",
-    how full the bar is (0..1), a short label ("Over capacity: 207%") and the counts."""
+class CapacityStatus:
+    """Sales capacity used as the screens show it: ``state`` "ok", "near" or "over", how
+    full the bar is (0..1), a short label ("Over capacity: 207%"), the counts ("830 MQLs a
+    month; sales can work 400") and the whole sentence (never the colour alone)."""
 
     state: Literal["ok", "near", "over"]
     fill: float
     label: str
     detail: str
+    text: str
+
+    @property
+    def over(self) -> bool:
+        """Whether the MQLs are more than sales can work."""
+        return self.state == "over"
 
 
-def capacity_gauge(used: float | None, capacity: float | None, mqls: float,
-                   per: str = "a month", near: float = NEAR_CAPACITY) -> CapacityGauge | None:
-    """The big screen's capacity bar (None when no capacity is set): "Over capacity: 207%"
-    past 100%, "Near capacity: 95%" from ``near``, "Within capacity: 62%" below it, each
-    with its counts ("830 MQLs a month; sales can work 400")."""
-    status = capacity_status(used, capacity, mqls, per)
-    if status is None or used is None or capacity is None:
+def capacity_status(used: float | None, capacity: float | None, mqls: float,
+                    per: str = "a month", near: float = NEAR_CAPACITY) -> CapacityStatus | None:
+    """The capacity bar for ``mqls`` MQLs ``per`` period against ``capacity`` (None when
+    no capacity is set): "Over capacity: 207% of what sales can work (830 MQLs a month;
+    sales can work 400)." past 100%, "Near capacity" from ``near``, "62% of what sales can
+    work (248 of 400 MQLs a month)." below it."""
+    if used is None or capacity is None:
         return None
     volume = fmt.per_month(mqls)
     if not math.isfinite(used):
-        return CapacityGauge("over", status.fill, "Over capacity",
-                             f"{volume} MQLs {per}; sales can work none")
+        return CapacityStatus("over", 1.0, "Over capacity", f"{volume} MQLs {per}; sales "
+                              "can work none", f"Over capacity: sales can work no MQLs "
+                                               f"({volume} MQLs {per}).")
     share = fmt.percent(used, 0)
-    if status.over:
-        return CapacityGauge("over", status.fill, f"Over capacity: {share}",
-                             f"{volume} MQLs {per}; sales can work {fmt.per_month(capacity)}")
+    if used > 1:
+        detail = f"{volume} MQLs {per}; sales can work {fmt.per_month(capacity)}"
+        return CapacityStatus("over", 1.0, f"Over capacity: {share}", detail,
+                              f"Over capacity: {share} of what sales can work ({detail}).")
     counts = f"{volume} of {fmt.per_month(capacity)} MQLs {per}"
-    if used >= near:
-        return CapacityGauge("near", status.fill, f"Near capacity: {share}", counts)
-    return CapacityGauge("ok", status.fill, f"Within capacity: {share}", counts)
+    state, word = ("near", "Near") if used >= near else ("ok", "Within")
+    return CapacityStatus(state, max(float(used), 0.0), f"{word} capacity: {share}", counts,
+                          f"{share} of what sales can work ({counts}).")
 
 
 def no_fit_reason(capacity: float, qualified: float, lowest: float | None,

@@ -13,7 +13,7 @@ from html import escape
 import streamlit as st
 
 from calibrate import fmt
-from calibrate.decide.figure_text import capacity_gauge
+from calibrate.decide.figure_text import capacity_status
 from calibrate.decide.tradeoff import Figures, Settings, period
 from calibrate.errors import CalibrateError
 from calibrate.ui import charts, state, thresholds
@@ -125,7 +125,7 @@ def big_number(column, label: str, value: str, under: str | None, help: str) -> 
 
 def capacity(f: Figures) -> None:
     """Sales capacity used as a bar that says in words whether sales can work the MQLs."""
-    gauge = capacity_gauge(f.capacity_used, f.capacity, f.mqls_per_month)
+    gauge = capacity_status(f.capacity_used, f.capacity, f.mqls_per_month)
     if gauge is None:
         st.caption("Sales capacity: set the reps and the leads a rep works a month on the "
                    "**Thresholds** page." if f.dated else
