@@ -61,3 +61,22 @@ def on_weights(args: argparse.Namespace, work: Callable[[Workbench], T],
         with wb:
             need_leads(wb)
             return work(wb)
+
+
+def aligned_table(header: list[str], rows: list[list[str]],
+                  notes: list[str | None] | None = None,
+                  right: set[int] | frozenset[int] = frozenset()) -> str:
+    """Rows in aligned columns (``right``: the columns aligned right); a note, when given,
+    on its own indented line under its row."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    out = [line(header)]
+    for i, r in enumerate(rows):
+        out.append(line(r))
+        if notes and notes[i]:
+            out.append(f"    note: {notes[i]}")
+    return "\n".join(out)

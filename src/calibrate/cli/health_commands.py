@@ -8,8 +8,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from calibrate.cli.common import on_weights
-from calibrate.cli.scenario_commands import aligned_table
+from calibrate.cli.common import aligned_table, on_weights
 
 if TYPE_CHECKING:
     from calibrate.workbench import Workbench
