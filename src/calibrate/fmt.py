@@ -96,7 +96,9 @@ def span(low: float | None, high: float | None, show: Callable[[float | None], s
 
 def file_name(path: str | os.PathLike[str]) -> str:
     """A loaded file's name as the user gave it (no folder; an upload kept by an earlier
-    version had a "20261129-084457-" time prefix)."""
+    version had a "20261129-084457-" time prefix); a database source by its name."""
+    if "://" in str(path):
+        return str(path)
     return re.sub(r"^\d{8}-\d{6}-", "", Path(path).name)
 
 

@@ -191,14 +191,20 @@ class Workbench:
         return store.read_columns(self.con)
 
     def ingest(self, data: Any, *, outcome: str | None = None,
-               mapping: Any = None, replace: bool = True) -> IngestReport:
+               mapping: Any = None, replace: bool = True, table: str | None = None,
+               query: str | None = None) -> IngestReport:
         """Load leads and return what was read, guessed and cleaned.
 
         Parameters
         ----------
-        data : path, pandas DataFrame or Arrow table
-            A CRM export (CSV, Excel, Parquet, JSON) or a frame; a frame goes through the
-            same cleaning and guessing as a file.
+        data : path, database URL, pandas DataFrame or Arrow table
+            A CRM export (CSV, Excel, Parquet, JSON), a folder of Parquet files, a
+            PostgreSQL server (``postgresql://user@host:port/database``, with ``table`` or
+            ``query``) or a frame; each goes through the same cleaning and guessing as a
+            file.
+        table, query : str, optional
+            With a database URL: the table to read (``schema.table``), or a query. The
+            password comes from the URL, ``PGPASSWORD`` or ``~/.pgpass`` and is never kept.
         outcome : str, optional
             The header of the outcome column, when the guess is not the right one.
         mapping : path or Mapping, optional
@@ -230,7 +236,8 @@ class Workbench:
         if self.db is not None:
             self.last_backup = backup_before_ingest(self.con, replace, self.db,
                                                     self.keep_backups)
-        return ingest_any(self.con, data, outcome=outcome, mapping=mapping, replace=replace)
+        return ingest_any(self.con, data, outcome=outcome, mapping=mapping, replace=replace,
+                          table=table, query=query)
 
     def preview(self, path: str | os.PathLike[str], *, mapping: Any = None,
                 outcome: str | None = None) -> FilePreview:

@@ -1,8 +1,8 @@
 """The ``calibrate`` command: thin wrappers that parse, call the library and print.
 
-``parser`` holds the options, ``commands``, ``scenario_commands`` and ``health_commands``
-(drift, refresh) what each command does, ``common`` what they share; :func:`main` runs one
-and turns errors into messages.
+``parser`` holds the options; ``commands``, ``scenario_commands``, ``health_commands``
+(drift, refresh), ``backtest_commands`` and ``decay_commands`` what each command does;
+``common`` what they share. :func:`main` runs one and turns errors into messages.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from calibrate.cli.backtest_commands import cmd_backtest
 from calibrate.cli.commands import (
     cmd_backup,
     cmd_export,
@@ -19,6 +20,7 @@ from calibrate.cli.commands import (
     cmd_restore,
     cmd_score,
 )
+from calibrate.cli.decay_commands import cmd_decay
 from calibrate.cli.health_commands import cmd_drift, cmd_refresh
 from calibrate.cli.parser import build_parser
 from calibrate.cli.scenario_commands import cmd_scenario
@@ -27,7 +29,7 @@ from calibrate.errors import CalibrateError
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ingest": cmd_ingest, "fit": cmd_fit, "score": cmd_score, "export": cmd_export,
     "scenario": cmd_scenario, "backup": cmd_backup, "restore": cmd_restore,
-    "drift": cmd_drift, "refresh": cmd_refresh,
+    "drift": cmd_drift, "refresh": cmd_refresh, "backtest": cmd_backtest, "decay": cmd_decay,
 }
 
 

@@ -33,8 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="calibrate", description="Agree, with numbers, on what a sales-ready lead is.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="load a CSV, Parquet or XLSX export of leads")
-    p.add_argument("file")
+    p = sub.add_parser("ingest", help="load a CSV, Parquet or XLSX export of leads, a folder "
+                                      "of Parquet files, or a PostgreSQL table or query")
+    p.add_argument("file", help="the file or folder, or a database URL "
+                                "(postgresql://user@host:port/database)")
+    p.add_argument("--table", help="with a database URL: the table to read (schema.table)")
+    p.add_argument("--query", help="with a database URL: the query to read instead")
     p.add_argument("--outcome", help="the column holding won / lost / no decision / open")
     p.add_argument("--mapping", help="TOML file overriding roles, types and outcome labels")
     p.add_argument("--sheet", help="XLSX sheet to read (default: the first with data)")
@@ -141,4 +145,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="recent months to refit on and rank (default 3)")
     p.add_argument("--json", action="store_true", help="print JSON")
     db_arg(p)
+
+    # ---- backtest (issue 20; cli/backtest_commands.py)
+    p = sub.add_parser("backtest", help="what thresholds would have done after a cut date: "
+                                        "a fit on the leads before it, applied to those after")
+    p.add_argument("--split", required=True, metavar="DATE|MONTHS",
+                   help="the cut: a date (2025-07-01) or the last months (3, 6 or 12)")
+    p.add_argument("--min-profile", type=int, help="profile threshold (default: the agreement's)")
+    p.add_argument("--min-behavior", type=int,
+                   help="behavior threshold (default: the agreement's)")
+    p.add_argument("--min-total", type=int, help="total-score threshold instead of the two")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    db_arg(p)
+    # ---- end backtest
+
+    # ---- decay (issue 20; cli/decay_commands.py)
+    p = sub.add_parser("decay", help="how fast behavior's effect fades without activity: "
+                                     "half-lives and the decay settings to key in")
+    p.add_argument("--vendor", choices=["hubspot", "marketo", "pardot"],
+                   help="print that tool's decay settings only")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    db_arg(p)
+    # ---- end decay
     return parser

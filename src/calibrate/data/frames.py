@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from calibrate.data.database import DatabaseSource, is_database_url, read_to_parquet
 from calibrate.data.ingest import IngestReport, ingest
 from calibrate.data.roles import Mapping
 from calibrate.errors import CalibrateError, InputError
@@ -38,8 +40,15 @@ def as_pandas(data: Any) -> Any:
 
 def ingest_any(con: duckdb.DuckDBPyConnection, data: Any, *, outcome: str | None = None,
                mapping: Mapping | str | os.PathLike[str] | None = None, replace: bool = True,
-               require_outcome: bool = True, name: str = FRAME) -> IngestReport:
-    """Load leads from a path, a DataFrame or an Arrow table (see :func:`ingest`)."""
+               require_outcome: bool = True, name: str = FRAME, table: str | None = None,
+               query: str | None = None,
+               progress: Callable[[str], None] | None = None) -> IngestReport:
+    """Load leads from a path, a database (a ``postgresql://`` URL with ``table`` or
+    ``query``), a DataFrame or an Arrow table (see :func:`ingest`)."""
+    if is_database_url(data) or table or query:
+        return _ingest_database(con, DatabaseSource(str(data), table, query), outcome=outcome,
+                                mapping=mapping, replace=replace,
+                                require_outcome=require_outcome, progress=progress)
     if isinstance(data, str | os.PathLike):
         return ingest(con, data, outcome=outcome, mapping=mapping, replace=replace,
                       require_outcome=require_outcome)
@@ -59,3 +68,19 @@ def ingest_any(con: duckdb.DuckDBPyConnection, data: Any, *, outcome: str | None
             exc.args = (exc.message,)
             raise
     return dataclasses.replace(report, file=name)
+
+
+def _ingest_database(con: duckdb.DuckDBPyConnection, source: DatabaseSource, *,
+                     progress: Callable[[str], None] | None = None,
+                     **options: Any) -> IngestReport:
+    """Read ``source`` to a temporary Parquet file, then ingest it under the source's name
+    (:mod:`calibrate.data.database`)."""
+    with read_to_parquet(source, progress) as path:
+        try:
+            report = ingest(con, path, name=source.name, progress=progress, **options)
+        except CalibrateError as exc:  # name the source, not the temporary file
+            exc.file = source.name if exc.file else None
+            exc.what = source.scrub(exc.what.replace(str(path), source.name))
+            exc.args = (exc.message,)
+            raise
+    return dataclasses.replace(report, format="postgresql", details={})

@@ -33,6 +33,7 @@ from calibrate.data.ingest_errors import duckdb_errors
 from calibrate.data.outcome_labels import drop_ignored, late_labels, sample_labels
 from calibrate.data.outcomes import OUTCOMES, fit_warnings
 from calibrate.data.quality import not_scored
+from calibrate.data.readers import parquet_files
 from calibrate.data.roles import (
     ATTRIBUTE_ROLES,
     ColumnGuess,
@@ -159,7 +160,9 @@ def _memory_cap(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[None]:
     """Cap DuckDB's memory while it ingests ``path`` (it spills to disk beyond), then
     restore the setting."""
     try:
-        cap = memory_cap(path.stat().st_size)
+        size = (sum(f.stat().st_size for f in parquet_files(path)) if path.is_dir()
+                else path.stat().st_size)
+        cap = memory_cap(size)
     except OSError:  # a missing file is reported by the read itself
         cap = MEMORY_CAP
     old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
@@ -182,8 +185,12 @@ def ingest(
     replace: bool = False,
     require_outcome: bool = True,
     progress: Callable[[str], None] | None = None,
+    name: str | None = None,
 ) -> IngestReport:
     """Load a file into ``leads`` (replacing, or appending to, what is there).
+
+    ``name`` is what the store and the report call the source when the file is only its
+    carrier (a database table read to a temporary file); by default the file's path.
 
     With ``require_outcome=False`` a file without an outcome column loads as open leads
     (new leads to score with agreed weights).
@@ -200,11 +207,13 @@ def ingest(
     try:
         with duckdb_errors(p, cur), _memory_cap(cur, p):
             try:
-                return _ingest(cur, con, p, outcome, mapping, replace, require_outcome, say)
+                return _ingest(cur, con, p, outcome, mapping, replace, require_outcome, say,
+                               name)
             except NotUtf8:
                 latin1 = dataclasses.replace(mapping, read={**mapping.read,
                                                             "encoding": "latin-1"})
-                return _ingest(cur, con, p, outcome, latin1, replace, require_outcome, say)
+                return _ingest(cur, con, p, outcome, latin1, replace, require_outcome, say,
+                               name)
     finally:
         for name in ("_sample", "_dup", "_file"):  # an XLSX's _file is a table
             try:
@@ -221,7 +230,7 @@ def ingest(
 
 def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: Path,
             outcome: str | None, mapping: Mapping, replace: bool, require_outcome: bool,
-            say: Callable[[str], None]) -> IngestReport:
+            say: Callable[[str], None], name: str | None = None) -> IngestReport:
     say("reading")
     source, stats, guesses = analyse_file(cur, p, mapping, outcome)
     by_role = {g.role: g for g in guesses}
@@ -283,11 +292,12 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
                 store_columns(tx, columns)
                 tx.execute(
                     "INSERT INTO ingests VALUES (nextval('ingest_id_seq'), now(), ?, ?, ?, ?)",
-                    [str(p), rows, mode, _issues_json(issues)],
+                    [name or str(p), rows, mode, _issues_json(issues)],
                 )
         finally:
             cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
-    report = _report(con, p, source.fmt, source.details, rows, columns, issues, mode)
+    report = _report(con, name or str(p), source.fmt, source.details, rows,
+                     columns, issues, mode)
     report.warnings.extend(_free_text_warnings(guesses, stats))
     return report
 
@@ -395,7 +405,7 @@ def _issues_json(issues: list[Issue]) -> str:
     return to_json([i.__dict__ for i in issues])
 
 
-def _report(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, details: dict[str, Any],
+def _report(con: duckdb.DuckDBPyConnection, path: Path | str, fmt: str, details: dict[str, Any],
             rows: int, columns: list[ColumnGuess], issues: list[Issue],
             mode: str) -> IngestReport:
     has_created = any(c.role == "created_at" for c in columns)

@@ -25,10 +25,18 @@ from calibrate.errors import InputError
 from calibrate.sql import literal, quote
 
 
+def parquet_files(folder: Path) -> list[Path]:
+    """The Parquet files in a folder and its subfolders (a partitioned data set)."""
+    return sorted(f for f in folder.rglob("*.parquet") if f.is_file())
+
+
 def _read_parquet(cur: duckdb.DuckDBPyConnection, path: Path) -> Source:
+    # A folder is read as one data set: every Parquet file under it (hive partitions too).
+    where = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    options = ", hive_partitioning = true, union_by_name = true" if path.is_dir() else ""
     try:
         cur.execute(f"CREATE OR REPLACE TEMP VIEW _parquet AS SELECT * FROM read_parquet("
-                    f"{literal(str(path))})")
+                    f"{literal(where)}{options})")
         native = {r[0]: r[1] for r in cur.execute("DESCRIBE _parquet").fetchall()}
         cur.execute("CREATE OR REPLACE TEMP VIEW _file AS SELECT "
                     + ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in native)
@@ -47,8 +55,11 @@ def open_source(cur: duckdb.DuckDBPyConnection, p: Path, read: dict[str, Any]) -
         raise InputError("The file does not exist.", file=str(p), fix="Check the path.",
                          app_fix="Upload the file again.")
     if p.is_dir():
-        raise InputError("This is a folder, not a file.", file=str(p),
-                         fix="Give the path of a CSV, Parquet or XLSX file.")
+        if parquet_files(p):
+            return _read_parquet(cur, p)
+        raise InputError("This folder holds no Parquet files.", file=str(p),
+                         fix="Give the path of a CSV, Parquet or XLSX file, or of a folder of "
+                             "Parquet files.")
     if p.stat().st_size == 0:
         raise InputError("The file is empty (0 bytes).", file=str(p),
                          fix="Export the leads again; the file should have a header row "
