@@ -184,3 +184,43 @@ def test_a_source_needs_a_table_or_a_query_not_both():
         DatabaseSource("postgresql://h/db", table="t", query="select 1")
     assert DatabaseSource("postgresql://h/db", table='crm."Leads"').sql() == (
         'SELECT * FROM crm."Leads"')
+
+
+def _data_page(db: Path, monkeypatch):
+    from calibrate.data import store
+
+    from apptest import page
+
+    monkeypatch.setenv(store.ENV_DB, str(db))
+    return page("data")
+
+
+def test_the_data_page_loads_a_table_with_a_typed_password(pg, tmp_path, monkeypatch):
+    from apptest import assert_clean
+
+    at = _data_page(tmp_path / "app.duckdb", monkeypatch)
+    at.text_input(key="db_url").input(url(pg, "analyst")).run()
+    at.text_input(key="db_password").input(SECRET).run()
+    at.text_input(key="db_table").input("crm_leads").run()
+    at.button(key="load_db").click().run()
+    assert_clean(at)
+    assert "Loaded 50,000 leads from postgresql://analyst@/calibrate_source" in (
+        at.success[0].value)
+    assert SECRET.encode() not in (tmp_path / "app.duckdb").read_bytes()
+
+
+def test_the_data_page_says_why_a_database_load_failed_in_its_own_words(pg, tmp_path,
+                                                                        monkeypatch):
+    at = _data_page(tmp_path / "app.duckdb", monkeypatch)
+    at.text_input(key="db_url").input(url(pg, "analyst")).run()
+    at.text_input(key="db_password").input("not-" + SECRET).run()
+    at.text_input(key="db_table").input("crm_leads").run()
+    at.button(key="load_db").click().run()
+    shown = " ".join(e.value for e in at.error)
+    assert "refused the sign-in" in shown and "postgresql://analyst@/calibrate_source" in shown
+    assert SECRET not in shown and "PGPASSWORD" not in shown  # the app's words, not the CLI's
+    assert not at.exception
+    at.text_input(key="db_password").input(SECRET).run()
+    at.radio(key="db_how").set_value("A query").run()
+    at.button(key="load_db").click().run()
+    assert "Fill in the table name, or the query." in " ".join(e.value for e in at.error)

@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from calibrate.errors import InputError
 
-__all__ = ["DatabaseSource", "is_database_url", "read_to_parquet", "redact"]
+__all__ = ["DatabaseSource", "is_database_url", "read_to_parquet", "redact",
+           "with_password"]
 
 SCHEMES = ("postgresql", "postgres")
 #: Query parameters of a libpq URL that hold a secret.
@@ -52,6 +53,19 @@ def redact(url: str) -> str:
     # Built by hand: urlunsplit drops the "//" of an empty host (postgresql:///db?host=...).
     return (f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
             + (f"#{parts.fragment}" if parts.fragment else ""))
+
+
+def with_password(url: str, password: str | None) -> str:
+    """``url`` signing in with ``password`` (kept in memory only; none: as it is, so libpq
+    may still find one in ``PGPASSWORD`` or ``~/.pgpass``)."""
+    if not password:
+        return url.strip()
+    parts = urlsplit(url.strip())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k.lower() != "password"] + [("password", password)]
+    rest = url.strip()[len(parts.scheme) + 3:]
+    base = f"{parts.scheme}://{rest.split('?', 1)[0].split('#', 1)[0]}"
+    return f"{base}?{urlencode(query, safe='/', quote_via=quote)}"
 
 
 def _secrets(url: str) -> list[str]:

@@ -15,6 +15,7 @@ import streamlit as st
 
 from calibrate import fmt
 from calibrate.access import UploadUse, budget_refusal
+from calibrate.data.database import redact, with_password
 from calibrate.data.file_preview import FilePreview
 from calibrate.data.ingest import IngestReport
 from calibrate.data.mappings import changed_roles, mapping_from_choices
@@ -179,12 +180,53 @@ def load_section() -> None:
     # No tabs: a tab resets to the first when the page above it changes (after a load),
     # hiding the upload a user was working on.
     upload_section()
+    with st.expander("Or load from a database (PostgreSQL)"):
+        database_section()
     with st.expander("Or load the bundled sample"):
         st.write("50,000 B2B leads over 24 months, with won, lost, no-decision and open "
                  "outcomes (deliberately messy, like a real CRM export).")
         if st.button("Load the sample data", key="load_sample") and run_ingest(
                 sample_path(), None, replace=True):
             st.rerun()
+
+
+def _secret_url() -> str:
+    """The database URL kept in Streamlit's secrets (``[database] url = "..."``), if any."""
+    try:
+        return str(st.secrets.get("database", {}).get("url", ""))
+    except (FileNotFoundError, KeyError, AttributeError, ValueError):
+        return ""
+
+
+def database_section() -> None:
+    """Load leads from a PostgreSQL table or query: the same cleaning as a file. The
+    password stays in this session's memory; it is never stored."""
+    url = st.text_input("Server", value=_secret_url(), key="db_url",
+                        placeholder="postgresql://user@host:5432/database")
+    password = st.text_input("Password (if the URL or the server's settings do not give "
+                             "it)", type="password", key="db_password")
+    how = st.radio("Read", ["A table", "A query"], horizontal=True, key="db_how")
+    if how == "A table":
+        table, query = st.text_input("Table", key="db_table", placeholder="crm.leads"), None
+    else:
+        table, query = None, st.text_area("Query", key="db_query",
+                                          placeholder="select * from crm.leads where ...")
+    replace = not st.checkbox(APPEND_LABEL, key="db_append")
+    if not st.button("Load from the database", key="load_db", disabled=not url.strip()):
+        return
+    wb = state.workbench()
+    try:
+        with st.spinner(f"Reading from {redact(url)}..."):
+            report = wb.ingest(with_password(url, password), table=table or None,
+                               query=query or None, replace=replace)
+    except CalibrateError as exc:
+        show_error(exc, {exc.file: exc.file} if exc.file else None)
+        backups.show(wb.last_backup)
+        return
+    st.session_state["last_report"] = (report, report.file)
+    if wb.last_backup is not None:
+        backups.remember(wb.last_backup)
+    st.rerun()
 
 
 def run_ingest(path: Path, mapping: Mapping | None, replace: bool,
