@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the ingest's modules load with the first ingest, not with t
     from calibrate.data.quality import Quality
     from calibrate.decide.comparison import Comparison
     from calibrate.decide.room import Room
+    from calibrate.model.decay import Decay
     from calibrate.model.refresh import Refresh
     from calibrate.model.stability import Stability
     from calibrate.thresholds import Thresholds, ThresholdsLike
@@ -1224,6 +1225,50 @@ class Workbench:
         return restore(backup_file, db)
 
     # ------------------------------------------------------------------ over time
+
+    def decay(self, *, weights: Weights | str | os.PathLike[str] | None = None) -> Decay:
+        """How fast behavior's effect fades without activity, from the closed leads: per
+        behavior group (one per activity date, e.g. 'Last Email Click Date' for the email
+        attributes; a lone 'Last Activity Date' is the group "all behavior"), the half-life
+        in days with its 95% interval, and the decay settings to key in.
+
+        Parameters
+        ----------
+        weights : Weights or path, optional
+            Whose behavior points fade: by default the agreement's (else the newest
+            scenario's, else those in force), or a weights JSON file.
+
+        Returns
+        -------
+        Decay
+            ``status`` ("estimated", "no decay found", "too few leads" or "cannot be
+            estimated", saying what is missing), ``groups`` (per group: ``group``,
+            ``date_column``, ``columns``, ``half_life_days``, ``low``, ``high``, ``leads``,
+            ``status``, ``message``, ``leak``), ``settings`` (per tool, "any", "hubspot",
+            "marketo" and "pardot": the lines to key in, their rounding said),
+            ``headline()`` in one line and ``to_dict()`` for JSON.
+
+        Examples
+        --------
+        The sample leads have no activity dates, so the result says what is missing:
+
+        >>> d = wb.decay()
+        >>> d.status, d.groups
+        ('cannot be estimated', [])
+        >>> print(d.headline())
+        Decay cannot be estimated: the loaded leads have no activity dates. ...
+        >>> d.settings["marketo"]
+        ['behavior: no decay rule. The loaded leads have no activity dates.']
+        """
+        from calibrate.decide.agreement import export_source
+        from calibrate.model.decay import decay
+
+        self._need_leads()
+        if weights is None:
+            weights = export_source(self.con)[0]
+        elif not isinstance(weights, Weights):
+            weights = Weights.read(weights)
+        return decay(self.con, weights)
 
     def drift(self, reference: Any = None, *,
               weights: Weights | str | os.PathLike[str] | None = None) -> Stability:

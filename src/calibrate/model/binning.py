@@ -46,7 +46,8 @@ from calibrate.sql import literal, quote
 
 __all__ = ["learn_encoding"]
 
-#: Column types (from ingest) mapped to the encoding kind; ``date`` is not encoded yet.
+#: Column types (from ingest) mapped to the encoding kind; ``date`` is not encoded (its
+#: recency feeds :mod:`calibrate.model.decay` instead).
 KIND_OF_TYPE = {"categorical": "categorical", "text": "categorical", "numeric": "numeric",
                 "flag": "flag"}
 CLOSED_SQL = "outcome IN ('won', 'lost', 'no_decision')"
@@ -97,8 +98,9 @@ def learn_encoding(
 
     ``source`` is a table name; ``where`` a SQL condition selecting the leads to learn from
     (default: the closed ones); ``columns`` the attributes (default: every profile and
-    behavior column of the stored mapping). Date attributes are not encoded yet: they are
-    listed in ``Encoding.skipped``.
+    behavior column of the stored mapping). Date attributes are not encoded: they are
+    listed in ``Encoding.skipped``; a behavior date's recency is what
+    :mod:`calibrate.model.decay` estimates a half-life from.
     """
     relation = f"(SELECT * FROM {quote(source)} WHERE {where or CLOSED_SQL})"
     if columns is None:
@@ -127,7 +129,8 @@ def _learn(
             raise ValueError(f"{c.name}: only profile and behavior columns are encoded "
                              f"(role is {c.role!r}).")
         if c.type == "date":
-            skipped[c.name] = "date attributes are not scored yet"
+            skipped[c.name] = ("a date is not scored as points: calibrate decay estimates how "
+                               "fast behavior points fade since it")
         elif c.type not in KIND_OF_TYPE:
             skipped[c.name] = f"type {c.type!r} cannot be scored"
         else:
