@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 
 import pytest
 
+from calibrate import fmt
 from calibrate.data import store
 from calibrate.data.ingest import ingest
 from calibrate.decide.agreement import (
@@ -19,9 +22,9 @@ from calibrate.decide.agreement import (
     scenario_payload,
 )
 from calibrate.decide.scenarios import mark_agreement, save_scenario
-from calibrate.decide.tradeoff import Settings, figures
+from calibrate.decide.tradeoff import Settings, figures_for
 from calibrate.decide.workshop import active_weights, rules_of, workshop_grid
-from calibrate.export.agreement_page import agreement_document
+from calibrate.export.agreement_page import agreement_document, agreement_html
 from calibrate.export.files import export_bytes
 from calibrate.model.points import edit_points
 from calibrate.model.weights import save_weights
@@ -45,7 +48,7 @@ def save(con, name: str, min_profile: int = 40, min_behavior: int = 30, **kw):
     weights = active_weights(con)
     grid = workshop_grid(con, weights, rules_of(weights))
     settings = Settings(mode="both", min_profile=min_profile, min_behavior=min_behavior)
-    result = figures(grid.cube(None, None), settings)
+    result = figures_for(grid, None, settings)  # with the month ranges, as the app saves
     payload = scenario_payload(con, weights, settings, result)
     return save_scenario(con, name, payload, **kw), grid
 
@@ -61,8 +64,8 @@ def test_an_agreement_exports_the_same_after_edits_refits_and_new_data(db_path, 
     leads = store.lead_count(con)
     assert f"{leads:,} leads loaded on" in document
     assert drift_line(agreed, basis_now(con, active_weights(con))) is None
-    # The figures recomputed on the same weights and data are the saved ones.
-    assert recompute(agreed, grid).to_dict() == agreed.figures
+    # The figures recomputed on the same weights and data are the saved ones, ranges too.
+    assert recompute(agreed, grid).to_dict(ranges=True) == agreed.figures
 
     # An edit of the points: a new weights row in force.
     weights = active_weights(con)
@@ -126,3 +129,46 @@ def test_figure_lines_count_as_people_read_and_say_in_all_without_dates():
     undated = dict(figure_lines({**figures, "dated": False}))
     assert undated["MQLs in all"] == "156" and undated["Wins in all"] == "9.4"
     assert "MQLs per month" not in undated
+    ranged = dict(figure_lines({**figures, "mqls_per_month_low": 139.6,
+                                "mqls_per_month_high": 175.2, "wins_per_month_low": 7.04,
+                                "wins_per_month_high": None}))
+    assert ranged["MQLs per month"] == "156 (range 140–175)"
+    assert ranged["Wins per month"] == "9.4"  # one end missing: no range
+
+
+def test_saved_figures_keep_their_ranges_and_old_records_read_without(db_path, slice_csv):
+    """A scenario keeps the 90% month ranges of MQLs and wins a month in its stored JSON;
+    the agreement page and the Export page's side-by-side show them; a record saved before
+    ranges were kept still exports, without a range and without an error."""
+    con = store.connect(db_path)
+    ingest(con, slice_csv)
+    scenario, grid = save(con, "Sales proposal", author="Sam")
+    raw = con.execute("SELECT payload FROM scenarios WHERE id = ?", [scenario.id]).fetchone()
+    stored = json.loads(raw[0])["figures"]  # read as any reader would, not by the writer
+    for key in ("mqls_per_month", "wins_per_month"):
+        low, high = stored[f"{key}_low"], stored[f"{key}_high"]
+        assert isinstance(low, float) and isinstance(high, float)
+        assert low <= stored[key] <= high and low < high
+    document = agreement_document(con, scenario)
+    for label, key in (("MQLs per month", "mqls_per_month"), ("Wins per month", "wins_per_month")):
+        row = re.search(rf"^\| {label} \| (.+) \|$", document, re.MULTILINE).group(1)
+        assert row == (f"{fmt.per_month(stored[key])} (range "
+                       f"{fmt.per_month(stored[key + '_low'])}–"
+                       f"{fmt.per_month(stored[key + '_high'])})")
+    assert "90% of resamples" in document
+    assert "range " in agreement_html(document)
+
+    old_figures = {k: v for k, v in scenario.figures.items() if not k.endswith(("_low",
+                                                                                "_high"))
+                   or k.startswith("conversion")}
+    assert "mqls_per_month_low" not in old_figures and "conversion_low" in old_figures
+    old = save_scenario(con, "Saved long ago", {**scenario.payload, "figures": old_figures})
+    document = agreement_document(con, mark_agreement(con, old, author="VP Sales"))
+    assert re.search(rf"^\| MQLs per month \| {fmt.per_month(stored['mqls_per_month'])} \|$",
+                     document, re.MULTILINE)
+    assert "range" not in document and "90% of resamples" not in document
+    side = {r["figure"]: r for r in figures_side_by_side(old.figures, recompute(old, grid))}
+    assert side["MQLs per month"]["as agreed"] == fmt.per_month(stored["mqls_per_month"])
+    assert side["MQLs per month"]["on what is in force now"].startswith(
+        f"{fmt.per_month(stored['mqls_per_month'])} (range ")
+    con.close()

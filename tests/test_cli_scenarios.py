@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from calibrate import fmt
 from calibrate.cli import main
 from calibrate.data import store
 from calibrate.decide.agreement import figure_lines, mql_note, threshold_settings
@@ -94,10 +95,21 @@ def test_save_computes_what_the_app_computes_and_names_versions(db, capsys):
     weights = active_weights(con)  # the weights in force, as the Thresholds page uses them
     grid = workshop_grid(con, weights, rules_of(weights))
     window = last_months(grid, 12)
-    expected = figures(grid.cube(window, None), Settings(
-        min_profile=40, min_behavior=30, months_in_window=len(window)))
+    settings = Settings(min_profile=40, min_behavior=30, months_in_window=len(window))
+    expected = figures_for(grid, window, settings)
+    raw = con.execute("SELECT payload FROM scenarios WHERE id = ?", [saved.id]).fetchone()[0]
     con.close()
-    assert saved.figures == expected.to_dict()
+    assert expected.point() == figures(grid.cube(window, None), settings)
+    assert saved.figures == expected.to_dict(ranges=True)  # the month ranges are saved too
+    stored = json.loads(raw)["figures"]  # the stored JSON, read without the writer's code
+    for key in ("mqls_per_month", "wins_per_month"):
+        assert stored[f"{key}_low"] == pytest.approx(getattr(expected, f"{key}_low"))
+        assert stored[f"{key}_low"] < stored[key] < stored[f"{key}_high"]
+    shown = re.search(r"^  MQLs per month +(.+)$", out, re.MULTILINE).group(1)
+    assert shown == (f"{fmt.per_month(stored['mqls_per_month'])} (range "
+                     f"{fmt.per_month(stored['mqls_per_month_low'])}–"
+                     f"{fmt.per_month(stored['mqls_per_month_high'])})")
+    assert "90% of resamples" in out
     assert (saved.author, saved.note, saved.payload["weights_id"]) == ("Mia", "volume",
                                                                       weights.id)
     for label, text in figure_lines(saved.figures):
@@ -115,8 +127,8 @@ def test_save_computes_what_the_app_computes_and_names_versions(db, capsys):
     grid = workshop_grid(con, weights, rules_of(weights))
     assert total.thresholds.main.mode == "total" and total.payload["months"] is None
     assert total.payload["segment"] == "Enterprise"
-    assert total.figures == figures(grid.cube(None, "Enterprise"),
-                                    Settings(mode="total", min_total=55)).to_dict()
+    assert total.figures == figures_for(grid, None, Settings(mode="total", min_total=55),
+                                        only="Enterprise").to_dict(ranges=True)
     assert len(list_scenarios(con)) == 3  # the first version is kept
     con.close()
 
@@ -192,6 +204,39 @@ def test_compare_says_when_the_weights_differ(db, capsys):
     assert data["same_basis"] is False and data["sentence"].endswith(said)
     out = ok(capsys, "scenario", "list", "--db", db)
     assert out.count("note:") == 1 and "since then: weights #" in out  # only A drifted
+
+
+def test_a_scenario_saved_before_ranges_were_kept_still_shows(db, capsys):
+    """A row as an earlier version wrote it (figures without the month ranges) compares,
+    lists and exports beside one saved now: no range for it, no error."""
+    ok(capsys, "scenario", "save", "Now", "--min-profile", "40", "--min-behavior", "30",
+       "--db", db)
+    con = store.connect(db)
+    payload = json.loads(con.execute("SELECT payload FROM scenarios").fetchone()[0])
+    payload["figures"] = {k: v for k, v in payload["figures"].items()
+                          if k not in ("mqls_per_month_low", "mqls_per_month_high",
+                                       "wins_per_month_low", "wins_per_month_high")}
+    con.execute("INSERT INTO scenarios VALUES (nextval('scenario_id_seq'), now(), "
+                "'Long ago', 'Mia', '', 'scenario', ?)", [json.dumps(payload)])
+    con.close()
+    out = ok(capsys, "scenario", "compare", "Long ago", "Now", "--db", db)
+    for label in ("MQLs per month", "Wins per month"):
+        line = next(ln for ln in out.splitlines() if ln.startswith(label))
+        a, b = re.split(r" {2,}", line)[1:3]
+        assert "range" not in a and re.fullmatch(r"[\d.,k]+ \(range [\d.,k]+–[\d.,k]+\)", b)
+    assert "same number of leads a month" in out  # same thresholds, same figures
+    data = json.loads(ok(capsys, "scenario", "compare", "Long ago", "Now", "--json", "--db",
+                         db))
+    rows = {r["key"]: r for r in data["rows"]}
+    assert rows["mqls_per_month"]["a_range"] is None
+    assert rows["mqls_per_month"]["b_range"][0] < rows["mqls_per_month"]["b"]
+    listing = {r["name"]: r for r in json.loads(ok(capsys, "scenario", "list", "--json",
+                                                   "--db", db))["scenarios"]}
+    assert listing["Long ago"]["mqls_per_month_low"] is None
+    assert listing["Now"]["mqls_per_month_low"] < listing["Now"]["mqls_per_month"]
+    ok(capsys, "scenario", "agree", "Long ago", "--by", "VP Sales", "--db", db)
+    document = ok(capsys, "export", "--format", "markdown", "--db", db)
+    assert "| MQLs per month | " in document and "range" not in document
 
 
 @pytest.mark.parametrize("args, message", [
@@ -312,11 +357,12 @@ def test_the_agreement_exports_the_same_after_refit_edit_and_new_ingest(
     def exports() -> tuple[dict[str, bytes], str]:
         errors = ""
         written = {}
-        for fmt in ("markdown", "html", "json", "rules"):
-            out = tmp_path / f"agreement.{fmt}"
-            code, _, err = run(capsys, "export", "--format", fmt, "--out", str(out), "--db", db)
+        for kind in ("markdown", "html", "json", "rules"):
+            out = tmp_path / f"agreement.{kind}"
+            code, _, err = run(capsys, "export", "--format", kind, "--out", str(out), "--db",
+                               db)
             assert code == 0, err
-            written[fmt], errors = out.read_bytes(), errors + err
+            written[kind], errors = out.read_bytes(), errors + err
         return written, errors
 
     before, err = exports()
@@ -381,7 +427,7 @@ def test_segments_with_their_own_thresholds_are_scored_and_exported_as_agreed(
     window = last_months(grid, 12)
     main = Settings(min_profile=40, min_behavior=30, months_in_window=len(window))
     own = {"Enterprise": dataclasses.replace(main, min_profile=70, min_behavior=10)}
-    assert saved.figures == figures_for(grid, window, main, own).to_dict()
+    assert saved.figures == figures_for(grid, window, main, own).to_dict(ranges=True)
     con.close()
 
     # Scoring new leads applies each team's bar: read their team from the file itself.

@@ -197,3 +197,33 @@ def test_headline_same_as_shown_and_missing():
     assert (gone.b_text, gone.difference_text, gone.direction, gone.arrow, gone.verdict) == (
         "–", "–", None, "", "")
     assert headline({}, {})[1].a_interval is None
+
+
+RANGED = {**SALES, "mqls_per_month_low": 250.4, "mqls_per_month_high": 351.6,
+          "wins_per_month_low": 15.5, "wins_per_month_high": 30.2}
+
+
+def test_saved_ranges_read_beside_mqls_and_wins_and_old_saves_read_without():
+    """A scenario saved with its month ranges shows them in the table, the headline and
+    the JSON rows; one saved before ranges were kept (no range keys) reads as before."""
+    c = compare(named(1, "Saved long ago", MARKETING), named(2, "Saved now", RANGED))
+    rows = {r["key"]: r for r in c.rows}
+    mqls, wins = rows["mqls_per_month"], rows["wins_per_month"]
+    assert (mqls["a_text"], mqls["b_text"]) == ("524", "300 (range 250–352)")
+    assert (wins["a_text"], wins["b_text"]) == ("45", "22 (range 16–30)")
+    assert mqls["difference_text"] == "-224" and mqls["b"] == 300.1  # raw values untouched
+    assert (mqls["a_range"], mqls["b_range"]) == (None, [250.4, 351.6])
+    assert "a_range" not in rows["conversion"]
+    assert {"": "MQLs per month", "A": "524", "B": "300 (range 250–352)",
+            "B - A": "-224"} in c.table()
+    json.dumps(c.rows, allow_nan=False)
+    top = {h.key: h for h in c.headline()}
+    assert (top["mqls_per_month"].a_range, top["mqls_per_month"].b_range) == (
+        None, "range 250–352 a month")
+    assert top["wins_per_month"].b_note == "range 16–30 a month"
+    assert top["conversion"].b_note == "95% interval 15.0% to 20.0%"
+    assert top["mqls_per_month"].a_note is None and top["win_share"].b_note is None
+    # both old: nothing about ranges anywhere
+    old = compare(named(1, "A", MARKETING), named(2, "B", SALES))
+    assert all("range" not in v for row in old.table() for v in row.values())
+    assert all(h.a_range is None and h.b_range is None for h in old.headline())

@@ -3,9 +3,10 @@ the stored form), then the Workbench's room methods on the fitted sample."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,104 @@ def test_two_sessions_proposing_at_once_both_land(wb):
     assert errors == []
     room = wb.room(code)
     assert len(room.proposals) == 40 and room.version == 41
+
+
+# ------------------------------------------------------------------ closing rooms
+
+
+def test_only_the_facilitator_closes_a_room_and_a_closed_room_refuses_every_change():
+    room = core.propose(core.open_room(SALES), "Sales view", "Ann", SALES)
+    with pytest.raises(CalibrateError) as info:
+        core.close(room, "a guess")
+    assert f"Only the facilitator of room {room.code} can close it." in info.value.message
+    assert "key= in it" in info.value.shown_in(APP).message
+    closed = core.close(room, room.key, now=WHEN)
+    assert (closed.closed, closed.closed_at, closed.closed_by) == (True, WHEN, "facilitator")
+    assert closed.version == room.version + 1 and not room.closed
+    # nothing else is lost
+    assert (closed.thresholds, closed.proposals, closed.created_at) == (
+        room.thresholds, room.proposals, room.created_at)
+    assert core.close(closed, room.key) is closed  # closing again changes nothing
+    for change in (lambda: core.move(closed, room.key, SALES),
+                   lambda: core.propose(closed, "Late", "Bo", SALES),
+                   lambda: core.withdraw(closed, "Sales view", room.key)):
+        with pytest.raises(CalibrateError) as info:
+            change()
+        assert info.value.what == (f"Room {room.code} was closed by its facilitator on "
+                                   "23 Nov 2026 at 10:15.")
+        assert "new room" in info.value.shown_in(APP).message
+        assert "open_room()" not in info.value.shown_in(APP).message
+    assert core.closed_words(closed) == ("This room was closed by its facilitator on "
+                                         "23 Nov 2026 at 10:15.")
+
+
+def test_a_closed_room_round_trips_and_a_room_kept_before_rooms_closed_reads_open():
+    room = core.open_room()
+    closed = core.close(room, room.key, now=WHEN)
+    stored = json.loads(json.dumps(closed.to_dict()))
+    assert (stored["closed_at"], stored["closed_by"]) == ("2026-11-23T10:15:00", "facilitator")
+    assert Room.from_dict(stored) == closed
+    older = {k: v for k, v in room.to_dict().items() if k not in ("closed_at", "closed_by")}
+    assert Room.from_dict(older) == room and not Room.from_dict(older).closed
+
+
+def test_rooms_older_than_the_limit_expire_and_ages_read_as_people_say_them():
+    room = core.open_room()
+    opened = room.created_at
+    day = timedelta(days=1)
+    assert not core.expired(room, opened + core.MAX_AGE_DAYS * day)
+    assert core.expired(room, opened + core.MAX_AGE_DAYS * day + timedelta(minutes=1))
+    later = opened + 31 * day
+    gone = core.expire(room, later)
+    assert (gone.closed_by, gone.closed_at, gone.version) == ("age", later, 2)
+    assert core.expire(gone, later + day) is gone and not core.expired(gone, later + day)
+    assert core.expire(room, opened + day) is room
+    assert core.closed_words(gone).startswith(f"This room was closed on {later:%-d %b %Y}")
+    assert "30 days" in core.closed_words(gone)
+    assert [core.age_words(room, opened + d) for d in (
+        timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=59, seconds=59),
+        timedelta(hours=2), 1 * day, 45 * day)] == [
+        "just now", "1 minute ago", "59 minutes ago", "2 hours ago", "1 day ago",
+        "45 days ago"]
+
+
+def test_the_facilitator_closes_a_room_and_nothing_else_is_lost(wb, sample_db):
+    room = wb.open_room(min_profile=60, min_behavior=45)
+    wb.propose(room.code, "Sales view", "Ann", min_profile=70, min_behavior=40)
+    with pytest.raises(CalibrateError, match="Only the facilitator"):
+        wb.close_room(room.code, "a guess")
+    assert not wb.room(room.code).closed  # a refused close changes nothing
+    closed = wb.close_room(room.code.lower(), room.key)
+    assert closed.closed and closed.closed_by == "facilitator"
+    with pytest.raises(CalibrateError, match="was closed by its facilitator"):
+        wb.move_room(room.code, room.key, min_profile=1, min_behavior=1)
+    with pytest.raises(CalibrateError, match="was closed by its facilitator"):
+        wb.withdraw(room.code, "Sales view", key=room.key)
+    with pytest.raises(CalibrateError, match="There is no room ZZZZZZ"):
+        wb.close_room("ZZZZZZ", room.key)
+    wb.close()
+    with Workbench(sample_db, keep_backups=0) as again:  # a restart finds it closed, whole
+        kept = again.room(room.code)
+        assert kept == closed
+        assert kept.thresholds.describe() == "profile ≥ 60 and behavior ≥ 45"
+        assert [p.name for p in kept.proposals] == ["Sales view"]
+        assert room.code not in [r.code for r in again.rooms()]
+
+
+def test_the_open_rooms_are_listed_oldest_first_and_old_ones_close_when_one_opens(wb):
+    from calibrate.data.rooms import save_room
+
+    now = datetime.now().replace(microsecond=0)
+    old = core.propose(core.open_room(code="OLDONE"), "Kept", "Ann", SALES)
+    old = dataclasses.replace(old, created_at=now - timedelta(days=31))
+    recent = dataclasses.replace(core.open_room(code="RECENT"),
+                                 created_at=now - timedelta(days=29))
+    done = core.open_room(code="CLOSED")
+    for r in (old, recent, core.close(done, done.key)):
+        save_room(wb.con, r.to_dict())
+    assert [r.code for r in wb.rooms()] == ["OLDONE", "RECENT"]  # closed rooms are not
+    assert core.age_words(wb.rooms()[0]) == "31 days ago"
+    new = wb.open_room()
+    assert [r.code for r in wb.rooms()] == ["RECENT", new.code]
+    gone = wb.room("OLDONE")
+    assert gone.closed_by == "age" and [p.name for p in gone.proposals] == ["Kept"]

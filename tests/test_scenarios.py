@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -93,3 +94,19 @@ def test_a_scenario_compared_with_itself_differs_nowhere(con):
     rows = compare_rows(a, a)
     assert all(r["difference"] in (0, None) for r in rows)
     assert all(r["difference_text"] in ("0", "same", "–") for r in rows)
+
+
+def test_a_row_without_month_ranges_reads_as_saved(con):
+    """A row as an earlier version wrote it, straight into the table: its figures hold no
+    ranges, and it lists and compares without one, beside a row that has them."""
+    con.execute("INSERT INTO scenarios VALUES (nextval('scenario_id_seq'), now(), "
+                "'Long ago', '', '', 'scenario', ?)", [json.dumps(MARKETING)])
+    now = save_scenario(con, "Now", {**SALES, "figures": {
+        **SALES["figures"], "mqls_per_month_low": 250.0, "mqls_per_month_high": 340.0}})
+    old = latest_versions(con)[-1]
+    assert old.name == "Long ago" and "mqls_per_month_low" not in old.figures
+    raw = con.execute("SELECT payload FROM scenarios WHERE id = ?", [now.id]).fetchone()[0]
+    assert json.loads(raw)["figures"]["mqls_per_month_high"] == 340.0
+    rows = {r["key"]: r for r in compare_rows(old, now)}
+    assert (rows["mqls_per_month"]["a_text"], rows["mqls_per_month"]["b_text"]) == (
+        "900", "300 (range 250–340)")

@@ -52,14 +52,14 @@ def test_an_agreement_on_older_weights_says_so_and_recomputes_on_request(sample_
 
     from calibrate.decide.agreement import scenario_payload
     from calibrate.decide.scenarios import save_scenario
-    from calibrate.decide.tradeoff import Settings, figures
+    from calibrate.decide.tradeoff import Settings, figures_for
     from calibrate.decide.workshop import active_weights, rules_of, workshop_grid
     from calibrate.model.weights import save_weights
 
     con = store.connect(sample_db)
     weights = active_weights(con)
     settings = Settings(mode="both", min_profile=50, min_behavior=40)
-    result = figures(workshop_grid(con, weights, rules_of(weights)).cube(None, None), settings)
+    result = figures_for(workshop_grid(con, weights, rules_of(weights)), None, settings)
     mark_agreement(con, save_scenario(
         con, "Joint", scenario_payload(con, weights, settings, result)), author="Both VPs")
     newer = save_weights(con, dataclasses.replace(weights, id=None), store.data_version(con))

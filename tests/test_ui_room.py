@@ -9,12 +9,15 @@ a participant's reload loses nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from calibrate import fmt
 from calibrate.workbench import Workbench
 
 from apptest import TIMEOUT, assert_clean
@@ -112,6 +115,112 @@ def test_a_wrong_key_sees_the_room_as_a_participant(sample_db):
     at = room_page(room=room.code, key="a guess")
     assert "not this room's" in at.warning[0].value
     assert not at.slider
+
+
+def test_a_participant_proposes_one_total_score_and_everyone_sees_its_figures(sample_db):
+    with Workbench(sample_db) as wb:
+        room = wb.open_room()
+        want = wb.figures(min_total=55)
+    at = room_page(room=room.code)
+    assert at.radio(key="room_propose_mode").value == "Profile and behavior"
+    at.radio(key="room_propose_mode").set_value("Total score").run()
+    assert_clean(at)
+    assert "room_propose_profile" not in [n.key for n in at.number_input]
+    at.text_input(key="room_propose_name").input("One score")
+    at.text_input(key="room_author").input("Bo")
+    at.number_input(key="room_propose_total").set_value(55)
+    at.button[0].click().run()
+    assert_clean(at)
+    assert at.success[0].value == "Proposed 'One score' to the room."
+    with Workbench(sample_db) as wb:
+        assert wb.room(room.code).proposal("one score").thresholds.describe() == "total ≥ 55"
+    for page in (at, room_page(room=room.code, key=room.key)):  # a participant, the host
+        row = page.table[0].value.loc["One score"]
+        assert (row["By"], row["Thresholds"]) == ("Bo", "total ≥ 55")
+        assert row["MQLs a month"] == fmt.per_month(want.mqls_per_month)
+        assert row["Wins a month"] == fmt.per_month(want.wins_per_month)
+    # the radio starts on the facilitator's mode
+    with Workbench(sample_db) as wb:
+        wb.move_room(room.code, room.key, min_total=60)
+    fresh = room_page(room=room.code)
+    assert fresh.radio(key="room_propose_mode").value == "Total score"
+    assert fresh.number_input(key="room_propose_total").value == 60
+
+
+def test_a_refit_changes_the_rooms_figures_on_the_next_read(sample_db):
+    """The room's figures are kept per room version, data and weights in force: a refit
+    without new data, the room unmoved, shows at the next read, not 30 s later."""
+    with Workbench(sample_db) as wb:
+        room = wb.open_room(min_profile=50, min_behavior=50)
+        before = wb.figures(min_profile=50, min_behavior=50)
+    at = room_page(room=room.code)
+    assert metric(at, "MQLs a month") == fmt.per_month(before.mqls_per_month)
+    with Workbench(sample_db) as wb:
+        points = wb.points
+        top = points[points["axis"] == "profile"].sort_values("points").iloc[-1]
+        wb.fit(lock={(top.attribute, top.level): 0})  # a refit: new weights in force
+        after = wb.figures(min_profile=50, min_behavior=50)
+        assert wb.room(room.code).version == room.version  # the room did not move
+    assert fmt.per_month(after.mqls_per_month) != fmt.per_month(before.mqls_per_month)
+    at.run()
+    assert_clean(at)
+    assert metric(at, "MQLs a month") == fmt.per_month(after.mqls_per_month)
+
+
+def test_the_facilitator_closes_the_room_and_its_links_say_so(sample_db):
+    with Workbench(sample_db) as wb:
+        room = wb.open_room(min_profile=60, min_behavior=45)
+        wb.propose(room.code, "Sales view", "Ann", min_profile=70, min_behavior=40)
+    ann = room_page(room=room.code, **{"as": "Ann"})
+    assert any(b.label == "Withdraw 'Sales view'" for b in ann.button)
+    host = room_page(room=room.code, key=room.key)
+    assert "Close this room" in [e.label for e in host.expander]
+    host.button(key="room_close").click().run()
+    assert_clean(host)
+    said = host.warning[0].value
+    assert said.startswith("This room was closed by its facilitator on ")
+    assert not host.slider and "room_close" not in [b.key for b in host.button]
+    with Workbench(sample_db) as wb:
+        assert wb.room(room.code).closed
+    ann.run()  # the participant's next read: the page says so, and no longer reads it live
+    assert_clean(ann)
+    assert ann.warning[0].value.startswith("This room was closed by its facilitator on ")
+    assert "Ask the facilitator for a new room's link." in ann.warning[0].value
+    assert not [c for c in ann.caption if "read every" in c.value]  # no live fragment
+    assert "room_propose_name" not in [t.key for t in ann.text_input]
+    assert not [b for b in ann.button if b.label.startswith("Withdraw")]
+    # what the room showed is kept: the thresholds, the proposal and its figures
+    assert (metric(ann, "Profile threshold"), metric(ann, "Behavior threshold")) == (
+        "60", "45")
+    assert ann.table[0].value.loc["Sales view", "By"] == "Ann"
+    assert metric(ann, "MQLs a month") not in ("", "–")
+
+
+def test_the_facilitator_sees_the_open_rooms_with_their_age(sample_db):
+    from calibrate.data.rooms import save_room
+    from calibrate.decide import room as core
+
+    old = core.open_room(code="OLDONE")
+    old = dataclasses.replace(old, created_at=old.created_at - timedelta(days=40))
+    with Workbench(sample_db) as wb:
+        save_room(wb.con, old.to_dict())
+        room = wb.open_room()  # closes OLDONE, older than 30 days
+        stale = core.open_room(code="STALER")
+        save_room(wb.con, dataclasses.replace(
+            stale, created_at=stale.created_at - timedelta(days=35)).to_dict())
+    at = room_page(room=room.code, key=room.key)
+    assert "Open rooms (2)" in [e.label for e in at.expander]
+    table = at.dataframe[0].value.set_index("Room")
+    assert list(table.index) == ["STALER", room.code]  # oldest first; OLDONE is closed
+    assert table.loc["STALER", "Age"] == "35 days ago"
+    assert table.loc["STALER", "Note"] == "closes when a new room opens"
+    assert table.loc[room.code, "Note"] == "this room"
+    assert any("more than 30 days ago is closed when a new room opens" in c.value
+               for c in at.caption)
+    old_link = room_page(room="OLDONE")
+    assert old_link.warning[0].value.startswith("This room was closed on ")
+    participant = room_page(room=room.code)
+    assert not [e for e in participant.expander if e.label.startswith("Open rooms")]
 
 
 # ------------------------------------------------------------------ three laptops
@@ -217,6 +326,73 @@ def test_a_room_on_three_laptops(sample_db: Path):
             ann.reload()
             ann.get_by_text("You are Ann, a participant.").wait_for(timeout=60_000)
             for page in (host, ann, bo):
+                assert_no_exception(page)
+        finally:
+            chromium.close()
+
+
+@pytest.mark.browser
+def test_a_closed_room_stops_on_every_screen(sample_db: Path):
+    """A participant proposes one total score and the facilitator sees it with its
+    figures; the facilitator closes the room: the participant's screen says so within
+    seconds, keeps what the room showed, and stops asking the server for the room."""
+    from playwright.sync_api import sync_playwright
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    with Workbench(sample_db) as wb:
+        room = wb.open_room()
+    reruns: list[float] = []  # the participant's requests to run the page (or the fragment)
+
+    def watch(ws) -> None:
+        def sent(payload) -> None:
+            if isinstance(payload, bytes):
+                if BackMsg.FromString(payload).WhichOneof("type") == "rerun_script":
+                    reruns.append(time.monotonic())
+        ws.on("framesent", sent)
+
+    with streamlit_server(sample_db) as url, sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            host, ann = (chromium.new_context(viewport={"width": 1400, "height": 1000})
+                         .new_page() for _ in range(2))
+            ann.on("websocket", watch)
+            host.goto(f"{url}/room?room={room.code}&key={room.key}")
+            shows(host, "Profile threshold", "50", 60_000)
+            ann.goto(f"{url}/room?room={room.code}")
+            shows(ann, "Profile threshold", "50", 60_000)
+            changed(ann, "MQLs a month", "–", 60_000)
+
+            ann.get_by_role("radiogroup").get_by_text("Total score").click()
+            total = ann.get_by_role("spinbutton", name="Total", exact=True)
+            total.wait_for(timeout=30_000)
+            ann.get_by_role("textbox", name="Proposal name").fill("One score")
+            ann.get_by_role("textbox", name="Your name").fill("Ann")
+            total.fill("55")
+            ann.get_by_role("button", name="Propose thresholds").click()
+            ann.get_by_text("Proposed 'One score' to the room.").wait_for(timeout=30_000)
+            row = proposal_row(host, "One score")
+            row.wait_for(timeout=5_000)
+            assert "total ≥ 55" in row.inner_text() and "Ann" in row.inner_text()
+            assert "–" not in row.inner_text()  # its figures, not dashes
+
+            before = len(reruns)
+            ann.wait_for_timeout(4_000)  # (Playwright's wait delivers the frames' events)
+            assert len(reruns) >= before + 2  # open: the room is re-read every second
+
+            host.get_by_text("Close this room", exact=True).click()
+            host.get_by_role("button", name="Close the room for everyone").click()
+            words = "This room was closed by its facilitator"
+            host.get_by_text(words).wait_for(timeout=30_000)
+            ann.get_by_text(words).wait_for(timeout=10_000)  # at its next read, no reload
+            assert "total ≥ 55" in proposal_row(ann, "One score").inner_text()  # kept
+            assert ann.get_by_role("textbox", name="Proposal name").count() == 0
+            wait_idle(ann, 30_000)
+            ann.wait_for_timeout(2_000)  # a read already asked for lands
+            before = len(reruns)
+            ann.wait_for_timeout(4_000)
+            assert len(reruns) == before  # closed: no more reads
+            for page in (host, ann):
                 assert_no_exception(page)
         finally:
             chromium.close()

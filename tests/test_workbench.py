@@ -85,7 +85,7 @@ def test_the_whole_path_matches_the_cli(wb, leads, tmp_path, capsys):
     assert f.capacity == 400 and f.mqls > 0
     saved = wb.save_scenario("Sales", min_profile=60, min_behavior=45, reps=10,
                              leads_per_rep=40, author="Sam")
-    assert saved.figures == f.to_dict()  # what is saved is what was shown
+    assert saved.figures == f.to_dict(ranges=True)  # what is saved is what was shown
 
     # The same leads and thresholds through the CLI give the same figures.
     db = tmp_path / "c.duckdb"
@@ -99,7 +99,7 @@ def test_the_whole_path_matches_the_cli(wb, leads, tmp_path, capsys):
     cli = find_scenario(con, "Sales")
     con.close()
     plain = wb.figures(min_profile=60, min_behavior=45)
-    assert cli.figures == plain.to_dict()
+    assert cli.figures == plain.to_dict(ranges=True)
 
     agreed = wb.agree("Sales", by="VP Sales and VP Marketing")
     assert agreed.kind == "agreement"

@@ -904,8 +904,14 @@ class Workbench:
         -------
         Room
             Its ``code`` (six capitals, for the participants' link ``?room=CODE``) and its
-            ``key``, the facilitator's secret: only a caller with it can move the room.
-            The room is kept in the store, so a reload or a restart finds it.
+            ``key``, the facilitator's secret: only a caller with it can move or close the
+            room. The room is kept in the store, so a reload or a restart finds it.
+
+        Notes
+        -----
+        Opening a room closes the rooms opened more than 30 days before
+        (:data:`calibrate.decide.room.MAX_AGE_DAYS`) that are still open: their links then
+        say the room was closed; what they showed is kept.
 
         Examples
         --------
@@ -915,8 +921,12 @@ class Workbench:
         >>> wb.room(room.code.lower()).key == room.key          # a code reads in any case
         True
         """
-        from calibrate.data.rooms import update_room
-        from calibrate.decide.room import open_room
+        from calibrate.data.rooms import load_rooms, update_room
+        from calibrate.decide.room import Room, expire, expired, open_room
+
+        for old in map(Room.from_dict, load_rooms(self.con)):
+            if expired(old):  # closed in its own transaction, as any change to a room
+                self._change_room(old.code, expire)
 
         class Taken(Exception):
             """The code drawn is another room's."""
@@ -938,8 +948,9 @@ class Workbench:
         raise CalibrateError("No free room code was found.", fix="Open the room again.")
 
     def room(self, code: str) -> Room:
-        """The room of that code as it is now (its ``version`` moves on with every change);
-        a :class:`CalibrateError` when there is none.
+        """The room of that code as it is now (its ``version`` moves on with every change;
+        ``closed`` once its facilitator closed it); a :class:`CalibrateError` when there is
+        none.
 
         Examples
         --------
@@ -1064,6 +1075,61 @@ class Workbench:
         from calibrate.decide.room import withdraw
 
         return self._change_room(code, lambda room: withdraw(room, name, key, author=author))
+
+    def close_room(self, code: str, key: str) -> Room:
+        """Close a room: only its facilitator (the host ``key``) may. Every screen on its
+        links then says it was closed by its facilitator and stops re-reading it; moves,
+        proposals and withdrawals are refused. What it showed (thresholds, segment,
+        scenario, proposals) is kept: :meth:`room` still reads it.
+
+        Examples
+        --------
+        >>> room = wb.open_room()
+        >>> closed = wb.close_room(room.code, room.key)
+        >>> closed.closed, closed.closed_by, wb.room(room.code).closed
+        (True, 'facilitator', True)
+        >>> wb.propose(room.code, "Late", "Ann", min_profile=70, min_behavior=40)
+        ... # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        calibrate.errors.CalibrateError: Room ... was closed by its facilitator on ...
+        How to fix: Open a new room with open_room().
+        """
+        from calibrate.decide.room import close
+
+        return self._change_room(code, lambda room: close(room, key))
+
+    def rooms(self) -> list[Room]:
+        """The open rooms, oldest first, for a facilitator to see which are old (each one's
+        ``created_at``; :func:`calibrate.decide.room.age_words` says it "3 days ago").
+        Rooms older than 30 days are closed when a new one opens.
+
+        Examples
+        --------
+        >>> code = wb.open_room().code
+        >>> code in [r.code for r in wb.rooms()]
+        True
+        """
+        from calibrate.data.rooms import load_rooms
+        from calibrate.decide.room import Room
+
+        kept = (Room.from_dict(data) for data in load_rooms(self.con))
+        return sorted((r for r in kept if not r.closed), key=lambda r: (r.created_at, r.code))
+
+    def figures_basis(self) -> tuple[int, int | None]:
+        """What every figure is computed on now: the data version and the id of the
+        weights in force (None before the first fit), in one quick read. A room's shared
+        figures are kept per room version and this, so a refit shows at the next read.
+
+        Examples
+        --------
+        >>> version, weights_id = wb.figures_basis()
+        >>> version == wb.data_version and weights_id == wb.weights.id
+        True
+        """
+        from calibrate.data.rooms import figures_basis
+
+        return figures_basis(self.con)
 
     def _change_room(self, code: str, change: Callable[[Room], Room]) -> Room:
         """Read, change and keep a room in one transaction (concurrent changes all land)."""

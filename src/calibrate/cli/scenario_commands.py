@@ -26,6 +26,7 @@ def cmd_scenario_save(args: argparse.Namespace) -> int:
         parse_segment_thresholds,
         threshold_settings,
     )
+    from calibrate.decide.figure_text import RANGE_NOTE, has_range
 
     settings = threshold_settings(args.min_profile, args.min_behavior, args.min_total)
     own = dict(parse_segment_thresholds(text, settings.mode)
@@ -50,6 +51,8 @@ def cmd_scenario_save(args: argparse.Namespace) -> int:
     width = max((len(label) for label, _ in lines), default=0)
     for label, text in lines:
         print(f"  {label:<{width}}  {text}")
+    if has_range(saved.figures):
+        print(f"  {RANGE_NOTE}")
     for line in capacity_lines(saved.payload):
         print(f"  Sales capacity: {line}")
     return 0
@@ -97,6 +100,7 @@ def cmd_scenario_compare(args: argparse.Namespace) -> int:
     import json
 
     from calibrate.decide.agreement import basis_of
+    from calibrate.decide.figure_text import RANGE_NOTE, has_range
 
     with open_workbench(args, read_only=True) as wb:
         comparison = wb.compare(args.a, args.b)
@@ -119,6 +123,8 @@ def cmd_scenario_compare(args: argparse.Namespace) -> int:
     print(aligned_table(["", "A", "B", "B - A"],
                  [[r["item"], r["a_text"], r["b_text"], r["difference_text"]] for r in rows],
                  right={1, 2, 3}))
+    if has_range(a.figures) or has_range(b.figures):
+        print(f"\n{RANGE_NOTE}")
     return 0
 
 

@@ -4,7 +4,9 @@ A room is kept as JSON in a ``meta`` row ``room:<code>`` (the form
 :meth:`calibrate.decide.room.Room.to_dict` gives; this layer reads and writes the mapping
 and knows nothing of its fields but ``code``). :func:`update_room` reads, changes and writes
 a room in one transaction under the process's write lock, so two sessions changing the same
-room at once both land, one after the other.
+room at once both land, one after the other. :func:`figures_basis` says, in one read, what
+the rooms' shared figures are computed on, so a screen re-reading a room every second knows
+when they must be computed again.
 """
 
 from __future__ import annotations
@@ -44,6 +46,23 @@ def update_room(con: duckdb.DuckDBPyConnection, code: str, change: Change) -> di
         room = change(json.loads(row[0][0]) if row else None)
         _write(tx, room)
     return json.loads(to_json(room))
+
+
+def load_rooms(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every room kept, as its stored mapping, in the order of their codes."""
+    rows = con.execute("SELECT value FROM meta WHERE key LIKE 'room:%' ORDER BY key").fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def figures_basis(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None]:
+    """What every figure is computed on now, in one cheap read: the data version and the id
+    of the newest weights saved for it (None before the first fit). A refit, an edit of the
+    points or of the rules saves new weights, so the id moves on with each."""
+    row = con.execute(
+        "WITH v AS (SELECT coalesce(max(id), 0) AS version FROM ingests) "
+        "SELECT v.version, (SELECT max(id) FROM fits WHERE data_version = v.version) "
+        "FROM v").fetchone()
+    return int(row[0]), (int(row[1]) if row[1] is not None else None)
 
 
 def room_codes(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -77,7 +77,8 @@ def scenario_payload(con: duckdb.DuckDBPyConnection, weights: Weights, settings:
                      segment_capacity: Mapping[str, dict[str, Any]] | None = None
                      ) -> dict[str, Any]:
     """What a saved scenario keeps: its thresholds (``segment``: limited to that segment;
-    ``own_bars``: segments with their own bar), settings and figures, each segment's own
+    ``own_bars``: segments with their own bar), settings and figures (with the 90% month
+    ranges of MQLs and wins a month, None when ``result`` has none), each segment's own
     sales capacity (:func:`segment_capacity_figures`), and the basis (weights, data, leads)
     they were computed on, with the rules as then described."""
     from calibrate.decide.rules import describe
@@ -89,7 +90,8 @@ def scenario_payload(con: duckdb.DuckDBPyConnection, weights: Weights, settings:
         "thresholds": Thresholds.build(
             settings.bar(), {k: v.bar() for k, v in (own_bars or {}).items()},
             segment).to_dict(),
-        "settings": settings.to_dict(), "figures": result.to_dict(), "segment": segment,
+        "settings": settings.to_dict(), "figures": result.to_dict(ranges=True),
+        "segment": segment,
         "months": [str(m) for m in months] if months else None,
         "weights_id": basis.weights_id, "data_version": basis.data_version,
         "leads": basis.leads, "loaded_at": basis.loaded_at,
@@ -220,18 +222,18 @@ def export_source(con: duckdb.DuckDBPyConnection) -> tuple[Weights, Scenario | N
 
 def figures_side_by_side(agreed: dict[str, Any], now: Figures) -> list[dict[str, str]]:
     """The agreed figures beside the same thresholds' figures on what is in force now,
-    formatted as the agreement page formats them."""
-    from calibrate.decide.figure_text import FIGURE_LABELS, dated, figure_label
+    formatted as the agreement page formats them (MQLs and wins a month with their range,
+    when the agreement saved one)."""
+    from calibrate.decide.figure_text import FIGURE_LABELS, dated, figure_label, figure_text
 
-    current = now.to_dict()
+    current = now.to_dict(ranges=True)
     rows = []
-    for key, (_, show) in FIGURE_LABELS.items():
+    for key in FIGURE_LABELS:
         if agreed.get(key) is None and current.get(key) is None:
             continue
         rows.append({"figure": figure_label(key, dated(agreed) or dated(current)),
-                     "as agreed": show(agreed[key]) if agreed.get(key) is not None else "–",
-                     "on what is in force now": show(current[key])
-                     if current.get(key) is not None else "–"})
+                     "as agreed": figure_text(agreed, key),
+                     "on what is in force now": figure_text(current, key)})
     return rows
 
 
@@ -418,8 +420,9 @@ def plain(value: Any) -> Any:
 
 
 def figure_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
-    """The headline figures as (label, text), as the agreement page words them; the
-    conversion with its 95% interval. Figures not computed are left out."""
+    """The headline figures as (label, text), as the agreement page words them: MQLs and
+    wins a month with their 90% range when saved with one, the conversion with its 95%
+    interval. Figures not computed are left out."""
     from calibrate.decide.figure_text import figure_label, figure_rows
 
     lines = figure_rows(result)
@@ -431,8 +434,9 @@ def figure_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def scenario_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """The newest version of each scenario with its thresholds and headline figures, which
-    one is the agreement, and how each one's basis differs from what is in force (plain,
+    """The newest version of each scenario with its thresholds and headline figures (MQLs
+    and wins a month with their 90% range, None when saved without), which one is the
+    agreement, and how each one's basis differs from what is in force (plain,
     JSON-ready data)."""
     from calibrate.decide.scenarios import get_scenario
 
@@ -464,8 +468,12 @@ def scenario_overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "thresholds": s.thresholds.to_dict(),
             "thresholds_text": describe_thresholds(s.thresholds),
             "mqls_per_month": plain(f.get("mqls_per_month")),
+            "mqls_per_month_low": plain(f.get("mqls_per_month_low")),
+            "mqls_per_month_high": plain(f.get("mqls_per_month_high")),
             "conversion": plain(f.get("conversion")),
             "wins_per_month": plain(f.get("wins_per_month")),
+            "wins_per_month_low": plain(f.get("wins_per_month_low")),
+            "wins_per_month_high": plain(f.get("wins_per_month_high")),
             "agreed": agreed_id is not None and s.id == agreed_id,
             "basis": basis_of(s).describe(), "drift": drift_line(s, now)})
     return {"in_force": now.describe() if now.weights_id is not None

@@ -1,6 +1,7 @@
 """Two scenarios side by side as a room reads them: labels, formats, the difference B - A,
-the headline figures with which way each moves, one sentence saying it, and whether their
-figures were computed on the same weights and data."""
+the headline figures with which way each moves (MQLs and wins a month with the 90% range
+each scenario saved, if any), one sentence saying it, and whether their figures were
+computed on the same weights and data."""
 
 from __future__ import annotations
 
@@ -69,9 +70,18 @@ def _signed(diff: float, show: Any) -> str:
 
 def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
     """Two scenarios' thresholds and figures side by side as a person reads them: labels,
-    percentages as percentages, and the difference B - A (percentage points for rates).
-    Each row keeps the raw values too (``key``, ``a``, ``b``, ``difference``)."""
-    from calibrate.decide.figure_text import FIGURE_LABELS, dated, figure_label
+    percentages as percentages, MQLs and wins a month with the range each saved ("182
+    (range 150–190)"; none for scenarios saved before ranges were), and the difference
+    B - A (percentage points for rates). Each row keeps the raw values too (``key``,
+    ``a``, ``b``, ``difference``; ``a_range`` and ``b_range``, [low, high] or None, for
+    the counts with a range)."""
+    from calibrate.decide.figure_text import (
+        FIGURE_LABELS,
+        RANGE_ENDS,
+        dated,
+        figure_label,
+        range_text,
+    )
 
     def row(key: str, label: str, x: Any, y: Any, show: Any) -> dict[str, Any]:
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y))
@@ -82,6 +92,16 @@ def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
                 "b_text": "–" if fmt.is_missing(y) else show(y),
                 "difference_text": _signed(diff, show) if diff is not None else
                 "–" if fmt.is_missing(x) or fmt.is_missing(y) else "same" if x == y else "differs"}
+
+    def with_range(r: dict[str, Any], key: str) -> dict[str, Any]:
+        """A count's row with each side's range, in its text and as raw ends."""
+        for side, f in (("a", fa), ("b", fb)):
+            ends = [plain(f.get(end)) for end in RANGE_ENDS[key]]
+            span = range_text(f, key)
+            r[f"{side}_range"] = ends if span else None
+            if span and r[f"{side}_text"] != "–":
+                r[f"{side}_text"] += f" ({span})"
+        return r
 
     ta, tb = a.thresholds.main or Bar(), b.thresholds.main or Bar()
     rule = {"both": "profile and behavior", "total": "one total score"}
@@ -102,7 +122,8 @@ def compare_rows(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
     for key, (_, show) in FIGURE_LABELS.items():
         if fa.get(key) is None and fb.get(key) is None:
             continue
-        rows.append(row(key, figure_label(key, per_month), fa.get(key), fb.get(key), show))
+        got = row(key, figure_label(key, per_month), fa.get(key), fb.get(key), show)
+        rows.append(with_range(got, key) if key in RANGE_ENDS else got)
     rows.append(row("conversion_interval", "Conversion 95% interval",
                     fmt.interval(fa.get("conversion_low"), fa.get("conversion_high")),
                     fmt.interval(fb.get("conversion_low"), fb.get("conversion_high")), str))
@@ -243,7 +264,9 @@ class Headline:
     ``direction`` is 1 (up), -1 (down), 0 (the same, as shown) or None (a side missing);
     ``word`` says it ("more", "fewer", "higher", "lower", "the same"); ``verdict`` is
     "better", "worse" or "" (no side is better: more MQLs is what the room argues about,
-    not a gain). ``a_interval``/``b_interval``: the 95% interval, for conversion.
+    not a gain). ``a_interval``/``b_interval``: the 95% interval, for conversion;
+    ``a_range``/``b_range``: the 90% month-to-month range, for MQLs and wins a month
+    ("range 150–190 a month"; None when the scenario saved none).
     """
 
     key: str
@@ -256,6 +279,18 @@ class Headline:
     verdict: str
     a_interval: str | None = None
     b_interval: str | None = None
+    a_range: str | None = None
+    b_range: str | None = None
+
+    @property
+    def a_note(self) -> str | None:
+        """What reads under A's figure: its interval or its range (None: neither)."""
+        return self.a_interval or self.a_range
+
+    @property
+    def b_note(self) -> str | None:
+        """What reads under B's figure: its interval or its range (None: neither)."""
+        return self.b_interval or self.b_range
 
     @property
     def arrow(self) -> str:
@@ -279,10 +314,22 @@ def _interval(figures: Mapping[str, Any]) -> str | None:
     return None if low is None or high is None else f"95% interval {fmt.interval(low, high)}"
 
 
+def _range(figures: Mapping[str, Any], key: str) -> str | None:
+    """A count's saved 90% range a month ("range 150–190 a month"), or None."""
+    from calibrate.decide.figure_text import RANGE_ENDS
+
+    ends = RANGE_ENDS.get(key)
+    if ends is None:
+        return None
+    return fmt.span(_value(figures, ends[0]), _value(figures, ends[1]), fmt.per_month,
+                    " a month")
+
+
 def headline(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Headline]:
-    """MQLs, conversion (with its 95% interval), wins and share of all wins for A and B,
-    each with the difference B - A as shown (a sign; "0" when it rounds away) and which way
-    it moves, so a page can draw an arrow and a colour that never carries the meaning alone.
+    """MQLs and wins (with their 90% range a month, when saved), conversion (with its 95%
+    interval) and share of all wins for A and B, each with the difference B - A as shown
+    (a sign; "0" when it rounds away) and which way it moves, so a page can draw an arrow
+    and a colour that never carries the meaning alone.
 
     Examples
     --------
@@ -311,7 +358,8 @@ def headline(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Headline]:
             key, month_label if monthly else all_label,
             "–" if x is None else show(x), "–" if y is None else show(y), text, direction,
             word, verdict, a_interval=_interval(a) if conversion else None,
-            b_interval=_interval(b) if conversion else None))
+            b_interval=_interval(b) if conversion else None, a_range=_range(a, key),
+            b_range=_range(b, key)))
     return rows
 
 

@@ -1,5 +1,6 @@
 """The workshop's figures as people read them: one label and one format per figure, for
-the agreement page, the CLI and the scenario comparison; the capacity bar's words and the
+the agreement page, the CLI and the scenario comparison, with the 90% month-to-month range
+of MQLs and wins a month where the figures carry it; the capacity bar's words and the
 suggestions' reasons (:func:`calibrate.decide.suggestion.suggest`)."""
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ FIGURE_LABELS = {
 }
 
 
+#: The counts with a 90% month-to-month range, and the fields of its two ends
+#: (:data:`calibrate.decide.tradeoff.RANGE_FIELDS`).
+RANGE_ENDS = {"mqls_per_month": ("mqls_per_month_low", "mqls_per_month_high"),
+              "wins_per_month": ("wins_per_month_low", "wins_per_month_high")}
+#: What a range means, in one line under a page's figures.
+RANGE_NOTE = ("A range is the month-to-month variation: 90% of resamples of the window's "
+              "months fall in it.")
+
+
 def dated(figures: Mapping[str, Any]) -> bool:
     """Whether saved figures count "per month": False when their leads had no dates
     (their counts are totals); figures saved before they said so count per month."""
@@ -39,12 +49,47 @@ def figure_label(key: str, per_month: bool = True) -> str:
     return label if per_month else label.replace(" per month", " in all")
 
 
+def range_text(figures: Mapping[str, Any], key: str) -> str | None:
+    """A count's 90% month-to-month range as saved with it ("range 150–190"); None for a
+    figure without one (figures saved before ranges were, undated leads, a short window).
+
+    Examples
+    --------
+    >>> range_text({"mqls_per_month_low": 149.6, "mqls_per_month_high": 190.2},
+    ...            "mqls_per_month")
+    'range 150–190'
+    >>> range_text({"mqls_per_month": 182.0}, "mqls_per_month") is None
+    True
+    """
+    ends = RANGE_ENDS.get(key)
+    if ends is None:
+        return None
+    return fmt.span(figures.get(ends[0]), figures.get(ends[1]), fmt.per_month)
+
+
+def figure_text(figures: Mapping[str, Any], key: str) -> str:
+    """One figure as a page shows it, with its range when it has one: "182 (range
+    150–190)"; a dash when it is missing."""
+    value = figures.get(key)
+    if fmt.is_missing(value):
+        return "–"
+    text = FIGURE_LABELS[key][1](value)
+    span = range_text(figures, key)
+    return f"{text} ({span})" if span else text
+
+
+def has_range(figures: Mapping[str, Any]) -> bool:
+    """Whether any count carries its month-to-month range (a page then says what it is)."""
+    return any(range_text(figures, key) for key in RANGE_ENDS)
+
+
 def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(label, text) for each figure computed, in the page's order."""
+    """(label, text) for each figure computed, in the page's order; MQLs and wins a month
+    with their range when saved with one."""
     rows = []
-    for key, (_, f) in FIGURE_LABELS.items():
+    for key in FIGURE_LABELS:
         if key in figures and figures[key] is not None:
-            rows.append((figure_label(key, dated(figures)), f(figures[key])))
+            rows.append((figure_label(key, dated(figures)), figure_text(figures, key)))
     return rows
 
 

@@ -6,6 +6,10 @@ propose thresholds of their own under a name, which everyone sees too. A :class:
 plain value: each change returns a new room with its ``version`` moved on, so a screen
 knows from one number whether it must redraw. The store keeps it as :meth:`Room.to_dict`
 (:mod:`calibrate.data.rooms`), so a reload, or a restarted server, loses nothing.
+
+A room is open until its facilitator closes it (:func:`close`), or until a new room opens
+once it is more than :data:`MAX_AGE_DAYS` days old (:func:`expire`): a closed room refuses
+every change, and its links say it was closed; what it showed is kept.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ import hmac
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from calibrate.errors import CalibrateError
 from calibrate.thresholds import Bar, Thresholds
@@ -27,6 +31,11 @@ MAX_NAME = 60
 MAX_PROPOSALS = 50
 #: Where a room starts before the facilitator moves it (the Thresholds screen's default).
 START = Bar(min_profile=50, min_behavior=50)
+#: Days after which an open room is closed when a new room opens (old workshops' links
+#: stop working instead of piling up).
+MAX_AGE_DAYS = 30
+#: Why a room was closed: its facilitator closed it, or it grew older than MAX_AGE_DAYS.
+Closed = Literal["facilitator", "age"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,13 @@ class Room:
     version: int = 1
     proposals: tuple[Proposal, ...] = field(default_factory=tuple)
     created_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    closed_at: datetime | None = None  # None: open
+    closed_by: Closed | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether the room was closed (it then refuses every change)."""
+        return self.closed_at is not None
 
     def proposal(self, name: str) -> Proposal | None:
         """The proposal of that name (trimmed, without case), if any."""
@@ -84,16 +100,22 @@ class Room:
         return {"code": self.code, "key": self.key, "thresholds": self.thresholds.to_dict(),
                 "segment": self.segment, "scenario": self.scenario, "version": self.version,
                 "proposals": [p.to_dict() for p in self.proposals],
-                "created_at": self.created_at.isoformat(timespec="seconds")}
+                "created_at": self.created_at.isoformat(timespec="seconds"),
+                "closed_at": (self.closed_at.isoformat(timespec="seconds")
+                              if self.closed_at else None),
+                "closed_by": self.closed_by}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Room:
-        """A room as :meth:`to_dict` stored it."""
+        """A room as :meth:`to_dict` stored it (one kept before rooms could close: open)."""
+        closed = data.get("closed_at")
         return cls(str(data["code"]), str(data["key"]), Thresholds.of(data.get("thresholds")),
                    data.get("segment") or None, data.get("scenario") or None,
                    int(data.get("version") or 1),
                    tuple(Proposal.from_dict(p) for p in data.get("proposals") or ()),
-                   datetime.fromisoformat(str(data["created_at"])))
+                   datetime.fromisoformat(str(data["created_at"])),
+                   datetime.fromisoformat(str(closed)) if closed else None,
+                   (data.get("closed_by") or "facilitator") if closed else None)
 
 
 def _fold(text: str) -> str:
@@ -120,7 +142,8 @@ def open_room(thresholds: Thresholds | None = None, *, code: str | None = None) 
 def move(room: Room, key: str | None, thresholds: Thresholds, segment: str | None = None,
          scenario: str | None = None) -> Room:
     """The room with the facilitator's new thresholds, segment and scenario; refused for
-    anyone without the host key."""
+    anyone without the host key, and once the room is closed."""
+    _still_open(room)
     if not room.is_host(key):
         raise CalibrateError(
             f"Only the facilitator of room {room.code} can move its thresholds.",
@@ -135,7 +158,8 @@ def move(room: Room, key: str | None, thresholds: Thresholds, segment: str | Non
 def propose(room: Room, name: str, author: str, thresholds: Thresholds,
             now: datetime | None = None) -> Room:
     """The room with a named proposal added; a proposal of the same name (trimmed,
-    without case) is replaced."""
+    without case) is replaced. Refused once the room is closed."""
+    _still_open(room)
     name = clean(name, "proposal name", required=True)
     author = clean(author, "name", required=True)
     proposal = Proposal(name, author, checked(thresholds),
@@ -153,7 +177,8 @@ def propose(room: Room, name: str, author: str, thresholds: Thresholds,
 def withdraw(room: Room, name: str, key: str | None = None, *,
              author: str | None = None) -> Room:
     """The room without the proposal ``name``: the facilitator (``key``) may withdraw any,
-    a participant (``author``) their own."""
+    a participant (``author``) their own. Refused once the room is closed."""
+    _still_open(room)
     found = room.proposal(name)
     if found is None:
         listed = ", ".join(f"'{p.name}'" for p in room.proposals) or "none yet"
@@ -166,6 +191,67 @@ def withdraw(room: Room, name: str, key: str | None = None, *,
             app_fix="Ask the facilitator or its author to withdraw it.")
     kept = tuple(p for p in room.proposals if p is not found)
     return replace(room, proposals=kept, version=room.version + 1)
+
+
+def close(room: Room, key: str | None, now: datetime | None = None) -> Room:
+    """The room closed by its facilitator (the host ``key``): every change is refused from
+    then on, and its links say so; its thresholds and proposals are kept. Closing a closed
+    room leaves it as it was."""
+    if not room.is_host(key):
+        raise CalibrateError(
+            f"Only the facilitator of room {room.code} can close it.",
+            fix="Pass the host key open_room() returned (room.key).",
+            app_fix="Open the facilitator's link (the one with key= in it) to close it.")
+    if room.closed:
+        return room
+    return replace(room, closed_at=_now(now), closed_by="facilitator",
+                   version=room.version + 1)
+
+
+def expired(room: Room, now: datetime | None = None) -> bool:
+    """Whether an open room is older than :data:`MAX_AGE_DAYS` days (closed when a new
+    room opens)."""
+    return not room.closed and _now(now) - room.created_at > timedelta(days=MAX_AGE_DAYS)
+
+
+def expire(room: Room, now: datetime | None = None) -> Room:
+    """The room closed for its age when it is :func:`expired`, else as it was."""
+    if not expired(room, now):
+        return room
+    return replace(room, closed_at=_now(now), closed_by="age", version=room.version + 1)
+
+
+def closed_words(room: Room) -> str:
+    """Why a closed room's links show nothing live: who closed it and when, in a line."""
+    when = f"{room.closed_at:%-d %b %Y at %H:%M}" if room.closed_at else "earlier"
+    if room.closed_by == "age":
+        return (f"This room was closed on {when}: it was more than {MAX_AGE_DAYS} days old "
+                "when a new room opened.")
+    return f"This room was closed by its facilitator on {when}."
+
+
+def age_words(room: Room, now: datetime | None = None) -> str:
+    """How long ago a room opened, as people say it: "just now", "5 minutes ago", "3 hours
+    ago", "2 days ago"."""
+    seconds = max(0, int((_now(now) - room.created_at).total_seconds()))
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def _still_open(room: Room) -> None:
+    """Refuse a change to a closed room, in the API's and the app's words."""
+    if room.closed:
+        raise CalibrateError(
+            closed_words(room).replace("This room", f"Room {room.code}", 1),
+            fix="Open a new room with open_room().",
+            app_fix="Ask the facilitator for the link of a new room.")
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now()).replace(microsecond=0)
 
 
 def clean(text: str | None, what: str, *, required: bool = False) -> str:

@@ -170,8 +170,10 @@ class Figures:
 
     def to_dict(self, *, ranges: bool = False) -> dict[str, Any]:
         """Plain data (for exports and the agreement page). The month ranges only when
-        asked: a scenario saves the figures of its thresholds, the same whichever function
-        computed them, and the ranges are the screen's reading aid, drawn afresh."""
+        asked (``ranges=True``): a scenario saves them with its figures, so its pages show
+        "182 (range 150–190)"; without, the figures are the same whichever function
+        computed them (:func:`figures` has no ranges), as figures saved before ranges
+        were kept read."""
         data = asdict(self)
         if not ranges:
             for key in RANGE_FIELDS:

@@ -19,7 +19,7 @@ from calibrate.decide.agreement import (
     export_source,
     scenario_weights,
 )
-from calibrate.decide.figure_text import figure_rows
+from calibrate.decide.figure_text import RANGE_NOTE, figure_rows, has_range
 from calibrate.decide.rules import describe
 from calibrate.decide.scenarios import Scenario
 from calibrate.decide.workshop import rules_of
@@ -49,8 +49,9 @@ def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: s
                        thresholds: ThresholdsLike, rules_text: list[str] | None = None,
                        date: datetime | None = None, signed_by: str = "",
                        basis: str = "", capacity: list[str] | None = None) -> str:
-    """One page stating the MQL definition, thresholds, projected figures and date; the
-    ``basis`` says what the figures were computed on ("weights #3 and 50,000 leads")."""
+    """One page stating the MQL definition, thresholds, projected figures (MQLs and wins a
+    month with their range, when saved with one) and date; the ``basis`` says what the
+    figures were computed on ("weights #3 and 50,000 leads")."""
     when = (date or datetime.now()).strftime("%Y-%m-%d")
     lines = [f"# {title}", "", f"Agreed on {when}"
              + (f" by {_md(signed_by)}" if signed_by else "")
@@ -61,6 +62,8 @@ def agreement_markdown(weights: Weights, figures: Mapping[str, Any], *, title: s
         lines += [f"- {_md(r)}" for r in rules_text]
     lines += ["", "## Projected figures", "", "| Figure | Value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in figure_rows(figures)]
+    if has_range(figures):
+        lines += ["", RANGE_NOTE]
     if capacity:
         lines += ["", "Sales capacity:", ""] + [f"- {_md(line)}" for line in capacity]
     if basis:

@@ -3,10 +3,13 @@
 ``/room`` opens a room. ``/room?room=CODE`` is a participant's view: the facilitator's
 thresholds, segment and scenario with their headline figures, and the named proposals with
 theirs, all re-read every second (a fragment with ``run_every``; the room's version says
-whether anything moved), and a form to propose thresholds. ``&key=...`` (the facilitator's
-link) adds the controls, each change published to the room at once. ``&as=Name`` keeps a
+whether anything moved), and a form to propose thresholds, two minimums or one total score.
+``&key=...`` (the facilitator's link) adds the controls, each change published to the room at
+once, the open rooms with their age, and a button that closes the room. ``&as=Name`` keeps a
 participant's name over a reload. Rooms live in the store (:meth:`Workbench.open_room`), so a
-reload, or a restart, loses nothing; figures come from :meth:`Workbench.figures`.
+reload, or a restart, loses nothing; figures come from :meth:`Workbench.figures`, kept per
+room version, data and weights in force (:meth:`Workbench.figures_basis`). A closed room's
+links say so and show what it showed, without re-reading it any more.
 """
 
 from __future__ import annotations
@@ -15,7 +18,16 @@ import pandas as pd
 import streamlit as st
 
 from calibrate import fmt
-from calibrate.decide.room import Room, definition, figure_arguments, normal_code
+from calibrate.decide.room import (
+    MAX_AGE_DAYS,
+    Room,
+    age_words,
+    closed_words,
+    definition,
+    expired,
+    figure_arguments,
+    normal_code,
+)
 from calibrate.decide.tradeoff import Figures
 from calibrate.errors import APP, CalibrateError
 from calibrate.thresholds import Bar
@@ -30,13 +42,18 @@ CONTROLS = "room_controls"
 AUTHOR = "room_author"
 MESSAGE = "room_message"
 LIVE_MESSAGE = "room_live_message"
+CLOSE_MESSAGE = "room_close_message"
 #: The facilitator's controls, kept in the session under these keys.
 TOTAL, PROFILE, BEHAVIOR, MIN_TOTAL, SEGMENT, SCENARIO = (
     "room_total", "room_min_profile", "room_min_behavior", "room_min_total", "room_segment",
     "room_scenario")
+#: A participant's proposal: two minimums or one total score, as the radio words them.
+BOTH_MODE, TOTAL_MODE = "Profile and behavior", "Total score"
+PROPOSE_MODE = "room_propose_mode"
 #: Seconds between two reads of the room on every screen.
 EVERY = 1
-#: Seconds a room's figures are kept for one version (a refit shows within this).
+#: Seconds a room's figures are kept (they are keyed on the room's version, the data and
+#: the weights in force, so a move, a load or a refit shows at the next read anyway).
 KEEP_FIGURES = 30
 
 
@@ -57,6 +74,9 @@ def render() -> None:
     host = room.is_host(key)
     author = participant()
     st.subheader(f"Room {room.code}", anchor=False)
+    if room.closed:
+        closed_room(room, str(key) if host else None, author)
+        return
     if host:
         st.caption("You are the facilitator: every move below shows on every screen in this "
                    "room within a second or two.")
@@ -70,8 +90,27 @@ def render() -> None:
                    "You are a participant: the facilitator's thresholds show here as they "
                    "move.")
     live(room.code, str(key) if host else None, author)
-    if not host:
+    if host:
+        close_form(room.code, str(key))
+        open_rooms(room.code)
+    else:
         propose_form(room)
+
+
+def closed_room(room: Room, key: str | None, author: str) -> None:
+    """A closed room: who closed it and when, and what it showed, drawn once (no fragment
+    re-reads it); the facilitator may open a new one."""
+    st.warning(closed_words(room) + (" Open a new room below." if key else
+                                     " Ask the facilitator for a new room's link."))
+    wb = state.workbench()
+    figures, problem = room_figures(wb, room) if wb.leads else ({}, None)
+    facilitator(room, figures.get(""))
+    if problem:
+        st.warning(problem)
+    proposals(room, figures, None, author, closed=True)
+    if key:
+        open_button("Open a new room")
+        open_rooms(room.code)
 
 
 def lobby() -> None:
@@ -235,12 +274,20 @@ def _publish(code: str, key: str, redraw: bool = False) -> None:
 # ------------------------------------------------------------------ everyone
 
 
+def room_figures(wb: Workbench, room: Room) -> tuple[dict[str, Figures], str | None]:
+    """The figures of the room's thresholds (key ``""``) and of each proposal, kept for
+    every session of the process per room version, data version and weights in force (a
+    refit shows at the next read). Needs leads loaded."""
+    return _figures(state.db_path(), room.code, room.version, wb.figures_basis(), room, wb)
+
+
 @st.cache_data(ttl=KEEP_FIGURES, max_entries=256, show_spinner=False)
-def _figures(db: str, code: str, version: int, data_version: int, _room: Room,
+def _figures(db: str, code: str, version: int, basis: tuple[int, int | None], _room: Room,
              _wb: Workbench) -> tuple[dict[str, Figures], str | None]:
     """The figures of the room's thresholds (key ``""``) and of each proposal, over the
-    room's segment, from :meth:`Workbench.figures`; kept per room version for every
-    session of the process (an error's message instead when they cannot be had)."""
+    room's segment, from :meth:`Workbench.figures`; kept per room version and ``basis``
+    (the data version and the weights in force) for every session of the process (an
+    error's message instead when they cannot be had)."""
     wb = _wb
     out: dict[str, Figures] = {}
     try:
@@ -262,14 +309,15 @@ def live(code: str, key: str | None, author: str) -> None:
     except CalibrateError as exc:
         st.error(exc.shown_in(APP).message)
         return
-    if not wb.leads:
+    if room.closed:  # the whole page says so, and draws no fragment re-reading it
+        st.rerun()
+    figures: dict[str, Figures] = {}
+    problem = None
+    if wb.leads:
+        figures, problem = room_figures(wb, room)
+    else:
         st.info("No leads loaded yet: open the **Data** page to load the sample or your own "
                 "export.")
-        figures: dict[str, Figures] = {}
-        problem = None
-    else:
-        figures, problem = _figures(state.db_path(), room.code, room.version,
-                                    wb.data_version, room, wb)
     facilitator(room, figures.get(""))
     if problem:
         st.warning(problem)
@@ -310,16 +358,18 @@ def headline(f: Figures) -> None:
     c[3].metric("Share of all wins", fmt.percent(f.win_share))
 
 
-def proposals(room: Room, figures: dict[str, Figures], key: str | None, author: str) -> None:
+def proposals(room: Room, figures: dict[str, Figures], key: str | None, author: str, *,
+              closed: bool = False) -> None:
     """The named proposals beside the facilitator's thresholds, each with its figures; a
-    Withdraw button on those this viewer may withdraw."""
+    Withdraw button on those this viewer may withdraw (none once the room is closed)."""
     st.markdown("**Proposals**")
     if not room.proposals:
-        st.caption("No proposals yet: participants propose thresholds with the form on "
+        st.caption("No proposals were made." if closed else
+                   "No proposals yet: participants propose thresholds with the form on "
                    "their screen.")
         return
     st.table(proposal_table(room, figures))
-    for p in room.proposals:
+    for p in room.proposals if not closed else ():
         if room.may_withdraw(p, key, author):
             st.button(f"Withdraw '{p.name}'", key=f"room_withdraw::{p.name}",
                       on_click=_withdraw, args=(room.code, p.name, key, author))
@@ -348,21 +398,33 @@ def _withdraw(code: str, name: str, key: str | None, author: str) -> None:
 
 
 def propose_form(room: Room) -> None:
-    """A participant's form: thresholds under a name, for everyone to see."""
+    """A participant's form: thresholds under a name, for everyone to see: a minimum
+    profile and behavior score, or one minimum total score (the radio above the form,
+    which starts on the facilitator's mode)."""
     bar = room.thresholds.main or Bar()
     for slot, value in (("room_propose_profile", bar.min_profile),
-                        ("room_propose_behavior", bar.min_behavior)):
+                        ("room_propose_behavior", bar.min_behavior),
+                        ("room_propose_total", bar.min_total)):
         st.session_state.setdefault(slot, int(value) if value is not None else 50)
+    st.session_state.setdefault(PROPOSE_MODE, TOTAL_MODE if bar.mode == "total" else BOTH_MODE)
+    st.markdown("**Propose thresholds**")
+    st.radio("Propose", (BOTH_MODE, TOTAL_MODE), key=PROPOSE_MODE, horizontal=True,
+             label_visibility="collapsed",
+             help="Two minimums (a lead passes both), or one minimum total score.")
+    total = st.session_state[PROPOSE_MODE] == TOTAL_MODE
     with st.form("room_propose", border=True):
-        st.markdown("**Propose thresholds**")
         c = st.columns([1.4, 1, 0.8, 0.8])
         c[0].text_input("Proposal name", placeholder="Sales view", key="room_propose_name",
                         help="A proposal of the same name is replaced.")
         c[1].text_input("Your name", key=AUTHOR)
-        c[2].number_input("Profile", min_value=0, max_value=100, step=1,
-                          key="room_propose_profile", help="Minimum profile score")
-        c[3].number_input("Behavior", min_value=0, max_value=100, step=1,
-                          key="room_propose_behavior", help="Minimum behavior score")
+        if total:
+            c[2].number_input("Total", min_value=0, max_value=100, step=1,
+                              key="room_propose_total", help="Minimum total score")
+        else:
+            c[2].number_input("Profile", min_value=0, max_value=100, step=1,
+                              key="room_propose_profile", help="Minimum profile score")
+            c[3].number_input("Behavior", min_value=0, max_value=100, step=1,
+                              key="room_propose_behavior", help="Minimum behavior score")
         st.form_submit_button("Propose thresholds", type="primary", on_click=_propose,
                               args=(room.code,))
         message = st.session_state.pop(MESSAGE, None)
@@ -375,11 +437,12 @@ def _propose(code: str) -> None:
     """Publish the form's proposal before the page reruns, so this screen shows it at
     once; the name goes into the URL (``as``) so a reload keeps it."""
     s = st.session_state
+    values = ({"min_total": int(s["room_propose_total"])} if s.get(PROPOSE_MODE) == TOTAL_MODE
+              else {"min_profile": int(s["room_propose_profile"]),
+                    "min_behavior": int(s["room_propose_behavior"])})
     try:
         room = state.workbench().propose(code, s.get("room_propose_name", ""),
-                                         s.get(AUTHOR, ""),
-                                         min_profile=int(s["room_propose_profile"]),
-                                         min_behavior=int(s["room_propose_behavior"]))
+                                         s.get(AUTHOR, ""), **values)
     except CalibrateError as exc:
         s[MESSAGE] = exc.shown_in(APP).message
         return
@@ -387,3 +450,49 @@ def _propose(code: str) -> None:
     shown = room.proposal(name)
     s[MESSAGE] = ("ok", f"Proposed '{fmt.md(shown.name if shown else name)}' to the room.")
     st.query_params["as"] = " ".join(str(s.get(AUTHOR, "")).split())
+
+
+# ------------------------------------------------------------------ closing rooms
+
+
+def close_form(code: str, key: str) -> None:
+    """The facilitator's Close button, in an expander that says what closing does."""
+    with st.expander("Close this room"):
+        st.markdown("Closing ends the workshop on every screen: the room's links say it was "
+                    "closed by its facilitator and stop refreshing, and nobody can move it or "
+                    "propose in it any more. Its thresholds and proposals are kept.")
+        st.button("Close the room for everyone", key="room_close", on_click=_close,
+                  args=(code, key))
+        message = st.session_state.pop(CLOSE_MESSAGE, None)
+        if message:
+            st.error(message)
+
+
+def _close(code: str, key: str) -> None:
+    try:
+        state.workbench().close_room(code, key)
+    except CalibrateError as exc:
+        st.session_state[CLOSE_MESSAGE] = exc.shown_in(APP).message
+
+
+def open_rooms(code: str) -> None:
+    """The facilitator's list of the open rooms with their age, so old ones are seen and
+    closed (each from its own facilitator's link; those past the age limit close when a
+    new room opens)."""
+    rooms = state.workbench().rooms()
+    with st.expander(f"Open rooms ({len(rooms)})"):
+        if rooms:
+            st.dataframe(open_rooms_table(rooms, code), hide_index=True, width="stretch")
+        st.caption(f"A room opened more than {MAX_AGE_DAYS} days ago is closed when a new "
+                   "room opens. Close any other from its facilitator's link.")
+
+
+def open_rooms_table(rooms: list[Room], code: str) -> pd.DataFrame:
+    """One line per open room: its code, when it opened and how long ago, its proposals,
+    and a note on this room and on rooms old enough to close."""
+    return pd.DataFrame([{
+        "Room": r.code, "Opened": f"{r.created_at:%Y-%m-%d %H:%M}", "Age": age_words(r),
+        "Proposals": len(r.proposals),
+        "Note": "this room" if r.code == code else
+        "closes when a new room opens" if expired(r) else "",
+    } for r in rooms])

@@ -8,7 +8,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from calibrate import fmt
 from calibrate.decide.comparison import Comparison, Headline
-from calibrate.decide.figure_text import dated
+from calibrate.decide.figure_text import RANGE_NOTE, dated, has_range, range_text
 from calibrate.decide.scenarios import Scenario
 from calibrate.errors import CalibrateError
 from calibrate.thresholds import Bar
@@ -18,13 +18,17 @@ from calibrate.ui.thresholds import OWN, slider_key
 
 def overview(rows: list[Scenario]) -> pd.DataFrame:
     """One line per scenario with its headline figures, formatted for the room. Counts
-    are "a month", or "in all" for leads without dates; with both kinds, each cell says."""
+    are "a month", or "in all" for leads without dates; with both kinds, each cell says.
+    MQLs and wins a month carry the range the scenario saved ("182 (range 150–190)")."""
     kinds = {dated(s.figures) for s in rows}
     per = "" if len(kinds) > 1 else " a month" if kinds == {True} else " in all"
 
     def count(s: Scenario, key: str) -> str:
         text = fmt.per_month(s.figures.get(key))
-        return text if per else f"{text} {'a month' if dated(s.figures) else 'in all'}"
+        if not per:
+            text += f" {'a month' if dated(s.figures) else 'in all'}"
+        span = None if fmt.is_missing(s.figures.get(key)) else range_text(s.figures, key)
+        return f"{text} ({span})" if span else text
 
     return pd.DataFrame([{
         "#": s.id, "name": s.name, "author": s.author, "saved": f"{s.created_at:%Y-%m-%d %H:%M}",
@@ -66,7 +70,8 @@ def _difference(column: DeltaGenerator, h: Headline) -> None:
 
 def side_by_side(comparison: Comparison) -> None:
     """The sentence, then A and B under their names and thresholds with the four headline
-    figures each and the difference B - A beside them."""
+    figures each (MQLs and wins with the range each saved, conversion with its interval)
+    and the difference B - A beside them."""
     st.subheader(fmt.md(comparison.sentence()), anchor=False)
     head = st.columns(3)
     for column, tag, name, scenario in zip(head[:2], "AB", comparison.labels(),
@@ -76,12 +81,13 @@ def side_by_side(comparison: Comparison) -> None:
     head[2].markdown("**B − A**  \nwhat B changes")
     for h in comparison.headline():
         row = st.columns(3)
-        for column, text, interval in ((row[0], h.a_text, h.a_interval),
-                                       (row[1], h.b_text, h.b_interval)):
+        for column, text, note in ((row[0], h.a_text, h.a_note), (row[1], h.b_text, h.b_note)):
             column.metric(h.label, text)
-            if interval:
-                column.caption(interval)
+            if note:
+                column.caption(note)
         _difference(row[2], h)
+    if has_range(comparison.a.figures) or has_range(comparison.b.figures):
+        st.caption(RANGE_NOTE)
 
 
 def render() -> None:
