@@ -69,8 +69,16 @@ def test_flags_and_dates():
     raw = frame.set_index("lead_id")["optin"]
     expected = raw.map(lambda v: 2 if v is None else (1 if v else 0))
     assert (codes == expected.loc[codes.index]).all()
+    # A behavior date is scored as the days since it (every lead seen on the newest day
+    # loaded: 0 days, one bin); a profile date is skipped, saying why.
+    recency = enc["last_seen"]
+    assert (recency.kind, recency.axis, recency.levels) == ("recency", "behavior",
+                                                            ["Any value", MISSING])
+    assert set(encoded(con, enc)["last_seen"]) == {0}
+    con.execute("UPDATE columns SET role = 'profile' WHERE name = 'last_seen'")
+    enc = learn_encoding(con)
     assert "last_seen" not in enc.names
-    assert "date" in enc.skipped["last_seen"]
+    assert "profile date is not scored" in enc.skipped["last_seen"]
 
 
 

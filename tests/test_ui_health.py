@@ -1,7 +1,11 @@
 """The Health screen under AppTest (issue 20): drift by month on the sample, the attributes
-with their flags in words, another reference period, the refit advice; undated leads."""
+with their flags in words, another reference period, the refit advice; undated leads; the
+decay of behavior on leads with an activity date, and why there is none without."""
 
 from __future__ import annotations
+
+import json
+import warnings
 
 import pytest
 
@@ -69,3 +73,55 @@ def test_undated_leads_say_drift_needs_dates(undated_db):
     at = page("health")
     assert at.info[0].value.startswith("Drift cannot be computed without lead dates")
     assert not at.dataframe and not at.get("plotly_chart")
+
+
+# ------------------------------------------------------------------ decay
+
+
+@pytest.fixture(scope="module")
+def activity_db(tmp_path_factory):
+    """Leads whose behavior halves every 45 days without activity, fitted."""
+    from test_decay import planted_leads
+
+    path = tmp_path_factory.mktemp("activity") / "activity.duckdb"
+    with Workbench(path, keep_backups=0) as wb:
+        wb.ingest(planted_leads(12_000, seed=11))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            wb.fit()
+    return path
+
+
+def test_decay_shows_each_groups_half_life_its_curve_and_the_settings(activity_db,
+                                                                      monkeypatch):
+    monkeypatch.setenv(store.ENV_DB, str(activity_db))
+    at = page("health")
+    assert "Decay of behavior" in [s.value for s in at.subheader]
+    assert at.success[0].value.startswith("Behavior fades: all behavior halves after ")
+    groups = next(d.value for d in at.dataframe if "half-life" in d.value.columns)
+    assert list(groups.columns) == ["group", "activity date", "behavior", "half-life",
+                                    "95% interval", "leads", "with a date", "status"]
+    (row,) = groups.to_dict("records")
+    assert (row["group"], row["activity date"], row["status"]) == (
+        "all behavior", "Last Activity Date", "estimated")
+    assert row["behavior"] == "Email Clicks, Web Visits"  # as the file names them
+    low, high = (int(v) for v in row["95% interval"].removesuffix(" days").split(" to "))
+    assert low <= 45 <= high and row["leads"] == "12,000"
+    chart = next(c for c in at.get("plotly_chart") if "half-life" in c.proto.spec)
+    spec = json.loads(chart.proto.spec)
+    assert spec["layout"]["xaxis"]["type"] == "log"
+    assert spec["layout"]["font"]["size"] >= 16
+    notes = sorted(a["text"] for a in spec["layout"]["annotations"])
+    assert notes[0] == "95% interval: above this line" and notes[1].startswith("no decay")
+    assert [t.label for t in at.tabs] == ["Any tool", "HubSpot", "Marketo",
+                                          "Account Engagement (Pardot)"]
+    settings = "\n".join(c.value for c in at.code)
+    assert "'Last Activity Date' not in past" in settings and "turn on decay" in settings
+
+
+def test_without_activity_dates_decay_says_it_cannot_be_estimated_and_why(sample_db):
+    at = page("health")
+    assert "Decay of behavior" in [s.value for s in at.subheader]
+    said = [i.value for i in at.info if "Decay cannot be estimated" in i.value]
+    assert said and "no activity dates" in said[0] and "Last Activity Date" in said[0]
+    assert not at.tabs and not at.code

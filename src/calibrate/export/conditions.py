@@ -15,7 +15,12 @@ condition mirrors how calibrate itself scores a lead (:mod:`calibrate.model.enco
   cut, ``between a and b`` with a inclusive and b exclusive, ``at least`` the last cut);
   a behavior count below 0 is read as missing, as the cleaning reads it;
 * flags are ``is true`` / ``is false`` (the yes and no words of the cleaning) and
-  ``is empty`` for anything else.
+  ``is empty`` for anything else;
+* recency (the days since "Last Activity Date") is a relative date condition on the date field
+  as written, never a number: ``less than days ago`` the first cut, ``between days ago``
+  (at least a, less than b days ago), ``at least days ago`` the last cut, ``is empty``
+  without a date. Days are whole days before the scoring date (today in the tools); a
+  date after it counts as 0 days ago.
 
 A lead matches exactly one line per field, and the points of its lines add up to its
 profile and behavior points. Lines for the MQL definition and the auto-rules in force
@@ -140,7 +145,9 @@ def conditions(table: pd.DataFrame, columns: Any = None) -> list[Condition]:
                        str(attribute)), str(attribute), str(rows["kind"].iloc[0]),
                        {str(lv): int(p) for lv, p in zip(rows["level"], rows["points"],
                                                           strict=True)})
-        if a.kind == "categorical":
+        if a.kind == "recency":
+            out += _recency(rows, a)
+        elif a.kind == "categorical":
             out += _categorical(rows, a)
         elif a.kind == "flag":
             out += [a.line(op, None, level) for level, op in (
@@ -196,6 +203,35 @@ def _numeric(rows: pd.DataFrame, a: _Attribute) -> list[Condition]:
             out.append(a.line("at least", plain_number(lo), level))
         else:
             out.append(a.line("between", (plain_number(lo), plain_number(hi)), level))
+    if MISSING in a.points:
+        out.append(a.line("is empty", None, MISSING))
+    return out
+
+
+def _cut_points(rows: pd.DataFrame) -> tuple[list[str], list[float]]:
+    """The bin levels of a binned attribute and its cuts (the lower bounds of bins 2..k)."""
+    bins = rows[rows["level"] != MISSING]
+    lowers = [float(v) for v in bins["lower"]]
+    uppers = [float(v) for v in bins["upper"]]
+    cuts = [lowers[i] if _finite(lowers[i]) else uppers[i - 1] for i in range(1, len(lowers))]
+    return [str(v) for v in bins["level"]], cuts
+
+
+def _recency(rows: pd.DataFrame, a: _Attribute) -> list[Condition]:
+    """A recency attribute's lines: relative date conditions on its date field."""
+    levels, cuts = _cut_points(rows)
+    out: list[Condition] = []
+    for i, level in enumerate(levels):
+        lo = cuts[i - 1] if i > 0 else None
+        hi = cuts[i] if i < len(cuts) else None
+        if lo is None and hi is None:
+            out.append(a.line("is not empty", None, level))
+        elif lo is None:
+            out.append(a.line("less than days ago", plain_number(hi), level))
+        elif hi is None:
+            out.append(a.line("at least days ago", plain_number(lo), level))
+        else:
+            out.append(a.line("between days ago", (plain_number(lo), plain_number(hi)), level))
     if MISSING in a.points:
         out.append(a.line("is empty", None, MISSING))
     return out

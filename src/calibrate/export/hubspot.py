@@ -35,6 +35,20 @@ def _hubspot_filters(c: Condition) -> list[dict[str, Any]]:
     def num(op: str, v: Any) -> dict[str, Any]:
         return f({"operationType": "NUMBER", "operator": op, "value": v})
 
+    def ago(op: str, days: int) -> dict[str, Any]:
+        return f({"operationType": "ROLLING_DATE_RANGE", "operator": op, "numberOfDays": days,
+                  "includeObjectsWithNoValueSet": False, "requiresTimeZoneConversion": False})
+
+    # A date's whole days ago: less than N is "less than N days ago"; at least N is "more
+    # than N - 1 days ago".
+    if c.operator == "less than days ago":
+        return [ago("IS_LESS_THAN_X_DAYS_AGO", int(c.value))]
+    if c.operator == "at least days ago":
+        return [ago("IS_MORE_THAN_X_DAYS_AGO", int(c.value) - 1)]
+    if c.operator == "between days ago":
+        return [ago("IS_MORE_THAN_X_DAYS_AGO", int(c.value[0]) - 1),
+                ago("IS_LESS_THAN_X_DAYS_AGO", int(c.value[1]))]
+
     if c.operator == "is empty":
         return [f({"operationType": "ALL_PROPERTY", "operator": "IS_UNKNOWN"})]
     if c.operator == "is not empty":
@@ -111,6 +125,7 @@ def hubspot_json(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
             "Replace each 'property' with the property's internal name in HubSpot.",
             "Keys starting with '_' are calibrate's notes: remove them before sending.",
             "Text compares without case; 'is not one of' also requires a known value.",
-        ],
+        ] + (["Dates compare in whole days before today: 'at least 30 days ago' is written "
+              "'more than 29 days ago'."] if any(c.kind == "recency" for c in lines) else []),
     }
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

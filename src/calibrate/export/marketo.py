@@ -49,6 +49,14 @@ def _marketo_filters(c: Condition) -> list[tuple[str, str, Any]]:
         return [(f, "at least", c.value)]
     if c.operator == "between":
         return [(f, "at least", c.value[0]), (f, "is less than", c.value[1])]
+    # A date's days ago: "in past N days" holds the last N days up to now, "in past before
+    # N days" the dates before them.
+    if c.operator == "less than days ago":
+        return [(f, "in past", f"{c.value} days")]
+    if c.operator == "at least days ago":
+        return [(f, "in past before", f"{c.value} days")]
+    if c.operator == "between days ago":
+        return [(f, "in past before", f"{c.value[0]} days"), (f, "in past", f"{c.value[1]} days")]
     return [(f, "see rule", c.value)]
 
 
@@ -60,8 +68,9 @@ def marketo_csv(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
     A rescore campaign (person created or a scored field changes) sets Demographic and
     Behavior Score to 0 and requests every scoring campaign; each scoring campaign
     ("Campaign is Requested" plus the line's filters) changes its score by the line's
-    points, so a score is always the sum of the lines that hold now. Then the MQL and
-    auto-rule campaigns.
+    points, so a score is always the sum of the lines that hold now. A recency line is a
+    date filter ("in past 30 days"), and a batch campaign reruns the rescore every night
+    as the days pass. Then the MQL and auto-rule campaigns.
     """
     lines = scoring_lines(conditions(table, columns))
     rows: list[dict[str, Any]] = []
@@ -81,6 +90,15 @@ def marketo_csv(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
         row(rescore, "flow", "Change Score", score=score, change="=0")
     for n in names:
         row(rescore, "flow", "Request Campaign", value=n)
+    if any(c.kind == "recency" for c in lines):  # "in past" moves with the days: every night
+        daily = "calibrate 000: rescore every night"
+        row(daily, "schedule", "Recurring batch: every day",
+            value="the 'in past' lines count days to today")
+        row(daily, "filter", "Person was created", operator="in past", value="all time")
+        for score in ("Demographic Score", "Behavior Score"):
+            row(daily, "flow", "Change Score", score=score, change="=0")
+        for n in names:
+            row(daily, "flow", "Request Campaign", value=n)
     for n, c in zip(names, lines, strict=True):
         row(n, "trigger", "Campaign is Requested", value="Marketo Flow Action")
         for attribute, op, value in _marketo_filters(c):

@@ -33,7 +33,7 @@ _MAUTIC_OPS = {"equals": "=", "is one of": "in", "is not one of": "!in",
 
 
 def _mautic_filters(c: Condition) -> list[dict[str, Any]]:
-    type_ = {"numeric": "number", "flag": "boolean"}.get(c.kind, "text")
+    type_ = {"numeric": "number", "flag": "boolean", "recency": "date"}.get(c.kind, "text")
 
     def one(op: str, value: Any) -> dict[str, Any]:
         return {"glue": "and", "field": c.field, "object": "lead", "type": type_,
@@ -41,6 +41,13 @@ def _mautic_filters(c: Condition) -> list[dict[str, Any]]:
 
     if c.operator == "between":
         return [one("gte", c.value[0]), one("lt", c.value[1])]
+    # A date's days ago as Mautic's relative dates: after "-N days" is less than N days ago.
+    if c.operator == "less than days ago":
+        return [one("gt", f"-{c.value} days")]
+    if c.operator == "at least days ago":
+        return [one("lte", f"-{c.value} days")]
+    if c.operator == "between days ago":
+        return [one("lte", f"-{c.value[0]} days"), one("gt", f"-{c.value[1]} days")]
     if c.operator in ("is one of", "is not one of"):
         out = [one(_MAUTIC_OPS[c.operator], list(c.value))]
         return ([one("!empty", None)] + out) if c.operator == "is not one of" else out

@@ -30,7 +30,9 @@ PARDOT_COLUMNS = ["section", "rule", "match", "criterion", "field", "operator", 
 _PARDOT_OPS = {"equals": "is", "is one of": "is", "is not one of": "isn't",
                "is empty": "is empty", "is not empty": "isn't empty",
                "less than": "is less than", "at least": "is greater than or equal to",
-               "is true": "is", "is false": "is"}
+               "is true": "is", "is false": "is",
+               "less than days ago": "is less than N days ago",
+               "at least days ago": "is at least N days ago"}
 
 
 def _pardot_criteria(c: Condition) -> list[tuple[str, str, Any]]:
@@ -38,6 +40,9 @@ def _pardot_criteria(c: Condition) -> list[tuple[str, str, Any]]:
     if c.operator == "between":
         return [(f, "is greater than or equal to", c.value[0]),
                 (f, "is less than", c.value[1])]
+    if c.operator == "between days ago":
+        return [(f, _PARDOT_OPS["at least days ago"], c.value[0]),
+                (f, _PARDOT_OPS["less than days ago"], c.value[1])]
     if c.operator == "is not one of":
         return [(f, "isn't empty", ""), (f, "isn't", join_values(c.value))]
     if c.operator == "rule":
@@ -58,7 +63,9 @@ def pardot_csv(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
     """Account Engagement (Pardot) automation rules, one row per criterion.
 
     Behavior lines adjust the prospect score; profile lines adjust a "calibrate profile"
-    scoring category; a grading profile turns the profile points into grades: criteria
+    scoring category; a recency line is a relative date criterion on the date field ("is
+    less than N days ago", N the value: key it as the date field's days-ago criterion,
+    not as a number); a grading profile turns the profile points into grades: criteria
     worth 3/3 of a letter each lift the starting D to C, B and A at the grade cut-offs,
     and an auto-disqualified prospect does not match a "qualified" criterion (F).
     """

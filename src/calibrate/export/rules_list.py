@@ -39,6 +39,10 @@ OPERATORS = {
     "between": "'a and b': the number is at least a and less than b",
     "is true": "a yes word: yes, y, true, 1, x, checked, on, ja, oui, si...",
     "is false": "a no word: no, n, false, 0, unchecked, off, nein, non...",
+    "less than days ago": "a date less than the value in days before today (within the last "
+                          "N days; a later date counts as 0 days ago)",
+    "at least days ago": "a date the value in days or more before today",
+    "between days ago": "'a and b': a date at least a and less than b days before today",
     "rule": "an auto-rule stated in words (the value); key it as your system allows",
 }
 #: Between the values of a list (``is one of``, ``is not one of``).
@@ -61,9 +65,9 @@ def value_cell(c: Condition) -> Any:
     """The value column: numbers as numbers, texts neutralised only where they are level
     texts (or rule words) a spreadsheet could run."""
     v = c.value
-    if c.operator in ("less than", "at least"):
+    if c.operator in ("less than", "at least", "less than days ago", "at least days ago"):
         return v
-    if c.operator == "between":
+    if c.operator in ("between", "between days ago"):
         return f"{v[0]} and {v[1]}"
     if c.operator in ("is one of", "is not one of"):
         return neutralise(join_values(v))
@@ -90,8 +94,13 @@ def rules_frame(lines: Sequence[Condition], *, keep_zero: bool = True) -> pd.Dat
 
 def line_in_words(c: Condition) -> str:
     """A line in words ("seniority equals VP"; a list by the level it makes, "seniority is
-    not one of (Other)"), for names of campaigns and rules."""
+    not one of (Other)"; a date, "Last Activity Date is less than 30 days ago"), for names
+    of campaigns and rules."""
     if c.operator in ("is one of", "is not one of"):
         return f"{c.field} {c.operator} ({c.level})"
+    if c.operator in ("less than days ago", "at least days ago"):
+        return f"{c.field} is {c.operator.removesuffix(' days ago')} {c.value} days ago"
+    if c.operator == "between days ago":
+        return f"{c.field} is at least {c.value[0]} and less than {c.value[1]} days ago"
     v = value_cell(c)
     return f"{c.field} {c.operator}" + (f" {v}" if v != "" else "")

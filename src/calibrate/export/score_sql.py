@@ -58,6 +58,14 @@ def _text(field: str) -> str:
 
 def _sql_condition(c: Condition) -> str:
     """The SQL condition of one scoring or auto-qualify line."""
+    if c.kind == "recency":  # whole days before today; a later date is 0 days ago
+        d = f"DATE_DIFF('day', CAST({quote(c.field)} AS DATE), CURRENT_DATE)"
+        return {"less than days ago": lambda: f"{d} < {_n(c.value)}",
+                "at least days ago": lambda: f"{d} >= {_n(c.value)}",
+                "between days ago": lambda: f"{d} >= {_n(c.value[0])} AND {d} < "
+                                            f"{_n(c.value[1])}",
+                "is empty": lambda: f"{quote(c.field)} IS NULL",
+                "is not empty": lambda: f"{quote(c.field)} IS NOT NULL"}[c.operator]()
     if c.kind == "numeric":
         x = f"CAST({quote(c.field)} AS DOUBLE)"
         return {"less than": lambda: f"{x} < {_n(c.value)}",
@@ -248,6 +256,9 @@ def portable_sql(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
             "-- blanks and placeholders (Select, Unknown, N/A) must be empty, and negative "
             "behavior counts are read as missing.",
             "-- Text is compared trimmed and without case."]
+    if any(c.kind == "recency" for c in lines):
+        note.append("-- Dates score by whole days before today (CURRENT_DATE); they must "
+                    "hold dates (2025-06-30), a blank is no date.")
     note += [f"-- Not included: {x}." for x in left_out]
     return "\n".join(note) + "\n" + sql + "\n"
 

@@ -17,6 +17,12 @@ The encoding (:class:`~calibrate.model.encode.Encoding`) is learnt with a few SQ
   ``lower <= x < upper``. The rounding is :mod:`calibrate.model.cut_points`, the merging
   :mod:`calibrate.model.bin_merge`; this module runs the SQL around them.
 * flag: ``"No"``, ``"Yes"``, ``"Missing"``.
+* recency: a behavior-role activity date is scored by the days since it
+  (:mod:`calibrate.model.recency`): the whole days from the date to each lead's reference
+  date (its close date, else the newest date loaded), binned as a whole number, with
+  labels in days (``"0-6 days ago"``, ``"90+ days ago"``); no date is ``"Missing"``. The
+  attribute keeps the date column's name, its kind is ``recency``. Dates named
+  like record keeping ("Last Modified Date") and profile-role dates are not scored.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from calibrate.data.store import ColumnInfo, read_columns
 from calibrate.model.bin_merge import merge_bins
 from calibrate.model.cut_points import candidate_cuts, quantile_disc
 from calibrate.model.encode import (
+    ANY,
     AXES,
     MISSING,
     NO,
@@ -42,14 +49,19 @@ from calibrate.model.encode import (
     bin_labels,
     num_literal,
 )
+from calibrate.model.recency import days_since_sql, is_record_keeping, reference_sql
 from calibrate.sql import literal, quote
 
 __all__ = ["learn_encoding"]
 
-#: Column types (from ingest) mapped to the encoding kind; ``date`` is not encoded (its
-#: recency feeds :mod:`calibrate.model.decay` instead).
+#: Column types (from ingest) mapped to the encoding kind; a behavior ``date`` is scored
+#: as its recency (module docs).
 KIND_OF_TYPE = {"categorical": "categorical", "text": "categorical", "numeric": "numeric",
                 "flag": "flag"}
+#: Why a date is not scored.
+PROFILE_DATE = ("a profile date is not scored; give it the behavior role to score the days "
+                "since it")
+RECORD_DATE = "named like a record-keeping date, not activity: not scored"
 CLOSED_SQL = "outcome IN ('won', 'lost', 'no_decision')"
 QUANTILES = (0.01, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55,
               0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99)
@@ -93,20 +105,31 @@ def learn_encoding(
     max_bins: int = 5,
     min_share: float = 0.03,
     monotone: bool = True,
+    reference: str | None = None,
 ) -> Encoding:
     """Learn the levels and bins of every profile and behavior attribute from closed leads.
 
     ``source`` is a table name; ``where`` a SQL condition selecting the leads to learn from
     (default: the closed ones); ``columns`` the attributes (default: every profile and
-    behavior column of the stored mapping). Date attributes are not encoded: they are
-    listed in ``Encoding.skipped``; a behavior date's recency is what
-    :mod:`calibrate.model.decay` estimates a half-life from.
+    behavior column of the stored mapping). A behavior activity date is encoded as its
+    recency, in days to ``reference`` (SQL; default
+    :func:`calibrate.model.recency.reference_sql` on ``source``); other dates are listed
+    in ``Encoding.skipped`` with why.
     """
     relation = f"(SELECT * FROM {quote(source)} WHERE {where or CLOSED_SQL})"
     if columns is None:
         columns = [c for c in read_columns(con) if c.role in AXES]
+    if reference is None and any(_is_recency(c) for c in columns):
+        reference = reference_sql(con, source)
     return _learn(con, relation, "outcome = 'won'", columns, min_count=min_count,
-                  max_bins=max_bins, min_share=min_share, monotone=monotone)
+                  max_bins=max_bins, min_share=min_share, monotone=monotone,
+                  reference=reference or "current_date")
+
+
+def _is_recency(c: ColumnInfo) -> bool:
+    """A behavior activity date: scored as the days since it."""
+    return (c.type == "date" and c.role == "behavior"
+            and not is_record_keeping(c.source_name or c.name))
 
 
 def _learn(
@@ -119,34 +142,42 @@ def _learn(
     max_bins: int,
     min_share: float,
     monotone: bool,
+    reference: str = "current_date",
 ) -> Encoding:
-    """Learn from ``relation`` (a trusted SQL relation) with win indicator ``target``."""
+    """Learn from ``relation`` (a trusted SQL relation) with win indicator ``target``;
+    recency counts days to ``reference`` (SQL)."""
     _check_learn_params(max_bins, min_share)
     skipped: dict[str, str] = {}
     usable: list[ColumnInfo] = []
+    select: dict[str, str] = {}  # attribute -> its SQL in the base relation
     for c in columns:
         if c.role not in AXES:
             raise ValueError(f"{c.name}: only profile and behavior columns are encoded "
                              f"(role is {c.role!r}).")
-        if c.type == "date":
-            skipped[c.name] = ("a date is not scored as points: calibrate decay estimates how "
-                               "fast behavior points fade since it")
+        if _is_recency(c):
+            select[c.name] = days_since_sql(quote(c.name), reference)
+            usable.append(ColumnInfo(c.name, c.source_name, c.role, "recency", c.reason))
+        elif c.type == "date":
+            skipped[c.name] = PROFILE_DATE if c.role == "profile" else RECORD_DATE
         elif c.type not in KIND_OF_TYPE:
             skipped[c.name] = f"type {c.type!r} cannot be scored"
         else:
+            select[c.name] = quote(c.name)
             usable.append(c)
     base = (f"SELECT ({target})::INTEGER AS _won, hash(lead_id, 11) AS _h"
-            + "".join(f", {quote(c.name)}" for c in usable) + f" FROM {relation}")
+            + "".join(f", {select[c.name]} AS {quote(c.name)}" for c in usable)
+            + f" FROM {relation}")
     n, _ = con.execute(f"SELECT count(*), coalesce(sum(_won), 0) FROM ({base})").fetchone()
     n = int(n)
     threshold = _resolve_min_count(min_count, n)
-    kinds = {c.name: KIND_OF_TYPE[c.type] for c in usable}
+    kinds = {c.name: "recency" if c.type == "recency" else KIND_OF_TYPE[c.type]
+             for c in usable}
     cats = [c.name for c in usable if kinds[c.name] == "categorical"]
-    nums = [c.name for c in usable if kinds[c.name] == "numeric"]
+    nums = [c.name for c in usable if kinds[c.name] in ("numeric", "recency")]
     flags = [c.name for c in usable if kinds[c.name] == "flag"]
     learnt: dict[str, AttributeEncoding] = {}
     axis = {c.name: c.role for c in usable}
-    stype = {c.name: c.type for c in usable}
+    stype = {c.name: "date" if c.type == "recency" else c.type for c in usable}
     if cats:
         for name, (levels, counts, wins) in _learn_categorical(con, base, cats,
                                                                threshold).items():
@@ -156,16 +187,26 @@ def _learn(
     if nums:
         for name, spec in _learn_numeric(con, base, nums, n, threshold, max_bins, min_share,
                                          monotone).items():
-            learnt[name] = AttributeEncoding(name, axis[name], "numeric", spec["levels"],
+            recency = kinds[name] == "recency"
+            levels = [_in_days(v) for v in spec["levels"]] if recency else spec["levels"]
+            learnt[name] = AttributeEncoding(name, axis[name], kinds[name], levels,
                                              edges=spec["edges"], integer=spec["integer"],
                                              source_type=stype[name], trend=spec["trend"],
-                                             counts=spec["counts"], wins=spec["wins"])
+                                             counts=spec["counts"], wins=spec["wins"],
+                                             reference=reference if recency else "")
     if flags:
         for name, (counts, wins) in _learn_flags(con, base, flags).items():
             learnt[name] = AttributeEncoding(name, axis[name], "flag", [NO, YES, MISSING],
                                              source_type=stype[name], counts=counts,
                                              wins=wins)
     return Encoding([learnt[c.name] for c in usable], n, threshold, skipped)
+
+
+def _in_days(label: str) -> str:
+    """A recency bin's label in days ("0-6" -> "0-6 days ago"); Missing and Any value stay."""
+    if label in (MISSING, ANY):
+        return label
+    return f"{label} day{'' if label == '1' else 's'} ago"
 
 
 def _counts_by(con: duckdb.DuckDBPyConnection, select: str, names: list[str]

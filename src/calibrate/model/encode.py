@@ -9,7 +9,10 @@ the closed leads (:mod:`calibrate.model.binning`), so the same CASE expressions
 Codes are positions in ``levels``. Every attribute ends with a ``"Missing"`` level (NULL),
 and categorical ones have ``"Other"`` (values without a level of their own, compared without
 case), even when no lead fell there while learning: new leads can. A numeric level is a bin
-``lower <= x < upper`` between ``edges``; a flag is ``"No"``, ``"Yes"``, ``"Missing"``.
+``lower <= x < upper`` between ``edges``; a flag is ``"No"``, ``"Yes"``, ``"Missing"``. A
+recency attribute (a behavior activity date, kind ``recency``) is binned like a number, on
+the whole days from the date to each lead's reference date
+(:func:`calibrate.model.recency.days_since_sql`); no date is ``"Missing"``.
 """
 
 from __future__ import annotations
@@ -20,17 +23,20 @@ from typing import Any
 
 import numpy as np
 
+from calibrate.model.recency import days_since_sql
 from calibrate.sql import literal, quote
 
 __all__ = [
     "ANY",
     "AXES",
+    "BINNED",
     "AttributeEncoding",
     "Encoding",
     "KINDS",
     "MISSING",
     "NO",
     "OTHER",
+    "TODAY",
     "YES",
     "bin_labels",
     "encode_sql",
@@ -44,7 +50,11 @@ NO, YES = "No", "Yes"
 #: The one level of a numeric attribute whose values all fell in one bin.
 ANY = "Any value"
 AXES = ("profile", "behavior")
-KINDS = ("categorical", "numeric", "flag")
+KINDS = ("categorical", "numeric", "flag", "recency")
+#: Kinds binned on a number: a value, or the days since a date.
+BINNED = ("numeric", "recency")
+#: The reference date of a recency attribute without one: the scoring date, today.
+TODAY = "current_date"
 
 
 def num_literal(value: float) -> str:
@@ -59,6 +69,8 @@ class AttributeEncoding:
     ``edges`` are the interior cut points of a numeric attribute, ascending: level ``i`` holds
     ``edges[i-1] <= x < edges[i]`` (unbounded at the ends); the last level is ``"Missing"``.
     ``counts`` and ``wins`` per level are what the encoding was learnt from (informative).
+    A recency attribute's ``edges`` are in days, and ``reference`` is the SQL of each
+    row's reference date (:func:`calibrate.model.recency.reference_sql`; empty: today).
     """
 
     name: str
@@ -71,6 +83,7 @@ class AttributeEncoding:
     trend: str = ""
     counts: list[int] = field(default_factory=list)
     wins: list[int] = field(default_factory=list)
+    reference: str = ""
 
     def __post_init__(self) -> None:
         if self.axis not in AXES:
@@ -81,8 +94,9 @@ class AttributeEncoding:
             raise ValueError(f"{self.name}: the last level must be {MISSING!r}.")
         if len(set(self.levels)) != len(self.levels):
             raise ValueError(f"{self.name}: level labels must be distinct.")
-        if self.kind == "numeric" and len(self.edges) != len(self.levels) - 2:
-            raise ValueError(f"{self.name}: a numeric attribute needs len(levels) - 2 edges.")
+        if self.kind in BINNED and len(self.edges) != len(self.levels) - 2:
+            raise ValueError(f"{self.name}: a {self.kind} attribute needs len(levels) - 2 "
+                             "edges.")
         if self.kind == "categorical" and OTHER not in self.levels:
             raise ValueError(f"{self.name}: a categorical attribute needs an {OTHER!r} level.")
 
@@ -108,17 +122,22 @@ class AttributeEncoding:
     def bounds(self) -> list[tuple[float, float]]:
         """Per level ``(lower, upper)``: numeric bin bounds, NaN when unbounded or not a bin."""
         nan = float("nan")
-        if self.kind != "numeric":
+        if self.kind not in BINNED:
             return [(nan, nan)] * self.size
         cuts = [nan, *self.edges, nan]
         return [(cuts[i], cuts[i + 1]) for i in range(self.size - 1)] + [(nan, nan)]
 
-    def sql(self, column: str | None = None) -> str:
+    def sql(self, column: str | None = None, reference: str | None = None) -> str:
         """A CASE expression giving this attribute's code for one row.
 
-        ``column`` is the SQL expression of the stored value (default: the quoted name).
-        Values are written as escaped literals, never spliced raw.
+        ``column`` is the SQL expression of the stored value (default: the quoted name; a
+        recency attribute's: the days since its date column to ``reference``, default
+        its own ``reference``, else today). Values are written as escaped literals, never
+        spliced raw.
         """
+        if self.kind == "recency" and column is None:
+            column = days_since_sql(quote(self.name),
+                                    reference or self.reference or TODAY)
         col = column or quote(self.name)
         m = self.missing_code
         if self.kind == "categorical":
@@ -198,17 +217,19 @@ class Encoding:
                    dict(data.get("skipped", {})))
 
 
-def encode_sql(encoding: Encoding | Sequence[AttributeEncoding]) -> str:
+def encode_sql(encoding: Encoding | Sequence[AttributeEncoding],
+               reference: str | None = None) -> str:
     """SELECT expressions turning a row of ``leads`` into one code per attribute.
 
     Each expression is aliased with the attribute's (quoted) name, e.g.
     ``SELECT lead_id, {encode_sql(enc)} FROM leads``. The fit and the score use this same
-    function, so a lead always gets the same code in both.
+    function, so a lead always gets the same code in both. ``reference`` (SQL) is the
+    date recency attributes count to (default: each one's own, else today).
     """
     attrs = list(encoding)
     if not attrs:
         raise ValueError("the encoding has no attributes")
-    return ", ".join(f"{a.sql()} AS {quote(a.name)}" for a in attrs)
+    return ", ".join(f"{a.sql(reference=reference)} AS {quote(a.name)}" for a in attrs)
 
 
 # ------------------------------------------------------------------------ bin labels

@@ -357,8 +357,11 @@ def _fit(cur: duckdb.DuckDBPyConnection, opts: dict[str, Any], lap: Any) -> FitR
                          columns=attrs, min_count=opts["min_count"], max_bins=opts["max_bins"],
                          min_share=opts["min_share"], monotone=True)
     if not len(enc):
-        raise ModelError("No attribute can be scored (dates are not scored yet).",
-                         fix="Map at least one categorical, numeric or yes/no column.")
+        raise ModelError("No attribute can be scored: only profile dates or record-keeping "
+                         "dates are mapped, and a date is scored only as the days since a "
+                         "behavior activity date.",
+                         fix="Map at least one categorical, numeric or yes/no column, or give "
+                             "an activity date (e.g. 'Last Activity Date') the behavior role.")
     lap("encode")
     # Case-control sampling of very large training sets (see calibrate.model.patterns).
     train_wins = int(sum(enc.attributes[0].wins))

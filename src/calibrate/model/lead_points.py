@@ -7,10 +7,16 @@ expressions as in the fit (:func:`calibrate.model.encode.encode_sql`): a categor
 level of its own gets that level's points, any other non-empty value the ``Other`` points,
 an empty one the ``Missing`` points; numbers fall in their bin (lower <= x < upper); flags
 are Yes / No / Missing. Each code then indexes a list literal of points.
+
+A recency attribute (an activity date, "0-6 days ago") counts the days from its date to a
+reference date: :func:`score_leads` takes each closed lead's close date (else the newest
+date loaded), as the fit did, and for open leads the scoring date, today unless ``as_of``
+says otherwise (:func:`calibrate.model.recency.reference_sql`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,9 +34,12 @@ from calibrate.model.points import (
     encoding_from_table,
     validate_table,
 )
+from calibrate.model.recency import reference_sql
 from calibrate.sql import literal, quote
 
-__all__ = ["evaluate", "points_column", "score_leads", "score_sql", "top_reasons"]
+__all__ = ["evaluate", "lead_reference", "points_column", "score_leads", "score_sql",
+           "top_reasons"]
+
 
 def points_column(attribute: str) -> str:
     """Name of the per-attribute points column in the score output."""
@@ -67,12 +76,23 @@ def _band(expr: str, cuts: list[float], values: Sequence[str]) -> str:
     return f"CASE {whens} ELSE {values[3]} END"
 
 
+def lead_reference(con: duckdb.DuckDBPyConnection, table: pd.DataFrame, source: str = "leads",
+                   as_of: dt.date | str | None = None) -> str | None:
+    """SQL of each lead's reference date in table ``source`` when ``table`` scores recency
+    (module docs), else None: open leads count to ``as_of``, default today."""
+    if not (table["kind"] == "recency").any():
+        return None
+    return reference_sql(con, source, scoring_date="today" if as_of is None else as_of)
+
+
 def _score_query(table: pd.DataFrame, relation: str, *, extra: Sequence[str] = (),
                  keep: Sequence[str] = (), labels: bool = False,
                  grade_cutoffs: Sequence[float] = DEFAULT_CUTOFFS,
-                 level_cutoffs: Sequence[float] = DEFAULT_CUTOFFS) -> str:
+                 level_cutoffs: Sequence[float] = DEFAULT_CUTOFFS,
+                 reference: str | None = None) -> str:
     """The scoring query over ``relation`` (trusted SQL). ``extra`` are expressions computed
-    from the source row and ``keep`` their aliases, passed through to the output."""
+    from the source row and ``keep`` their aliases, passed through to the output;
+    ``reference`` the SQL date recency counts to (default today)."""
     table = validate_table(table)
     enc = encoding_from_table(table)
     gcut = _cutoffs(grade_cutoffs, 3, "grade_cutoffs")
@@ -91,7 +111,8 @@ def _score_query(table: pd.DataFrame, relation: str, *, extra: Sequence[str] = (
     if labels:
         per_names += [quote(_level_column(a.name)) for a in enc]
     return (
-        f"WITH _codes AS (SELECT lead_id{extras}, {encode_sql(enc)} FROM {relation}), "
+        f"WITH _codes AS (SELECT lead_id{extras}, {encode_sql(enc, reference)} "
+        f"FROM {relation}), "
         f"_pts AS (SELECT lead_id{kept}, {', '.join(per)} FROM _codes), "
         f"_axes AS (SELECT *, ({_axis_sum(enc, 'profile')})::INTEGER AS profile_points, "
         f"({_axis_sum(enc, 'behavior')})::INTEGER AS behavior_points FROM _pts) "
@@ -109,15 +130,18 @@ def score_sql(
     *,
     grade_cutoffs: Sequence[float] = DEFAULT_CUTOFFS,
     level_cutoffs: Sequence[float] = DEFAULT_CUTOFFS,
+    reference: str | None = None,
 ) -> str:
     """One SQL query scoring every row of table ``source`` with the points table.
 
     Columns: ``lead_id, profile_points, behavior_points, total, grade ('A'..'D'),
     level (1..4)`` and ``points_<attribute>`` for every attribute. ``total`` follows
     :func:`calibrate.model.points.total_points`; grade and level use the cut-offs (at or above).
+    ``reference`` is the SQL of the date recency counts to (:func:`lead_reference`;
+    default today).
     """
     return _score_query(table, quote(source), grade_cutoffs=grade_cutoffs,
-                        level_cutoffs=level_cutoffs)
+                        level_cutoffs=level_cutoffs, reference=reference)
 
 
 def score_leads(
@@ -128,12 +152,17 @@ def score_leads(
     grade_cutoffs: Sequence[float] = DEFAULT_CUTOFFS,
     level_cutoffs: Sequence[float] = DEFAULT_CUTOFFS,
     reasons: int = 0,
+    as_of: dt.date | str | None = None,
 ) -> pd.DataFrame:
     """Run :func:`score_sql`; with ``reasons=n`` add a ``reasons`` column holding each
-    lead's top-n reasons, e.g. ``"pricing_page_views 3-5 (+12); demo_request Yes (+9)"``."""
-    sql = score_sql(table, source, grade_cutoffs=grade_cutoffs, level_cutoffs=level_cutoffs)
+    lead's top-n reasons, e.g. ``"pricing_page_views 3-5 (+12); demo_request Yes (+9)"``.
+    Recency counts to each closed lead's close date (else the newest date loaded) and
+    for open leads to ``as_of`` (a date or ``YYYY-MM-DD``), default today."""
+    reference = lead_reference(con, table, source, as_of)
+    sql = score_sql(table, source, grade_cutoffs=grade_cutoffs, level_cutoffs=level_cutoffs,
+                    reference=reference)
     if reasons:
-        why = _reasons_query(table, source, reasons)
+        why = _reasons_query(table, source, reasons, reference)
         sql = (f"WITH _s AS ({sql}), _r AS (SELECT lead_id, string_agg(reason, '; ' "
                f"ORDER BY rank) AS reasons FROM ({why}) GROUP BY lead_id) "
                f"SELECT _s.*, coalesce(_r.reasons, '') AS reasons FROM _s "
@@ -141,12 +170,13 @@ def score_leads(
     return con.execute(sql).df()
 
 
-def _reasons_query(table: pd.DataFrame, source: str, n: int) -> str:
+def _reasons_query(table: pd.DataFrame, source: str, n: int, reference: str | None = None
+                   ) -> str:
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"The 'n' parameter must be an int >= 1. Got {n!r} instead.")
     table = validate_table(table)
     enc = encoding_from_table(table)
-    scored = _score_query(table, quote(source), labels=True)
+    scored = _score_query(table, quote(source), labels=True, reference=reference)
     pairs = ", ".join(
         f"({quote(points_column(a.name))}, {quote(_level_column(a.name))}) AS {literal(a.name)}"
         for a in enc)
@@ -160,14 +190,16 @@ def _reasons_query(table: pd.DataFrame, source: str, n: int) -> str:
 
 
 def top_reasons(con: duckdb.DuckDBPyConnection, table: pd.DataFrame, source: str = "leads",
-                n: int = 3) -> pd.DataFrame:
+                n: int = 3, as_of: dt.date | str | None = None) -> pd.DataFrame:
     """Per lead, the ``n`` attribute levels that added the most points, computed in SQL.
 
     Columns: ``lead_id, rank (1 = most points), attribute, level, points, reason`` with
     ``reason`` like ``"pricing_page_views 3-5 (+12)"``. Ties go alphabetically by
-    attribute; levels with no points are not reasons.
+    attribute; levels with no points are not reasons. ``as_of`` as :func:`score_leads`'s.
     """
-    return con.execute(_reasons_query(table, source, n) + " ORDER BY lead_id, rank").df()
+    reference = lead_reference(con, table, source, as_of)
+    return con.execute(_reasons_query(table, source, n, reference)
+                       + " ORDER BY lead_id, rank").df()
 
 
 def evaluate(
@@ -191,7 +223,7 @@ def evaluate(
     relation = f"(SELECT * FROM leads WHERE {split.population_sql()})"
     scored = _score_query(table, relation, extra=[
         "(outcome = 'won')::INTEGER AS _won", f"{split.test_sql()} AS _test"],
-        keep=["_won", "_test"])
+        keep=["_won", "_test"], reference=lead_reference(con, table))
     res = con.execute(f"SELECT total, _test, sum(_won)::DOUBLE AS wins, count(*)::DOUBLE AS "
                       f"leads FROM ({scored}) GROUP BY ALL").fetchnumpy()
     total = np.asarray(res["total"], dtype=float)

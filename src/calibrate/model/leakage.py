@@ -1,10 +1,13 @@
 """The leakage guard: attributes that look recorded after the outcome.
 
 An attribute filled in during or after the sale (call length, stage, close reason...) predicts
-the outcome of closed leads very well and is useless, or harmful, on new leads. The rules are
-in :func:`leakage_checks`; :func:`leakage_guard` applies them to a fit (which leaves suspect
-attributes out, with a warning, unless ``leakage='keep'`` or they are named in ``include``)
-and :func:`leak_screen` to a file as soon as it is loaded, before any fit.
+the outcome of closed leads very well and is useless, or harmful, on new leads. Recency
+(the days since "Last Activity Date") goes through the same rules: activity that stops at the
+close (won leads active up to it, lost ones closed after going quiet) is a classic leak.
+The rules are in :func:`leakage_checks`; :func:`leakage_guard` applies them to a fit
+(which leaves suspect attributes out, with a warning, unless ``leakage='keep'`` or they
+are named in ``include``) and :func:`leak_screen` to a file as soon as it is loaded,
+before any fit.
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ each axis (profile = fit, behavior = engagement) runs from 0 to ``scale`` points
   profile logit above its minimum, so the total is the whole logit rescaled to 0..scale.
 
 The table has a fixed column schema (:data:`COLUMNS`); ``lower``/``upper`` are numeric bin
-bounds (lower inclusive, upper exclusive, NaN when unbounded or not numeric). Rounding is
-half up everywhere (``floor(x + 0.5)``), the same in numpy and in SQL.
+bounds (lower inclusive, upper exclusive, NaN when unbounded or not numeric). A recency
+attribute (kind ``recency``: an activity date, named as its column) has its bounds in
+days. Rounding is half up everywhere (``floor(x + 0.5)``), the same in numpy and in SQL.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import InputError
-from calibrate.model.encode import MISSING, OTHER, AttributeEncoding, Encoding
+from calibrate.model.encode import BINNED, KINDS, MISSING, OTHER, AttributeEncoding, Encoding
 
 __all__ = [
     "COLUMNS",
@@ -206,10 +207,10 @@ def validate_table(table: pd.DataFrame) -> pd.DataFrame:
     if bad_axis:
         raise fail(f"unknown axis values: {bad_axis}; use 'profile' or 'behavior'",
                    "Set each level's axis to 'profile' or 'behavior'.")
-    bad_kind = sorted(set(out["kind"]) - {"categorical", "numeric", "flag"})
+    bad_kind = sorted(set(out["kind"]) - set(KINDS))
     if bad_kind:
         raise fail(f"unknown kind values: {bad_kind}",
-                   "Set each level's kind to 'categorical', 'numeric' or 'flag'.")
+                   "Set each level's kind to 'categorical', 'numeric', 'flag' or 'recency'.")
     for attr, rows in out.groupby("attribute", sort=False):
         codes = sorted(rows["code"])
         if codes != list(range(len(rows))):
@@ -239,8 +240,9 @@ def validate_table(table: pd.DataFrame) -> pd.DataFrame:
 def encoding_from_table(table: pd.DataFrame) -> Encoding:
     """The encoding a points table implies: the same codes as the fit that made it.
 
-    Categorical levels other than Other/Missing are stored values; numeric bins are cut at
-    the ``lower`` bounds of bins 2..k.
+    Categorical levels other than Other/Missing are stored values; numeric and recency
+    bins are cut at the ``lower`` bounds of bins 2..k. Recency counts days to today unless
+    the scoring gives another reference (:func:`calibrate.model.lead_points.score_sql`).
     """
     out = validate_table(table)
     attrs = []
@@ -249,7 +251,7 @@ def encoding_from_table(table: pd.DataFrame) -> Encoding:
         kind = rows["kind"].iloc[0]
         levels = [str(v) for v in rows["level"]]
         edges: list[float] = []
-        if kind == "numeric":
+        if kind in BINNED:
             lowers = rows["lower"].to_numpy()[1:-1]
             if np.isnan(lowers).any():
                 raise ValueError(f"{attr}: numeric bins after the first need a lower bound")

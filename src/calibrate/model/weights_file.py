@@ -42,7 +42,7 @@ MAX_THRESHOLD = 100
 _HUGE = 2**53
 
 AXES = ("profile", "behavior")
-KINDS = ("categorical", "numeric", "flag")
+KINDS = ("categorical", "numeric", "flag", "recency")  # recency: days since a date
 WEIGHTS_KEYS = ("format", "version", "created_at", "data", "options", "metrics", "axes",
                 "thresholds", "rules", "table")
 ROW_KEYS = tuple(COLUMNS)  # the points table's own schema
@@ -150,8 +150,8 @@ _MISSING_FIX = {
     "axis": 'Give every level its axis ("profile" or "behavior"), or export the weights again.',
     "attribute": "Give every level its attribute (the column's header), or export the weights "
                  "again.",
-    "kind": 'Give every level its kind ("categorical", "numeric" or "flag"), or export the '
-            "weights again.",
+    "kind": 'Give every level its kind ("categorical", "numeric", "flag" or "recency"), or '
+            "export the weights again.",
     "level": "Give every level its label as calibrate shows it, or export the weights again.",
     "code": "Give every level its code, 0 to k-1 for the k levels of its attribute in order, "
             "or export the weights again.",
@@ -288,7 +288,7 @@ def _check_attributes(problems: Problems, rows: list[tuple[int, dict[str, Any]]]
                              " has it too)",
                              f"Each level of {attr} appears once: remove or rename one.")
             seen_levels.setdefault(row["level"], i)
-        if first["kind"] == "numeric":
+        if first["kind"] in ("numeric", "recency"):
             bins = sorted((whole(r["code"]), i, r) for i, r in members if r["level"] != "Missing")
             previous = None
             for (_, _, before), (_, i, row) in zip(bins, bins[1:], strict=False):

@@ -1,5 +1,6 @@
 """The Health screen: whether this month's leads still look like the ones the points were
-agreed on (drift), and whether the agreed points still rank them well (refit or not)."""
+agreed on (drift), whether the agreed points still rank them well (refit or not), and how
+fast behavior's worth fades without activity (decay)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import streamlit as st
 
 from calibrate import fmt
 from calibrate.errors import CalibrateError
+from calibrate.model.half_life import LR_DROP
 from calibrate.model.periods import NoDatesError
 from calibrate.model.psi import SHIFTED, WATCH
 from calibrate.ui import state
@@ -19,6 +21,12 @@ from calibrate.ui.charts import LINE_COLOUR, THRESHOLD_COLOUR, THRESHOLD_DASH, d
 #: The reference period picked (not a widget's key: the slider is drawn from the drift).
 REFERENCE_KEY = "health_reference"
 MONTHS_KEY = "health_refresh_months"
+DECAY_KEY = "decay_chart"
+#: The lowest fit a decay chart shows, below the best (log-likelihood).
+FLOOR = 30.0
+#: The tools whose decay settings are shown, as the app names them.
+TOOL_NAMES = {"any": "Any tool", "hubspot": "HubSpot", "marketo": "Marketo",
+              "pardot": "Account Engagement (Pardot)"}
 #: Each score's colour, marker and dash: blue, orange and dark grey, told apart by shape and
 #: line as well as colour (never red against green); a hollow marker is a month with too few
 #: leads for its PSI to mean much.
@@ -70,6 +78,55 @@ def psi_chart(months: list[dict[str, Any]], min_leads: int) -> go.Figure:
     return go.Figure(data=data, layout=layout)
 
 
+def decay_chart(group: dict[str, Any]) -> go.Figure:
+    """A group's profile likelihood: how well each half-life fits against the best, the
+    95% interval's cut (a dashed line) and no decay (a dotted line), in words."""
+    curve = [c for c in group["curve"] if c["half_life_days"] is not None]
+    none = next((c["loglik"] for c in group["curve"] if c["half_life_days"] is None), None)
+    best = max([c["loglik"] for c in curve] + ([none] if none is not None else []))
+    x = [c["half_life_days"] for c in curve]
+    y = [c["loglik"] - best for c in curve]
+    data: list[dict[str, Any]] = [{
+        "type": "scatter", "x": x, "y": y, "mode": "lines", "name": "fit of each half-life",
+        "line": {"color": LINE_COLOUR, "width": 4},
+        "hovertemplate": "half-life %{x:.0f} days: %{y:.2f} below the best<extra></extra>"}]
+    if group.get("half_life_days") is not None:
+        h = group["half_life_days"]
+        top = max(range(len(x)), key=lambda i: y[i])
+        data.append({"type": "scatter", "x": [h], "y": [y[top]], "mode": "markers",
+                     "name": f"estimate: {h:.0f} days",
+                     "marker": {"symbol": "diamond", "size": 16, "color": "#37474f"}})
+    cut = -LR_DROP
+    shapes = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": cut, "y1": cut,
+               "line": {"color": THRESHOLD_COLOUR, "width": 2, "dash": THRESHOLD_DASH}}]
+    notes = [{"xref": "paper", "x": 0, "y": cut, "text": "95% interval: above this line",
+              "showarrow": False, "xanchor": "left", "yanchor": "bottom",
+              "font": {"size": 15, "color": THRESHOLD_COLOUR}}]
+    floor = max(min(y + [cut]) * 1.1, -FLOOR)  # steep ends are cut: the top is what matters
+    if none is not None:
+        level = max(none - best, floor)
+        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": level,
+                       "y1": level, "line": {"color": "#37474f", "width": 2, "dash": "dot"}})
+        notes.append({"xref": "paper", "x": 1, "y": level, "showarrow": False,
+                      "text": "no decay" if level == none - best else
+                      f"no decay: {best - none:.0f} below the best",
+                      "xanchor": "right", "yanchor": "bottom",
+                      "font": {"size": 15, "color": "#37474f"}})
+    axis = {"gridcolor": "#eee", "zeroline": False}
+    layout = {
+        "title": {"text": f"{group['group']}: how well each half-life fits the outcomes",
+                  "font": {"size": 20}},
+        "font": {"size": 16}, "plot_bgcolor": "white", "height": 420,
+        "margin": {"l": 80, "r": 20, "t": 60, "b": 110},
+        "xaxis": {**axis, "title": "half-life (days without activity that halve the points)",
+                  "type": "log"},
+        "yaxis": {**axis, "title": "fit below the best (log-likelihood)",
+                  "range": [floor, 0.5]},
+        "legend": {"orientation": "h", "y": -0.3}, "shapes": shapes, "annotations": notes,
+        "datarevision": data_revision(data)}
+    return go.Figure(data=data, layout=layout)
+
+
 def basis(wb: Any) -> str:
     """What drift and refresh are measured on: the data version, the agreement (else the
     newest scenario) and the weights in force; their caches key on it."""
@@ -88,6 +145,12 @@ def measured_drift(db: str, on: str, reference: tuple[str, str] | None) -> Any:
 def measured_refresh(db: str, on: str, months: int) -> Any:
     """The refit on the last ``months`` months against the agreed points (kept per basis)."""
     return state.workbench().refresh(months)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def measured_decay(db: str, on: str) -> dict[str, Any]:
+    """How fast behavior fades, from the weights in force (kept per basis), JSON-safe."""
+    return state.workbench().decay().to_dict()
 
 
 def _drift(wb: Any) -> Any:
@@ -159,6 +222,54 @@ def refresh_section(wb: Any) -> None:
                 hide_index=True, width="stretch")
 
 
+def _groups_table(groups: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for g in groups:
+        half = g["half_life_days"]
+        rows.append({
+            "group": g["group"], "activity date": g["date_column"],
+            "behavior": ", ".join(g["columns"]) or "–",
+            "half-life": f"{half:.0f} days" if half is not None else "–",
+            "95% interval": g["interval"], "leads": f"{g['leads']:,}",
+            "with a date": f"{g['dated']:,}",
+            "status": g["status"] + (" (check for leakage)" if g["leak"] else "")})
+    return pd.DataFrame(rows)
+
+
+def decay_section(wb: Any) -> None:
+    """The half-life of behavior per group with its interval, each group's likelihood
+    curve, and the decay settings per tool; without activity dates, why there is none."""
+    st.subheader("Decay of behavior")
+    try:
+        with st.spinner("Estimating how fast behavior fades..."):
+            result = measured_decay(state.db_path(), basis(wb))
+    except CalibrateError as exc:
+        state.show_error(exc)
+        return
+    groups = result["groups"]
+    if not groups:
+        st.info(fmt.md(result["message"]))
+        return
+    show = st.success if result["status"] == "estimated" else st.info
+    show(fmt.md(result["headline"]))
+    st.caption(fmt.md(f"Days without activity are counted to {result['reference']}."))
+    st.dataframe(_groups_table(groups), hide_index=True, width="stretch")
+    for i, g in enumerate(groups):
+        if g["curve"]:
+            st.plotly_chart(decay_chart(g), key=f"{DECAY_KEY}_{i}")
+        else:
+            st.caption(fmt.md(f"{g['group']}: {g['message']}"))
+    if result["skipped"]:
+        st.caption(fmt.md("Not used: " + "; ".join(f"'{k}' ({v})"
+                                                    for k, v in result["skipped"].items())
+                          + "."))
+    st.markdown("**Decay settings to key in**")
+    tools = [t for t in TOOL_NAMES if result["settings"].get(t)]
+    for tab, tool in zip(st.tabs([TOOL_NAMES[t] for t in tools]), tools, strict=True):
+        with tab:
+            st.code("\n".join(result["settings"][tool]), language=None, wrap_lines=True)
+
+
 def render() -> None:
     st.title("Health")
     st.caption("Whether this month's leads still look like the leads the points were agreed "
@@ -167,8 +278,14 @@ def render() -> None:
     if state.page_weights(wb) is None:
         return
     drift = _drift(wb)
-    if drift is None:
-        return
+    if drift is not None:
+        drift_section(wb, drift)
+        refresh_section(wb)
+    decay_section(wb)
+
+
+def drift_section(wb: Any, drift: Any) -> None:
+    """The drift by month against the reference picked, and the attributes that moved."""
     picked = st.select_slider("Reference period (first and last month)",
                               options=drift.data_months, value=drift.reference)
     if tuple(picked) != drift.reference:  # measured again against the months picked
@@ -193,4 +310,3 @@ def render() -> None:
                  height=state.table_height(len(attributes)))
     with st.expander("Every month"):
         st.dataframe(_scores_table(drift), hide_index=True, width="stretch")
-    refresh_section(wb)
