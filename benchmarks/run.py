@@ -1,5 +1,6 @@
 """Benchmarks of issue 5: ingest, fit, threshold answers and the browser round trip; (issue
-18) the hand-written parts against their library twins; (issue 20) drift by month.
+18) the hand-written parts against their library twins; (issue 20) drift by month and the
+backtest.
 
 ``python -m benchmarks.run --sizes 100000,1000000 [--out benchmarks/RESULTS.md]
 [--work benchmarks/work] [--skip-browser] [--skip-baselines] [--skip-components]``;
@@ -82,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "reported")
     ap.add_argument("--repeats", type=int, default=3,
                     help="ingest rounds, each followed by its bare read, and rounds of "
-                         "calibrate fit end to end and of drift; medians reported")
+                         "calibrate fit end to end, of drift and of the backtest; medians "
+                         "reported")
     ap.add_argument("--baseline-repeats", type=int, default=1,
                     help="rounds of each end-to-end baseline (scikit-learn, optbinning with "
                          "their CSV read); medians reported")
@@ -280,6 +282,10 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     # Issue 20: drift of the stored leads (PSI of the scores and attributes by month).
     stages["drift"] = run_stage("drift", {**common, "db": str(db), "repeats": args.repeats},
                                 folder, "drift", timeout)
+    # Issue 20: a backtest (a refit before the last 6 months, its projection against them).
+    stages["backtest"] = run_stage("backtest", {**common, "db": str(db),
+                                                "repeats": args.repeats},
+                                   folder, "backtest", timeout)
     if args.skip_browser:
         stages["browser"] = {"skipped": "--skip-browser"}
     elif n > args.browser_max:

@@ -1199,6 +1199,47 @@ def stage_drift(spec: dict[str, Any]) -> dict[str, Any]:
             "shifted": [r["attribute"] for r in result.summary if r["flag"] == "shifted"]}
 
 
+# ---------------------------------------------------------------------------- backtest
+
+
+def stage_backtest(spec: dict[str, Any]) -> dict[str, Any]:
+    """Issue 20: ``Workbench.backtest(6)`` on the stored leads as ``calibrate backtest --split
+    6`` runs it (read-only; the fit stage's weights in force and, no scenario being saved,
+    the Thresholds screen's default thresholds): a refit on the leads before the last 6
+    months (a uniform sample above 250,000 closed leads), the count grid of its points over
+    the 12 months before the cut and the 6 after, the projection and its range against each
+    month after the cut. ``repeats`` rounds, the machine settled before each; the median is
+    reported, with the steps of the median round."""
+    from calibrate.workbench import Workbench
+
+    wait = float(spec.get("settle", SETTLE_SECONDS))
+    rounds: list[dict[str, Any]] = []
+    with Workbench(spec["db"], read_only=True, keep_backups=0) as wb:
+        leads = wb.leads
+        for _ in range(max(1, int(spec.get("repeats", 1)))):
+            settle(wait)
+            marks: list[tuple[str, float]] = []
+
+            def mark(step: str, marks: list[tuple[str, float]] = marks) -> None:
+                marks.append((step, time.perf_counter()))
+
+            t = time.perf_counter()
+            result = wb.backtest(int(spec.get("split", 6)), progress=mark)
+            end = time.perf_counter()
+            ends = [m[1] for m in marks[1:]] + [end]
+            rounds.append({"seconds": end - t, "steps": {
+                step: stop - start for (step, start), stop in zip(marks, ends, strict=True)}})
+    mid = _median_round(rounds)
+    return {"seconds": statistics.median(r["seconds"] for r in rounds),
+            "rounds": [r["seconds"] for r in rounds], "steps": mid["steps"],
+            "peak_rss": peak_rss(), "leads": leads, "cut": result.cut,
+            "closed_before": result.closed_before, "fitted_leads": result.fitted_leads,
+            "sampled": result.sampled, "window_months": result.window_months,
+            "after_months": result.after_months, "thresholds": result.thresholds,
+            "mqls_inside": result.mqls_inside, "wins_inside": result.wins_inside,
+            "headline": result.headline}
+
+
 # -------------------------------------------------------------------------- components
 
 
@@ -1217,7 +1258,7 @@ STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "optbinning": stage_optbinning, "fit_e2e": stage_fit_e2e,
     "sklearn_e2e": stage_sklearn_e2e, "optbinning_e2e": stage_optbinning_e2e,
     "thresholds": stage_thresholds, "browser": stage_browser, "startup": stage_startup,
-    "components": stage_components, "drift": stage_drift,
+    "components": stage_components, "drift": stage_drift, "backtest": stage_backtest,
 }
 
 

@@ -83,6 +83,11 @@ def test_smoke_run_measures_every_stage(tmp_path):
     assert positive(dr["seconds"]) and positive(dr["peak_rss"]) and len(dr["rounds"]) == 2
     assert dr["seconds"] == statistics.median(dr["rounds"])
     assert dr["leads"] == N and dr["months"] > 0 and dr["attributes"] > 0
+    bt = st["backtest"]  # issue 20: a backtest of the stored leads, --repeats rounds
+    assert positive(bt["seconds"]) and positive(bt["peak_rss"]) and len(bt["rounds"]) == 2
+    assert bt["seconds"] == statistics.median(bt["rounds"]) and bt["leads"] == N
+    assert bt["after_months"] == 6 and bt["window_months"] == 12 and not bt["sampled"]
+    assert bt["steps"] and all(x >= 0 for x in bt["steps"].values())
     assert st["browser"] == {"skipped": "--skip-browser"}
     # Issue 19: the start-up's steps in one fresh process run; its browser part is skipped.
     su = st["startup"]
@@ -108,7 +113,9 @@ def test_smoke_run_measures_every_stage(tmp_path):
                   "naive: one DuckDB COUNT query per move", "Browser round trip",
                   "**Start-up, in one fresh process**",
                   "Drift: `Workbench.drift()` (first 6 months against each later month)",
-                  "- **Drift** ("):
+                  "- **Drift** (",
+                  "Backtest: `Workbench.backtest(6)` (a refit before the last 6 months, "
+                  "against them)", "- **Backtest** ("):
         assert stage in text, stage
     verdicts = report.verdicts(N, st)
     targets = [v.target for v in verdicts]
@@ -227,6 +234,25 @@ def test_drift_is_judged_at_10m_leads_only():
     assert not [v for v in report.verdicts(report.TARGET_MIN_N, {"drift": {"seconds": 99.0}})
                 if v.target.startswith("Drift")]
     (missing,) = [v for v in report.verdicts(report.BIG_N, {}) if v.target.startswith("Drift")]
+    assert missing.status == "n/a" and missing.detail == "not run"
+
+
+def test_backtest_is_judged_at_10m_leads_only():
+    """Issue 20: a backtest from 10M stored leads in under 10 s; not judged below 10M."""
+    def backtest(seconds: float) -> list[report.Verdict]:
+        stages_ = {"backtest": {"seconds": seconds, "rounds": [seconds], "peak_rss": 2**28}}
+        return [v for v in report.verdicts(report.BIG_N, stages_)
+                if v.target.startswith("Backtest")]
+
+    (ok,) = backtest(9.0)
+    assert ok.status == "PASS" and ok.target == ("Backtest under 10 s from 10,000,000 stored "
+                                                 "leads") and ok.measured == "9.00 s"
+    (slow,) = backtest(15.0)
+    assert slow.status == "MISS" and slow.detail == "1.50x the limit"
+    assert not [v for v in report.verdicts(report.TARGET_MIN_N, {"backtest": {"seconds": 99.0}})
+                if v.target.startswith("Backtest")]
+    (missing,) = [v for v in report.verdicts(report.BIG_N, {})
+                  if v.target.startswith("Backtest")]
     assert missing.status == "n/a" and missing.detail == "not run"
 
 

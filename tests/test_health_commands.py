@@ -123,3 +123,56 @@ def test_refresh_months_not_a_number(sample_db, capsys):
 def test_refresh_without_dates_says_so(undated, capsys):
     code, _, err = run(capsys, "refresh", "--db", str(undated))
     assert code == 2 and "error: A refresh cannot be judged without lead dates" in err
+
+
+# ------------------------------------------------------------------------- backtest
+
+
+def test_backtest_json_reads_back(sample_db, capsys):
+    code, out, err = run(capsys, "backtest", "--db", str(sample_db), "--split", "6", "--json")
+    assert code == 0 and "Backtesting on 50,000 leads" in err
+    assert "  fitting on " in err and "  projecting and comparing ..." in err
+    data = json.loads(out)
+    assert data["cut"] == "2026-05-01" and data["window"] == {"start": "2025-05",
+                                                              "end": "2026-04", "months": 12}
+    assert data["after"] == {"start": "2026-05", "end": "2026-10", "months": 6}
+    assert data["thresholds"] == "profile ≥ 50 and behavior ≥ 50"  # nothing saved: defaults
+    assert [m["month"] for m in data["months"]] == ["2026-05", "2026-06", "2026-07",
+                                                    "2026-08", "2026-09", "2026-10"]
+    p = data["projected"]
+    assert p["mqls_low"] <= p["mqls_per_month"] <= p["mqls_high"]
+    assert data["mqls_inside"] == (p["mqls_low"] <= data["actual"]["mqls_per_month"]
+                                   <= p["mqls_high"])
+    assert data["headline"].startswith("In the 6 months from 1 May 2026 these thresholds sent ")
+
+
+def test_backtest_text(sample_db, capsys):
+    code, out, _ = run(capsys, "backtest", "--db", str(sample_db), "--split", "6m",
+                       "--min-profile", "60", "--min-behavior", "45")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("In the 6 months from 1 May 2026 these thresholds sent ")
+    assert "Thresholds: profile ≥ 60 and behavior ≥ 45. Fitted on " in out
+    header = next(i for i, line in enumerate(lines) if line.startswith("month"))
+    assert lines[header].split() == ["month", "MQLs", "projected", "wins", "projected",
+                                     "conversion", "share", "of", "wins", "open", "MQLs"]
+    months = [line.split()[0] for line in lines[header + 1:header + 8]]
+    assert months == ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09*", "2026-10*",
+                      "a"]  # the newest months' MQLs mostly still open; then the mean
+    assert "* marks months with 20% or more of their MQLs still open" in out
+
+
+@pytest.mark.parametrize("split, words", [
+    ("soon", "The split 'soon' is neither a date nor a number of months."),
+    ("0", "The split '0' is not a number of months to test: it must be 1 or more."),
+    ("2026-05-15", "The cut 2026-05-15 is not the first day of a month"),
+])
+def test_backtest_bad_split_is_a_message(sample_db, capsys, split, words):
+    code, out, err = run(capsys, "backtest", "--db", str(sample_db), "--split", split)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"error: {words}" in err and "How to fix:" in err
+
+
+def test_backtest_without_dates_says_so(undated, capsys):
+    code, _, err = run(capsys, "backtest", "--db", str(undated), "--split", "6")
+    assert code == 2 and "error: A backtest needs lead creation dates" in err

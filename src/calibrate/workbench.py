@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the ingest's modules load with the first ingest, not with t
     from calibrate.data.file_preview import FilePreview
     from calibrate.data.ingest import IngestReport
     from calibrate.data.quality import Quality
+    from calibrate.decide.backtest import Backtest
     from calibrate.decide.comparison import Comparison
     from calibrate.decide.room import Room
     from calibrate.model.decay import Decay
@@ -1387,6 +1388,68 @@ class Workbench:
         elif not isinstance(weights, Weights):
             weights = Weights.read(weights)
         return stability(self.con, weights, reference)
+
+    def backtest(self, split: Any = 6, min_profile: int | None = None,
+                 min_behavior: int | None = None, min_total: int | None = None, *,
+                 window: int = DEFAULT_MONTHS,
+                 progress: Callable[[str], None] | None = None) -> Backtest:
+        """What thresholds would have done: a fit on the leads created before a cut date,
+        its projection from the months before the cut, against the MQLs, wins, conversion
+        and share of wins of each month after it.
+
+        Parameters
+        ----------
+        split : int, str or date, default 6
+            The cut: the last N calendar months up to the newest lead's (``6``, ``"6m"``),
+            or the first day of a month (``"2025-07-01"``, ``"2025-07"``); a lead created
+            on that day is after the cut.
+        min_profile, min_behavior, min_total : int, optional
+            The thresholds, as for :meth:`figures`; by default the agreement's (else the
+            newest scenario's, else the Thresholds screen's defaults, 50 and 50).
+        window : int, default 12
+            The months before the cut to project from (fewer when the history is shorter).
+        progress : callable, optional
+            Hears each step as it starts (``calibrate backtest`` prints them).
+
+        Returns
+        -------
+        Backtest
+            ``headline`` (the line to read out), ``projected`` (MQLs and wins a month with
+            the 90% range of their mean over the months after the cut, conversion, share
+            of wins), ``actual`` (the same after the cut), ``months`` (a row per month after
+            the cut; ``months_frame()``), ``mqls_inside`` and ``wins_inside``, ``to_dict()``
+            for JSON. The refit (its ``weights``) is fitted with the weights' options on the
+            leads before the cut (a uniform sample above 250,000 closed leads: ``sampled``).
+
+        Examples
+        --------
+        >>> b = wb.backtest(6)            # fit before the last 6 months, compare with them
+        >>> b.cut, b.after, b.thresholds               # the newest scenario's thresholds
+        ('2026-05-01', ('2026-05', '2026-10'), 'profile ≥ 40 and behavior ≥ 30')
+        >>> b.headline.startswith("In the 6 months from 1 May 2026 these thresholds sent ")
+        True
+        >>> len(b.months_frame()), b.projected["mqls_low"] <= b.projected["mqls_high"]
+        (6, True)
+        >>> wb.backtest("2026-01-01", min_profile=60, min_behavior=45).window
+        ('2025-01', '2025-12')
+        >>> try:
+        ...     wb.backtest("2026-01-15")
+        ... except calibrate.CalibrateError as exc:
+        ...     print(exc.what)
+        The cut 2026-01-15 is not the first day of a month: a backtest compares whole months.
+        """
+        from calibrate.decide.agreement import export_source, threshold_settings
+        from calibrate.decide.backtest import backtest, parse_split
+
+        parse_split(split)  # a bad value is named before anything is fitted
+        self._need_leads()
+        weights = export_source(self.con)[0]
+        if min_profile is None and min_behavior is None and min_total is None:
+            thresholds: Any = weights.thresholds or Settings()
+        else:
+            thresholds = threshold_settings(min_profile, min_behavior, min_total)
+        return backtest(self.con, weights, thresholds, split, window=window,
+                        progress=progress)
 
     def refresh(self, months: int = 3) -> Refresh:
         """Whether the agreed weights still rank recent leads well: a refit on the leads of

@@ -155,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-behavior", type=int,
                    help="behavior threshold (default: the agreement's)")
     p.add_argument("--min-total", type=int, help="total-score threshold instead of the two")
+    p.add_argument("--window", type=int, default=12, metavar="MONTHS",
+                   help="months before the cut to project from (default 12)")
     p.add_argument("--json", action="store_true", help="print JSON")
     db_arg(p)
     # ---- end backtest

@@ -18,25 +18,52 @@ import duckdb
 from calibrate.data import store
 from calibrate.decide.grid import Grid, GridKey, build_grid, store_grid, stored_grid
 from calibrate.decide.rules import rule_sql
-from calibrate.model.lead_points import score_sql
+from calibrate.model.month_counts import code_exprs, points_list
+from calibrate.model.points import axis_ranges, encoding_from_table, validate_table
 from calibrate.model.rule_settings import RuleSet
 from calibrate.model.weights import Weights
+from calibrate.sql import quote
 
 
 def scored_sql(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet,
-               source: str = "leads") -> str:
-    """One row per lead: points on both axes, total, outcome, rule, month, segment, amount."""
+               source: str = "leads", *, rule: str | None = None) -> str:
+    """One row per lead: its id, points on both axes, total, outcome, rule, month, segment,
+    amount.
+
+    The points are :func:`~calibrate.model.lead_points.score_sql`'s, added without joining
+    its query back to the leads: each attribute's code (:func:`code_exprs`, a map for text
+    of few values) indexes a list of its points, and the total is rounded as ``score_sql``
+    rounds it. ``source`` is ``leads`` or a view of some of them (the maps are read from
+    ``leads``). ``rule`` replaces the auto-rules' SQL (:func:`rule_sql`); it may read the
+    lead's columns and its points ``_p``, ``_b`` and total ``_t``.
+    """
     columns = {c.name: c.type for c in store.read_columns(con) if c.role != "ignore"}
     month = "date_trunc('month', created_at)" if "created_at" in columns else "NULL::DATE"
     segment = "segment" if "segment" in columns else "NULL::VARCHAR"
     amount = "amount" if "amount" in columns else "NULL::DOUBLE"
-    rule = rule_sql(rules, columns)
-    facts = (f"SELECT lead_id, outcome, {rule} AS rule, {month} AS month, "
-             f"{segment} AS segment, {amount} AS amount FROM {source}")
+    table = validate_table(weights.table)
+    enc = encoding_from_table(table)
+    coded = ", ".join(f"{c} AS _c{i}" for i, c in enumerate(code_exprs(con, enc)))
+
+    def axis(name: str) -> str:
+        terms = [f"({points_list(table, a.name)})[_c{i} + 1]"
+                 for i, a in enumerate(enc) if a.axis == name]
+        return f"({' + '.join(terms) if terms else '0'})::INTEGER"
+
+    ranges = axis_ranges(table)
+    rp, rb = ranges["profile"], ranges["behavior"]
+    if rp + rb > 0:  # the very text of score_sql's total, so it rounds alike
+        total = f"(_p * {rp!r}::DOUBLE + _b * {rb!r}::DOUBLE) / {rp + rb!r}::DOUBLE"
+    else:
+        total = "(_p + _b) / 2.0"
     return (
-        "SELECT s.profile_points, s.behavior_points, s.total, l.outcome, l.rule, l.month, "
-        f"l.segment, l.amount FROM ({facts}) AS l JOIN ({score_sql(weights.table, source)}) "
-        "AS s USING (lead_id)"
+        f"WITH _coded AS (SELECT *, {coded} FROM {quote(source)}), "
+        f"_points AS (SELECT *, {axis('profile')} AS _p, {axis('behavior')} AS _b "
+        f"FROM _coded), "
+        f"_scored AS (SELECT *, CAST(floor({total} + 0.5) AS INTEGER) AS _t FROM _points) "
+        f"SELECT lead_id, _p AS profile_points, _b AS behavior_points, _t AS total, outcome, "
+        f"{rule or rule_sql(rules, columns)} AS rule, {month} AS month, {segment} AS segment, "
+        f"{amount} AS amount FROM _scored"
     )
 
 

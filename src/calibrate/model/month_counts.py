@@ -42,7 +42,9 @@ class MonthCounts:
     undated: int
 
 
-def _points_list(table: pd.DataFrame, attribute: str) -> str:
+def points_list(table: pd.DataFrame, attribute: str) -> str:
+    """An attribute's points as a SQL list literal in code order, indexed by its code + 1
+    (as :mod:`calibrate.model.lead_points` looks points up)."""
     rows = table[table["attribute"] == attribute].sort_values("code")
     return "[" + ", ".join(str(int(p)) for p in rows["points"]) + "]::INTEGER[]"
 
@@ -97,7 +99,7 @@ def _counts_sql(table: pd.DataFrame, enc: Encoding, codes: list[str]) -> str:
     coded = ", ".join(f"{c} AS _c{i}" for i, c in enumerate(codes))
 
     def axis_sum(axis: str) -> str:
-        terms = [f"({_points_list(table, a.name)})[_c{i} + 1]"
+        terms = [f"({points_list(table, a.name)})[_c{i} + 1]"
                  for i, a in enumerate(enc) if a.axis == axis]
         return f"({' + '.join(terms) if terms else '0'})::INTEGER"
 
