@@ -1,24 +1,27 @@
 """The backtest (issue 20): a fit on the leads before a cut date, its projection against the
 months after it. Stationary generated leads land inside their projected range, and so does
 the bank export on its month of contact; the range holds about 9 stationary backtests in 10;
-the count grid it builds for its thresholds counts MQLs as the full grid does; every bad cut
-is a message naming the value."""
+segment bars count as the Thresholds screen counts them; with a last activity date the refit
+is a fit on the leads before the cut (recency to their close dates); every bad cut is a
+message naming the value. The count grid it builds for its thresholds: test_bar_grid."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from test_recency import DATE, with_activity
 
 from calibrate import fmt
 from calibrate.decide import backtest as bt
 from calibrate.decide import workshop
 from calibrate.decide.grid import WON
 from calibrate.decide.month_ranges import bootstrap
-from calibrate.decide.tradeoff import Settings, figures, figures_for, mql_counts
+from calibrate.decide.tradeoff import Settings, figures_for
 from calibrate.errors import CalibrateError
 from calibrate.model.lead_points import score_sql
 from calibrate.model.periods import NoDatesError
@@ -199,32 +202,6 @@ def test_scored_sql_gives_score_sqls_points_and_totals_on_every_lead(generated):
     assert differ == 0 and leads == generated.leads
 
 
-def test_the_backtests_grid_counts_mqls_as_the_full_grid(generated, six, full):
-    """Its points collapsed to the bars and its auto-rules evaluated only where they can
-    change an MQL, the backtest's grid gives the full grid's MQLs, wins and leads, month by
-    month, at every bar in play (a segment's own and a total's too)."""
-    refit = six.weights
-    enterprise = with_bar(AGREED, 70, 55)
-    for bars in ([AGREED, enterprise], [Settings(mode="total", min_total=45)]):
-        small = bt.bar_grid(generated.con, refit, bars)
-        assert small.months == full.months and small.leads == full.leads
-        assert len(small.frame) < len(full.frame) / 5
-        own = [("Enterprise", enterprise)] if len(bars) == 2 else []
-        for months in [None, *([m] for m in full.months[-8:])]:
-            for seg, bar, seg_own in ((None, bars[0], own), ("Enterprise", bars[-1], [])):
-                cubes = [(grid.cube(months, seg), [(grid.cube(months, s), x) for s, x in
-                                                   seg_own]) for grid in (full, small)]
-                (a, a_own), (b, b_own) = cubes
-                assert np.array_equal(mql_counts(a, bar, a_own)[1], mql_counts(b, bar, b_own)[1])
-                fa, fb = figures(a, bar, a_own), figures(b, bar, b_own)
-                assert (fb.mqls, fb.wins, fb.closed, fb.open, fb.auto_qualified, fb.leads,
-                        fb.wins + fb.nurture_wins + fb.disqualified_wins) == (
-                    fa.mqls, fa.wins, fa.closed, fa.open, fa.auto_qualified, fa.leads,
-                    fa.wins + fa.nurture_wins + fa.disqualified_wins)
-    every = full.cube(None, None)
-    assert every.qualified.sum() > 0 and every.disqualified.sum() > 0  # the rules did fire
-
-
 def with_bar(s: Settings, profile: int, behavior: int) -> Settings:
     return s.with_bar(Bar(min_profile=profile, min_behavior=behavior))
 
@@ -251,6 +228,27 @@ def test_segment_bars_and_a_single_segment_count_as_the_screen_counts(generated,
 
 def months_of(s: Settings, months: int) -> Settings:
     return Settings(**{**s.to_dict(), "months_in_window": months})
+
+
+def test_with_an_activity_date_the_refit_is_a_fit_on_the_leads_before_the_cut():
+    """Recency counts to each closed lead's close date in the refit as in any fit: the
+    refit's points are those of a fit on only the leads created before the cut."""
+    raw = with_activity(generate(6_000, seed=11)[0])
+    with Workbench(keep_backups=0) as wb, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        wb.ingest(raw)
+        wb.fit()
+        b = wb.backtest(6, min_profile=40, min_behavior=30)
+    before = raw[pd.to_datetime(raw["created_at"], format="mixed") < pd.Timestamp(b.cut)]
+    with Workbench(keep_backups=0) as early, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        early.ingest(before.reset_index(drop=True))
+        fitted = early.fit()
+    columns = ["attribute", "level", "points"]
+    refit = b.weights.table[columns].reset_index(drop=True)
+    assert DATE in set(refit["attribute"])
+    assert refit.equals(fitted.table[columns].reset_index(drop=True))
+    assert b.projected["mqls"] > 0 and b.actual["mqls"] > 0
 
 
 def test_a_large_history_is_fitted_on_a_sample(generated, six, monkeypatch):

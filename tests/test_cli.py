@@ -136,3 +136,22 @@ def test_fit_says_when_the_solver_stopped_at_its_limit(tmp_path, monkeypatch, ca
     assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     metrics = json.loads(out.read_text())["metrics"]
     assert metrics["n_iter"] == 1 and metrics["converged"] is False
+
+
+def test_score_counts_days_to_the_as_of_date_and_names_a_bad_one(tmp_path, capsys):
+    from test_score import NEW, recency_weights
+
+    leads, weights = tmp_path / "new.csv", tmp_path / "weights.json"
+    NEW.to_csv(leads, index=False)
+    weights.write_text(recency_weights().to_json(), encoding="utf-8")
+    out = tmp_path / "scored.csv"
+    assert main(["score", str(leads), "--weights", str(weights), "--as-of", "2025-06-30",
+                 "--out", str(out)]) == 0
+    scored = pd.read_csv(out).set_index("Lead ID")
+    assert scored["behavior_points"].to_dict() == {"a": 30, "b": 10, "c": 0}
+    capsys.readouterr()
+    assert main(["score", str(leads), "--weights", str(weights), "--as-of", "30/06/2025",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "'30/06/2025' is not a date" in err and "YYYY-MM-DD" in err
+    assert "--as-of YYYY-MM-DD" in run_cli("score", "--help").stdout

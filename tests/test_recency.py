@@ -52,6 +52,39 @@ def recency_leads(n: int = 6000, seed: int = 21) -> pd.DataFrame:
     })
 
 
+def with_activity(raw: pd.DataFrame, seed: int = 5) -> pd.DataFrame:
+    """Generated leads (:func:`calibrate.tools.sample.generate`) with a last activity date:
+    a closed lead's some days before its close (won ones fewer), an open lead's any day
+    from its creation to the newest date; 10% have none."""
+    rng = np.random.default_rng(seed)
+    n = len(raw)
+    created = pd.to_datetime(raw["created_at"], format="mixed").dt.normalize()
+    closed = pd.to_datetime(raw["closed_at"].replace("", None), format="mixed")
+    won = raw["status"].str.contains("won", case=False).to_numpy()
+    idle = pd.to_timedelta(np.floor(rng.exponential(np.where(won, 20, 60))), unit="D")
+    newest = max(created.max(), closed.max())
+    active = created + (newest - created) * rng.random(n)
+    last = (closed - idle).where(closed.notna(), active.dt.normalize())
+    last = last.where(last >= created, created)
+    dated = rng.random(n) < 0.9
+    return raw.assign(**{DATE: np.where(dated, last.dt.strftime("%Y-%m-%d"), "")})
+
+
+def activity_bench(n: int = 6_000, seed: int = 11) -> Workbench:
+    """A workbench of ``n`` generated leads (:func:`with_activity`: open and closed, over
+    24 months, with segments and contacts), fitted so that recency is scored."""
+    from calibrate.tools.sample import generate
+
+    raw, _ = generate(n, seed=seed)
+    wb = Workbench(keep_backups=0)
+    wb.ingest(with_activity(raw))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        wb.fit()
+    assert DATE in set(wb.weights.table.query("kind == 'recency'")["attribute"])
+    return wb
+
+
 @pytest.fixture(scope="module")
 def bench():
     with Workbench(keep_backups=0) as wb:

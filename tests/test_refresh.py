@@ -7,15 +7,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from test_recency import DATE, activity_bench
 
 from calibrate.errors import CalibrateError
 from calibrate.model import metrics as mx
+from calibrate.model.lead_points import points_column, score_leads
 from calibrate.model.periods import NoDatesError
+from calibrate.model.recency import data_as_of
 from calibrate.model.refresh import (
     MIN_HELD_OUT,
     REFIT_GAIN,
     advice_line,
     paired_auc,
+    refresh,
 )
 from calibrate.workbench import Workbench
 
@@ -117,6 +121,29 @@ def test_the_json_reads_back(planted):
     assert data["refit_gain_needed"] == REFIT_GAIN and data["gain_se"] > 0
     assert {"attribute", "level", "agreed_points", "refit_points", "change",
             "leads"} <= set(data["levels"][0])
+
+
+def test_recent_leads_count_recency_as_the_fit_did(tmp_path):
+    """On leads with a last activity date, the agreed points of a recent lead are those
+    scoring gives it when its days count to its close date, else to the newest date
+    loaded (the date the refit counts to): not to today."""
+    with activity_bench() as wb:
+        con, weights = wb.con, wb.weights
+        r = refresh(con, weights, 9)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _recent AS SELECT * FROM leads WHERE "
+                    f"strftime(created_at, '%Y-%m') >= '{r.period[0]}'")
+        as_of = data_as_of(con)
+        assert data_as_of(con, "_recent") == as_of  # the refit's newest date is the same
+        recent = {row[0] for row in con.execute("SELECT lead_id FROM _recent").fetchall()}
+        scores = score_leads(con, weights.table, as_of=as_of).set_index("lead_id")
+        points = scores.loc[sorted(recent), points_column(DATE)]
+        row = next(a for a in r.attributes if a["attribute"] == DATE)
+        assert r.recent_leads == len(recent)
+        assert row["agreed_points"] == pytest.approx(points.mean(), abs=1e-9)
+        today = score_leads(con, weights.table).set_index("lead_id")
+        assert today.loc[sorted(recent), points_column(DATE)].mean() != pytest.approx(
+            row["agreed_points"], abs=0.1)
+        assert r.agreed_auc is not None and r.agreed_auc > 0.6
 
 
 def test_too_few_recent_leads_cannot_tell(planted):

@@ -1,13 +1,16 @@
-"""Scoring in SQL: lookups equal the points table, unknown values, reasons, evaluation."""
+"""Scoring in SQL: lookups equal the points table, unknown values, reasons, evaluation; the
+scoring date that new leads' days since their last activity count to."""
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from calibrate.errors import CalibrateError
 from calibrate.model.encode import MISSING, OTHER
 from calibrate.model.fit import fit
 from calibrate.model.lead_points import evaluate, points_column, score_leads, score_sql, top_reasons
@@ -17,8 +20,11 @@ from calibrate.model.points import (
     grade,
     level,
     points_table,
+    table_from_records,
     total_points,
 )
+from calibrate.model.weights import Weights
+from calibrate.workbench import Workbench
 
 from model_fixtures import bank_connection, bank_fit, make_store, synthetic_leads
 
@@ -182,3 +188,69 @@ def test_odd_names_and_values_are_quoted():
     out = score_leads(con, table, reasons=2)
     assert len(out) == 3000 and con.execute("SELECT count(*) FROM leads").fetchone()[0] == 3000
     assert points_column('job "title"') in out.columns
+
+
+# ----------------------------------------------------------------------- the scoring date
+
+DATE = "Last Activity Date"
+
+
+def recency_weights() -> Weights:
+    """Weights scoring seniority and the days since the last activity: 0-6 days ago 30
+    points, 7-29 days ago 10, 30+ days ago and no date 0."""
+    nan = float("nan")
+    rows = [("profile", "Seniority", "categorical", "VP", nan, nan, 40),
+            ("profile", "Seniority", "categorical", OTHER, nan, nan, 0),
+            ("profile", "Seniority", "categorical", MISSING, nan, nan, 0),
+            ("behavior", DATE, "recency", "0-6 days ago", nan, 7, 30),
+            ("behavior", DATE, "recency", "7-29 days ago", 7, 30, 10),
+            ("behavior", DATE, "recency", "30+ days ago", 30, nan, 0),
+            ("behavior", DATE, "recency", MISSING, nan, nan, 0)]
+    records: list[dict] = []
+    for axis, name, kind, lv, lower, upper, points in rows:
+        code = sum(r["attribute"] == name for r in records)
+        records.append({"axis": axis, "attribute": name, "kind": kind, "level": lv,
+                        "code": code, "lower": lower, "upper": upper, "points": points})
+    return Weights(table=table_from_records(records))
+
+
+#: New leads active 2 days before 30 June 2025, 20 days before it, and never.
+NEW = pd.DataFrame({"Lead ID": ["a", "b", "c"], "Seniority": "VP",
+                    DATE: ["2025-06-28", "2025-06-10", None]})
+
+
+def behavior(scored: pd.DataFrame) -> dict[str, int]:
+    return scored.set_index("Lead ID")["behavior_points"].to_dict()
+
+
+def test_new_leads_count_their_days_to_the_scoring_date():
+    weights = recency_weights()
+    with Workbench(keep_backups=0) as wb:
+        june = wb.score(NEW, weights=weights, as_of="2025-06-30")
+        july = wb.score(NEW, weights=weights, as_of=dt.date(2025, 7, 20))  # 22 and 40 days
+        today = wb.score(NEW, weights=weights)  # over a year later: every date is stale
+    assert behavior(june) == {"a": 30, "b": 10, "c": 0}
+    assert behavior(july) == {"a": 10, "b": 0, "c": 0}
+    assert behavior(today) == {"a": 0, "b": 0, "c": 0}
+    assert (june["profile_points"] == 40).all()
+    assert june.set_index("Lead ID").loc["a", "reasons"].endswith(f"{DATE} 0-6 days ago (+30)")
+
+
+def test_stored_leads_closed_count_to_their_close_date_open_ones_to_the_scoring_date():
+    stored = NEW.assign(**{"Lead ID": ["won", "lost", "open"],
+                           "Status": ["Won", "Lost", "Open"],
+                           "Close Date": ["2025-06-30", "2025-06-12", None],
+                           DATE: ["2025-06-28", "2025-06-10", "2025-06-28"]})
+    with Workbench(keep_backups=0) as wb:
+        wb.ingest(stored)
+        out = wb.score(weights=recency_weights(), as_of="2025-07-10")
+    # Idle 2 days at its close; 2 days at its close; 12 days on 10 July.
+    assert behavior(out) == {"won": 30, "lost": 30, "open": 10}
+
+
+@pytest.mark.parametrize("bad", ["2025-13-01", "30/06/2025", "yesterday", ""])
+def test_a_bad_scoring_date_is_a_message_naming_it_before_any_work(bad, tmp_path):
+    with Workbench(keep_backups=0) as wb, pytest.raises(CalibrateError) as caught:
+        wb.score(tmp_path / "not-read.csv", weights=recency_weights(), as_of=bad)
+    assert repr(bad) in caught.value.what and "is not a date" in caught.value.what
+    assert caught.value.fix == "Give it as YYYY-MM-DD, e.g. 2025-06-30."

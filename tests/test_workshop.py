@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_recency import DATE, activity_bench
 
 from calibrate.data import store
 from calibrate.decide import workshop
+from calibrate.model.lead_points import score_leads
+from calibrate.model.recency import data_as_of
 from calibrate.model.revisions import with_edits, with_rules
 from calibrate.model.weights import save_weights
 
@@ -148,3 +151,52 @@ def test_an_old_schema_file_builds_in_memory_read_only_and_keeps_once_upgraded(d
     assert workshop.kept_grid(con, weights, workshop.rules_of(weights)).origin == "stored"
     assert builds == [weights.id, weights.id]
     con.close()
+
+
+# ------------------------------------------------------------------------------ recency
+
+POINTS = ["profile_points", "behavior_points", "total"]
+
+
+@pytest.fixture(scope="module")
+def active():
+    """Generated leads with a last activity date, fitted: recency is scored."""
+    with activity_bench() as wb:
+        yield wb
+
+
+def grid_points(con, weights, source: str = "leads") -> pd.DataFrame:
+    sql = workshop.scored_sql(con, weights, workshop.rules_of(weights), source)
+    return con.execute(sql).df().set_index("lead_id")[POINTS].sort_index()
+
+
+def test_the_grid_counts_recency_as_the_fit_did_not_to_today(active):
+    """A closed lead's days count to its close date, any other's to the newest date loaded
+    (as in the fit): the grid gives every lead the points ``score_leads`` gives with that
+    date, and other points than counting to today would."""
+    con, table = active.con, active.weights.table
+    as_of = data_as_of(con)
+    want = score_leads(con, table, as_of=as_of).set_index("lead_id")[POINTS].sort_index()
+    got = grid_points(con, active.weights)
+    assert len(got) == active.leads
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    today = score_leads(con, table).set_index("lead_id")[POINTS].sort_index()
+    assert (today["behavior_points"] != got["behavior_points"]).sum() > 100
+    grid = workshop.workshop_grid(con, active.weights, workshop.rules_of(active.weights))
+    assert int(grid.frame["leads"].sum()) == active.leads
+
+
+def test_a_view_of_older_leads_counts_to_the_newest_date_of_all(active):
+    """Scored over a view of some leads (as the backtest scores), a lead without a close
+    date still counts to the newest date of all the leads, not of the view's."""
+    con, table = active.con, active.weights.table
+    con.execute("CREATE OR REPLACE TEMP VIEW _older AS SELECT * FROM leads "
+                "WHERE created_at < DATE '2025-09-01'")
+    undated_close, newest = con.execute(
+        f'SELECT count(*) FILTER (WHERE closed_at IS NULL AND "{DATE}" IS NOT NULL), '
+        f'max(greatest(created_at::DATE, closed_at::DATE, "{DATE}"::DATE))::DATE FROM _older'
+    ).fetchone()
+    assert undated_close > 0 and newest < data_as_of(con)  # the case in point
+    got = grid_points(con, active.weights, "_older")
+    want = score_leads(con, table, as_of=data_as_of(con)).set_index("lead_id")[POINTS]
+    pd.testing.assert_frame_equal(got, want.loc[got.index], check_dtype=False)

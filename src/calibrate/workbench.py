@@ -1171,7 +1171,8 @@ class Workbench:
     # ------------------------------------------------------------------ out
 
     def score(self, data: Any = None, *, weights: Weights | str | os.PathLike[str] | None = None,
-              mapping: Any = None, contacts: str = "hash") -> pd.DataFrame:
+              mapping: Any = None, contacts: str = "hash",
+              as_of: Any = None) -> pd.DataFrame:
         """Score leads: profile, behavior, total, grade, level, rule, mql and reasons.
 
         Parameters
@@ -1186,6 +1187,9 @@ class Workbench:
             A mapping file for ``data`` (roles and types), as for :meth:`ingest`.
         contacts : {"hash", "drop", "plain"}, default "hash"
             How contact fields appear in the result.
+        as_of : date or str, optional
+            The scoring date (``YYYY-MM-DD``) that open leads' recency (days since an
+            activity date) counts to; default today. A closed lead counts to its close date.
 
         Examples
         --------
@@ -1200,14 +1204,17 @@ class Workbench:
         from calibrate.data.frames import ingest_any
         from calibrate.decide.agreement import export_source
         from calibrate.decide.scored_leads import scored_leads
+        from calibrate.model.recency import as_of_date
 
+        day = None if as_of is None else as_of_date(as_of)  # a bad date stops before any work
         if weights is not None and not isinstance(weights, Weights):
             weights = Weights.read(weights)
         if weights is None and self.leads:
             weights = export_source(self.con)[0]
         if data is None:
             self._need_leads()
-            return scored_leads(self.con, weights, contacts=contacts)  # type: ignore[arg-type]
+            return scored_leads(self.con, weights, contacts=contacts,  # type: ignore[arg-type]
+                                as_of=day)
         if weights is None:
             raise CalibrateError("No weights to score with: no leads are loaded.",
                                  fix="Load historical leads first (wb.ingest(...)), or pass "
@@ -1217,7 +1224,7 @@ class Workbench:
             ingest_any(con, data, mapping=mapping, replace=True, require_outcome=False)
             return scored_leads(con, weights, contacts=contacts,  # type: ignore[arg-type]
                                 source_file=str(data) if isinstance(data, str | os.PathLike)
-                                else None)
+                                else None, as_of=day)
         finally:
             con.close()
 

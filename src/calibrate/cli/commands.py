@@ -89,7 +89,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     weights = Weights.read(args.weights)
     with Workbench() as wb:  # in memory: scoring a file leaves no trace
         scored = wb.score(args.file, weights=weights, mapping=args.mapping,
-                          contacts=args.contacts)
+                          contacts=args.contacts, as_of=args.as_of)
     note, warning = mql_note(weights.thresholds, scored["mql"], scored["rule"])
     frame = safe_frame(scored)
     if args.out:

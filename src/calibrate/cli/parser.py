@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", help="TOML file overriding roles and types")
     p.add_argument("--contacts", choices=["hash", "drop", "plain"], default="hash",
                    help="how contact fields appear in the output (default: hashed)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="the scoring date open leads' days since their last activity count "
+                        "to (default: today)")
 
     p = sub.add_parser("export", help="export the weights in force, or the agreement")
     p.add_argument("--format", required=True,

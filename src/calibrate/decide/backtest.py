@@ -23,15 +23,13 @@ The steps of :func:`backtest`:
    with that many leads the penalty barely moves the points. Why: the whole backtest must
    stay under 10 s at 10M leads, and on the generated sample a fit on 210,000 closed leads
    ranks its held-out leads within 0.002 AUC of one on 420,000, in about half the time.
-   The refit's points keep the given weights' auto-rules.
-3. **The count grid** of the refit's points (:func:`calibrate.decide.grid.build_grid` over
-   :func:`calibrate.decide.workshop.scored_sql`) on the leads from ``window`` months before
-   the cut to the newest. Speed: the auto-rules' regular expressions (fake names, phones,
-   emails) cost more than the scoring itself, so they are evaluated only on the leads that
-   reach one of the bars in play or that a qualifying rule picks; any other lead is not an
-   MQL whatever its rule, and counts as touched by none. MQLs, wins, conversion and the
-   share of wins are exact (a test compares them with the full grid's); the nurture and
-   auto-disqualified figures would not be, and the backtest does not report them.
+   The close date is copied too: recency (days since an activity date) counts to it, as
+   in any fit. The refit's points keep the given weights' auto-rules.
+3. **The count grid** of the refit's points on the leads from ``window`` months before
+   the cut to the newest: the backtest's own (:func:`calibrate.decide.bar_grid.bar_grid`),
+   for the bars in play only, its MQLs, wins, conversion and share of wins exactly the
+   full grid's; the nurture and auto-disqualified figures would not be, and the backtest
+   does not report them.
 4. **Projected**: :func:`calibrate.decide.tradeoff.figures_for` over the ``window`` months
    before the cut (fewer when the history is shorter), as the Thresholds screen projects:
    MQLs a month, conversion with its Wilson interval, wins a month (conversion x MQLs, open
@@ -78,22 +76,21 @@ import pandas as pd
 from calibrate import fmt
 from calibrate.data import store
 from calibrate.data.outcomes import CLOSED
-from calibrate.decide.grid import CLOSED_IDX, WON, Grid, build_grid, months_between
+from calibrate.decide.bar_grid import bar_grid
+from calibrate.decide.grid import CLOSED_IDX, WON, Grid, months_between
 from calibrate.decide.month_ranges import DRAWS, LEVEL, MIN_MONTHS, SEED, central, month_mqls
-from calibrate.decide.rules import active_rules, rule_sql
 from calibrate.decide.tradeoff import Figures, Settings, figures_for, find_segment
-from calibrate.decide.workshop import rules_of, scored_sql, weights_from_fit
+from calibrate.decide.workshop import rules_of, weights_from_fit
 from calibrate.errors import CalibrateError, ModelError
 from calibrate.model.fit import fit
 from calibrate.model.periods import NoDatesError, add_months, month_label
 from calibrate.model.points import points_table
-from calibrate.model.rule_settings import RuleSet
 from calibrate.model.weights import Weights
 from calibrate.sql import literal, quote
 from calibrate.thresholds import NOBODY, Thresholds, ThresholdsLike
 
 __all__ = ["MAX_FIT_LEADS", "OPEN_FLAG", "Backtest", "backtest", "expected_range",
-           "bar_grid", "headline_line", "parse_split", "pruned_rule"]
+           "headline_line", "parse_split"]
 
 #: Closed leads before the cut above which the refit is fitted on a uniform sample of them.
 MAX_FIT_LEADS = 250_000
@@ -247,9 +244,9 @@ def _cut(split: Any, first: dt.date, last: dt.date) -> dt.date:
 
 def _fit_store(con: duckdb.DuckDBPyConnection, where: str) -> duckdb.DuckDBPyConnection:
     """An in-memory store of the leads ``where`` holds: the columns a fit reads (id,
-    outcome, creation date, profile and behavior attributes) and their roles."""
-    keep = [c.name for c in store.read_columns(con)
-            if c.role in ("lead_id", "outcome", "created_at", "profile", "behavior")]
+    outcome, creation and close dates, profile and behavior attributes) and their roles."""
+    keep = [c.name for c in store.read_columns(con) if c.role in (
+        "lead_id", "outcome", "created_at", "closed_at", "profile", "behavior")]
     mem = store.connect_memory()
     src = con.cursor()
     try:
@@ -330,63 +327,6 @@ def _later(cut: dt.date, last: dt.date) -> str:
 
 
 # ---------------------------------------------------------------------------- the grid
-
-
-def _qualifying_only(rules: RuleSet) -> RuleSet:
-    """The rules that qualify a lead, the disqualifying ones switched off."""
-    return replace(rules, competitor_domains=[], competitor_companies=[], fake_names=[],
-                   fake_name_patterns=[], fake_phones=[], fake_phone_555=False,
-                   fake_phone_same_digit=False, min_phone_digits=0, throwaway_domains=[],
-                   check_email_format=False, students={})
-
-
-def _clipped(points: str) -> str:
-    return f"least(greatest(coalesce({points}, 0), 0), 100)"  # as build_grid counts points
-
-
-def _reaches(s: Settings) -> str:
-    if s.mode == "total":
-        return f"{_clipped('_t')} >= {int(s.min_total)}"
-    return (f"({_clipped('_p')} >= {int(s.min_profile)} AND {_clipped('_b')} >= "
-            f"{int(s.min_behavior)})")
-
-
-def pruned_rule(con: duckdb.DuckDBPyConnection, rules: RuleSet, bars: list[Settings]) -> str:
-    """The auto-rules' SQL, evaluated only on a lead that reaches one of ``bars`` or that a
-    qualifying rule picks (module docs, step 3): NULL for any other lead."""
-    columns = [c for c in store.read_columns(con) if c.role != "ignore"]
-    full = rule_sql(rules, columns)
-    if not active_rules(rules, columns):  # no rule can fire
-        return full
-    could = " OR ".join(_reaches(s) for s in bars)
-    return (f"(CASE WHEN {could} OR {rule_sql(_qualifying_only(rules), columns)} IS NOT NULL "
-            f"THEN {full} END)")
-
-
-def _collapsed(points: str, floors: set[int]) -> str:
-    """Points down to the highest of ``floors`` they reach (0 when none): a lead reaches a
-    bar of those floors exactly when its points do."""
-    whens = " ".join(f"WHEN {_clipped(points)} >= {f} THEN {f}"
-                     for f in sorted(floors, reverse=True) if 0 < f <= 100)
-    return f"(CASE {whens} ELSE 0 END)" if whens else "0"
-
-
-def bar_grid(con: duckdb.DuckDBPyConnection, weights: Weights, bars: list[Settings],
-             source: str = "leads") -> Grid:
-    """The count grid of ``weights`` over ``source`` (``leads`` or a view of some of them)
-    for these bars only (module docs, step 3): points collapsed to the bars' minimums, the
-    auto-rules evaluated where they can change an MQL. Its MQL counts at any of ``bars``
-    are the full grid's."""
-    both = [s for s in bars if s.mode != "total"]
-    floors = {"_p": {int(s.min_profile) for s in both}, "_b": {int(s.min_behavior) for s in both},
-              "_t": {int(s.min_total) for s in bars if s.mode == "total"}}
-    rules = rules_of(weights)
-    scored = scored_sql(con, weights, rules, source, rule=pruned_rule(con, rules, bars))
-    return build_grid(con, (
-        f"SELECT {_collapsed('profile_points', floors['_p'])} AS profile_points, "
-        f"{_collapsed('behavior_points', floors['_b'])} AS behavior_points, "
-        f"{_collapsed('total', floors['_t'])} AS total, outcome, rule, month, segment, amount "
-        f"FROM ({scored}) AS _scored"))
 
 
 def _grid(con: duckdb.DuckDBPyConnection, weights: Weights, start: dt.date,

@@ -3,10 +3,14 @@
 Each lead gets profile and behavior points, the total, grade (A-D), level (1-4), the
 auto-rule that applies (if any), whether it is an MQL under the thresholds, and the top
 three reasons. Contact fields are used by the rules but only leave as hashes unless asked.
+Recency (days since an activity date) counts to the scoring date, today unless ``as_of``
+says otherwise, for an open lead, and to its close date for a closed one
+(:func:`calibrate.model.lead_points.score_leads`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from typing import Literal
@@ -21,6 +25,7 @@ from calibrate.decide import mql
 from calibrate.decide.rules import rule_sql
 from calibrate.errors import InputError
 from calibrate.model.lead_points import score_leads
+from calibrate.model.recency import as_of_date
 from calibrate.model.rule_settings import RuleSet
 from calibrate.model.weights import Weights
 from calibrate.sql import quote
@@ -36,8 +41,11 @@ def _hash(value: object) -> object:
 
 def scored_leads(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet | None = None,
                  *, contacts: Contacts = "hash", thresholds: dict | None = None,
-                 source: str = "leads", source_file: str | None = None) -> pd.DataFrame:
-    """Every lead of ``source`` with its scores, rule, MQL flag and top three reasons."""
+                 source: str = "leads", source_file: str | None = None,
+                 as_of: dt.date | str | None = None) -> pd.DataFrame:
+    """Every lead of ``source`` with its scores, rule, MQL flag and top three reasons;
+    recency counted to ``as_of`` (a date or ``YYYY-MM-DD``; default today) for open leads."""
+    day = None if as_of is None else as_of_date(as_of)  # a bad date stops before any work
     rules = rules or (RuleSet.from_dict(weights.rules) if weights.rules else RuleSet())
     thresholds = thresholds if thresholds is not None else weights.thresholds
     cols = store.read_columns(con)
@@ -50,7 +58,7 @@ def scored_leads(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSe
             file=str(source_file) if source_file else None, column=missing[0],
             fix="Export the leads with those columns (same names as when the weights were "
                 "fitted), or map them with a mapping file.")
-    scores = score_leads(con, weights.table, source, reasons=3)
+    scores = score_leads(con, weights.table, source, reasons=3, as_of=day)
     keep = ["lead_id", "profile_points", "behavior_points", "total", "grade", "level",
             "reasons"]
     scores = scores[keep]
@@ -111,16 +119,18 @@ def _headers(cols: list[store.ColumnInfo], hashed: list[str]) -> dict[str, str]:
 
 def score_file(path: str | os.PathLike[str], weights: Weights, *,
                mapping: Mapping | str | None = None, contacts: Contacts = "hash",
-               thresholds: dict | None = None) -> pd.DataFrame:
+               thresholds: dict | None = None,
+               as_of: dt.date | str | None = None) -> pd.DataFrame:
     """Score a file of new (or old) leads with agreed weights, without touching the store.
 
     The file goes through the same ingest (cleaning, role guessing) into a throwaway
-    in-memory database; it needs no outcome column.
+    in-memory database; it needs no outcome column. ``as_of`` as :func:`scored_leads`'s.
     """
+    day = None if as_of is None else as_of_date(as_of)  # checked before the file is read
     con = store.connect_memory()
     try:
         ingest(con, path, mapping=mapping, replace=True, require_outcome=False)
         return scored_leads(con, weights, contacts=contacts, thresholds=thresholds,
-                            source_file=str(path))
+                            source_file=str(path), as_of=day)
     finally:
         con.close()

@@ -20,6 +20,7 @@ from calibrate.decide.grid import Grid, GridKey, build_grid, store_grid, stored_
 from calibrate.decide.rules import rule_sql
 from calibrate.model.month_counts import code_exprs, points_list
 from calibrate.model.points import axis_ranges, encoding_from_table, validate_table
+from calibrate.model.recency import stored_reference
 from calibrate.model.rule_settings import RuleSet
 from calibrate.model.weights import Weights
 from calibrate.sql import quote
@@ -34,8 +35,10 @@ def scored_sql(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet,
     its query back to the leads: each attribute's code (:func:`code_exprs`, a map for text
     of few values) indexes a list of its points, and the total is rounded as ``score_sql``
     rounds it. ``source`` is ``leads`` or a view of some of them (the maps are read from
-    ``leads``). ``rule`` replaces the auto-rules' SQL (:func:`rule_sql`); it may read the
-    lead's columns and its points ``_p``, ``_b`` and total ``_t``.
+    ``leads``). Recency counts to each lead's reference date as the fit does (its close
+    date, else the newest date loaded: :func:`~calibrate.model.recency.stored_reference`).
+    ``rule`` replaces the auto-rules' SQL (:func:`rule_sql`); it may read the lead's
+    columns and its points ``_p``, ``_b`` and total ``_t``.
     """
     columns = {c.name: c.type for c in store.read_columns(con) if c.role != "ignore"}
     month = "date_trunc('month', created_at)" if "created_at" in columns else "NULL::DATE"
@@ -43,7 +46,8 @@ def scored_sql(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet,
     amount = "amount" if "amount" in columns else "NULL::DOUBLE"
     table = validate_table(weights.table)
     enc = encoding_from_table(table)
-    coded = ", ".join(f"{c} AS _c{i}" for i, c in enumerate(code_exprs(con, enc)))
+    reference = stored_reference(con, (a.kind for a in enc), source)
+    coded = ", ".join(f"{c} AS _c{i}" for i, c in enumerate(code_exprs(con, enc, reference)))
 
     def axis(name: str) -> str:
         terms = [f"({points_list(table, a.name)})[_c{i} + 1]"
@@ -93,9 +97,13 @@ def kept_grid(con: duckdb.DuckDBPyConnection, weights: Weights, rules: RuleSet,
 
 
 def fingerprint(weights: Weights, rules: RuleSet) -> str:
-    """A short stable hash of the points and rules in force (a cache key)."""
-    payload = json.dumps([weights.table[["attribute", "level", "points"]].values.tolist(),
-                          rules.to_dict()], default=str, sort_keys=True)
+    """A short stable hash of the points and rules in force (a cache key). With recency,
+    a mark that its days count to each lead's reference date: a grid kept when they
+    counted to the day it was built is never read."""
+    keyed = [weights.table[["attribute", "level", "points"]].values.tolist(), rules.to_dict()]
+    if (weights.table["kind"] == "recency").any():
+        keyed.append("recency: days to each lead's reference date")
+    payload = json.dumps(keyed, default=str, sort_keys=True)
     return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
 

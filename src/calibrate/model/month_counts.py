@@ -5,7 +5,9 @@ values, :data:`MAP_MAX`), each lead's profile and behavior points added from the
 table, and leads counted with ``GROUPING SETS``: per month and profile and behavior points
 (the total follows from the two, computed as the scoring SQL rounds it), and per month and
 level of a few packs of attributes (:data:`PACK`), fewer sets being cheaper than one per
-attribute. No lead is ever read into Python.
+attribute. No lead is ever read into Python. A recency attribute counts the days to each
+lead's reference date as the fit counted them (its close date, else the newest date loaded:
+:func:`calibrate.model.recency.stored_reference`), never to today.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 
 from calibrate.model.encode import Encoding
 from calibrate.model.points import axis_ranges, encoding_from_table
+from calibrate.model.recency import stored_reference
 from calibrate.sql import literal, quote
 
 #: Most level combinations counted in one grouping set: attributes are packed together (the
@@ -49,11 +52,14 @@ def points_list(table: pd.DataFrame, attribute: str) -> str:
     return "[" + ", ".join(str(int(p)) for p in rows["points"]) + "]::INTEGER[]"
 
 
-def code_exprs(con: duckdb.DuckDBPyConnection, enc: Encoding) -> list[str]:
+def code_exprs(con: duckdb.DuckDBPyConnection, enc: Encoding,
+               reference: str | None = None) -> list[str]:
     """Each attribute's level code for a row of ``leads``: its CASE expression, or for a
     text column of few distinct values a lookup in the map of those values to their codes
-    (computed by the same CASE, so every lead gets the same code)."""
-    exprs = [a.sql() for a in enc]
+    (computed by the same CASE, so every lead gets the same code). Recency counts days to
+    ``reference`` (SQL of each row's date, :func:`~calibrate.model.recency.stored_reference`;
+    default today)."""
+    exprs = [a.sql(reference=reference) for a in enc]
     types = {r[0]: str(r[1]) for r in con.execute("DESCRIBE leads").fetchall()}
     text = [(i, a) for i, a in enumerate(enc)
             if a.kind == "categorical" and types.get(a.name) == "VARCHAR"]
@@ -145,9 +151,11 @@ def month_counts(con: duckdb.DuckDBPyConnection, table: pd.DataFrame,
                  enc: Encoding | None = None) -> MonthCounts:
     """Leads by month per level of every attribute of the points ``table`` (``enc``, its
     encoding, when known) and per value of each score, counted by DuckDB in one pass
-    (module docs: speed)."""
+    (module docs: speed). Recency counts to each lead's reference date as the fit does
+    (:func:`~calibrate.model.recency.stored_reference`)."""
     enc = enc if enc is not None else encoding_from_table(table)
-    frame = con.execute(_counts_sql(table, enc, code_exprs(con, enc))).df()
+    reference = stored_reference(con, (a.kind for a in enc))
+    frame = con.execute(_counts_sql(table, enc, code_exprs(con, enc, reference))).df()
     undated = int(con.execute("SELECT count(*) - count(created_at) FROM leads").fetchone()[0])
     stamps = pd.to_datetime(frame["_m"]).to_numpy(dtype="datetime64[M]")
     unique, month_of = np.unique(stamps, return_inverse=True)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -40,9 +40,9 @@ from calibrate.data.store import ColumnInfo, read_columns
 from calibrate.errors import CalibrateError
 from calibrate.sql import literal, quote
 
-__all__ = ["ALL_BEHAVIOR", "ActivitySource", "activity_sources", "assign_attributes",
-           "data_as_of", "date_literal", "days_since", "days_since_sql", "is_record_keeping",
-           "reference_sql"]
+__all__ = ["ALL_BEHAVIOR", "ActivitySource", "activity_sources", "as_of_date",
+           "assign_attributes", "data_as_of", "date_literal", "days_since", "days_since_sql",
+           "is_record_keeping", "reference_sql", "stored_reference"]
 
 #: The group of a date that names no channel ("Last Activity Date").
 ALL_BEHAVIOR = "all behavior"
@@ -87,12 +87,13 @@ def days_since_sql(column: str, reference: str) -> str:
     return f"(CASE WHEN {days} < 0 THEN 0 ELSE {days} END)"
 
 
-def _day(as_of: dt.date | str) -> dt.date:
-    """``as_of`` as a date (a date, or text starting ``YYYY-MM-DD``)."""
+def as_of_date(as_of: dt.date | str) -> dt.date:
+    """``as_of`` as a date (a date, or ISO text: ``YYYY-MM-DD``, with a time or not); a
+    :class:`~calibrate.errors.CalibrateError` naming it, with the fix, when it is none."""
     if isinstance(as_of, dt.date):
         return as_of if not isinstance(as_of, dt.datetime) else as_of.date()
     try:
-        return dt.date.fromisoformat(str(as_of)[:10])
+        return dt.datetime.fromisoformat(str(as_of).strip()).date()
     except ValueError:
         raise CalibrateError(f"The as-of date {as_of!r} is not a date.",
                              fix="Give it as YYYY-MM-DD, e.g. 2025-06-30.",
@@ -101,7 +102,7 @@ def _day(as_of: dt.date | str) -> dt.date:
 
 def date_literal(day: dt.date | str) -> str:
     """SQL: the date ``day`` as a literal (``DATE '2025-06-30'``)."""
-    return f"DATE {literal(_day(day).isoformat())}"
+    return f"DATE {literal(as_of_date(day).isoformat())}"
 
 
 def days_since(column: str, as_of: dt.date | str | None = None) -> str:
@@ -172,6 +173,22 @@ def reference_sql(con: duckdb.DuckDBPyConnection, source: str = "leads", *,
         return scoring
     outcomes = ", ".join(literal(o) for o in CLOSED)
     return f"(CASE WHEN outcome IN ({outcomes}) THEN {closed} ELSE {scoring} END)"
+
+
+def stored_reference(con: duckdb.DuckDBPyConnection, kinds: Iterable[str],
+                     source: str = "leads") -> str | None:
+    """SQL of each stored lead's reference date, as the fit counts it, when ``kinds`` (the
+    scored attributes' kinds) hold ``"recency"``; else None (no days are counted).
+
+    Why: the grid, drift, a refresh and a backtest must give every loaded lead the points
+    the fit gave it: a closed lead counts to its close date, else to the as-of date of the
+    whole table ``leads`` (:func:`data_as_of`), also when ``source`` is a view of some of
+    them (whose own newest date is another day). Never today: counts kept for the loaded
+    data stay right tomorrow.
+    """
+    if "recency" not in set(kinds):
+        return None
+    return reference_sql(con, source, as_of=data_as_of(con))
 
 
 # ----------------------------------------------------------------------------- groups

@@ -20,7 +20,9 @@ The steps of :func:`refresh`:
 4. **Points that moved**, on every recent lead: an attribute's move is the mean, over the
    leads, of the absolute difference between its points under the two tables (this holds
    when the refit cut numbers into other bins); a level's is the refit's mean points on the
-   leads in that agreed level, minus the agreed points.
+   leads in that agreed level, minus the agreed points. In 3 and 4 both tables count
+   recency (days since an activity date) to the date the refit counted to: each lead's
+   close date, else the newest date of the recent leads.
 5. **Advice**: refit when the refit ranks the held-out leads better by at least
    :data:`REFIT_GAIN` and by at least :data:`Z_REFIT` standard errors, naming the
    attributes that moved most (at least :data:`MOVED_MIN` points a lead); no refit when it
@@ -48,6 +50,7 @@ from calibrate.model.fit import fit
 from calibrate.model.lead_points import points_column, score_sql
 from calibrate.model.periods import NoDatesError, add_months, month_label
 from calibrate.model.points import encoding_from_table, points_table, validate_table
+from calibrate.model.recency import stored_reference
 from calibrate.model.stability import check_columns
 from calibrate.sql import literal, quote
 
@@ -224,17 +227,27 @@ def paired_auc(won: Any, score_a: Any, score_b: Any, n: Any) -> tuple[float, flo
     return auc_a, auc_b, math.sqrt(max(var, 0.0))
 
 
+def _reference(con: duckdb.DuckDBPyConnection, agreed: pd.DataFrame, refit: pd.DataFrame,
+               source: str = "leads") -> str | None:
+    """SQL of each recent lead's reference date when either table scores recency: the one
+    the refit counted to (its close date, else the newest date of the recent leads), so
+    both tables score the same days."""
+    return stored_reference(con, [*agreed["kind"], *refit["kind"]], source)
+
+
 def _held_out(con: duckdb.DuckDBPyConnection, agreed: pd.DataFrame, refit: pd.DataFrame,
               split: Any) -> tuple[float, float, float, int, int]:
     """AUC of the agreed and the refit totals on the split's held-out leads, the standard
     error of their difference, and those leads and their wins."""
     con.execute(f"CREATE OR REPLACE TEMP VIEW _held_out AS SELECT * FROM leads WHERE "
                 f"{split.population_sql()} AND {split.test_sql()}")
+    reference = _reference(con, agreed, refit, "_held_out")
     res = con.execute(
         f"SELECT a.total AS a, r.total AS r, (h.outcome = 'won')::INTEGER AS won, "
         f"count(*)::DOUBLE AS n FROM _held_out AS h "
-        f"JOIN ({score_sql(agreed, '_held_out')}) AS a USING (lead_id) "
-        f"JOIN ({score_sql(refit, '_held_out')}) AS r USING (lead_id) GROUP BY ALL"
+        f"JOIN ({score_sql(agreed, '_held_out', reference=reference)}) AS a USING (lead_id) "
+        f"JOIN ({score_sql(refit, '_held_out', reference=reference)}) AS r USING (lead_id) "
+        f"GROUP BY ALL"
     ).fetchnumpy()
     won = np.asarray(res["won"], dtype=float)
     n = np.asarray(res["n"], dtype=float)
@@ -259,21 +272,24 @@ def _moves(con: duckdb.DuckDBPyConnection, agreed: pd.DataFrame, refit: pd.DataF
         f"avg({pts('r', in_r, a)}) AS {quote('r_' + a)}, "
         f"avg(abs({pts('r', in_r, a)} - {pts('a', in_a, a)})) AS {quote('m_' + a)}"
         for a in names)
-    row = con.execute(f"SELECT {cols} FROM ({score_sql(agreed, 'leads')}) AS a JOIN "
-                      f"({score_sql(refit, 'leads')}) AS r USING (lead_id)").fetchone()
+    reference = _reference(con, agreed, refit)
+    agreed_sql = score_sql(agreed, "leads", reference=reference)
+    refit_sql = score_sql(refit, "leads", reference=reference)
+    row = con.execute(f"SELECT {cols} FROM ({agreed_sql}) AS a JOIN ({refit_sql}) AS r "
+                      f"USING (lead_id)").fetchone()
     attributes = [{"attribute": a, "axis": axes[a], "agreed_points": float(row[3 * i] or 0),
                    "refit_points": float(row[3 * i + 1] or 0),
                    "moved": float(row[3 * i + 2] or 0)} for i, a in enumerate(names)]
     attributes.sort(key=lambda r: -r["moved"])
 
     enc = encoding_from_table(agreed)
-    codes = ", ".join(f"{a.sql()} AS _c{i}" for i, a in enumerate(enc))
+    codes = ", ".join(f"{a.sql(reference=reference)} AS _c{i}" for i, a in enumerate(enc))
     means = ", ".join(
         f"avg({pts('r', in_r, a.name)}) AS _r{i}" for i, a in enumerate(enc))
     keys = [f"_c{i}" for i in range(len(enc))]
     frame = con.execute(
         f"SELECT {', '.join(keys)}, count(*) AS _n, {means} FROM (SELECT lead_id, {codes} "
-        f"FROM leads) AS c JOIN ({score_sql(refit, 'leads')}) AS r USING (lead_id) "
+        f"FROM leads) AS c JOIN ({refit_sql}) AS r USING (lead_id) "
         f"GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in keys)})").df()
     levels = []
     for i, a in enumerate(enc):
