@@ -45,7 +45,7 @@ run: $(VENV)/.installed $(DB)
 
 test: $(VENV)/.installed-test /usr/bin/chromium postgresql
 	$(BIN)/ruff check src tests app.py benchmarks notebooks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 screenshots: $(VENV)/.installed-test /usr/bin/chromium
 	CALIBRATE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \

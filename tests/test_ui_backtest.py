@@ -18,7 +18,7 @@ from apptest import TIMEOUT, assert_clean
 SCRIPT = """
 from calibrate.decide.tradeoff import Settings
 from calibrate.ui import backtest
-backtest.render(Settings(mode={mode!r}, min_profile=50, min_behavior=40, min_total=45), "v1")
+backtest.render(Settings(mode={mode!r}, min_profile=50, min_behavior=40, min_total=45))
 """
 
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from calibrate.data import store
 from calibrate.decide.tradeoff import Figures
-from calibrate.ui import thresholds
+from calibrate.ui import state, thresholds
 from calibrate.ui.thresholds import OVER_COLOUR, slider_key
 
 from apptest import TIMEOUT, assert_clean, metric, page
@@ -42,6 +42,9 @@ def test_the_four_numbers_on_the_sample(sample_db):
     rate = under(at)[1]
     assert re.fullmatch(r"range \d+\.\d%–\d+\.\d%", rate), rate
     assert "Within capacity" in capacity_bar(at) or "Near capacity" in capacity_bar(at)
+    assert not at.get("plotly_chart")  # a first view: the figures first (state.charts_ready)
+    at.session_state[state.CHARTS] = True
+    at.run()
     assert len(at.get("plotly_chart")) == 1
     assert [link.proto.label for link in at.get("page_link")] == ["All the figures: Thresholds"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from calibrate.data import store
@@ -12,6 +13,7 @@ from calibrate.decide.scenarios import list_scenarios
 from calibrate.ui.thresholds import OVER_COLOUR, slider_key
 
 from apptest import TIMEOUT, assert_clean, metric, page
+from browser import assert_no_exception, browser, streamlit_server, wait_idle
 
 REPS, PER_REP = slider_key("reps", None), slider_key("per_rep", None)
 
@@ -290,3 +292,33 @@ def test_a_saved_scenario_keeps_each_segments_own_sales_capacity(sample_db):
     assert (kept["Enterprise"]["reps"], kept["Enterprise"]["leads_per_rep"]) == (3, 20)
     assert kept["Enterprise"]["capacity"] == 60
     assert saved.payload["settings"]["reps"] == 10  # the main capacity, as set
+
+
+# ------------------------------------------------------------------ in the real app
+
+
+@pytest.mark.browser
+def test_the_conversion_floor_is_kept_across_pages(sample_db, tmp_path):
+    """Set in the threshold panel (a fragment run), the floor survives a visit to another
+    page and back, as the sliders do (issue 19)."""
+    with streamlit_server(sample_db) as url, \
+            browser(tmp_path / "profile", downloads=False) as ctx:
+        page = ctx.new_page()
+        page.goto(url)
+        floor = page.get_by_role("combobox", name="Conversion floor")
+        floor.wait_for(timeout=120_000)
+        wait_idle(page, 120_000)
+        assert floor.input_value() == "10%"
+        floor.click()
+        page.get_by_role("option", name="25%", exact=True).click()
+        wait_idle(page)
+        assert floor.input_value() == "25%"
+        nav = page.locator("[data-testid=stSidebarNav]")
+        nav.get_by_role("link", name="Weights").click()
+        page.get_by_role("heading", name="Weights").wait_for(timeout=60_000)
+        wait_idle(page, 60_000)
+        nav.get_by_role("link", name="Thresholds").click()
+        floor.wait_for(timeout=60_000)
+        wait_idle(page, 60_000)
+        assert floor.input_value() == "25%"
+        assert_no_exception(page)

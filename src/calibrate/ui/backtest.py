@@ -103,12 +103,14 @@ def table(result: dict[str, Any]) -> pd.DataFrame:
         "MQLs still open": f"{m['open']:,}"} for m in result["months"]])
 
 
-def render(settings: Any, on: str) -> None:
-    """The toggle, and when on: the cut, the headline, the chart and the months' table.
-    ``on`` keys the cache (the data version and the weights in force)."""
+def render(settings: Any) -> None:
+    """The toggle, and when on: the cut, the headline, the chart and the months' table
+    (cached per data version, weights in force, cut and thresholds)."""
     if not st.toggle("What would these thresholds have done in the last months? (backtest)",
                      key=TOGGLE_KEY):
         return
+    wb = state.workbench()
+    on = f"{wb.data_version}:{wb.weights.id}"
     months = st.radio("Cut the history", SPLITS, index=1, horizontal=True, key=MONTHS_KEY,
                       format_func=lambda n: f"the last {n} months")
     try:

@@ -92,6 +92,9 @@ def screen(grid, months: list | None, segment: str | None, base: Settings) -> No
     settings, f = thresholds.panel_figures(grid, months, segment, base)
     numbers(f)
     capacity(f)
+    if not state.charts_ready(space=CHART_HEIGHT):  # the figures first, the chart after
+        return
+    state.send_figures_first()
     cube = grid.cube(months, segment)
     chart = thresholds.tradeoff_figure(cube, settings, f, period(cube))
     st.plotly_chart(charts.big_screen(chart, CHART_HEIGHT), key="present_chart",

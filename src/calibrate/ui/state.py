@@ -9,6 +9,7 @@ write lock), so concurrent sessions never trip over each other.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -28,10 +29,16 @@ def db_path() -> str:
     return str(Path(store.resolve_db()).resolve())
 
 
+def shared() -> Workbench:
+    """The process-wide workbench on the app's database (opened on the first call; the
+    server's start-up makes that call, :mod:`calibrate.ui.serve`)."""
+    return _shared(db_path())
+
+
 def workbench() -> Workbench:
     """This page run's workbench; a locked or bad file stops the page politely."""
     try:
-        return _shared(db_path()).cursor()
+        return shared().cursor()
     except CalibrateError as exc:
         st.error(exc.message)
         st.stop()
@@ -63,3 +70,62 @@ def page_weights(wb: Workbench):
 def table_height(rows: int, cap: int = 1600) -> int:
     """Pixels for a table to show all its rows (up to a cap) instead of a tiny scroller."""
     return min(cap, 35 * (rows + 1) + 3)
+
+
+#: Seconds a run pauses between its figures and its charts (:func:`send_figures_first`).
+FIGURES_FIRST = 0.02
+
+
+def send_figures_first() -> None:
+    """Pause a moment between drawing the figures and building the charts.
+
+    Building plotly figures is pure Python, so it holds the interpreter lock; Streamlit's
+    event loop, which sends each element to the browser as it is drawn, gets the lock back
+    once per switch interval (5 ms) for each message it sends, and the figures of a slider
+    move waited for the charts. A short sleep hands it the lock to send them first (issue
+    19, on the Thresholds page at 100,000 leads: key press to new MQL figure on screen, p50
+    of four runs of 30 presses, about 255 ms without the pause and 190 ms with it)."""
+    time.sleep(FIGURES_FIRST)
+
+
+#: Session state: this session's browser tab has plotly.js (it drew a chart), so a run
+#: draws its charts at once.
+CHARTS = "charts_loaded"
+_CHARTS_ASKED = "charts_asked"  # when the first view held its charts back (monotonic s)
+_CHARTS_INLINE = "charts_timer_inline"  # the page is calling the timer, not its timer
+#: Seconds between a first view's figures and its charts.
+CHARTS_DELAY = 0.5
+
+
+def charts_ready(space: int = 0) -> bool:
+    """Whether this run may draw plotly charts.
+
+    A session's first view holds them back: the browser fetches and runs plotly.js (4.7 MB)
+    for the first chart, seconds on a busy machine, and draws the figures and tables beside
+    it only after that. So the first view draws those and leaves the charts' place empty
+    (``space`` pixels high, so nothing below jumps); :data:`CHARTS_DELAY` seconds later a
+    timer (a fragment's ``run_every``) reruns the app with its charts. Any run of the
+    session from then on draws them at once. Call it once per run, where the charts go."""
+    if st.session_state.get(CHARTS):
+        return True
+    asked = st.session_state.setdefault(_CHARTS_ASKED, time.monotonic())
+    if time.monotonic() - asked >= CHARTS_DELAY:  # a run after the delay: the charts now
+        st.session_state[CHARTS] = True
+        return True
+    if space:
+        st.container(height=space, border=False)
+    st.session_state[_CHARTS_INLINE] = True
+    try:
+        _charts_timer()
+    finally:
+        st.session_state[_CHARTS_INLINE] = False
+    return False
+
+
+@st.fragment(run_every=CHARTS_DELAY)
+def _charts_timer() -> None:
+    """Drawn (empty) by the first view; its timer's rerun turns the charts on and reruns
+    the app, which ends the timer (a run that draws no timer fragment drops it)."""
+    if not st.session_state.get(_CHARTS_INLINE):
+        st.session_state[CHARTS] = True
+        st.rerun()

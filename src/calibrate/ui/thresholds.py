@@ -23,7 +23,7 @@ from calibrate.decide.tradeoff import Figures, Settings, figures_for, own_bars, 
 from calibrate.decide.workshop import last_months, rules_of
 from calibrate.errors import CalibrateError
 from calibrate.thresholds import Thresholds
-from calibrate.ui import charts, state
+from calibrate.ui import backtest, charts, state
 
 ALL = "All segments"
 WINDOWS = {"Last 3 months": 3, "Last 6 months": 6, "Last 12 months": 12, "All history": 0}
@@ -33,6 +33,9 @@ CAPACITY = {"reps": 10, "per_rep": 40}
 #: Conversion floors offered for the volume suggestion, in percent.
 FLOORS = (0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 25, 30, 40, 50)
 OVER_COLOUR = "#b71c1c"
+#: Pixels the panel's charts take, kept empty while they load: two rows of 420 px charts
+#: 16 px apart, or one row (one total score).
+CHARTS_SPACE = {"both": 856, "total": 420}
 
 
 def slider_key(name: str, segment: str | None) -> str:
@@ -163,8 +166,12 @@ def threshold_panel(grid, months: list | None, segment: str | None, base: Settin
                                                  for k, v in own.items())) + ".")
     show_figures(f, per, segment)
     suggestion_row(cube, settings, segment)
-    charts_row(cube, settings, f, per)
+    # A session's first view draws the figures first: plotly.js comes a moment later.
+    if state.charts_ready(space=CHARTS_SPACE[settings.mode]):
+        state.send_figures_first()
+        charts_row(cube, settings, f, per)
     save_form(main, own, [s for s in grid.segments if s is not None] if grid.months else [])
+    backtest.render(settings)  # off until asked: a backtest fits again
 
 
 def sliders(left, right, segment: str | None) -> None:
@@ -294,9 +301,12 @@ def suggestion_row(cube, settings: Settings, segment: str | None) -> None:
                 disabled=settings.capacity is None,
                 help=None if settings.capacity else "Set the reps and the leads a rep works")
     st.session_state.setdefault("floor", 10)
+    # "session": a floor chosen in this fragment keeps its value on another page, as the
+    # sliders do (keep_state re-assigns values in full runs only).
     c[1].selectbox("Conversion floor", FLOORS, key="floor",
                    format_func=lambda v: fmt.percent_plain(v / 100),
-                   help="The lowest conversion the volume suggestion may give.")
+                   help="The lowest conversion the volume suggestion may give.",
+                   persist_state="session")
     c[2].button("Suggest: most volume at this conversion floor", key="suggest_floor",
                 on_click=_apply_suggestion,
                 args=(cube, settings, segment, "conversion_floor"))
@@ -310,6 +320,8 @@ def suggestion_row(cube, settings: Settings, segment: str | None) -> None:
 
 
 def charts_row(cube, settings: Settings, f: Figures, per: str = "per month") -> None:
+    """The panel's charts, each drawn as soon as it is built: a key press that comes
+    meanwhile stops the run at the next one instead of after all four."""
     left, right = st.columns(2)
     left.plotly_chart(tradeoff_figure(cube, settings, f, per), key="tradeoff_chart")
     if settings.mode == "both":

@@ -153,22 +153,28 @@ def reset_controls(wb: Workbench, weights: Weights, levels: list[tuple[str, str]
         st.rerun()
 
 
-def points_section(wb: Workbench, weights: Weights, exclude: bool) -> None:
+def points_section(wb: Workbench, weights: Weights, exclude: bool) -> bool:
     """The action bar, then a tab per axis: its editable table (every column in view), and
-    under it the chart of its points, edits included."""
+    under it the chart of its points, edits included. Whether this run draws charts."""
     bar = st.container()  # filled once the editors have said what is edited
     table = point_intervals.with_intervals(weights.table)
     attempt = st.session_state.get(ROUND, 0)
     edits: Edits = {}
     tabs = st.tabs(["Profile points", "Behavior points"])
+    ready = None
     for axis, tab in zip(("profile", "behavior"), tabs, strict=True):
         with tab:
             mine = edit_section(table, axis, f"edit_{axis}_{weights.id}_{attempt}")
-            shown = point_intervals.with_intervals(revisions.with_edits(weights, mine).table)
-            st.plotly_chart(charts.weights_chart(shown, axis), key=f"wchart_{axis}")
+            # A session's first view draws the tables first: plotly.js comes a moment later.
+            ready = state.charts_ready() if ready is None else ready
+            if ready:
+                shown = point_intervals.with_intervals(
+                    revisions.with_edits(weights, mine).table)
+                st.plotly_chart(charts.weights_chart(shown, axis), key=f"wchart_{axis}")
         edits |= mine
     with bar:
         actions(wb, weights, edits, exclude)
+    return bool(ready)
 
 
 def no_decision_section(wb: Workbench, exclude: bool) -> None:
@@ -244,8 +250,9 @@ def constraints_section(wb: Workbench, weights: Weights) -> None:
         st.rerun()
 
 
-def analysts_section(weights: Weights, shown: dict[str, Any]) -> None:
-    """The figures an analyst checks, of the points in force, and the fit's settings."""
+def analysts_section(weights: Weights, shown: dict[str, Any], plots: bool = True) -> None:
+    """The figures an analyst checks, of the points in force, and the fit's settings (the
+    lift and calibration charts when ``plots``)."""
     with st.expander(ANALYSTS):
         metrics_row(shown)
         if revisions.is_edited(weights):
@@ -255,10 +262,10 @@ def analysts_section(weights: Weights, shown: dict[str, Any]) -> None:
         left, right = st.columns(2)
         deciles = pd.DataFrame(shown.get("deciles", []))
         calibration = pd.DataFrame(shown.get("calibration", []))
-        if not deciles.empty:
+        if plots and not deciles.empty:
             left.plotly_chart(charts.lift_chart(deciles, shown.get("base_rate")),
                               key="lift_chart")
-        if not calibration.empty:
+        if plots and not calibration.empty:
             right.plotly_chart(charts.calibration_chart(calibration), key="calibration_chart")
         st.markdown("**How the points were fitted**")
         st.markdown("\n".join(f"- {fmt.md(line)}" for line in
@@ -286,8 +293,8 @@ def render() -> None:
         st.warning(f"{line} An attribute that separates wins perfectly (see the possible "
                    "leaks) is the usual cause; more closed leads usually help.")
     shown = headline(wb, weights, exclude)
-    points_section(wb, weights, exclude)
+    plots = points_section(wb, weights, exclude)
     no_decision_section(wb, exclude)
     constraints_section(wb, weights)
     rules_section(wb, weights)
-    analysts_section(weights, shown)
+    analysts_section(weights, shown, plots)
