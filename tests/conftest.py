@@ -168,3 +168,19 @@ def original(con: duckdb.DuckDBPyConnection, every: int = 1) -> str:
     where = f" WHERE hash(lead_id) % {every} = 0" if every > 1 else ""
     con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} FROM leads{where}")
     return name
+
+
+def dated_bank() -> pd.DataFrame:
+    """The bank export with its month of contact as each lead's date: the file is in time
+    order (May 2008 to November 2010) and names the month only, so the year moves on each
+    time the month goes back."""
+    import pandas as pd
+
+    raw = pd.read_csv(BANK_CSV, sep=";", dtype=str, keep_default_na=False)
+    order = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+             "dec"]
+    month = raw["month"].map(order.index)
+    year = 2008 + (month.diff().fillna(0) < 0).cumsum()
+    raw.insert(0, "created_at", [f"{y}-{m + 1:02d}-01" for y, m in zip(year, month,
+                                                                        strict=True)])
+    return raw

@@ -29,7 +29,7 @@ from calibrate.thresholds import Bar, Thresholds
 from calibrate.tools.sample import generate
 from calibrate.workbench import Workbench
 
-from conftest import BANK_CSV
+from conftest import dated_bank
 
 LEADS = 20_000  # about 830 a month over 24 months, to 2026-10
 AGREED = Settings(min_profile=40, min_behavior=30)
@@ -340,13 +340,7 @@ def test_without_dates_it_says_so():
 def bank(tmp_path_factory):
     """The bank export with its month of contact as the lead's date (May 2008 to November
     2010, in file order: the year moves on each time the month goes back)."""
-    raw = pd.read_csv(BANK_CSV, sep=";", dtype=str, keep_default_na=False)
-    order = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-             "dec"]
-    month = raw["month"].map(order.index)
-    year = 2008 + (month.diff().fillna(0) < 0).cumsum()
-    raw.insert(0, "created_at", [f"{y}-{m + 1:02d}-01" for y, m in zip(year, month,
-                                                                        strict=True)])
+    raw = dated_bank()
     with Workbench(tmp_path_factory.mktemp("bank") / "b.duckdb", keep_backups=0) as wb:
         wb.ingest(raw)
         wb.fit()

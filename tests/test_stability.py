@@ -14,7 +14,7 @@ from calibrate.model.psi import MIN_LEADS, SHIFTED, WATCH
 from calibrate.tools.sample import generate
 from calibrate.workbench import Workbench
 
-from conftest import BANK_CSV
+from conftest import dated_bank
 
 CHANGE = pd.Timestamp("2026-01-01")  # the planted change: industry's mix from this month
 THIN = "2025-09"  # a month thinned out below the minimum
@@ -188,13 +188,7 @@ def bank_drift(tmp_path_factory):
     """The bank export with its month of contact as the lead's date: the file is in time
     order (May 2008 to November 2010) and names the month only, so the year moves on each
     time the month goes back."""
-    raw = pd.read_csv(BANK_CSV, sep=";", dtype=str, keep_default_na=False)
-    order = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-             "dec"]
-    month = raw["month"].map(order.index)
-    year = 2008 + (month.diff().fillna(0) < 0).cumsum()
-    raw.insert(0, "created_at", [f"{y}-{m + 1:02d}-01" for y, m in zip(year, month,
-                                                                        strict=True)])
+    raw = dated_bank()
     with Workbench(tmp_path_factory.mktemp("bank") / "b.duckdb", keep_backups=0) as wb:
         wb.ingest(raw)
         wb.fit()

@@ -176,36 +176,9 @@ def _categorical(rows: pd.DataFrame, a: _Attribute) -> list[Condition]:
     return out
 
 
-def _numeric(rows: pd.DataFrame, a: _Attribute) -> list[Condition]:
-    bins = rows[rows["level"] != MISSING]
-    lowers = [float(v) for v in bins["lower"]]
-    uppers = [float(v) for v in bins["upper"]]
-    cuts: list[float] = []
-    for i in range(1, len(lowers)):  # calibrate cuts at the lower bound of bins 2..k
-        cuts.append(lowers[i] if _finite(lowers[i]) else uppers[i - 1])
-    out: list[Condition] = []
-    floor = None
-    if a.score == "behavior":  # the cleaning reads negative behavior counts as missing
-        floor = 0.0
-        out.append(a.line("less than", 0, MISSING))
-    for i, level in enumerate(str(v) for v in bins["level"]):
-        lo = cuts[i - 1] if i > 0 else None
-        hi = cuts[i] if i < len(cuts) else None
-        if floor is not None:
-            if hi is not None and hi <= floor:
-                continue  # no count falls here
-            lo = floor if lo is None or lo < floor else lo
-        if lo is None and hi is None:
-            out.append(a.line("is not empty", None, level))
-        elif lo is None:
-            out.append(a.line("less than", plain_number(hi), level))
-        elif hi is None:
-            out.append(a.line("at least", plain_number(lo), level))
-        else:
-            out.append(a.line("between", (plain_number(lo), plain_number(hi)), level))
-    if MISSING in a.points:
-        out.append(a.line("is empty", None, MISSING))
-    return out
+#: The operators of a binned attribute's lines: below a cut, from a cut, between two.
+NUMBER_OPERATORS = ("less than", "at least", "between")
+DAYS_OPERATORS = ("less than days ago", "at least days ago", "between days ago")
 
 
 def _cut_points(rows: pd.DataFrame) -> tuple[list[str], list[float]]:
@@ -217,24 +190,42 @@ def _cut_points(rows: pd.DataFrame) -> tuple[list[str], list[float]]:
     return [str(v) for v in bins["level"]], cuts
 
 
-def _recency(rows: pd.DataFrame, a: _Attribute) -> list[Condition]:
-    """A recency attribute's lines: relative date conditions on its date field."""
+def _binned(rows: pd.DataFrame, a: _Attribute, operators: tuple[str, str, str],
+            floor: float | None = None) -> list[Condition]:
+    """A line per bin (from ``floor`` up, when given), then the Missing line."""
     levels, cuts = _cut_points(rows)
+    below, from_, between = operators
     out: list[Condition] = []
     for i, level in enumerate(levels):
         lo = cuts[i - 1] if i > 0 else None
         hi = cuts[i] if i < len(cuts) else None
+        if floor is not None:
+            if hi is not None and hi <= floor:
+                continue  # no count falls here
+            lo = floor if lo is None or lo < floor else lo
         if lo is None and hi is None:
             out.append(a.line("is not empty", None, level))
         elif lo is None:
-            out.append(a.line("less than days ago", plain_number(hi), level))
+            out.append(a.line(below, plain_number(hi), level))
         elif hi is None:
-            out.append(a.line("at least days ago", plain_number(lo), level))
+            out.append(a.line(from_, plain_number(lo), level))
         else:
-            out.append(a.line("between days ago", (plain_number(lo), plain_number(hi)), level))
+            out.append(a.line(between, (plain_number(lo), plain_number(hi)), level))
     if MISSING in a.points:
         out.append(a.line("is empty", None, MISSING))
     return out
+
+
+def _numeric(rows: pd.DataFrame, a: _Attribute) -> list[Condition]:
+    if a.score != "behavior":
+        return _binned(rows, a, NUMBER_OPERATORS)
+    # The cleaning reads negative behavior counts as missing.
+    return [a.line("less than", 0, MISSING)] + _binned(rows, a, NUMBER_OPERATORS, floor=0.0)
+
+
+def _recency(rows: pd.DataFrame, a: _Attribute) -> list[Condition]:
+    """A recency attribute's lines: relative date conditions on its date field."""
+    return _binned(rows, a, DAYS_OPERATORS)
 
 
 def _threshold_lines(t: Bar, segment: str, formula: str) -> list[Condition]:
