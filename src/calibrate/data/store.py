@@ -31,6 +31,7 @@ from calibrate.errors import (
     is_disk_full,
     is_read_only,
 )
+from calibrate.sql import quote
 
 DEFAULT_DB = Path("data/calibrate.duckdb")
 ENV_DB = "CALIBRATE_DB"
@@ -121,6 +122,33 @@ def connect_memory() -> duckdb.DuckDBPyConnection:
         con.execute(stmt)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     return con
+
+
+def leads_in_memory(con: duckdb.DuckDBPyConnection, where: str,
+                    roles: tuple[str, ...] | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory store holding the leads that ``where`` (trusted SQL) selects, streamed
+    as Arrow batches, with their column roles; only the columns of ``roles`` when given.
+    The fit reads the table ``leads``, so a fit on some leads (a recent period, the months
+    before a cut) runs on this store unchanged."""
+    cols = [c.name for c in read_columns(con) if roles is None or c.role in roles]
+    mem = connect_memory()
+    src = con.cursor()
+    try:
+        chosen = ", ".join(quote(c) for c in cols) if roles is not None else "*"
+        mem.register("_some", src.sql(f"SELECT {chosen} FROM leads WHERE {where}")
+                     .to_arrow_reader())
+        mem.execute("CREATE TABLE leads AS SELECT * FROM _some")
+        mem.unregister("_some")
+        mem.register("_roles", src.sql("SELECT * FROM columns").to_arrow_table())
+        mem.execute("INSERT INTO columns SELECT * FROM _roles WHERE name IN "
+                    "(SELECT unnest(?::VARCHAR[]))", [cols])
+        mem.unregister("_roles")
+    except BaseException:
+        mem.close()
+        raise
+    finally:
+        src.close()
+    return mem
 
 
 def _connect_read_only(db: Path) -> duckdb.DuckDBPyConnection:

@@ -86,7 +86,7 @@ from calibrate.model.fit import fit
 from calibrate.model.periods import NoDatesError, add_months, month_label
 from calibrate.model.points import points_table
 from calibrate.model.weights import Weights
-from calibrate.sql import literal, quote
+from calibrate.sql import literal
 from calibrate.thresholds import NOBODY, Thresholds, ThresholdsLike
 
 __all__ = ["MAX_FIT_LEADS", "OPEN_FLAG", "Backtest", "backtest", "expected_range",
@@ -242,29 +242,8 @@ def _cut(split: Any, first: dt.date, last: dt.date) -> dt.date:
 # -------------------------------------------------------------------------- the refit
 
 
-def _fit_store(con: duckdb.DuckDBPyConnection, where: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory store of the leads ``where`` holds: the columns a fit reads (id,
-    outcome, creation and close dates, profile and behavior attributes) and their roles."""
-    keep = [c.name for c in store.read_columns(con) if c.role in (
-        "lead_id", "outcome", "created_at", "closed_at", "profile", "behavior")]
-    mem = store.connect_memory()
-    src = con.cursor()
-    try:
-        reader = src.sql(f"SELECT {', '.join(quote(k) for k in keep)} FROM leads "
-                         f"WHERE {where}").to_arrow_reader()
-        mem.register("_before", reader)
-        mem.execute("CREATE TABLE leads AS SELECT * FROM _before")
-        mem.unregister("_before")
-        mem.register("_roles", src.sql("SELECT * FROM columns").to_arrow_table())
-        mem.execute("INSERT INTO columns SELECT * FROM _roles WHERE name IN "
-                    "(SELECT unnest(?::VARCHAR[]))", [keep])
-        mem.unregister("_roles")
-    except BaseException:
-        mem.close()
-        raise
-    finally:
-        src.close()
-    return mem
+#: The columns a fit reads: the backtest copies only these of the leads before the cut.
+FIT_ROLES = ("lead_id", "outcome", "created_at", "closed_at", "profile", "behavior")
 
 
 def _fit_options(weights: Weights) -> dict[str, Any]:
@@ -297,7 +276,7 @@ def _refit(con: duckdb.DuckDBPyConnection, weights: Weights, cut: dt.date, last:
             options["Cs"] = [float(chosen)]
     else:
         say(f"copying the leads before {_day(cut)}")
-    mem = _fit_store(con, where)
+    mem = store.leads_in_memory(con, where, FIT_ROLES)
     try:
         fitted = int(mem.execute(f"SELECT count(*) FROM leads WHERE outcome IN {closed}"
                                  ).fetchone()[0])

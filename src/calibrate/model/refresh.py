@@ -170,28 +170,6 @@ def advice_line(months: int, agreed_auc: float, refit_auc: float, moved: list[st
                      f"a refit on them at {refit_auc:.2f}{tail}.")
 
 
-def _recent_store(con: duckdb.DuckDBPyConnection, where: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory store holding the recent leads and the column roles."""
-    mem = store.connect_memory()
-    try:
-        src = con.cursor()
-        try:
-            reader = src.sql(f"SELECT * FROM leads WHERE {where}").to_arrow_reader()
-            mem.register("_recent", reader)
-            mem.execute("CREATE TABLE leads AS SELECT * FROM _recent")
-            mem.unregister("_recent")
-            roles = src.sql("SELECT * FROM columns").to_arrow_table()
-            mem.register("_roles", roles)
-            mem.execute("INSERT INTO columns SELECT * FROM _roles")
-            mem.unregister("_roles")
-        finally:
-            src.close()
-    except BaseException:
-        mem.close()
-        raise
-    return mem
-
-
 def _components(won: np.ndarray, score: np.ndarray, n: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
     """DeLong's structural components per row of grouped leads: for wins, the share of
@@ -341,7 +319,7 @@ def refresh(con: duckdb.DuckDBPyConnection, weights: Any, months: int = 3, *,
                    weights_id=weights.id,
                    agreed_auc_then=float(then) if isinstance(then, int | float) else None)
     say(f"copying the leads of {period[0]} to {period[1]}")
-    mem = _recent_store(con, f"created_at >= {literal(first.isoformat())}::DATE")
+    mem = store.leads_in_memory(con, f"created_at >= {literal(first.isoformat())}::DATE")
     try:
         outcomes = "('won', 'lost')" if exclude else "('won', 'lost', 'no_decision')"
         base.recent_leads, base.recent_closed, base.recent_wins = (int(x or 0) for x in (
