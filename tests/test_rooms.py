@@ -3,7 +3,6 @@ by concurrent sessions without losing a change."""
 
 from __future__ import annotations
 
-import itertools
 import threading
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pytest
 
 from calibrate.data import store
 from calibrate.data.rooms import (
-    figures_basis,
     load_room,
     load_rooms,
     room_codes,
@@ -101,32 +99,3 @@ def test_every_room_kept_loads_closed_ones_too(con: duckdb.DuckDBPyConnection):
     for r in rooms:
         save_room(con, r.to_dict())
     assert [Room.from_dict(d) for d in load_rooms(con)] == [rooms[1], rooms[0]]
-
-
-def test_the_figures_basis_moves_on_with_new_weights_and_new_data(sample_db: Path,
-                                                                  tmp_path: Path):
-    """What the room's shared figures are keyed on: a refit without new data moves the
-    weights' id on (the figures are computed again at the next read), a load the data's."""
-    from calibrate.data.ingest import ingest
-    from calibrate.workbench import Workbench
-
-    from conftest import SAMPLE_CSV
-
-    with Workbench(sample_db, keep_backups=0) as wb:
-        version, weights_id = figures_basis(wb.con)
-        assert (version, weights_id) == (wb.data_version, wb.weights.id)
-        refit = wb.fit(exclude_no_decision=True)
-        assert figures_basis(wb.con) == (version, refit.id) and refit.id != weights_id
-        few = tmp_path / "few.csv"
-        with open(SAMPLE_CSV, encoding="utf-8") as src:
-            few.write_text("".join(itertools.islice(src, 2_001)), encoding="utf-8")
-        ingest(wb.con, few, replace=True)
-        assert figures_basis(wb.con) == (wb.data_version, None)  # nothing fitted on it yet
-        assert wb.data_version > version
-        fitted = wb.weights  # the first read of the new data fits it
-        assert figures_basis(wb.con) == (wb.data_version, fitted.id)
-    empty = store.connect_memory()
-    try:
-        assert figures_basis(empty) == (0, None)
-    finally:
-        empty.close()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -188,3 +190,33 @@ def test_writable_file_is_none_in_memory_and_read_only(db_path):
     memory = store.connect_memory()
     assert store.writable_file(memory) is None
     memory.close()
+
+
+def test_the_figures_basis_moves_on_with_new_weights_and_new_data(sample_db: Path,
+                                                                  tmp_path: Path):
+    """What cached figures (a room's, the backtest's) are keyed on: a refit without new data
+    moves the weights' id on (the figures are computed again at the next read), a load the
+    data's."""
+    from calibrate.data.ingest import ingest
+    from calibrate.workbench import Workbench
+
+    from conftest import SAMPLE_CSV
+
+    with Workbench(sample_db, keep_backups=0) as wb:
+        version, weights_id = store.figures_basis(wb.con)
+        assert (version, weights_id) == (wb.data_version, wb.weights.id)
+        refit = wb.fit(exclude_no_decision=True)
+        assert store.figures_basis(wb.con) == (version, refit.id) and refit.id != weights_id
+        few = tmp_path / "few.csv"
+        with open(SAMPLE_CSV, encoding="utf-8") as src:
+            few.write_text("".join(itertools.islice(src, 2_001)), encoding="utf-8")
+        ingest(wb.con, few, replace=True)
+        assert store.figures_basis(wb.con) == (wb.data_version, None)  # not fitted yet
+        assert wb.data_version > version
+        fitted = wb.weights  # the first read of the new data fits it
+        assert store.figures_basis(wb.con) == (wb.data_version, fitted.id)
+    empty = store.connect_memory()
+    try:
+        assert store.figures_basis(empty) == (0, None)
+    finally:
+        empty.close()

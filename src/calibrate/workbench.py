@@ -1128,9 +1128,7 @@ class Workbench:
         >>> version == wb.data_version and weights_id == wb.weights.id
         True
         """
-        from calibrate.data.rooms import figures_basis
-
-        return figures_basis(self.con)
+        return store.figures_basis(self.con)
 
     def _change_room(self, code: str, change: Callable[[Room], Room]) -> Room:
         """Read, change and keep a room in one transaction (concurrent changes all land)."""

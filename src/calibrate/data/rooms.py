@@ -54,17 +54,6 @@ def load_rooms(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in rows]
 
 
-def figures_basis(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None]:
-    """What every figure is computed on now, in one cheap read: the data version and the id
-    of the newest weights saved for it (None before the first fit). A refit, an edit of the
-    points or of the rules saves new weights, so the id moves on with each."""
-    row = con.execute(
-        "WITH v AS (SELECT coalesce(max(id), 0) AS version FROM ingests) "
-        "SELECT v.version, (SELECT max(id) FROM fits WHERE data_version = v.version) "
-        "FROM v").fetchone()
-    return int(row[0]), (int(row[1]) if row[1] is not None else None)
-
-
 def room_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The codes of every room kept, in order."""
     rows = con.execute("SELECT key FROM meta WHERE key LIKE 'room:%' ORDER BY key").fetchall()

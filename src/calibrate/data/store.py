@@ -484,6 +484,16 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0])
 
 
+def figures_basis(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None]:
+    """What every figure is computed on now, in one cheap read: the data version and the id
+    of the newest weights saved for it (None before the first fit). A refit, an edit of the
+    points or of the rules saves new weights, so the id moves on with each; caches of
+    figures key on it."""
+    version = data_version(con)
+    row = con.execute("SELECT max(id) FROM fits WHERE data_version = ?", [version]).fetchone()
+    return version, (int(row[0]) if row[0] is not None else None)
+
+
 def last_load(con: duckdb.DuckDBPyConnection) -> tuple[str, Any, str | None] | None:
     """(file, loaded_at, issues report JSON) of the latest file load; role edits are not
     loads. ``None`` before the first load."""

@@ -109,8 +109,8 @@ def render(settings: Any) -> None:
     if not st.toggle("What would these thresholds have done in the last months? (backtest)",
                      key=TOGGLE_KEY):
         return
-    wb = state.workbench()
-    on = f"{wb.data_version}:{wb.weights.id}"
+    version, weights_id = state.workbench().figures_basis()
+    on = f"{version}:{weights_id}"
     months = st.radio("Cut the history", SPLITS, index=1, horizontal=True, key=MONTHS_KEY,
                       format_func=lambda n: f"the last {n} months")
     try:

@@ -131,7 +131,8 @@ def basis(wb: Any) -> str:
     """What drift and refresh are measured on: the data version, the agreement (else the
     newest scenario) and the weights in force; their caches key on it."""
     agreed = wb.agreed()
-    return f"{wb.data_version}:{agreed.id if agreed else ''}:{wb.weights.id}"
+    version, weights_id = wb.figures_basis()  # one cheap read, not the weights themselves
+    return f"{version}:{agreed.id if agreed else ''}:{weights_id}"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
