@@ -184,3 +184,22 @@ def dated_bank() -> pd.DataFrame:
     raw.insert(0, "created_at", [f"{y}-{m + 1:02d}-01" for y, m in zip(year, month,
                                                                         strict=True)])
     return raw
+
+
+@pytest.fixture
+def undated_grid(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fitted sample as a screen sees it when no lead has a creation date: its count
+    grid with every month taken away (the screens' undated wording, without a second fit)."""
+    import pandas as pd
+
+    from calibrate.decide.grid import Grid
+    from calibrate.workbench import Workbench
+
+    real = Workbench.grid
+
+    def undated(self: Workbench) -> Grid:
+        g = real(self)
+        return Grid(frame=g.frame.assign(month=pd.NaT), months=[], segments=g.segments)
+
+    monkeypatch.setattr(Workbench, "grid", undated)
+    return sample_db

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import fields
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -114,17 +113,7 @@ def test_ranges_show_under_the_counts_when_the_figures_have_them(sample_db, monk
     assert lines[2] == ""  # one end missing: no range
 
 
-def test_leads_without_dates_count_in_all(sample_db, monkeypatch):
-    from calibrate.decide.grid import Grid
-    from calibrate.workbench import Workbench
-
-    real = Workbench.grid
-
-    def undated(self):
-        g = real(self)
-        return Grid(frame=g.frame.assign(month=pd.NaT), months=[], segments=g.segments)
-
-    monkeypatch.setattr(Workbench, "grid", undated)
+def test_leads_without_dates_count_in_all(undated_grid):
     at = page("present")
     labels = [m.label for m in at.metric]
     assert labels == ["MQLs in all", "Win rate", "Wins in all", "Share of all wins"]

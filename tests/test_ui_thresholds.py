@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -217,17 +216,7 @@ def test_each_segment_has_its_own_sales_capacity(sample_db):
     assert [s.value for s in at.slider] == suggested
 
 
-def test_leads_without_dates_count_in_all_and_have_no_window(sample_db, monkeypatch):
-    from calibrate.decide.grid import Grid
-    from calibrate.workbench import Workbench
-
-    real = Workbench.grid
-
-    def undated(self):
-        g = real(self)
-        return Grid(frame=g.frame.assign(month=pd.NaT), months=[], segments=g.segments)
-
-    monkeypatch.setattr(Workbench, "grid", undated)
+def test_leads_without_dates_count_in_all_and_have_no_window(undated_grid):
     at = page("thresholds")
     assert "window" not in [s.key for s in at.selectbox]
     labels = [m.label for m in at.metric]
