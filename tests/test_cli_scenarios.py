@@ -1,4 +1,4 @@
-"""``calibrate scenario save|list|compare|agree``, the agreement's exports and ``score``'s MQL
+"""``calibrate scenario save|list|show|compare|agree``, the agreement's exports and ``score``'s MQL
 column, through the command line (``main`` in-process, and the installed console script)."""
 
 from __future__ import annotations
@@ -237,6 +237,92 @@ def test_a_scenario_saved_before_ranges_were_kept_still_shows(db, capsys):
     ok(capsys, "scenario", "agree", "Long ago", "--by", "VP Sales", "--db", db)
     document = ok(capsys, "export", "--format", "markdown", "--db", db)
     assert "| MQLs per month | " in document and "range" not in document
+
+
+def _shown_figure(out: str, label: str) -> str:
+    """The text ``scenario show`` prints beside a figure's label."""
+    return re.search(rf"^  {re.escape(label)} +(.+)$", out, re.MULTILINE).group(1)
+
+
+def test_show_prints_one_scenario_as_saved_and_what_changed_since(db, capsys):
+    """``scenario show`` prints the saved thresholds a bar a line and the saved figures, read
+    back here from the stored JSON (not through the code that prints them); --json is that
+    row; an agreement and a refit since are said."""
+    ok(capsys, "scenario", "save", "Per team", "--min-profile", "40", "--min-behavior", "30",
+       "--segment-thresholds", "Enterprise=70/10", "--capacity", "10x40", "--author", "Mia",
+       "--note", "volume first", "--db", db)
+    ok(capsys, "scenario", "save", "Sales proposal", "--min-profile", "60", "--min-behavior",
+       "50", "--db", db)
+    con = store.connect(db)
+    sid, raw, saved_at = con.execute("SELECT id, payload, created_at FROM scenarios "
+                                     "WHERE name = 'Per team'").fetchone()
+    con.close()
+    payload = json.loads(raw)
+    f, t = payload["figures"], payload["thresholds"]
+
+    out = ok(capsys, "scenario", "show", "per team", "--db", db)  # a name without case
+    assert out.startswith(f"Scenario 'Per team' version 1 (#{sid}), saved "
+                          f"{saved_at:%Y-%m-%d %H:%M} by Mia.\nNote: volume first\n")
+    own = t["segments"]["Enterprise"]
+    assert (f"MQL thresholds:\n  profile ≥ {t['min_profile']} and behavior ≥ "
+            f"{t['min_behavior']}\n  Enterprise: profile ≥ {own['min_profile']} and "
+            f"behavior ≥ {own['min_behavior']}\n") in out
+    assert (t["min_profile"], t["min_behavior"], own["min_profile"]) == (40, 30, 70)
+    assert f"computed on weights #{payload['weights_id']} and " in out
+    assert "all segments, last 12 months" in out
+    for key, label in (("mqls_per_month", "MQLs per month"),
+                       ("wins_per_month", "Wins per month")):
+        assert _shown_figure(out, label) == (
+            f"{fmt.per_month(f[key])} (range {fmt.per_month(f[key + '_low'])}–"
+            f"{fmt.per_month(f[key + '_high'])})")
+    assert _shown_figure(out, "Conversion (win rate of MQLs)") == (
+        f"{fmt.percent(f['conversion'])} (95% interval {fmt.percent(f['conversion_low'])} "
+        f"to {fmt.percent(f['conversion_high'])})")
+    assert _shown_figure(out, "Share of all wins captured") == fmt.percent(f["win_share"])
+    assert _shown_figure(out, "Sales capacity used") == fmt.percent(f["capacity_used"])
+    assert f["capacity_used"] == pytest.approx(f["mqls_per_month"] / 400)
+    assert "Sales capacity: All leads: 10 reps × 40 leads a month = 400" in out
+    assert "90% of resamples" in out and "Nothing changed since" in out
+    assert "agreement in force" not in out
+
+    data = json.loads(ok(capsys, "scenario", "show", f"#{sid}", "--json", "--db", db))
+    assert data["payload"] == payload  # the stored row, as stored
+    assert (data["id"], data["name"], data["version"], data["author"], data["note"]) == (
+        sid, "Per team", 1, "Mia", "volume first")
+    assert data["saved_at"] == saved_at.isoformat(timespec="seconds")
+    assert data["agreed"] is False and data["changed_since"] is None
+
+    # Agreed on, then weights refitted: both said, the figures still the saved ones.
+    ok(capsys, "scenario", "agree", "Per team", "--by", "VP Sales", "--db", db)
+    con = store.connect(db)
+    weights = active_weights(con)
+    new_id = save_weights(con, dataclasses.replace(weights, id=None), store.data_version(con))
+    con.close()
+    out = ok(capsys, "scenario", "show", "Per team", "--db", db)
+    assert "This is the agreement in force, agreed by VP Sales on " in out
+    assert re.search(rf"^note: Saved on weights #{payload['weights_id']} and [\d,]+ leads "
+                     rf"loaded on .+; since then: weights #{new_id}\. ", out, re.MULTILINE)
+    assert _shown_figure(out, "Share of all wins captured") == fmt.percent(f["win_share"])
+    data = json.loads(ok(capsys, "scenario", "show", "Per team", "--json", "--db", db))
+    assert data["agreed"] is True
+    assert data["changed_since"].endswith(f"since then: weights #{new_id}.")
+    assert "agreement in force" not in ok(capsys, "scenario", "show", "Sales proposal",
+                                          "--db", db)
+
+
+def test_show_an_unknown_name_lists_the_saved_ones(db, capsys):
+    code, out, err = run(capsys, "scenario", "show", "Anything", "--db", db)
+    assert code == 2 and out == "" and "none is saved yet" in err
+    ok(capsys, "scenario", "save", "Sales proposal", "--min-profile", "60", "--min-behavior",
+       "50", "--db", db)
+    ok(capsys, "scenario", "save", "Marketing proposal", "--min-profile", "40",
+       "--min-behavior", "30", "--db", db)
+    done = subprocess.run([str(CALIBRATE), "scenario", "show", "Finance proposal", "--db", db],
+                          capture_output=True, text=True)  # the console script, a process
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: No scenario named 'Finance proposal'.")
+    assert "the saved ones are 'Marketing proposal' (#2), 'Sales proposal' (#1)" in done.stderr
 
 
 @pytest.mark.parametrize("args, message", [

@@ -290,12 +290,25 @@ class Thresholds:
         >>> Thresholds().describe()
         'no thresholds'
         """
+        return "; ".join(self.lines()) if self else "no thresholds"
+
+    def lines(self) -> list[str]:
+        """The definition a bar a line, as :meth:`describe` words each: the main bar
+        (after its segment when limited to one), then each segment with its own bar
+        (``[]`` for no thresholds).
+
+        Examples
+        --------
+        >>> Thresholds(Bar(min_profile=60, min_behavior=45), {"EMEA": Bar("total",
+        ...            min_total=50)}).lines()
+        ['profile ≥ 60 and behavior ≥ 45', 'EMEA: total ≥ 50']
+        """
         if not self:
-            return "no thresholds"
+            return []
         text = self.main.describe() if self.main is not None else "no main bar"
         if self.only is not None:
             text = f"{self.only}: {text}"
-        return "; ".join([text] + [f"{s}: {b.describe()}" for s, b in self.segments.items()])
+        return [text] + [f"{s}: {b.describe()}" for s, b in self.segments.items()]
 
     def sentences(self, *, name: Callable[[str], str] = str, both: str = "and") -> list[str]:
         """The definition as the agreement page words it, a sentence per bar; ``name``

@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="file to write (default: standard output)")
     db_arg(p)
 
-    p = sub.add_parser("scenario", help="save, list, compare and agree on thresholds")
+    p = sub.add_parser("scenario", help="save, list, show, compare and agree on thresholds")
     scenario = p.add_subparsers(dest="scenario_command", required=True)
     q = scenario.add_parser(
         "save", help="compute the figures of thresholds on the weights in force and save them")
@@ -112,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(q)
     q = scenario.add_parser("list", help="the newest version of each scenario, and the "
                                          "agreement")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    db_arg(q)
+    q = scenario.add_parser("show", help="one saved scenario: its thresholds, figures and "
+                                         "basis, and what changed since")
+    q.add_argument("name", help="a name (its newest version) or #id")
     q.add_argument("--json", action="store_true", help="print JSON")
     db_arg(q)
     q = scenario.add_parser("compare", help="two scenarios side by side")
@@ -172,4 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     db_arg(p)
     # ---- end decay
+
+    # ---- sql (issue 21; cli/sql_commands.py)
+    p = sub.add_parser("sql", help="the count grid (or the score) as one SQL query to run "
+                                   "where the leads are: DuckDB, Postgres, Spark, ...")
+    p.add_argument("--dialect", default="duckdb",
+                   help="duckdb (default), postgres, snowflake, bigquery or spark")
+    p.add_argument("--table", default="leads",
+                   help="the table holding the leads under their original columns "
+                        "(default: leads; schema.table allowed)")
+    p.add_argument("--what", choices=["grid", "score"], default="grid",
+                   help="grid (default): the lead counts the workshop reads; score: every "
+                        "lead's points, total and mql, as export --format sql")
+    db_arg(p)
+    # ---- end sql
     return parser

@@ -1,32 +1,51 @@
-"""``calibrate scenario``: save, list, compare and agree on thresholds."""
+"""``calibrate scenario``: save, list, show, compare and agree on thresholds."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from calibrate.cli.common import aligned_table, need_leads, open_workbench, print_auto_backup
+
+if TYPE_CHECKING:
+    from calibrate.decide.scenarios import Scenario
 
 
 def when(iso: str) -> str:
     return iso.replace("T", " ")[:16]
 
 
+def print_figures(scenario: Scenario) -> None:
+    """A saved scenario's headline figures as the agreement page words them (MQLs and wins
+    a month with their 90% range, conversion with its 95% interval), what a range means
+    when one is shown, and the sales capacity they were judged against: what ``save``
+    prints after saving and ``show`` prints of any saved one."""
+    from calibrate.decide.agreement import capacity_lines, figure_lines
+    from calibrate.decide.figure_text import RANGE_NOTE, has_range
+
+    lines = figure_lines(scenario.figures)
+    width = max((len(label) for label, _ in lines), default=0)
+    for label, text in lines:
+        print(f"  {label:<{width}}  {text}")
+    if has_range(scenario.figures):
+        print(f"  {RANGE_NOTE}")
+    for line in capacity_lines(scenario.payload):
+        print(f"  Sales capacity: {line}")
+
+
 def cmd_scenario_save(args: argparse.Namespace) -> int:
     from calibrate.decide.agreement import (
         DEFAULT_MONTHS,
         basis_of,
-        capacity_lines,
         describe_thresholds,
         describe_window,
-        figure_lines,
         parse_capacity,
         parse_segment_capacity,
         parse_segment_thresholds,
         threshold_settings,
     )
-    from calibrate.decide.figure_text import RANGE_NOTE, has_range
 
     settings = threshold_settings(args.min_profile, args.min_behavior, args.min_total)
     own = dict(parse_segment_thresholds(text, settings.mode)
@@ -47,14 +66,7 @@ def cmd_scenario_save(args: argparse.Namespace) -> int:
         print(f"Scenario '{saved.name}' (#{saved.id}) saved.")
     print(f"MQL: {describe_thresholds(saved.thresholds)}; {describe_window(saved)}; "
           f"computed on {basis_of(saved).describe()}.")
-    lines = figure_lines(saved.figures)
-    width = max((len(label) for label, _ in lines), default=0)
-    for label, text in lines:
-        print(f"  {label:<{width}}  {text}")
-    if has_range(saved.figures):
-        print(f"  {RANGE_NOTE}")
-    for line in capacity_lines(saved.payload):
-        print(f"  Sales capacity: {line}")
+    print_figures(saved)
     return 0
 
 
@@ -93,6 +105,47 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
           fmt.number(r["mqls_per_month"]), fmt.percent(r["conversion"]),
           "agreed" if r["agreed"] else ""] for r in rows],
         notes=[r["drift"] for r in rows], right={0, 2, 6, 7}))
+    return 0
+
+
+def cmd_scenario_show(args: argparse.Namespace) -> int:
+    """One saved scenario as a room reads it: who saved it and when, its thresholds a bar
+    a line, the window and basis its figures were computed on, the figures, whether it is
+    the agreement in force, and whether the weights or data changed since."""
+    import json
+
+    from calibrate.decide.agreement import basis_of, describe_window
+
+    with open_workbench(args, read_only=True) as wb:
+        scenario = wb.scenario(args.name)
+        changed = wb.changed_since(scenario)
+        agreement = wb.agreed()  # the agreement in force, else the newest scenario
+    agreed = agreement if agreement is not None and agreement.kind == "agreement" and \
+        agreement.payload.get("agreed_scenario_id") == scenario.id else None
+    if args.json:
+        print(json.dumps({**scenario.to_dict(), "agreed": agreed is not None,
+                          "changed_since": changed}, indent=2, ensure_ascii=False))
+        return 0
+    print(f"Scenario '{scenario.name}' version {scenario.version} (#{scenario.id}), saved "
+          f"{scenario.created_at:%Y-%m-%d %H:%M}"
+          + (f" by {scenario.author}" if scenario.author else "") + ".")
+    if scenario.note:
+        print(f"Note: {scenario.note}")
+    print("MQL thresholds:")
+    for line in scenario.thresholds.lines() or [scenario.thresholds.describe()]:
+        print(f"  {line}")
+    print(f"Projected from {describe_window(scenario)}; computed on "
+          f"{basis_of(scenario).describe()}.")
+    print_figures(scenario)
+    if agreed is not None:
+        print(f"This is the agreement in force, agreed by {agreed.author} on "
+              f"{agreed.created_at:%Y-%m-%d %H:%M}.")
+    if changed:
+        print(f"note: {changed} The figures above are as saved; save the thresholds again "
+              "to compute them on what is in force.")
+    else:
+        print("Nothing changed since: the weights and data in force are the ones these "
+              "figures were computed on.")
     return 0
 
 
@@ -149,8 +202,8 @@ def cmd_scenario_agree(args: argparse.Namespace) -> int:
 
 
 SCENARIO_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "save": cmd_scenario_save, "list": cmd_scenario_list, "compare": cmd_scenario_compare,
-    "agree": cmd_scenario_agree,
+    "save": cmd_scenario_save, "list": cmd_scenario_list, "show": cmd_scenario_show,
+    "compare": cmd_scenario_compare, "agree": cmd_scenario_agree,
 }
 
 

@@ -45,6 +45,25 @@ class Scenario:
     def figures(self) -> dict[str, Any]:
         return self.payload.get("figures", {})
 
+    def to_dict(self) -> dict[str, Any]:
+        """The saved row as JSON-ready data (``calibrate scenario show --json``): its id,
+        name, version, kind, author, note, ``saved_at`` (ISO) and ``payload`` (thresholds,
+        settings, figures, and the weights and data they were computed on). NaN and
+        infinities, which JSON lacks (a conversion with no MQL), become None."""
+        from calibrate.decide.agreement import plain
+
+        def ready(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: ready(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [ready(v) for v in value]
+            return plain(value)
+
+        return {"id": self.id, "name": self.name, "version": self.version, "kind": self.kind,
+                "author": self.author, "note": self.note,
+                "saved_at": self.created_at.isoformat(timespec="seconds"),
+                "payload": ready(self.payload)}
+
 
 def _clean(text: str | None, limit: int, what: str, required: bool = False) -> str:
     value = (text or "").strip()
