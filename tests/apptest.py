@@ -7,10 +7,16 @@ from streamlit.testing.v1 import AppTest
 TIMEOUT = 120
 
 
-def page(name: str) -> AppTest:
-    """An AppTest of ``calibrate.ui.<name>.render()``, already run once."""
+def page(name: str, charts: bool = False) -> AppTest:
+    """An AppTest of ``calibrate.ui.<name>.render()``, already run once; with ``charts``,
+    as a later view of the session, which draws its charts at once (a first view holds
+    them back: ``calibrate.ui.state.charts_ready``)."""
     at = AppTest.from_string(f"from calibrate.ui import {name}\n{name}.render()\n",
                              default_timeout=TIMEOUT)
+    if charts:
+        from calibrate.ui import state
+
+        at.session_state[state.CHARTS] = True
     at.run()
     assert_clean(at)
     return at

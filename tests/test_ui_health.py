@@ -12,13 +12,14 @@ import pytest
 from calibrate.data import store
 from calibrate.model.psi import FLAGS
 from calibrate.tools.sample import generate
+from calibrate.ui import state
 from calibrate.workbench import Workbench
 
 from apptest import assert_clean, page
 
 
 def test_the_page_renders_on_the_sample(sample_db):
-    at = page("health")
+    at = page("health", charts=True)
     assert at.title[0].value == "Health"
     assert any(m.value.startswith("Against 2024-11 to 2025-04: ") for m in at.markdown)
     assert len(at.get("plotly_chart")) == 1
@@ -32,6 +33,14 @@ def test_the_page_renders_on_the_sample(sample_db):
     assert any(a.split(":")[0] in ("Refit", "No refit needed", "Cannot tell yet")
                for a in advice), advice
     assert at.select_slider[0].value == ("2024-11", "2025-04")
+
+
+def test_a_first_view_draws_its_figures_first_and_its_charts_a_moment_later(sample_db):
+    at = page("health")  # plotly.js would hold the figures back (state.charts_ready)
+    assert at.dataframe and not at.get("plotly_chart")
+    at.session_state[state.CHARTS] = True  # what the timer's rerun sets
+    at.run()
+    assert len(at.get("plotly_chart")) == 1
 
 
 def test_another_reference_period(sample_db):
@@ -95,7 +104,7 @@ def activity_db(tmp_path_factory):
 def test_decay_shows_each_groups_half_life_its_curve_and_the_settings(activity_db,
                                                                       monkeypatch):
     monkeypatch.setenv(store.ENV_DB, str(activity_db))
-    at = page("health")
+    at = page("health", charts=True)
     assert "Decay of behavior" in [s.value for s in at.subheader]
     assert at.success[0].value.startswith("Behavior fades: all behavior halves after ")
     groups = next(d.value for d in at.dataframe if "half-life" in d.value.columns)

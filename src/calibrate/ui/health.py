@@ -237,7 +237,7 @@ def _groups_table(groups: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def decay_section(wb: Any) -> None:
+def decay_section(wb: Any, charts: bool = True) -> None:
     """The half-life of behavior per group with its interval, each group's likelihood
     curve, and the decay settings per tool; without activity dates, why there is none."""
     st.subheader("Decay of behavior")
@@ -257,7 +257,8 @@ def decay_section(wb: Any) -> None:
     st.dataframe(_groups_table(groups), hide_index=True, width="stretch")
     for i, g in enumerate(groups):
         if g["curve"]:
-            st.plotly_chart(decay_chart(g), key=f"{DECAY_KEY}_{i}")
+            if charts:
+                st.plotly_chart(decay_chart(g), key=f"{DECAY_KEY}_{i}")
         else:
             st.caption(fmt.md(f"{g['group']}: {g['message']}"))
     if result["skipped"]:
@@ -278,14 +279,17 @@ def render() -> None:
     wb = state.workbench()
     if state.page_weights(wb) is None:
         return
+    # A session's first view draws the figures and tables first: plotly.js comes a moment
+    # later (state.charts_ready).
+    charts = state.charts_ready()
     drift = _drift(wb)
     if drift is not None:
-        drift_section(wb, drift)
+        drift_section(wb, drift, charts)
         refresh_section(wb)
-    decay_section(wb)
+    decay_section(wb, charts)
 
 
-def drift_section(wb: Any, drift: Any) -> None:
+def drift_section(wb: Any, drift: Any, charts: bool = True) -> None:
     """The drift by month against the reference picked, and the attributes that moved."""
     picked = st.select_slider("Reference period (first and last month)",
                               options=drift.data_months, value=drift.reference)
@@ -298,7 +302,7 @@ def drift_section(wb: Any, drift: Any) -> None:
     st.caption(f"PSI below {WATCH:g} is stable, from {WATCH:g} worth watching, from "
                f"{SHIFTED:g} shifted. A month needs {drift.min_leads:,} leads for its PSI to "
                "mean something.")
-    if drift.months:
+    if drift.months and charts:
         st.plotly_chart(psi_chart(drift.months, drift.min_leads), key="psi_chart")
     few = [m for m in drift.months if not m["enough"]]
     if few:
