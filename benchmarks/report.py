@@ -240,6 +240,13 @@ def startup_verdicts(n: int, stages: dict[str, Any]) -> list[Verdict]:
             continue
         status, detail = ("PASS", "") if got <= cap else (
             "MISS", f"{secs(got - cap)} ({got / cap:.1f}x) over")
+        bare = br.get(f"bare_{key}")
+        if bare is not None:  # the peer: Streamlit's and the browser's own share
+            what = "one figure" if key == "seconds" else "one table"
+            detail = "; ".join(x for x in (detail, (
+                f"a bare Streamlit page with {what}, served and timed the same way in "
+                f"this run: {secs(bare)} ({got / bare:.2f}x; calibrate's own share "
+                f"{secs(max(got - bare, 0.0))})")) if x)
         if n < STARTUP_MIN_N:
             status, detail = "preview", (f"{status.lower()} if it were judged (issue 19 "
                                          f"judges from {STARTUP_MIN_N:,} leads up)")
@@ -618,12 +625,16 @@ def _startup_breakdown(su: dict[str, Any] | None) -> list[str]:
 
         rounds = "; ".join(
             f"**{secs(r['seconds'])}** ({phases(r)}; chart {secs(r['chart_seconds'])}, all "
-            f"drawn {secs(r['idle_seconds'])}; server start {secs(r['server_start_seconds'])})"
+            f"drawn {secs(r['idle_seconds'])}; server start {secs(r['server_start_seconds'])}"
+            + (f"; the bare Streamlit page {secs(r['bare_seconds'])}"
+               if "bare_seconds" in r else "") + ")"
             for r in sb["rounds"])
         weights = "; ".join(
             f"**{secs(r['weights_seconds'])}** (its script run ended "
             f"{secs(r.get('weights_run_end_seconds'))}, all drawn "
-            f"{secs(r['weights_idle_seconds'])})" for r in sb["rounds"])
+            f"{secs(r['weights_idle_seconds'])}"
+            + (f"; the bare Streamlit table {secs(r['bare_weights_seconds'])}"
+               if "bare_weights_seconds" in r else "") + ")" for r in sb["rounds"])
         lines.append(
             "- **Start-up, in the browser** (each round a fresh `streamlit run` on the "
             "database, then a fresh Chromium profile; times from the navigation's start to "

@@ -1067,6 +1067,30 @@ def _startup_round(db: Path, folder: Path, timeout_ms: float) -> dict[str, Any]:
             **{k: v for k, v in phases.items() if v is not None}}
 
 
+def _bare_round(db: Path, folder: Path, timeout_ms: float) -> dict[str, float]:
+    """The peer of :func:`_startup_round`: a fresh server on ``benchmarks/bare_app.py`` (bare
+    Streamlit pages with one MQL figure, and a points table at ``/weights``) and a fresh
+    browser context, seconds from the navigation to each on screen: Streamlit's and the
+    browser's own share."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import browser, streamlit_server
+
+    with (tempfile.TemporaryDirectory(prefix="chromium-", dir=folder) as profile,
+          streamlit_server(db, script=ROOT / "benchmarks" / "bare_app.py") as url,
+          browser(Path(profile), downloads=False) as ctx):
+        page = ctx.new_page()
+        page.add_init_script(_STARTUP_JS)
+        page.goto(url)
+        figure = _startup_stamp(page, "figure", timeout_ms)
+        weights = ctx.new_page()
+        weights.add_init_script(_STARTUP_JS)
+        weights.goto(f"{url}/weights")
+        return {"bare_seconds": figure,
+                "bare_weights_seconds": _startup_stamp(weights, "table", timeout_ms)}
+
+
 def _startup_parts(spec: dict[str, Any]) -> dict[str, Any]:
     """In a fresh process, what the app's first runs do besides Streamlit itself, step by
     step: the imports of ``app.py``, opening the store, the weights, the count grid (read
@@ -1166,7 +1190,9 @@ def stage_startup(spec: dict[str, Any]) -> dict[str, Any]:
         idle = settle(wait)
         load = os.getloadavg()[0]
         one = _startup_round(db, db.parent, timeout_ms)
-        rounds.append({**one, "idle_before": idle, "load_before": load})
+        settle(wait)
+        bare = _bare_round(db, db.parent, timeout_ms)
+        rounds.append({**one, **bare, "idle_before": idle, "load_before": load})
     mid = _median_round(rounds)
     keys = {k for r in rounds for k in r if k.endswith("seconds")}
     out["browser"] = {

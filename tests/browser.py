@@ -28,11 +28,11 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(db: Path, env: dict[str, str] | None = None,
-                     port: int | None = None) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on ``port`` (a free one by default) against ``db``;
-    yield its URL."""
+                     port: int | None = None, script: Path | None = None) -> Iterator[str]:
+    """Start ``streamlit run app.py`` (or ``script``) on ``port`` (a free one by default)
+    against ``db``; yield its URL."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script or ROOT / "app.py"),
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]

@@ -276,5 +276,10 @@ def test_start_up_targets_are_judged_as_issue_19_sets_them():
     assert status(3_000, 1.0, 0.5) == ["preview", "preview"]
     missed = report.startup_verdicts(100_000, stages_with(2.5, 1.2))[0]
     assert "within 2.00 s" in missed.target and missed.detail.startswith("0.50 s")
+    peer = stages_with(3.0, 0.8)  # the bare Streamlit page measured beside it
+    peer["startup"]["browser"]["bare_seconds"] = 2.4
+    first = report.startup_verdicts(100_000, peer)[0]
+    assert first.status == "MISS" and "bare Streamlit page" in first.detail
+    assert "2.40 s (1.25x; calibrate's own share 0.60 s)" in first.detail
     skipped = report.startup_verdicts(100_000, {"startup": {"browser": {"skipped": "x"}}})
     assert [v.status for v in skipped] == ["n/a", "n/a"]
