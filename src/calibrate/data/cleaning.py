@@ -36,7 +36,7 @@ def _fast_types(source: Source, plans: list[Plan], stats: list[ColumnStats]) -> 
     """
     wanted = {i: p.native_type for i, p in enumerate(plans) if p.native_type}
     fast = {}
-    if source.fmt == "parquet":
+    if source.columnar:
         kinds = {"DOUBLE": _NUMERIC_TYPES, "TIMESTAMP": _TIME_TYPES}
         for i, t in list(wanted.items()):
             native = source.native.get(plans[i].guess.source_name, "").split("(")[0]
@@ -58,7 +58,7 @@ def _typed_view(cur: duckdb.DuckDBPyConnection, source: Source, plans: list[Plan
                 fast: dict[int, str]) -> None:
     """The view ``_typed``: ``_file`` with the ``fast`` columns read as native types."""
     types = {plans[i].guess.source_name: t for i, t in fast.items()}
-    if source.fmt == "parquet":
+    if source.columnar:
         def column(c: str) -> str:
             if c in types and source.native.get(c) != "VARCHAR":
                 return quote(c)  # numbers and timestamps as stored

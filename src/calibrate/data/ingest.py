@@ -215,7 +215,7 @@ def ingest(
                 return _ingest(cur, con, p, outcome, latin1, replace, require_outcome, say,
                                name)
     finally:
-        for name in ("_sample", "_dup", "_file"):  # an XLSX's _file is a table
+        for name in ("_sample", "_dup", "_file", "_snapshot"):  # an XLSX's _file is a table
             try:
                 cur.execute(f"DROP TABLE IF EXISTS {name}")
             except duckdb.Error:

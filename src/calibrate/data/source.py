@@ -7,6 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+#: The formats read as typed columns through the view ``_parquet``.
+COLUMNAR = ("parquet", "Delta table", "Iceberg table")
+
 
 @dataclass
 class Source:
@@ -21,3 +24,9 @@ class Source:
     # CSV reader's call, or the Parquet file's own column types.
     csv_read: Callable[[dict[str, str]], str] | None = None
     native: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columnar(self) -> bool:
+        """Whether the rows come with their own column types from the view ``_parquet``
+        (a Parquet file or folder, a Delta or Iceberg table), not as text."""
+        return self.fmt in COLUMNAR
