@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/calibrate.duckdb
 PORT ?= 8501
 
-.PHONY: run test lint bench bench-quick bench-components sample clean postgresql screenshots
+.PHONY: run test lint bench bench-quick bench-components sample clean postgresql java screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,11 +39,22 @@ postgresql:
 	$$SUDO apt-get update -qq && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
 
+# A Java runtime for PySpark's local Spark (the spark fixture in tests/conftest.py); Spark 4
+# needs Java 17 or newer. Installed only when no java is on the path. The man folder is made
+# first: slim Debian images lack it and the package's setup then fails.
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	echo "Installing Debian's Java 17 runtime for the Spark tests..."; \
+	if [ "$$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi; \
+	$$SUDO mkdir -p /usr/share/man/man1 && $$SUDO apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	openjdk-17-jre-headless >/dev/null; fi
+
 run: $(VENV)/.installed $(DB)
 	CALIBRATE_DB=$(DB) $(BIN)/streamlit run app.py --server.headless true \
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
-test: $(VENV)/.installed-test /usr/bin/chromium postgresql
+test: $(VENV)/.installed-test /usr/bin/chromium postgresql java
 	$(BIN)/ruff check src tests app.py benchmarks notebooks
 	$(BIN)/python -m pytest -n auto --dist loadfile
 

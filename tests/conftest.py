@@ -14,6 +14,7 @@ from calibrate.data import store
 
 if TYPE_CHECKING:
     import pandas as pd
+    from pyspark.sql import SparkSession
 
     from calibrate.model.weights import Weights
 
@@ -203,3 +204,56 @@ def undated_grid(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     monkeypatch.setattr(Workbench, "grid", undated)
     return sample_db
+
+
+# ------------------------------------------------------------------ Apache Spark
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    """A local Apache Spark session (PySpark, two threads, no UI, 4 shuffle partitions, 1 GB
+    driver, on the loopback address, in UTC) for the session, stopped after it; ``JAVA_HOME``
+    is set from the ``java`` on the path when unset. Fails, not skips, without Java 17+ or
+    PySpark: `make test` installs both (the Makefile's ``java`` target, the test extra)."""
+    import os
+    import shutil
+    import warnings
+
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as e:
+        pytest.fail(f"PySpark is needed for this test ({e}): `make test` installs it with the "
+                    "test extra, or run: .venv/bin/pip install 'pyspark>=4.0'", pytrace=False)
+    java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")
+                        ) if os.environ.get("JAVA_HOME") else shutil.which("java")
+    if java is None:
+        pytest.fail("Java 17 or newer is needed for Spark and none was found (JAVA_HOME, PATH): "
+                    "`make test` installs it, or run: apt-get install openjdk-17-jre-headless",
+                    pytrace=False)
+    set_home = "JAVA_HOME" not in os.environ
+    if set_home:
+        os.environ["JAVA_HOME"] = str(Path(java).resolve().parents[1])
+    try:
+        try:
+            with warnings.catch_warnings():  # PySpark's note on pandas 3 (no pandas API used)
+                warnings.simplefilter("ignore", FutureWarning)
+                session = (SparkSession.builder.master("local[2]").appName("calibrate-tests")
+                           .config("spark.ui.enabled", "false")
+                           .config("spark.ui.showConsoleProgress", "false")
+                           .config("spark.sql.shuffle.partitions", "4")
+                           .config("spark.driver.memory", "1g")
+                           .config("spark.sql.session.timeZone", "UTC")
+                           .config("spark.driver.bindAddress", "127.0.0.1")  # no network
+                           .config("spark.driver.host", "127.0.0.1")
+                           .getOrCreate())
+        except Exception as e:  # the JVM did not start (an old Java, no memory)
+            pytest.fail(f"Spark did not start with {java} (Spark 4 needs Java 17 or newer): "
+                        f"{type(e).__name__}: {e}", pytrace=False)
+        session.sparkContext.setLogLevel("ERROR")
+        try:
+            yield session
+        finally:
+            session.stop()
+    finally:
+        if set_home:
+            os.environ.pop("JAVA_HOME", None)

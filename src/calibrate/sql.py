@@ -9,6 +9,10 @@ one here is a bug, said as such.
 
 from __future__ import annotations
 
+#: The SQL dialects calibrate writes its portable queries in (the score and the count grid,
+#: transpiled with sqlglot): one list for the exports, the CLI and the Export page.
+DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark")
+
 
 def quote(name: str) -> str:
     """A safely quoted identifier (inner double quotes doubled)."""

@@ -200,10 +200,10 @@ class Workbench:
         Parameters
         ----------
         data : path, database URL, pandas DataFrame or Arrow table
-            A CRM export (CSV, Excel, Parquet, JSON), a folder of Parquet files, a
-            PostgreSQL server (``postgresql://user@host:port/database``, with ``table`` or
-            ``query``) or a frame; each goes through the same cleaning and guessing as a
-            file.
+            A CRM export (CSV, Excel, Parquet, JSON), a folder of Parquet files (a Delta
+            or Iceberg table's folder: its current version), a PostgreSQL server
+            (``postgresql://user@host:port/database``, with ``table`` or ``query``) or a
+            frame; each goes through the same cleaning and guessing as a file.
         table, query : str, optional
             With a database URL: the table to read (``schema.table``), or a query. The
             password comes from the URL, ``PGPASSWORD`` or ``~/.pgpass`` and is never kept.
@@ -698,6 +698,85 @@ class Workbench:
                 self._grids.pop(next(iter(self._grids)))
             self._grids[key] = kept_grid(self.con, weights, rules, data_version=key[0])
         return self._grids[key]
+
+    def grid_sql(self, dialect: str = "duckdb", *, source: str = "leads") -> str:
+        """The count grid of :meth:`grid` as one SQL query to run where the leads are:
+        written once and transpiled with sqlglot to ``dialect`` (duckdb, postgres,
+        snowflake, bigquery or spark), it reads table ``source`` under the original
+        columns and returns only the grid's rows, the weights in force's counts
+        (:func:`calibrate.export.grid_sql.grid_from_rows` reads them back as a grid).
+        Its header comment says what the columns must hold (clean numbers, placeholders
+        empty, one row per lead). Needs saved weights (:meth:`fit`), which it names.
+
+        Examples
+        --------
+        >>> sql = wb.grid_sql("postgres", source="crm.leads")
+        >>> sql.startswith(f"-- calibrate count grid (postgres, weights #{wb.weights.id})")
+        True
+        >>> "FROM crm.leads" in sql, "GROUP BY" in sql
+        (True, True)
+        """
+        from calibrate.decide.workshop import rules_of
+        from calibrate.export.grid_sql import grid_sql
+        from calibrate.model.recency import data_as_of
+
+        weights = self._query_weights(dialect, source)
+        columns = store.read_columns(self.con)
+        as_of = (data_as_of(self.con) if (weights.table["kind"] == "recency").any()
+                 else None)
+        saved = self.saved_choices(c.source_name for c in columns if c.source_name)
+        mapping = saved[0] if saved else None
+        return grid_sql(weights.table, columns=columns, rules=rules_of(weights),
+                        source=source, dialect=dialect, as_of=as_of,
+                        outcomes=mapping.outcomes if mapping else None,
+                        placeholders=mapping.placeholders if mapping else (),
+                        weights_id=weights.id)
+
+    def score_sql(self, dialect: str = "duckdb", *, source: str = "leads") -> str:
+        """The score as one SQL ``SELECT`` over table ``source``, as
+        ``export("sql", dialect=...)`` writes it (the agreement's thresholds, else the
+        newest scenario's, else none), with a first line naming the weights and
+        thresholds; ``dialect`` as for :meth:`grid_sql`. Needs saved weights (:meth:`fit`).
+
+        Examples
+        --------
+        >>> sql = wb.score_sql("spark", source="crm.leads")
+        >>> sql.splitlines()[1].startswith("-- calibrate lead score (spark)")
+        True
+        """
+        from calibrate.decide.agreement import export_source
+        from calibrate.decide.workshop import rules_of
+        from calibrate.export.score_sql import portable_sql
+
+        self._query_weights(dialect, source)
+        weights, scenario = export_source(self.con)
+        sql = portable_sql(weights.table, thresholds=weights.thresholds,
+                           rules=rules_of(weights), columns=store.read_columns(self.con),
+                           source=source, dialect=dialect)
+        bar = (f"the thresholds of the {scenario.kind} '{scenario.name}'"
+               if scenario is not None
+               else "no thresholds (none saved yet: mql is false but for auto-qualified leads)")
+        return f"-- Weights #{weights.id} with {bar}.\n{sql}"
+
+    def _query_weights(self, dialect: str, source: str) -> Weights:
+        """The saved weights in force for a query handed on (refusing to fit them), once
+        ``dialect`` and the table name ``source`` are checked."""
+        from calibrate.export.score_sql import DIALECTS
+        from calibrate.model.weights import latest_weights
+
+        if dialect not in DIALECTS:
+            raise CalibrateError(f"Unknown SQL dialect '{dialect}'.",
+                                 fix=f"Use one of {', '.join(DIALECTS)}.")
+        if not str(source).strip():
+            raise CalibrateError("No table name to read the leads from.",
+                                 fix="Name the table that holds them, e.g. crm.leads.")
+        self._need_leads()
+        weights = latest_weights(self.con, store.data_version(self.con))
+        if weights is None:
+            raise CalibrateError("No weights are fitted for the loaded leads: the query "
+                                 "would have no points to count.",
+                                 fix="Fit them first: calibrate fit (wb.fit() in Python).")
+        return weights
 
     # ------------------------------------------------------------------ scenarios
 
@@ -1228,7 +1307,7 @@ class Workbench:
 
     def export(self, format: str = "rules", *, dialect: str = "duckdb") -> str | bytes:
         """The agreement (else the newest scenario) in one of the Export page's formats:
-        csv, json, rules, sql (``dialect`` duckdb, postgres, snowflake, bigquery),
+        csv, json, rules, sql (``dialect`` duckdb, postgres, snowflake, bigquery, spark),
         hubspot, marketo, pardot, mautic, markdown, html (text) or xlsx (bytes).
 
         Examples

@@ -1,8 +1,9 @@
 """The ``calibrate`` command: thin wrappers that parse, call the library and print.
 
 ``parser`` holds the options; ``commands``, ``scenario_commands``, ``health_commands``
-(drift, refresh), ``backtest_commands`` and ``decay_commands`` what each command does;
-``common`` what they share. :func:`main` runs one and turns errors into messages.
+(drift, refresh), ``backtest_commands``, ``decay_commands`` and ``sql_commands`` what each
+command does; ``common`` what they share. :func:`main` runs one and turns errors into
+messages.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from calibrate.cli.decay_commands import cmd_decay
 from calibrate.cli.health_commands import cmd_drift, cmd_refresh
 from calibrate.cli.parser import build_parser
 from calibrate.cli.scenario_commands import cmd_scenario
+from calibrate.cli.sql_commands import cmd_sql
 from calibrate.errors import CalibrateError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ingest": cmd_ingest, "fit": cmd_fit, "score": cmd_score, "export": cmd_export,
     "scenario": cmd_scenario, "backup": cmd_backup, "restore": cmd_restore,
     "drift": cmd_drift, "refresh": cmd_refresh, "backtest": cmd_backtest, "decay": cmd_decay,
+    "sql": cmd_sql,
 }
 
 

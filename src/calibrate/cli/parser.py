@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from calibrate.errors import CalibrateError
+from calibrate.sql import DIALECTS
 
 
 def db_arg(p: argparse.ArgumentParser) -> None:
@@ -34,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="load a CSV, Parquet or XLSX export of leads, a folder "
-                                      "of Parquet files, or a PostgreSQL table or query")
-    p.add_argument("file", help="the file or folder, or a database URL "
+                                      "of Parquet files, a Delta or Iceberg table folder (its "
+                                      "current version), or a PostgreSQL table or query")
+    p.add_argument("file", help="the file or folder (Parquet files, or a Delta or Iceberg "
+                                "table), or a database URL "
                                 "(postgresql://user@host:port/database)")
     p.add_argument("--table", help="with a database URL: the table to read (schema.table)")
     p.add_argument("--query", help="with a database URL: the query to read instead")
@@ -79,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rules: the generic rules list; sql: a SELECT adding profile, "
                         "behavior, total and mql; hubspot, marketo, pardot, mautic: files "
                         "for those systems")
-    p.add_argument("--dialect", choices=["duckdb", "postgres", "snowflake", "bigquery"],
+    p.add_argument("--dialect", choices=DIALECTS,
                    default="duckdb",
                    help="SQL dialect of --format sql (default: duckdb)")
     p.add_argument("--out", help="file to write (default: standard output)")

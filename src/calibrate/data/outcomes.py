@@ -87,7 +87,10 @@ GENERIC = frozenset({
 #: Values that mean "missing" when a column's values are weighed (those cleaning treats so).
 MISSING = PLACEHOLDERS
 
-_FOLD = re.compile(r"[\s_\-/:.]+")
+#: The punctuation a label key folds to a space, with runs of spaces (``label_key``; the
+#: count grid's portable SQL folds the same: :mod:`calibrate.export.grid_sql`).
+FOLDED = "_-/:."
+_FOLD = re.compile(r"[\s" + re.escape(FOLDED) + "]+")
 
 
 def label_key(label: object) -> str:
@@ -114,6 +117,12 @@ def _lookup() -> dict[str, str]:
 
 _LOOKUP = _lookup()
 _GENERIC = frozenset(label_key(v) for v in GENERIC)
+
+
+def known_labels() -> dict[str, str]:
+    """Every built-in label key (:func:`label_key`) and the outcome it stands for: the
+    table :func:`normalise` reads."""
+    return dict(_LOOKUP)
 
 
 def normalise(label: str | None, extra: Mapping[str, Iterable[str]] | None = None) -> str | None:

@@ -58,7 +58,8 @@ NONE, QUALIFIED, DISQUALIFIED = range(3)
 POINTS = 101  # points run 0..100
 _CACHE_SIZE = 64
 
-_GRID_COLUMNS = [
+#: The columns of :attr:`Grid.frame`, in order (the portable query returns them too).
+GRID_COLUMNS = [
     "profile_points", "behavior_points", "total", "rule_class", "outcome", "month", "segment",
     "leads", "amount_sum", "amount_n",
 ]
@@ -263,6 +264,22 @@ def _category_codes(values: pd.Series, categories: tuple[str, ...]) -> np.ndarra
     return pd.Categorical(values, categories=list(categories)).codes.astype(np.int64)
 
 
+def points_sql(expr: str) -> str:
+    """SQL: points as the grid counts them: rounded to a whole number, NULL as 0, clipped
+    to 0..100. Plain SQL that sqlglot transpiles (the grid's portable query uses it too:
+    :mod:`calibrate.export.grid_sql`)."""
+    return f"least(greatest(coalesce(CAST(round({expr}) AS INTEGER), 0), 0), 100)"
+
+
+def rule_class_sql(rule: str) -> str:
+    """SQL: the rule class (:data:`RULE_CLASSES`) of a rule label ``rule`` (NULL,
+    'qualified:...' or 'disqualified:...'), in plain SQL as :func:`points_sql`."""
+    return (f"CASE WHEN starts_with({rule}, {literal(RULE_CLASSES[DISQUALIFIED])}) "
+            f"THEN {literal(RULE_CLASSES[DISQUALIFIED])} "
+            f"WHEN starts_with({rule}, {literal(RULE_CLASSES[QUALIFIED])}) "
+            f"THEN {literal(RULE_CLASSES[QUALIFIED])} ELSE {literal(RULE_CLASSES[NONE])} END")
+
+
 def _output_columns(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
     return [str(r[0]) for r in con.execute(f"DESCRIBE {sql}").fetchall()]
 
@@ -285,7 +302,7 @@ def build_grid(con: duckdb.DuckDBPyConnection, scored_sql: str) -> Grid:
         raise ValueError(f"the scored query lacks column(s): {', '.join(missing)}")
 
     def points(col: str) -> str:
-        return f"least(greatest(coalesce(CAST(round({quote(col)}) AS INTEGER), 0), 0), 100)"
+        return points_sql(quote(col))
 
     has_amount = "amount" in cols
     amount_sum = "coalesce(sum(amount), 0)" if has_amount else "0.0"
@@ -301,9 +318,7 @@ def build_grid(con: duckdb.DuckDBPyConnection, scored_sql: str) -> Grid:
             SELECT {points('profile_points')} AS profile_points,
                    {points('behavior_points')} AS behavior_points,
                    {points('total')} AS total,
-                   CAST(CASE WHEN starts_with(rule, 'disqualified') THEN 'disqualified'
-                        WHEN starts_with(rule, 'qualified') THEN 'qualified'
-                        ELSE 'none' END AS {classes}) AS rule_class,
+                   CAST({rule_class_sql('rule')} AS {classes}) AS rule_class,
                    CAST(coalesce(CAST(outcome AS VARCHAR), 'open') AS {outcomes}) AS outcome,
                    CAST(date_trunc('month', month) AS DATE) AS month,
                    CAST(segment AS VARCHAR) AS segment{amount_col}
@@ -325,7 +340,7 @@ def build_grid(con: duckdb.DuckDBPyConnection, scored_sql: str) -> Grid:
         shown = ", ".join(repr(r[0]) for r in bad)
         raise ValueError(f"unknown outcome(s) in the scored query: {shown}; expected "
                          f"{', '.join(OUTCOMES)}") from None
-    frame.columns = _GRID_COLUMNS
+    frame.columns = GRID_COLUMNS
     return grid_of(frame)
 
 

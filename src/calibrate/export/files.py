@@ -64,7 +64,7 @@ def export_bytes(weights: Weights, format: str, *, columns: Any = None,
 
     ``columns`` (the store's columns) gives the rules list, SQL and vendor formats the
     headers as written and the contact columns of the auto-rules; ``dialect`` is the SQL
-    dialect of the ``sql`` format (duckdb, postgres, snowflake or bigquery).
+    dialect of the ``sql`` format (duckdb, postgres, snowflake, bigquery or spark).
     """
     if format == "json":
         return weights.to_json().encode("utf-8")

@@ -2,13 +2,16 @@
 
 Written once in a dialect-neutral subset from the lines of
 :mod:`calibrate.export.conditions` and the auto-rules in force, then transpiled with sqlglot
-to DuckDB, Postgres, Snowflake or BigQuery (:data:`DIALECTS`).
+to DuckDB, Postgres, Snowflake, BigQuery or Spark (:data:`DIALECTS`). :func:`scoring` is
+the ``SELECT`` before transpiling, which the count grid's query
+(:mod:`calibrate.export.grid_sql`) wraps.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -26,14 +29,17 @@ from calibrate.export.conditions import (
 )
 from calibrate.model.points import axis_ranges
 from calibrate.model.rule_settings import RuleSet
-from calibrate.sql import literal, quote
+from calibrate.sql import DIALECTS, literal, quote
 from calibrate.thresholds import Bar, Thresholds, ThresholdsLike, segment_key
 from calibrate.vocabulary import YES
 
-__all__ = ["DIALECTS", "portable_sql"]
+__all__ = ["DIALECTS", "Scoring", "check_dialect", "column_notes", "portable_sql",
+           "scoring", "transpile"]
 
-#: The dialects :func:`portable_sql` writes.
-DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery")
+# DIALECTS (calibrate.sql, sqlglot's names): DuckDB, Postgres and Spark run in the tests;
+# Snowflake and BigQuery are transpiled and read back only.
+#: Recency counts whole days to this date unless told otherwise (new leads: today).
+TODAY = "CURRENT_DATE"
 
 
 def _table(name: str) -> str:
@@ -56,10 +62,11 @@ def _text(field: str) -> str:
     return f"LOWER(TRIM(CAST({quote(field)} AS VARCHAR)))"
 
 
-def _sql_condition(c: Condition) -> str:
-    """The SQL condition of one scoring or auto-qualify line."""
-    if c.kind == "recency":  # whole days before today; a later date is 0 days ago
-        d = f"DATE_DIFF('day', CAST({quote(c.field)} AS DATE), CURRENT_DATE)"
+def _sql_condition(c: Condition, reference: str = TODAY) -> str:
+    """The SQL condition of one scoring or auto-qualify line; recency counts whole days
+    to ``reference`` (an SQL date)."""
+    if c.kind == "recency":  # whole days before the reference; a later date is 0 days ago
+        d = f"DATE_DIFF('day', CAST({quote(c.field)} AS DATE), {reference})"
         return {"less than days ago": lambda: f"{d} < {_n(c.value)}",
                 "at least days ago": lambda: f"{d} >= {_n(c.value)}",
                 "between days ago": lambda: f"{d} >= {_n(c.value[0])} AND {d} < "
@@ -86,10 +93,10 @@ def _sql_condition(c: Condition) -> str:
             "is empty": lambda: f"({t} IS NULL OR {t} = '')"}[c.operator]()
 
 
-def _axis_sql(lines: Sequence[Condition], axis: str) -> str:
+def _axis_sql(lines: Sequence[Condition], axis: str, reference: str = TODAY) -> str:
     parts = []
     for attribute in dict.fromkeys(c.attribute for c in lines if c.score == axis):
-        whens = " ".join(f"WHEN {_sql_condition(c)} THEN {int(c.points)}"
+        whens = " ".join(f"WHEN {_sql_condition(c, reference)} THEN {int(c.points)}"
                          for c in lines if c.attribute == attribute and c.score == axis
                          and c.points)
         if whens:
@@ -208,19 +215,46 @@ def _pass_sql(t: Bar | None, total: str) -> str:
     return f"(profile >= {t.value('min_profile')} AND behavior >= {t.value('min_behavior')})"
 
 
-def portable_sql(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
-                 rules: RuleSet | Mapping[str, Any] | None = None, columns: Any = None,
-                 source: str = "leads", dialect: str = "duckdb") -> str:
-    """One ``SELECT`` adding ``profile``, ``behavior``, ``auto_rule``, ``total`` and ``mql``
-    to every row of table ``source``, from its original columns.
-
-    Columns are quoted exactly as the headers; text is compared as ``LOWER(TRIM(...))``;
-    numbers are ``CAST(... AS DOUBLE)``, so numeric columns must hold clean numbers (the
-    header comment says so). Written once in a dialect-neutral subset and transpiled with
-    sqlglot to ``dialect`` (one of :data:`DIALECTS`).
-    """
+def check_dialect(dialect: str) -> None:
+    """ValueError naming the dialects when ``dialect`` is not one of :data:`DIALECTS`."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
+
+
+def transpile(sql: str, dialect: str) -> str:
+    """``sql``, written in the neutral subset of DuckDB's dialect, in ``dialect`` (sqlglot;
+    DuckDB's as written)."""
+    check_dialect(dialect)
+    if dialect == "duckdb":
+        return sql
+    import sqlglot
+
+    return sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The scoring ``SELECT`` in the neutral subset, not yet transpiled (:func:`scoring`).
+
+    ``recency``: the activity dates scored by their days to a date (headers as written);
+    ``left_out``: auto-rules that could not be written portably, in words.
+    """
+
+    sql: str
+    recency: tuple[str, ...]
+    left_out: tuple[str, ...]
+
+
+def scoring(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
+            rules: RuleSet | Mapping[str, Any] | None = None, columns: Any = None,
+            source: str = "leads", fence: bool = False, reference: str = TODAY) -> Scoring:
+    """One ``SELECT`` adding ``profile``, ``behavior``, ``auto_rule``, ``total`` and ``mql``
+    to every row of table ``source``, in the neutral subset (see :func:`portable_sql`).
+
+    ``fence``: end the inner query with ``OFFSET 0`` (Postgres would otherwise inline it and
+    compute profile, behavior and auto_rule again per use, 4x slower). ``reference``: the
+    SQL date recency counts whole days to (default today).
+    """
     lines = conditions(table, columns)
     r = axis_ranges(table)
     rp, rb = r.get("profile", 0.0), r.get("behavior", 0.0)
@@ -237,30 +271,49 @@ def portable_sql(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
     rule_case = ("CASE " + " ".join(f"WHEN {c} THEN {literal(label)}" for label, c in conds)
                  + " ELSE NULL END") if conds else "CAST(NULL AS VARCHAR)"
     mql = _mql_sql(thresholds, total, columns, header)
-    inner = (f"SELECT *,\n  ({_axis_sql(lines, 'profile')}) AS profile,\n  "
-             f"({_axis_sql(lines, 'behavior')}) AS behavior,\n  {rule_case} AS auto_rule\n"
-             f"FROM {_table(source)}")
-    if dialect == "postgres":  # a fence: Postgres would inline the subquery and compute
-        inner += "\nOFFSET 0"  # profile, behavior and auto_rule again per use (4x slower)
+    inner = (f"SELECT *,\n  ({_axis_sql(lines, 'profile', reference)}) AS profile,\n  "
+             f"({_axis_sql(lines, 'behavior', reference)}) AS behavior,\n  {rule_case} AS "
+             f"auto_rule\nFROM {_table(source)}")
+    if fence:
+        inner += "\nOFFSET 0"
     sql = (f"SELECT *, CAST({total} AS INTEGER) AS total,\n  CASE WHEN auto_rule LIKE "
            f"'disqualified:%' THEN FALSE WHEN auto_rule LIKE 'qualified:%' THEN TRUE "
            f"ELSE {mql} END AS mql\nFROM (\n{inner}\n) AS scored")
-    if dialect != "duckdb":
-        import sqlglot
+    dates = tuple(dict.fromkeys(c.field for c in lines if c.kind == "recency"))
+    return Scoring(sql, dates, tuple(left_out))
 
-        sql = sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
-    note = [f"-- calibrate lead score ({dialect}): adds profile, behavior, auto_rule, total "
-            "and mql to every row.",
-            "-- Columns are the headers as written. Numeric columns must hold clean numbers "
+
+def column_notes() -> list[str]:
+    """The header comment's lines on what the source columns must hold (any query over
+    the original columns: the score, the count grid)."""
+    return ["-- Columns are the headers as written. Numeric columns must hold clean numbers "
             "(1200, not '1,200'; 35 for '35%'),",
             "-- blanks and placeholders (Select, Unknown, N/A) must be empty, and negative "
             "behavior counts are read as missing.",
             "-- Text is compared trimmed and without case."]
-    if any(c.kind == "recency" for c in lines):
+
+
+def portable_sql(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
+                 rules: RuleSet | Mapping[str, Any] | None = None, columns: Any = None,
+                 source: str = "leads", dialect: str = "duckdb") -> str:
+    """One ``SELECT`` adding ``profile``, ``behavior``, ``auto_rule``, ``total`` and ``mql``
+    to every row of table ``source``, from its original columns.
+
+    Columns are quoted exactly as the headers; text is compared as ``LOWER(TRIM(...))``;
+    numbers are ``CAST(... AS DOUBLE)``, so numeric columns must hold clean numbers (the
+    header comment says so). Written once in a dialect-neutral subset and transpiled with
+    sqlglot to ``dialect`` (one of :data:`DIALECTS`).
+    """
+    check_dialect(dialect)
+    s = scoring(table, thresholds=thresholds, rules=rules, columns=columns, source=source,
+                fence=dialect == "postgres")
+    note = [f"-- calibrate lead score ({dialect}): adds profile, behavior, auto_rule, total "
+            "and mql to every row.", *column_notes()]
+    if s.recency:
         note.append("-- Dates score by whole days before today (CURRENT_DATE); they must "
                     "hold dates (2025-06-30), a blank is no date.")
-    note += [f"-- Not included: {x}." for x in left_out]
-    return "\n".join(note) + "\n" + sql + "\n"
+    note += [f"-- Not included: {x}." for x in s.left_out]
+    return "\n".join(note) + "\n" + transpile(s.sql, dialect) + "\n"
 
 
 def _n_exact(x: float) -> str:
