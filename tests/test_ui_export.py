@@ -18,6 +18,7 @@ def test_weight_downloads(sample_db):
     at = page("export")
     labels = [b.label for b in at.get("download_button")]
     assert "Points table (CSV)" in labels and "Rules list for marketing automation" in labels
+    assert "Lead counts in SQL (the count grid)" in labels  # for a data team (issue 21)
     assert "Save a scenario" in at.info[0].value
 
 

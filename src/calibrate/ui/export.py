@@ -16,6 +16,13 @@ from calibrate.ui import state
 from calibrate.workbench import Workbench
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def grid_query(db: str, basis: tuple[int, int | None], dialect: str) -> str:
+    """The count grid's query for the weights in force (kept per data version and weights:
+    writing it reads the points and the columns, a third of a second)."""
+    return state.workbench().grid_sql(dialect)
+
+
 def drift_section(wb: Workbench, source) -> None:
     """When the weights or data in force differ from the scenario's, say so in one line and
     offer the same thresholds recomputed on what is in force, beside the saved figures."""
@@ -77,6 +84,15 @@ def render() -> None:
     dialect = c[0].selectbox("SQL dialect", DIALECTS, key="sql_dialect")
     download(c[1], "sql", "Score in SQL (profile, behavior, total, MQL)", f"score-{dialect}",
              dialect=dialect)
+    c[2].download_button(
+        "Lead counts in SQL (the count grid)",
+        grid_query(state.db_path(), wb.figures_basis(), dialect).encode("utf-8"),
+        file_name=f"calibrate-grid-{dialect}-{stamp}.sql", mime="application/sql",
+        key="dl_grid_sql", on_click="ignore",
+        help="The counts the Thresholds page reads, as one query for a data team to run "
+             "where the leads are (DuckDB, PostgreSQL, Snowflake, BigQuery, Spark). Both "
+             "queries read a table named leads with the columns as your file names them: "
+             "change the name after FROM.")
     c = st.columns(4)
     for col, (fmt_, label) in zip(c, [
             ("hubspot", "HubSpot lead score (JSON)"), ("marketo", "Marketo campaigns (CSV)"),
