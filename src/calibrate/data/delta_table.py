@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
-from calibrate.data.table_formats import first_line, local_path, more
+from calibrate.data.table_formats import first_line, more, sort_files
 from calibrate.errors import InputError
 
 _COPY_AGAIN = ("Copy the whole table folder again from where it was written (a copy cut "
@@ -87,29 +86,17 @@ def damaged_commit(log: Path) -> tuple[str, int] | None:
 def _check_files(folder: Path, uris: list[str]) -> None:
     """Every file the log names is in the folder (a missing one would fail the read half
     way, a remote one would be read from elsewhere)."""
-    missing, remote = [], []
-    for uri in uris:
-        path = local_path(uri)
-        if path is None:
-            remote.append(uri)
-        elif not (path.is_file() or Path(unquote(str(path))).is_file()):
-            missing.append(path)
+    remote, missing = sort_files(folder, uris, inside_only=False)
     if remote:
         raise InputError(f"The Delta table's log names files kept elsewhere ({remote[0]}"
                          f"{more(remote, 1)}).", file=str(folder),
                          fix="Copy the table with its files (a deep clone), or load it where "
                              "its files are.")
     if missing:
-        shown = ", ".join(_relative(p, folder) for p in missing[:3])
+        shown = ", ".join(missing[:3])
         raise InputError(f"The Delta table's log names data files that are missing: {shown}"
                          f"{more(missing)}.", file=str(folder),
                          fix=_COPY_AGAIN + " If the files are truly lost, repair the log "
                              "(FSCK REPAIR TABLE in Spark, DeltaTable.repair() in deltalake); "
                              "their rows are then gone from the table.")
 
-
-def _relative(path: Path, folder: Path) -> str:
-    try:
-        return str(path.relative_to(folder))
-    except ValueError:
-        return str(path)

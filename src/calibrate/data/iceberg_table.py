@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from calibrate.data.table_formats import first_line, local_path, more
+from calibrate.data.table_formats import first_line, local_path, more, sort_files
 from calibrate.errors import InputError
 
 _COPY_AGAIN = ("Copy the whole table folder again from where it was written (a copy cut "
@@ -105,14 +105,7 @@ def _same(a: Path, b: Path) -> bool:
 
 def _check_files(folder: Path, uris: list[str]) -> None:
     """Every data and delete file of the snapshot is in the folder, present."""
-    missing, outside = [], []
-    root = folder.resolve()
-    for uri in uris:
-        path = local_path(uri)
-        if path is None or not path.resolve().is_relative_to(root):
-            outside.append(uri)
-        elif not path.is_file():
-            missing.append(str(path.resolve().relative_to(root)))
+    outside, missing = sort_files(folder, uris, inside_only=True)
     if outside:
         raise InputError(f"The Iceberg table's snapshot names files outside this folder "
                          f"({outside[0]}{more(outside, 1)}).", file=str(folder),

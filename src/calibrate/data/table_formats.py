@@ -187,3 +187,23 @@ def local_path(uri: str) -> Path | None:
 def more(items: list[Any], shown: int = 3) -> str:
     """" and N more" after the first ``shown`` of ``items`` named in a message."""
     return f" and {len(items) - shown} more" if len(items) > shown else ""
+
+
+def sort_files(folder: Path, uris: list[str], *,
+               inside_only: bool) -> tuple[list[str], list[str]]:
+    """The files a table's log or snapshot names that it cannot read here: (kept elsewhere:
+    remote, or outside ``folder`` when ``inside_only``; missing, shown relative to
+    ``folder``). Paths may be percent-encoded (as Delta writes partition values)."""
+    elsewhere: list[str] = []
+    missing: list[str] = []
+    root = folder.resolve()
+    for uri in uris:
+        path = local_path(uri)
+        if path is None or (inside_only and not path.resolve().is_relative_to(root)):
+            elsewhere.append(uri)
+        elif not (path.is_file() or Path(unquote(str(path))).is_file()):
+            try:
+                missing.append(str(path.resolve().relative_to(root)))
+            except ValueError:
+                missing.append(str(path))
+    return elsewhere, missing
