@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the ingest's modules load with the first ingest, not with t
     from calibrate.decide.backtest import Backtest
     from calibrate.decide.comparison import Comparison
     from calibrate.decide.room import Room
+    from calibrate.in_place import InPlaceReport
     from calibrate.model.decay import Decay
     from calibrate.model.refresh import Refresh
     from calibrate.model.stability import Stability
@@ -94,6 +95,7 @@ class Workbench:
         self.last_backup: Any = None  # the automatic backup of the last ingest or agreement
         self._fits: dict[tuple[int, bool], Any] = {}  # held-out fits, for evaluations
         self._grids: dict[tuple[int, int, str], Any] = {}  # count grids, for projections
+        self._source_urls: dict[str, str] = {}  # in-place sources' URLs, in memory only
         self.con: duckdb.DuckDBPyConnection = (
             store.connect(db, read_only=read_only) if db is not None
             else store.connect_memory())
@@ -194,7 +196,8 @@ class Workbench:
 
     def ingest(self, data: Any, *, outcome: str | None = None,
                mapping: Any = None, replace: bool = True, table: str | None = None,
-               query: str | None = None) -> IngestReport:
+               query: str | None = None, in_place: bool = False,
+               in_place_cap: int | None = None) -> IngestReport | InPlaceReport:
         """Load leads and return what was read, guessed and cleaned.
 
         Parameters
@@ -213,10 +216,21 @@ class Workbench:
             A mapping file (TOML) fixing roles, types and labels.
         replace : bool, default True
             Replace the loaded leads (False appends; same columns, newer rows win).
+        in_place : bool, default False
+            With a database URL: leave the leads where they are (:mod:`calibrate.in_place`).
+            Only a bounded set of rows is read, loaded and fitted in memory (all of them up
+            to ``in_place_cap``; above, that many picked in the source by the md5 of each
+            row); the count grid is counted in the source over every row. The store keeps
+            the columns, the weights, the grid and the source's URL without password, no
+            lead rows: :attr:`leads` is the source's count, a refit (:meth:`fit`) reads
+            the source again, and the steps that need lead rows (:meth:`drift`,
+            :meth:`quality`...) say so. It replaces what is loaded (``replace`` aside).
+        in_place_cap : int, optional
+            Rows read at most in place (default 250,000, the fit's sampling bound).
 
         Returns
         -------
-        IngestReport
+        IngestReport or InPlaceReport
             Its ``summary()`` is what ``calibrate ingest`` prints.
 
         Examples
@@ -235,11 +249,40 @@ class Workbench:
         from calibrate.data.autobackup import backup_before_ingest
         from calibrate.data.frames import ingest_any
 
+        if not (replace or in_place):
+            self._need_rows("Adding leads to those loaded")
+        if in_place:
+            return self._ingest_in_place(data, table, query, outcome=outcome,
+                                         mapping=mapping, cap=in_place_cap)
         if self.db is not None:
             self.last_backup = backup_before_ingest(self.con, replace, self.db,
                                                     self.keep_backups)
         return ingest_any(self.con, data, outcome=outcome, mapping=mapping, replace=replace,
                           table=table, query=query)
+
+    def _ingest_in_place(self, url: Any, table: str | None, query: str | None, *,
+                         outcome: str | None, mapping: Any, cap: int | None,
+                         rules: Any = None,
+                         compute: Callable[[Any], Weights] | None = None) -> InPlaceReport:
+        """Load (or reload, for a refit) a database source in place: everything is read
+        and computed first, then written (:mod:`calibrate.in_place`)."""
+        from calibrate import in_place
+        from calibrate.data.autobackup import backup_before_ingest
+        from calibrate.data.database import DatabaseSource, is_database_url, redact
+        from calibrate.decide.workshop import suggested_weights
+
+        if not is_database_url(url):
+            raise CalibrateError("Only a database source loads in place.",
+                                 fix="Give a postgresql:// URL with a table or a query, or "
+                                     "load the file without in place.")
+        source = DatabaseSource(str(url), table, query)
+        prepared = in_place.prepare(source, compute or suggested_weights, cap=cap,
+                                    outcome=outcome, mapping=mapping, rules=rules)
+        if self.db is not None:
+            self.last_backup = backup_before_ingest(self.con, True, self.db,
+                                                    self.keep_backups)
+        self._source_urls[redact(source.url)] = source.url.strip()
+        return prepared.save(self.con)
 
     def preview(self, path: str | os.PathLike[str], *, mapping: Any = None,
                 outcome: str | None = None) -> FilePreview:
@@ -308,6 +351,7 @@ class Workbench:
         """
         from calibrate.data.quality import quality
 
+        self._need_rows("The data quality summary")
         return quality(self.con)
 
     def set_roles(self, roles: Mapping[str, str]) -> int:
@@ -324,6 +368,7 @@ class Workbench:
         """
         from calibrate.data.quality import set_roles
 
+        self._need_rows("Changing column roles")
         return set_roles(self.con, dict(roles))
 
     def leak_warnings(self) -> dict[str, str]:
@@ -338,6 +383,7 @@ class Workbench:
         from calibrate.model.leakage import leak_screen
 
         self._need_leads()
+        self._need_rows("The leak screen")
         try:
             return leak_screen(self.con)
         except CalibrateError:
@@ -358,6 +404,7 @@ class Workbench:
         from calibrate.model.weights import latest_weights
 
         self._need_leads()
+        self._need_rows("Counting the auto-rules' hits")
         weights = latest_weights(self.con, store.data_version(self.con))
         return rule_hits(self.con, rules_of(weights) if weights is not None else RuleSet())
 
@@ -367,7 +414,9 @@ class Workbench:
             lock: Mapping[tuple[str, str], int] | None = None,
             order: list[tuple[str, str, str]] | None = None,
             cap: Mapping[str, int] | None = None) -> Weights:
-        """Fit the logistic model on the closed leads and put its points in force.
+        """Fit the logistic model on the closed leads and put its points in force. Loaded in
+        place (:meth:`ingest`), it reads the source again as the load did (the password from
+        the URL given in this session, ``PGPASSWORD`` or ``~/.pgpass``) and counts its grid.
 
         Parameters
         ----------
@@ -398,6 +447,7 @@ class Workbench:
         >>> int(held.table.iloc[0]["points"]), "auc_cost" in held.metrics
         (0, True)
         """
+        from calibrate import in_place
         from calibrate.decide import workshop
         from calibrate.model.constraints import Constraints
         from calibrate.model.weights import latest_weights, save_weights
@@ -406,13 +456,22 @@ class Workbench:
         before = latest_weights(self.con, store.data_version(self.con))
         rules = before.rules if before else None  # the auto-rules in force carry over
         wanted = Constraints(dict(lock or {}), list(order or []), dict(cap or {}))
-        if wanted:
-            weights, cost = workshop.constrained_weights(
-                self.con, wanted, exclude_no_decision=exclude_no_decision)
-            weights.metrics = {**weights.metrics, **cost}
-        else:
-            weights = workshop.suggested_weights(self.con,
-                                                 exclude_no_decision=exclude_no_decision)
+
+        def compute(con: duckdb.DuckDBPyConnection) -> Weights:
+            if not wanted:
+                return workshop.suggested_weights(con,
+                                                  exclude_no_decision=exclude_no_decision)
+            fitted, cost = workshop.constrained_weights(
+                con, wanted, exclude_no_decision=exclude_no_decision)
+            fitted.metrics = {**fitted.metrics, **cost}
+            return fitted
+
+        if (record := in_place.record_of(self.con)) is not None:  # read the source again
+            return self._ingest_in_place(
+                self._source_url() or record.url, record.table, record.query,
+                outcome=record.outcome, mapping=in_place.mapping_of(record), cap=record.cap,
+                rules=rules, compute=compute).weights
+        weights = compute(self.con)
         weights.rules = rules
         weights.id = save_weights(self.con, weights, store.data_version(self.con))
         return weights
@@ -569,6 +628,7 @@ class Workbench:
         """The fit whose held-out split measures edits (kept per data version and choice)."""
         from calibrate.decide.workshop import held_out_fit
 
+        self._need_rows("Measuring points on the held-out leads")
         if exclude is None:
             exclude = bool(weights.options.get("exclude_no_decision", False))  # type: ignore[union-attr]
         key = (store.data_version(self.con), exclude)
@@ -696,7 +756,13 @@ class Workbench:
         if key not in self._grids:
             if len(self._grids) >= 8:  # a long session refits and edits: keep the latest
                 self._grids.pop(next(iter(self._grids)))
-            self._grids[key] = kept_grid(self.con, weights, rules, data_version=key[0])
+            if store.in_place(self.con) is not None:  # counted in the source
+                from calibrate.in_place import kept_grid as kept_in_place
+
+                self._grids[key] = kept_in_place(self.con, weights, rules, key[0],
+                                                 self._source_url())
+            else:
+                self._grids[key] = kept_grid(self.con, weights, rules, data_version=key[0])
         return self._grids[key]
 
     def grid_sql(self, dialect: str = "duckdb", *, source: str = "leads") -> str:
@@ -1290,6 +1356,7 @@ class Workbench:
             weights = export_source(self.con)[0]
         if data is None:
             self._need_leads()
+            self._need_rows("Scoring the loaded leads")
             return scored_leads(self.con, weights, contacts=contacts,  # type: ignore[arg-type]
                                 as_of=day)
         if weights is None:
@@ -1415,6 +1482,7 @@ class Workbench:
         from calibrate.model.decay import decay
 
         self._need_leads()
+        self._need_rows("Decay")
         if weights is None:
             weights = export_source(self.con)[0]
         elif not isinstance(weights, Weights):
@@ -1467,6 +1535,7 @@ class Workbench:
         from calibrate.model.stability import stability
 
         self._need_leads()
+        self._need_rows("Drift")
         if weights is None:
             weights = export_source(self.con)[0]
         elif not isinstance(weights, Weights):
@@ -1527,6 +1596,7 @@ class Workbench:
 
         parse_split(split)  # a bad value is named before anything is fitted
         self._need_leads()
+        self._need_rows("A backtest")
         weights = export_source(self.con)[0]
         if min_profile is None and min_behavior is None and min_total is None:
             thresholds: Any = weights.thresholds or Settings()
@@ -1561,6 +1631,7 @@ class Workbench:
         from calibrate.model.refresh import refresh
 
         self._need_leads()
+        self._need_rows("A refresh check")
         return refresh(self.con, export_source(self.con)[0], months)
 
     # ------------------------------------------------------------------ helpers
@@ -1569,6 +1640,17 @@ class Workbench:
         if not self.leads:
             raise CalibrateError("No leads are loaded.",
                                  fix="Load leads first: wb.ingest(path_or_dataframe).")
+
+    def _need_rows(self, what: str) -> None:
+        """Stop ``what``, a step reading lead rows, on a store loaded in place."""
+        from calibrate.in_place import needs_rows
+
+        needs_rows(self.con, what)
+
+    def _source_url(self) -> str | None:
+        """The in-place source's URL as given in this session (None: not given here)."""
+        record = store.in_place(self.con)
+        return self._source_urls.get(record["url"]) if record else None
 
     def _grid(self) -> Any:
         return self.grid()

@@ -26,7 +26,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with open_workbench(args, keep_backups=args.keep_backups) as wb:
         try:
             report = wb.ingest(args.file, outcome=args.outcome, mapping=mapping,
-                               replace=args.replace, table=args.table, query=args.query)
+                               replace=args.replace, table=args.table, query=args.query,
+                               in_place=args.in_place)
         finally:  # the earlier leads' backup is named even when the load fails
             if wb.last_backup is not None:
                 print_auto_backup(wb.last_backup)

@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(postgresql://user@host:port/database)")
     p.add_argument("--table", help="with a database URL: the table to read (schema.table)")
     p.add_argument("--query", help="with a database URL: the query to read instead")
+    p.add_argument("--in-place", action="store_true",
+                   help="with a database URL: leave the leads in the database; read at "
+                        "most 250,000 rows (a sample picked in the source above that) to "
+                        "fit, count the grid in the source, store no lead rows")
     p.add_argument("--outcome", help="the column holding won / lost / no decision / open")
     p.add_argument("--mapping", help="TOML file overriding roles, types and outcome labels")
     p.add_argument("--sheet", help="XLSX sheet to read (default: the first with data)")

@@ -22,12 +22,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from calibrate.errors import InputError
 
-__all__ = ["DatabaseSource", "is_database_url", "read_to_parquet", "redact",
-           "with_password"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DatabaseSource", "fetch_frame", "is_database_url", "read_to_parquet",
+           "redact", "with_password"]
 
 SCHEMES = ("postgresql", "postgres")
 #: Query parameters of a libpq URL that hold a secret.
@@ -172,10 +176,12 @@ def _problem(source: DatabaseSource, exc: Exception) -> InputError:
 
 @contextmanager
 def read_to_parquet(source: DatabaseSource,
-                    progress: Callable[[str], None] | None = None) -> Iterator[Path]:
-    """Read every row of ``source`` into a Parquet file in a private temporary folder,
-    yield its path, and remove the folder afterwards. Raises :class:`InputError` naming the
-    source (never its password) when the server, the credentials or the table fail."""
+                    progress: Callable[[str], None] | None = None, *,
+                    sql: str | None = None) -> Iterator[Path]:
+    """Read every row of ``source`` (or of ``sql`` run on its server: a sample of it) into
+    a Parquet file in a private temporary folder, yield its path, and remove the folder
+    afterwards. Raises :class:`InputError` naming the source (never its password) when the
+    server, the credentials or the table fail."""
     import adbc_driver_manager
     import adbc_driver_postgresql.dbapi as pg
     import pyarrow.parquet as pq
@@ -189,7 +195,7 @@ def read_to_parquet(source: DatabaseSource,
             with pg.connect(source.url.strip()) as conn:
                 cur = conn.cursor()
                 try:
-                    cur.execute(source.sql())
+                    cur.execute(sql or source.sql())
                     reader = cur.fetch_record_batch()
                     writer = None
                     rows = shown = 0
@@ -213,3 +219,26 @@ def read_to_parquet(source: DatabaseSource,
         except adbc_driver_manager.Error as exc:
             raise _problem(source, exc) from None
         yield path
+
+
+def fetch_frame(source: DatabaseSource, sql: str) -> pd.DataFrame:
+    """The rows of ``sql`` run on ``source``'s server, as a DataFrame: for small answers
+    (a count, the count grid), read whole. Errors as :func:`read_to_parquet` says them."""
+    import adbc_driver_manager
+    import adbc_driver_postgresql.dbapi as pg
+    import pyarrow as pa
+
+    try:
+        with pg.connect(source.url.strip()) as conn:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql)
+                table = cur.fetch_arrow_table()
+            finally:
+                cur.close()
+    except adbc_driver_manager.Error as exc:
+        raise _problem(source, exc) from None
+    batches = [_plain(b) for b in table.to_batches()]
+    if batches:
+        table = pa.Table.from_batches(batches)
+    return table.to_pandas()

@@ -46,9 +46,9 @@ def ingest_any(con: duckdb.DuckDBPyConnection, data: Any, *, outcome: str | None
     """Load leads from a path, a database (a ``postgresql://`` URL with ``table`` or
     ``query``), a DataFrame or an Arrow table (see :func:`ingest`)."""
     if is_database_url(data) or table or query:
-        return _ingest_database(con, DatabaseSource(str(data), table, query), outcome=outcome,
-                                mapping=mapping, replace=replace,
-                                require_outcome=require_outcome, progress=progress)
+        return ingest_database(con, DatabaseSource(str(data), table, query), outcome=outcome,
+                               mapping=mapping, replace=replace,
+                               require_outcome=require_outcome, progress=progress)
     if isinstance(data, str | os.PathLike):
         return ingest(con, data, outcome=outcome, mapping=mapping, replace=replace,
                       require_outcome=require_outcome)
@@ -70,12 +70,12 @@ def ingest_any(con: duckdb.DuckDBPyConnection, data: Any, *, outcome: str | None
     return dataclasses.replace(report, file=name)
 
 
-def _ingest_database(con: duckdb.DuckDBPyConnection, source: DatabaseSource, *,
-                     progress: Callable[[str], None] | None = None,
-                     **options: Any) -> IngestReport:
-    """Read ``source`` to a temporary Parquet file, then ingest it under the source's name
-    (:mod:`calibrate.data.database`)."""
-    with read_to_parquet(source, progress) as path:
+def ingest_database(con: duckdb.DuckDBPyConnection, source: DatabaseSource, *,
+                    progress: Callable[[str], None] | None = None, sql: str | None = None,
+                    **options: Any) -> IngestReport:
+    """Read ``source`` (or ``sql`` run on its server: a sample of it) to a temporary
+    Parquet file, then ingest it under the source's name (:mod:`calibrate.data.database`)."""
+    with read_to_parquet(source, progress, sql=sql) as path:
         try:
             report = ingest(con, path, name=source.name, progress=progress, **options)
         except CalibrateError as exc:  # name the source, not the temporary file

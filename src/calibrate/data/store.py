@@ -503,10 +503,25 @@ def last_load(con: duckdb.DuckDBPyConnection) -> tuple[str, Any, str | None] | N
 
 
 def lead_count(con: duckdb.DuckDBPyConnection) -> int:
-    """Number of leads stored (0 when nothing is loaded)."""
+    """Number of leads stored (0 when nothing is loaded); loaded in place, the leads in
+    the source (:func:`in_place`)."""
     if not table_exists(con, "leads"):
-        return 0
+        record = in_place(con)
+        return int(record["rows"]) if record else 0
     return int(con.execute("SELECT count(*) FROM leads").fetchone()[0])
+
+
+#: The ``meta`` key of the record of leads loaded in place (:mod:`calibrate.in_place`).
+IN_PLACE_KEY = "in_place_source"
+
+
+def in_place(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The record of the source whose leads were loaded in place (they stay there: no
+    ``leads`` table), as :mod:`calibrate.in_place` keeps it; None when rows are stored."""
+    if table_exists(con, "leads"):
+        return None
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [IN_PLACE_KEY]).fetchall()
+    return json.loads(row[0][0]) if row else None
 
 
 def to_json(value: Any) -> str:

@@ -8,7 +8,7 @@ import shutil
 import time
 import tomllib
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pandas as pd
 import streamlit as st
@@ -37,6 +37,9 @@ from calibrate.data.roles import (
 )
 from calibrate.errors import APP, CalibrateError
 from calibrate.ui import access, backups, state
+
+if TYPE_CHECKING:
+    from calibrate.in_place import InPlaceReport
 
 SAMPLE = Path("data/sample/leads.csv")
 #: The Data page's tables show every row (each column, each label), scrolling with the page.
@@ -154,7 +157,17 @@ def forget_upload() -> None:
     st.session_state.pop("upload_key", None)
 
 
-def show_report(report: IngestReport, name: str) -> None:
+def show_report(report: IngestReport | InPlaceReport, name: str) -> None:
+    """What a load read, guessed and cleaned (an IngestReport), or what a load in place
+    read, fitted and counted (an InPlaceReport: its summary, then its rows' cleaning)."""
+    if hasattr(report, "record"):  # in place
+        head, *lines = report.summary().splitlines()
+        st.success(fmt.md(head))
+        st.caption(fmt.md("  \n".join(line.strip() for line in lines[:3])))
+        report = report.sample
+        if report.issues:
+            show_issues(report)
+        return
     st.success(f"Loaded {report.rows_loaded:,} leads from {fmt.md(name)}.")
     skipped = report.details.get("skipped title lines")
     if skipped:
@@ -167,6 +180,12 @@ def show_report(report: IngestReport, name: str) -> None:
     for w in report.warnings:
         if w not in shown_below:
             st.warning(w)
+    if report.issues:
+        show_issues(report)
+
+
+def show_issues(report: IngestReport) -> None:
+    """What the load cleaned, a row per column and kind."""
     if report.issues:
         st.caption("What was cleaned")
         st.dataframe(pd.DataFrame([{
@@ -211,19 +230,29 @@ def database_section() -> None:
     else:
         table, query = None, st.text_area("Query", key="db_query",
                                           placeholder="select * from crm.leads where ...")
-    replace = not st.checkbox(APPEND_LABEL, key="db_append")
+    in_place = st.checkbox(
+        "Leave the leads in the database (in place)", key="db_in_place",
+        help="No lead rows are copied here: the fit reads at most 250,000 of them (a sample "
+             "picked in the database above that) and the lead counts behind the sliders are "
+             "counted in the database over every row. Drift, the backtest, the data "
+             "quality summary and the other checks of single leads then need the leads "
+             "loaded without this.")
+    replace = in_place or not st.checkbox(APPEND_LABEL, key="db_append", disabled=in_place)
     if not st.button("Load from the database", key="load_db", disabled=not url.strip()):
         return
     wb = state.workbench()
     try:
-        with st.spinner(f"Reading from {redact(url)}..."):
+        with st.spinner(f"Reading from {redact(url)}" + (
+                ", fitting on the rows read and counting every lead there..."
+                if in_place else "...")):
             report = wb.ingest(with_password(url, password), table=table or None,
-                               query=query or None, replace=replace)
+                               query=query or None, replace=replace, in_place=in_place)
     except CalibrateError as exc:
         show_error(exc, {exc.file: exc.file} if exc.file else None)
         backups.show(wb.last_backup)
         return
-    st.session_state["last_report"] = (report, report.file)
+    st.session_state["last_report"] = (report, report.record.name if in_place
+                                       else report.file)
     if wb.last_backup is not None:
         backups.remember(wb.last_backup)
     st.rerun()
@@ -424,7 +453,11 @@ def upload_section() -> None:
 
 def summary_section() -> None:
     wb = state.workbench()
-    q = wb.quality()
+    try:
+        q = wb.quality()
+    except CalibrateError as exc:  # loaded in place: the rows stay in the source
+        st.info(exc.shown_in(APP).message)
+        return
     if q is None:
         st.info("No leads loaded yet: upload a file or load the sample above.")
         return

@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from calibrate.data import store
-from calibrate.errors import CalibrateError
+from calibrate.errors import APP, CalibrateError
 from calibrate.workbench import Workbench
 
 
@@ -47,8 +47,9 @@ def workbench() -> Workbench:
 
 def show_error(exc: CalibrateError) -> None:
     """A user error as a readable message box (never a traceback). After a full disk that
-    made DuckDB give up on the database, the next run opens it afresh."""
-    st.error(exc.message)
+    made DuckDB give up on the database, the next run opens it afresh. In the app's words:
+    its fix for the app, files by their names, not the server's folders."""
+    st.error(exc.shown_in(APP).message)
     if getattr(exc, "invalidated", False):
         _shared.clear()
 

@@ -192,8 +192,13 @@ def no_decision_section(wb: Workbench, exclude: bool) -> None:
         st.caption("The model is fitted both ways to compare them: it takes a moment the "
                    "first time.")
         if st.toggle("Fit both ways and compare", key="nd_compare"):
-            with st.spinner("Fitting with no-decisions counted as not won, and left out..."):
-                comparison = wb.no_decision_comparison()
+            try:
+                with st.spinner("Fitting with no-decisions counted as not won, and left "
+                                "out..."):
+                    comparison = wb.no_decision_comparison()
+            except CalibrateError as exc:  # loaded in place: the rows stay in the source
+                state.show_error(exc)
+                return
             st.dataframe(comparison, hide_index=True, width="stretch")
 
 
