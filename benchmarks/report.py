@@ -719,6 +719,9 @@ def render(results: dict[str, Any]) -> str:
            + (" ..." if len(g["dirty"]) > 8 else "") if g["dirty"] else ""),
     ]
     sizes = sorted(results["sizes"].items(), key=lambda kv: int(kv[0]))
+    if results.get("mode") == "postgres":
+        out[0] = "# Benchmarks: in place against copying first, on PostgreSQL (issue 21)"
+        return "\n".join(out + [""] + postgres_section(results) + [""])
     if only_components:
         out += [""] + components_summary(sizes)
         for n, r in sizes:
@@ -983,3 +986,41 @@ def components_detail(comp: dict[str, Any] | None) -> list[str]:
         rows += ["", f"Machine before each part (1-minute load average, CPU idle share): "
                  f"{state}."]
     return rows
+
+
+# ------------------------------------------------------------- PostgreSQL (issue 21)
+
+
+def postgres_section(results: dict[str, Any]) -> list[str]:
+    """Issue 21: in place against copying first, on leads held in PostgreSQL, one row per
+    size and path (see :func:`benchmarks.stages.stage_postgres_in_place`)."""
+    g = results["git"]
+    out = [f"## Issue 21: in place against copying first, on PostgreSQL "
+           f"({results['started'][:10]}, {g['commit']}"
+           + (", uncommitted changes" if g.get("dirty") else "") + ")", "",
+           f"Written by `{results['command'].strip()}`. Bytes moved: the Arrow bytes "
+           "(`nbytes`, in memory, not wire bytes) of every result calibrate received "
+           "from the server through ADBC, the same measure for both paths. Peak RSS: the "
+           "calibrate process of each path (a fresh one each).", "",
+           "| N | Path | Seconds | Steps | Bytes moved (rows) | Peak RSS | DuckDB file "
+           "| AUC | Grid leads |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    notes = []
+    for n, r in sorted(results["sizes"].items(), key=lambda kv: int(kv[0])):
+        st = r["stages"].get("postgres_in_place") or {}
+        if "error" in st or "skipped" in st:
+            out.append(f"| {int(n):,} | – | {_why_not(st)} | | | | | | |")
+            continue
+        load = st.get("load") or {}
+        notes.append(f"N = {int(n):,}: loading the Postgres table took "
+                     f"{secs(load.get('seconds'))} ({load.get('rows', 0):,} rows, "
+                     f"{size(load.get('table_bytes'))} in Postgres).")
+        for key, label in (("copy", "copying first"), ("in_place", "in place")):
+            p = st.get(key) or {}
+            moved = p.get("moved") or {}
+            steps = "; ".join(f"{k} {secs(v)}" for k, v in (p.get("steps") or {}).items())
+            out.append(f"| {int(n):,} | {label} | {secs(p.get('seconds'))} | {steps} | "
+                       f"{size(moved.get('bytes'))} ({moved.get('rows', 0):,}) | "
+                       f"{size(p.get('peak_rss'))} | {size(p.get('db_bytes'))} | "
+                       f"{auc(p.get('auc'))} | {p.get('grid_leads', 0):,} |")
+    return out + ([""] + notes if notes else [])

@@ -1,6 +1,6 @@
 """Benchmarks of issue 5: ingest, fit, threshold answers and the browser round trip; (issue
 18) the hand-written parts against their library twins; (issue 20) drift by month and the
-backtest.
+backtest; (issue 21, ``--postgres``) leads in PostgreSQL read in place against copied first.
 
 ``python -m benchmarks.run --sizes 100000,1000000 [--out benchmarks/RESULTS.md]
 [--work benchmarks/work] [--skip-browser] [--skip-baselines] [--skip-components]``;
@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--components", action="store_true",
                     help="only compare the hand-written solver, metrics and binning with their "
                          "library twins (ingesting the sample when its database is missing)")
+    ap.add_argument("--postgres", action="store_true",
+                    help="only issue 21: leads in a private PostgreSQL server, read in place "
+                         "and copied first (needs WORK/nN/leads.duckdb from a full run; to "
+                         "WORK/RESULTS-postgres.md unless --out says otherwise)")
     ap.add_argument("--skip-components", action="store_true",
                     help="no comparison of the hand-written parts in a full run")
     ap.add_argument("--component-repeats", type=int, default=5,
@@ -225,6 +229,14 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "leads.duckdb"
     timeout = args.stage_timeout
+    if args.postgres:  # issue 21 alone, on the typed leads of an earlier run's store
+        spec = {"settle": args.settle, "store": str(db), "n": n, "folder": str(folder),
+                "timeout": timeout}
+        if not db.exists():
+            return {"files": {}, "stages": {"postgres_in_place": {
+                "skipped": f"no {db}: run the benchmarks at this size first"}}}
+        return {"files": {}, "stages": {"postgres_in_place": run_stage(
+            "postgres_in_place", spec, folder, "postgres_in_place", timeout)}}
     if args.components:  # the comparison alone, on the database of an earlier run if any
         files = {"csv": ensure_sample(work / f"leads_{n}_seed{args.seed}.csv", n, args.seed,
                                       "csv")}
@@ -311,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.out is None:
         args.out = (args.work / "RESULTS-components.md" if args.components
+                    else args.work / "RESULTS-postgres.md" if args.postgres
                     else ROOT / "benchmarks" / "RESULTS.md")
     args.work.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
@@ -323,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                     "repeats": args.repeats, "baseline_repeats": args.baseline_repeats,
                     "settle": args.settle,
                     "component_repeats": args.component_repeats},
-        "mode": "components" if args.components else "all",
+        "mode": "components" if args.components else "postgres" if args.postgres else "all",
         "sizes": {},
     }
     raw = args.work / f"{args.out.stem.lower()}.json"  # a quick run keeps the full one's

@@ -1270,6 +1270,229 @@ def stage_backtest(spec: dict[str, Any]) -> dict[str, Any]:
             "headline": result.headline}
 
 
+# ---------------------------------------------------------------------------- postgres
+
+#: The Postgres table the leads are loaded into for :func:`stage_postgres_in_place`.
+PG_TABLE = "leads"
+
+
+class ArrowBytes:
+    """Counts what calibrate receives from PostgreSQL: the Arrow bytes (``nbytes``, in memory,
+    not wire bytes) of every result ADBC hands over (record batch streams and whole tables),
+    and the seconds spent pulling them. Patches ``adbc_driver_manager.dbapi.Cursor``."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.rows = 0
+        self.results = 0
+        self.seconds = 0.0
+        self._undo: list[tuple[Any, str, Any]] = []
+
+    def install(self) -> None:
+        import adbc_driver_manager.dbapi as dbapi
+        import pyarrow as pa
+
+        cls = dbapi.Cursor
+        batches, table = cls.fetch_record_batch, cls.fetch_arrow_table
+        counter = self
+
+        def fetch_record_batch(cur: Any) -> Any:
+            reader = batches(cur)
+            counter.results += 1
+
+            def counted() -> Iterator[Any]:
+                while True:
+                    t = time.perf_counter()
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        counter.seconds += time.perf_counter() - t
+                        return
+                    counter.seconds += time.perf_counter() - t
+                    counter.bytes += batch.nbytes
+                    counter.rows += batch.num_rows
+                    yield batch
+
+            return pa.RecordBatchReader.from_batches(reader.schema, counted())
+
+        def fetch_arrow_table(cur: Any) -> Any:
+            t = time.perf_counter()
+            got = table(cur)
+            counter.seconds += time.perf_counter() - t
+            counter.results += 1
+            counter.bytes += got.nbytes
+            counter.rows += got.num_rows
+            return got
+
+        self._undo = [(cls, "fetch_record_batch", batches), (cls, "fetch_arrow_table", table)]
+        cls.fetch_record_batch = fetch_record_batch
+        cls.fetch_arrow_table = fetch_arrow_table
+
+    def restore(self) -> None:
+        for owner, name, fn in self._undo:
+            setattr(owner, name, fn)
+        self._undo.clear()
+
+    def figures(self) -> dict[str, Any]:
+        return {"bytes": self.bytes, "rows": self.rows, "results": self.results,
+                "fetch_seconds": self.seconds}
+
+
+def _pg_load(server: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    """Load the leads into a Postgres table: the typed ``leads`` table of a benchmark store
+    (``spec["store"]``, renamed back to the source's headers from its ``columns`` table:
+    in place needs numbers as numbers and dates as dates) or a Parquet file
+    (``spec["source"]``, typed as it is); ``spec["n"]`` rows at most."""
+    import duckdb
+
+    from postgres import copy_from_duckdb
+
+    duck = duckdb.connect()
+    if spec.get("store"):
+        duck.execute(f"ATTACH '{spec['store']}' AS s (READ_ONLY)")
+        cols = duck.execute("SELECT name, source_name FROM s.columns ORDER BY position"
+                            ).fetchall()
+        select = ", ".join(f'"{n}" AS "{src}"' for n, src in cols)
+        relation = f"SELECT {select} FROM s.leads"
+    else:
+        relation = f"SELECT * FROM read_parquet('{spec['source']}')"
+    if spec.get("n"):
+        relation += f" LIMIT {int(spec['n'])}"
+    duck.execute(f"CREATE VIEW src AS {relation}")
+    server.create_database("bench")
+    t = time.perf_counter()
+    with server.connect("bench", autocommit=True) as pg:
+        types = copy_from_duckdb(pg, PG_TABLE, duck, "src")
+        pg.execute(f"ANALYZE {PG_TABLE}")
+        rows = int(pg.execute(f"SELECT count(*) FROM {PG_TABLE}").fetchone()[0])
+        size = int(pg.execute(f"SELECT pg_total_relation_size('{PG_TABLE}')").fetchone()[0])
+    duck.close()
+    return {"rows": rows, "seconds": time.perf_counter() - t, "table_bytes": size,
+            "types": types}
+
+
+def _pg_path(url: str, db: Path, in_place: bool, wait: float) -> dict[str, Any]:
+    """One path, timed end to end in this process: ``Workbench(db).ingest(url, table=...)``
+    then ``fit()`` and ``grid()`` (copying first), or ``ingest(..., in_place=True)`` (which
+    fits and counts the grid itself) then ``grid()`` read back."""
+    from calibrate import in_place as in_place_module
+    from calibrate.data import frames
+    from calibrate.workbench import Workbench
+
+    remove_db(db)
+    counter = ArrowBytes()
+    timer = SelfTimer()
+    timer.wrap(frames, ["ingest_database"])
+    timer.wrap(in_place_module, ["count_rows", "source_grid"])
+    idle = settle(wait)
+    reset = reset_peak_rss()
+    counter.install()
+    steps: dict[str, float] = {}
+    try:
+        t0 = time.perf_counter()
+        wb = Workbench(db, keep_backups=0)
+        with quiet():
+            if in_place:
+                report = wb.ingest(url, table=PG_TABLE, in_place=True)
+                t1 = time.perf_counter()
+                weights = report.weights
+                grid = wb.grid()
+                end = time.perf_counter()
+                steps["count rows in the source"] = timer.times.get("count_rows", 0.0)
+                steps["read the sample and ingest it"] = timer.times.get("ingest_database", 0.0)
+                steps["grid counted in the source"] = timer.times.get("source_grid", 0.0)
+                steps["fit and the rest of ingest(in_place=True)"] = (
+                    t1 - t0 - sum(steps.values()))
+                steps["grid() read back"] = end - t1
+                rows_read = int(report.sample.rows_read)
+            else:
+                report = wb.ingest(url, table=PG_TABLE)
+                t1 = time.perf_counter()
+                weights = wb.fit()
+                t2 = time.perf_counter()
+                grid = wb.grid()
+                end = time.perf_counter()
+                steps = {"ingest (read the whole table, load)": t1 - t0, "fit": t2 - t1,
+                         "grid": end - t2}
+                rows_read = int(report.rows_read)
+        secs = end - t0
+    finally:
+        counter.restore()
+        timer.restore()
+    rss = peak_rss() if reset else None
+    leads = wb.leads
+    wb.close()
+    return {"seconds": secs, "steps": steps, "moved": counter.figures(), "peak_rss": rss,
+            "db_bytes": db.stat().st_size + (Path(f"{db}.wal").stat().st_size
+                                             if Path(f"{db}.wal").exists() else 0),
+            "auc": float(weights.metrics.get("auc", float("nan"))),
+            "grid_leads": int(grid.frame["leads"].sum()), "grid_rows": int(len(grid.frame)),
+            "rows_read": rows_read, "leads": int(leads), "idle_before": idle}
+
+
+def stage_postgres_path(spec: dict[str, Any]) -> dict[str, Any]:
+    """One path of :func:`stage_postgres_in_place` in a fresh process of its own (so that
+    its peak RSS is its own): ``spec`` gives the server's ``url``, the DuckDB file ``db``
+    and ``in_place``."""
+    return _pg_path(spec["url"], Path(spec["db"]), bool(spec["in_place"]),
+                    float(spec.get("settle", SETTLE_SECONDS)))
+
+
+def _pg_child(spec: dict[str, Any], folder: Path, name: str,
+              timeout: float | None) -> dict[str, Any]:
+    """Run :func:`stage_postgres_path` in a fresh interpreter; its JSON result."""
+    import subprocess
+
+    spec_path, out_path = folder / f"pg_{name}.spec.json", folder / f"pg_{name}.result.json"
+    spec_path.write_text(json.dumps(spec, indent=1))
+    out_path.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    done = subprocess.run([sys.executable, "-m", "benchmarks.stages", "postgres_path",
+                           str(spec_path), str(out_path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    if not out_path.exists():
+        raise RuntimeError(f"the {name} path exited with {done.returncode}: "
+                           + done.stderr[-2000:])
+    result = json.loads(out_path.read_text())
+    if "error" in result:
+        raise RuntimeError(f"the {name} path failed: {result['error']}\n"
+                           + result.get("traceback", ""))
+    return result
+
+
+def stage_postgres_in_place(spec: dict[str, Any]) -> dict[str, Any]:
+    """Issue 21: leads held in a real PostgreSQL table (a private server from
+    ``tests/postgres.py``, its cluster under the temporary folder and removed afterwards),
+    read by calibrate two ways, each in a fresh process of its own (the machine settled
+    and the peak RSS reset after its imports): copying first (``ingest(url, table=T)``,
+    every row read via ADBC into DuckDB, then ``fit()`` and ``grid()``) and in place
+    (``ingest(url, table=T, in_place=True)``: a sample of at most 250,000 rows picked in
+    the source, fitted in memory, the count grid counted in Postgres). Bytes moved: the
+    Arrow bytes of every result calibrate received (:class:`ArrowBytes`), the same measure
+    for both paths."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import postgres
+
+    wait = float(spec.get("settle", SETTLE_SECONDS))
+    folder = Path(spec["folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {}
+    with postgres.running(folder, settings={"shared_buffers": "256MB"}) as server:
+        out["load"] = _pg_load(server, spec)
+        url = server.url("bench")
+        for name, in_place in (("in_place", True), ("copy", False)):
+            out[name] = _pg_child({"url": url, "db": str(folder / f"pg_{name}.duckdb"),
+                                   "in_place": in_place, "settle": wait}, folder, name,
+                                  spec.get("timeout"))
+    for name in ("in_place", "copy"):
+        remove_db(folder / f"pg_{name}.duckdb")  # its size is kept in db_bytes
+    out["peak_rss"] = max(out["in_place"]["peak_rss"] or 0, out["copy"]["peak_rss"] or 0)
+    out["moved_measure"] = ("Arrow bytes (nbytes) of every result received through ADBC, "
+                            "in memory, not wire bytes")
+    return out
+
+
 # -------------------------------------------------------------------------- components
 
 
@@ -1289,6 +1512,7 @@ STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "sklearn_e2e": stage_sklearn_e2e, "optbinning_e2e": stage_optbinning_e2e,
     "thresholds": stage_thresholds, "browser": stage_browser, "startup": stage_startup,
     "components": stage_components, "drift": stage_drift, "backtest": stage_backtest,
+    "postgres_in_place": stage_postgres_in_place, "postgres_path": stage_postgres_path,
 }
 
 

@@ -283,3 +283,20 @@ def test_start_up_targets_are_judged_as_issue_19_sets_them():
     assert "2.40 s (1.25x; calibrate's own share 0.60 s)" in first.detail
     skipped = report.startup_verdicts(100_000, {"startup": {"browser": {"skipped": "x"}}})
     assert [v.status for v in skipped] == ["n/a", "n/a"]
+
+
+def test_postgres_section_lists_both_paths():
+    """Issue 21: one row per path with its seconds, bytes moved, RSS, file, AUC and grid."""
+    path = {"seconds": 12.5, "steps": {"fit": 3.0}, "moved": {"bytes": 2**20, "rows": 1000},
+            "peak_rss": 2**28, "db_bytes": 2**21, "auc": 0.81234, "grid_leads": 1000}
+    stage = {"load": {"rows": 1000, "seconds": 2.0, "table_bytes": 2**22},
+             "copy": path, "in_place": {**path, "auc": 0.8119}}
+    text = report.render({"machine": run.machine(), "git": {"commit": "abc", "dirty": []},
+                          "command": "python -m benchmarks.run --postgres",
+                          "started": "2026-11-30T00:00:00", "mode": "postgres",
+                          "sizes": {"1000": {"files": {}, "stages": {
+                              "postgres_in_place": stage}}}})
+    assert "## Issue 21: in place against copying first, on PostgreSQL (2026-11-30, abc)" in text
+    assert ("| 1,000 | copying first | 12.5 s | fit 3.00 s | 1 MiB (1,000) | 256 MiB "
+            "| 2 MiB | 0.8123 | 1,000 |") in text
+    assert "| 1,000 | in place | 12.5 s |" in text and "0.8119" in text
