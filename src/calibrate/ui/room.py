@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from calibrate import fmt
 from calibrate.decide.room import (
@@ -268,7 +269,12 @@ def _publish(code: str, key: str, redraw: bool = False) -> None:
     except CalibrateError as exc:
         s[MESSAGE] = exc.shown_in(APP).message
         redraw = True
-    st.rerun([CONTROLS, LIVE] if redraw else LIVE)
+    try:
+        st.rerun([CONTROLS, LIVE] if redraw else LIVE)
+    except StreamlitAPIException:
+        # A fragment not drawn by the last run (the room was closed in the same request,
+        # so the controls are gone): the whole page, which says so.
+        st.rerun()
 
 
 # ------------------------------------------------------------------ everyone
