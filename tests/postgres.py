@@ -77,6 +77,15 @@ class Server:
         """A psycopg connection (``autocommit`` and other options as keywords)."""
         return psycopg.connect(self.conninfo(dbname), **kwargs)
 
+    def sign_in_with_password(self, user: str) -> None:
+        """Make ``user`` (a role already created) sign in with its password over the socket,
+        as a real server would ask; every other role keeps the test server's trust."""
+        with self.connect(autocommit=True) as con:
+            hba = con.execute("SHOW hba_file").fetchone()[0]
+            rules = Path(hba).read_text()
+            Path(hba).write_text(f"local all {user} scram-sha-256\n{rules}")
+            con.execute("SELECT pg_reload_conf()")
+
     def create_database(self, name: str) -> str:
         """A new empty database (dropped first if it exists), so that tests do not share
         tables; returns its name."""

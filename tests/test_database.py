@@ -37,12 +37,7 @@ def pg(postgres_server: Server) -> Server:
         con.execute("CREATE TABLE no_outcome AS SELECT lead_id, seniority, industry FROM crm_leads")
         con.execute(sql.SQL("CREATE ROLE analyst LOGIN PASSWORD {}").format(sql.Literal(SECRET)))
         con.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO analyst")
-        hba = con.execute("SHOW hba_file").fetchone()[0]
-    # The analyst signs in with a password; everyone else keeps the test server's trust.
-    rules = Path(hba).read_text()
-    Path(hba).write_text(f"local all analyst scram-sha-256\n{rules}")
-    with postgres_server.connect(autocommit=True) as con:
-        con.execute("SELECT pg_reload_conf()")
+    postgres_server.sign_in_with_password("analyst")
     return postgres_server
 
 

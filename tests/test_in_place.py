@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 from psycopg import sql
-from test_grid_sql import warehouse
+from test_grid_sql import assert_same, warehouse
 
 from calibrate import Workbench
 from calibrate.errors import CalibrateError, InputError
@@ -26,8 +26,6 @@ from postgres import Server, copy_from_duckdb
 
 SECRET = "in-Pl4ce-pw"
 USER = "in_place_reader"
-KEYS = ["profile_points", "behavior_points", "total", "rule_class", "outcome", "month",
-        "segment"]
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +38,7 @@ def pg(postgres_server: Server) -> Server:
             sql.Identifier(USER), sql.Literal(SECRET)))
         con.execute(sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON "
                             "TABLES TO {}").format(sql.Identifier(USER)))
-        hba = con.execute("SHOW hba_file").fetchone()[0]
-    rules = Path(hba).read_text()
-    Path(hba).write_text(f"local all {USER} scram-sha-256\n{rules}")
-    with postgres_server.connect(autocommit=True) as con:
-        con.execute("SELECT pg_reload_conf()")
+    postgres_server.sign_in_with_password(USER)
     return postgres_server
 
 
@@ -62,19 +56,6 @@ def url(server: Server, user: str = "postgres", password: str | None = None) -> 
     who = f"{user}:{password}" if password else user
     return (f"postgresql://{who}@/in_place_source"
             f"?host={server.socket_dir}&port={server.port}")
-
-
-def canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    """A grid's rows in one order with plain types."""
-    f = frame.copy()
-    for c in ("rule_class", "outcome"):
-        f[c] = f[c].astype(str)
-    f["segment"] = f["segment"].astype(object).where(f["segment"].notna(), "<none>")
-    f["month"] = pd.to_datetime(f["month"]).dt.strftime("%Y-%m-%d").fillna("<none>")
-    for c in ("profile_points", "behavior_points", "total", "leads", "amount_n"):
-        f[c] = f[c].astype("int64")
-    f["amount_sum"] = f["amount_sum"].round(6)
-    return f.sort_values(KEYS).reset_index(drop=True)
 
 
 def points(wb: Workbench) -> pd.DataFrame:
@@ -136,7 +117,7 @@ def test_in_place_gives_the_file_paths_points_auc_and_grid_without_lead_rows(pai
     assert points(in_place).equals(points(by_file))
     assert in_place.weights.metrics["auc"] == by_file.weights.metrics["auc"]
     assert in_place.grid().leads == by_file.grid().leads
-    assert canonical(in_place.grid().frame).equals(canonical(by_file.grid().frame))
+    assert_same(in_place.grid(), by_file.grid())
     assert [c.source_name for c in in_place.columns()] == [
         c.source_name for c in by_file.columns()]
     # The file as another process reads it (a copy: this one holds it open).
