@@ -97,7 +97,8 @@ def test_the_password_comes_from_the_url_or_pgpassword_and_is_never_kept(pg, tmp
 
 
 @pytest.mark.parametrize("case", ["wrong password", "unreachable", "no such database",
-                                  "no such table", "no outcome", "bad query"])
+                                  "no such table", "no outcome", "bad query",
+                                  "fails on a late row"])
 def test_bad_sources_say_what_is_wrong_name_the_source_and_change_nothing(pg, tmp_path, case,
                                                                           from_csv):
     where = {
@@ -108,6 +109,10 @@ def test_bad_sources_say_what_is_wrong_name_the_source_and_change_nothing(pg, tm
         "no such table": (url(pg, "analyst", SECRET), "crm.leads", None),
         "no outcome": (url(pg), "no_outcome", None),
         "bad query": (url(pg, "analyst", SECRET), None, "SELEC * FROM crm_leads"),
+        # An error met while the rows stream in, after the first ones were sent.
+        "fails on a late row": (url(pg, "analyst", SECRET), None,
+                                "SELECT *, 1 / (50000 - row_number() OVER ()) AS x "
+                                "FROM crm_leads"),
     }[case]
     expected = {
         "wrong password": "refused the sign-in",
@@ -116,6 +121,7 @@ def test_bad_sources_say_what_is_wrong_name_the_source_and_change_nothing(pg, tm
         "no such table": "The table crm.leads does not exist",
         "no outcome": "outcome",
         "bad query": "The query failed",
+        "fails on a late row": "The query failed",
     }[case]
     db = tmp_path / "kept.duckdb"
     with Workbench(db, keep_backups=0) as wb:

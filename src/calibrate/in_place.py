@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from calibrate.data import store
-from calibrate.data.database import DatabaseSource, fetch_frame, redact
+from calibrate.data.database import DatabaseSource, fetch_frame, no_rows, redact
 from calibrate.decide.grid import Grid, GridKey, store_grid, stored_grid
 from calibrate.errors import CalibrateError, InputError
 from calibrate.model.weights import Weights
@@ -128,9 +128,7 @@ def sample_store(source: DatabaseSource, *, cap: int, outcome: str | None, mappi
 
     rows = count_rows(source)
     if rows == 0:
-        what = f"table {source.table}" if source.table else "query"
-        raise InputError(f"The {what} on {redact(source.url)} gives no rows.",
-                         fix="Check the table, or the query's WHERE clause.")
+        raise no_rows(source)
     con = store.connect_memory()
     try:
         report = ingest_database(con, source, sql=sample_sql(source, rows, cap),

@@ -29,9 +29,10 @@ from calibrate.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
-__all__ = ["DatabaseSource", "fetch_frame", "is_database_url", "read_to_parquet",
-           "redact", "with_password"]
+__all__ = ["DatabaseSource", "fetch_frame", "is_database_url", "no_rows",
+           "read_to_parquet", "redact", "with_password"]
 
 SCHEMES = ("postgresql", "postgres")
 #: Query parameters of a libpq URL that hold a secret.
@@ -175,6 +176,37 @@ def _problem(source: DatabaseSource, exc: Exception) -> InputError:
 
 
 @contextmanager
+def _batches(source: DatabaseSource, sql: str) -> Iterator[pa.RecordBatchReader]:
+    """The Arrow record batches of ``sql`` run on ``source``'s server, streamed; the
+    server's errors, raised while connecting, running or streaming the rows, become an
+    :class:`InputError` naming the source (:func:`_problem`)."""
+    import adbc_driver_manager
+    import adbc_driver_postgresql.dbapi as pg
+
+    try:
+        with pg.connect(source.url.strip()) as conn:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql)
+                yield cur.fetch_record_batch()
+            finally:
+                cur.close()
+    except adbc_driver_manager.Error as exc:
+        raise _problem(source, exc) from None
+    except OSError as exc:  # the server's error while the rows stream in, as pyarrow says it
+        if "[libpq]" not in str(exc):
+            raise  # not the server's (a full disk while writing): as it is
+        raise _problem(source, exc) from None
+
+
+def no_rows(source: DatabaseSource) -> InputError:
+    """The message for a table or query that gives no rows."""
+    what = f"table {source.table}" if source.table else "query"
+    return InputError(f"The {what} on {redact(source.url)} gives no rows.",
+                      fix="Check the table, or the query's WHERE clause.")
+
+
+@contextmanager
 def read_to_parquet(source: DatabaseSource,
                     progress: Callable[[str], None] | None = None, *,
                     sql: str | None = None) -> Iterator[Path]:
@@ -182,8 +214,6 @@ def read_to_parquet(source: DatabaseSource,
     a Parquet file in a private temporary folder, yield its path, and remove the folder
     afterwards. Raises :class:`InputError` naming the source (never its password) when the
     server, the credentials or the table fail."""
-    import adbc_driver_manager
-    import adbc_driver_postgresql.dbapi as pg
     import pyarrow.parquet as pq
 
     say = progress or (lambda _msg: None)
@@ -191,53 +221,33 @@ def read_to_parquet(source: DatabaseSource,
     with tempfile.TemporaryDirectory(prefix="calibrate-db-") as folder:
         os.chmod(folder, 0o700)
         path = Path(folder) / "leads.parquet"
+        writer = None
+        rows = shown = 0
         try:
-            with pg.connect(source.url.strip()) as conn:
-                cur = conn.cursor()
-                try:
-                    cur.execute(sql or source.sql())
-                    reader = cur.fetch_record_batch()
-                    writer = None
-                    rows = shown = 0
-                    for batch in reader:
-                        batch = _plain(batch)
-                        if writer is None:
-                            writer = pq.ParquetWriter(path, batch.schema)
-                        writer.write_batch(batch)
-                        rows += batch.num_rows
-                        if rows - shown >= PROGRESS_ROWS:
-                            say(f"read {rows:,} rows")
-                            shown = rows
-                    if writer is not None:
-                        writer.close()
-                    if rows == 0:
-                        what = f"table {source.table}" if source.table else "query"
-                        raise InputError(f"The {what} on {redact(source.url)} gives no rows.",
-                                         fix="Check the table, or the query's WHERE clause.")
-                finally:
-                    cur.close()
-        except adbc_driver_manager.Error as exc:
-            raise _problem(source, exc) from None
+            with _batches(source, sql or source.sql()) as reader:
+                for batch in map(_plain, reader):
+                    if writer is None:
+                        writer = pq.ParquetWriter(path, batch.schema)
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+                    if rows - shown >= PROGRESS_ROWS:
+                        say(f"read {rows:,} rows")
+                        shown = rows
+        finally:
+            if writer is not None:
+                writer.close()
+        if rows == 0:
+            raise no_rows(source)
         yield path
 
 
 def fetch_frame(source: DatabaseSource, sql: str) -> pd.DataFrame:
     """The rows of ``sql`` run on ``source``'s server, as a DataFrame: for small answers
     (a count, the count grid), read whole. Errors as :func:`read_to_parquet` says them."""
-    import adbc_driver_manager
-    import adbc_driver_postgresql.dbapi as pg
     import pyarrow as pa
 
-    try:
-        with pg.connect(source.url.strip()) as conn:
-            cur = conn.cursor()
-            try:
-                cur.execute(sql)
-                table = cur.fetch_arrow_table()
-            finally:
-                cur.close()
-    except adbc_driver_manager.Error as exc:
-        raise _problem(source, exc) from None
+    with _batches(source, sql) as reader:
+        table = reader.read_all()
     batches = [_plain(b) for b in table.to_batches()]
     if batches:
         table = pa.Table.from_batches(batches)
