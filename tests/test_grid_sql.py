@@ -354,7 +354,11 @@ def test_a_lead_on_a_boundary_counts_alike_in_every_engine(
 def test_a_label_key_folds_case_accents_and_punctuation_as_calibrate_does() -> None:
     labels = ["  Closed - Won ", "CLOSED_WON", "Gagné", "FERMÉE  GAGNÉE", "a.b/c:d",
               "Sem decisão", None, ""]
-    got = [duckdb.execute(f"SELECT {label_key_sql('?')}", [v]).fetchone()[0] for v in labels]
+    # Its own connection: a result left open on duckdb's shared default connection stops
+    # the next module of this worker that uses it.
+    with duckdb.connect() as con:
+        got = [con.execute(f"SELECT {label_key_sql('?')}", [v]).fetchone()[0]
+               for v in labels]
     assert got == [label_key(v) if v is not None else None for v in labels]
 
 
