@@ -239,7 +239,7 @@ def prepare(source: DatabaseSource, compute: Compute, *, cap: int | None = None,
             progress: Callable[[str], None] | None = None) -> Prepared:
     """Read ``source`` in place (a bounded sample, see the module docs), fit with
     ``compute`` on it, give the weights ``rules`` and count the grid in the source."""
-    from calibrate.data.ingest import _issues_json
+    from calibrate.data.ingest import issues_json
     from calibrate.data.roles import Mapping, load_mapping, mapping_to_toml
     from calibrate.model.recency import data_as_of
 
@@ -259,7 +259,7 @@ def prepare(source: DatabaseSource, compute: Compute, *, cap: int | None = None,
                     dt.datetime.now().isoformat(timespec="seconds"), cap, outcome,
                     mapping_to_toml(mapping), as_of.isoformat() if as_of else None)
     grid = source_grid(source, weights, columns, as_of=as_of, mapping=mapping)
-    return Prepared(record, columns, weights, grid, sample, _issues_json(sample.issues))
+    return Prepared(record, columns, weights, grid, sample, issues_json(sample.issues))
 
 
 def mapping_of(record: Record) -> Any:

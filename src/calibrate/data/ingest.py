@@ -292,7 +292,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
                 store_columns(tx, columns)
                 tx.execute(
                     "INSERT INTO ingests VALUES (nextval('ingest_id_seq'), now(), ?, ?, ?, ?)",
-                    [name or str(p), rows, mode, _issues_json(issues)],
+                    [name or str(p), rows, mode, issues_json(issues)],
                 )
         finally:
             cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
@@ -399,7 +399,7 @@ def _store(tx: duckdb.DuckDBPyConnection, plans: list[Plan], columns: list[Colum
         tx.execute(f"ALTER TABLE {STAGING} RENAME TO leads")
 
 
-def _issues_json(issues: list[Issue]) -> str:
+def issues_json(issues: list[Issue]) -> str:
     from calibrate.data.store import to_json
 
     return to_json([i.__dict__ for i in issues])
