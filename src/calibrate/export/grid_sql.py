@@ -36,6 +36,7 @@ dates, and dates the load clears (after the day of the load, before 1990) cleare
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -68,6 +69,8 @@ from calibrate.sql import literal, quote
 from calibrate.vocabulary import PLACEHOLDERS
 
 __all__ = ["grid_from_rows", "grid_sql", "label_key_sql", "outcome_sql"]
+
+_PLAIN = re.compile(r"[A-Za-z_]\w*", re.ASCII)
 
 #: Runs of up to 2**4 spaces fold to one (each REPLACE halves a run).
 _SPACE_FOLDS = 4
@@ -141,9 +144,10 @@ def _reference(columns: Sequence[ColumnInfo], as_of: dt.date | None) -> str:
     return f"COALESCE(CAST({quote(closed)} AS DATE), {snapshot})" if closed else snapshot
 
 
-def _segment(header: str, placeholders: Iterable[str]) -> str:
-    """SQL: the segment as the load stores it: trimmed, blanks and placeholders missing."""
-    text = f"TRIM(CAST({quote(header)} AS VARCHAR))"
+def _segment(raw: str, placeholders: Iterable[str]) -> str:
+    """SQL: the segment of text ``raw`` as the load stores it: trimmed, blanks and
+    placeholders missing."""
+    text = f"TRIM({raw})"
     words = sorted({p.strip().lower() for p in placeholders})
     return f"CASE WHEN LOWER({text}) IN {_in(words)} THEN NULL ELSE {text} END"
 
@@ -152,7 +156,8 @@ def grid_sql(table: pd.DataFrame, *, columns: Sequence[ColumnInfo],
              rules: RuleSet | Mapping[str, Any] | None = None, source: str = "leads",
              dialect: str = "duckdb", as_of: dt.date | None = None,
              outcomes: Mapping[str, Iterable[str]] | None = None,
-             placeholders: Iterable[str] = (), weights_id: int | None = None) -> str:
+             placeholders: Iterable[str] = (), weights_id: int | None = None,
+             source_query: str | None = None) -> str:
     """The count grid of table ``source`` (the leads under their original columns) as one
     query in ``dialect``, with a header comment saying what the columns must hold.
 
@@ -177,35 +182,61 @@ def grid_sql(table: pd.DataFrame, *, columns: Sequence[ColumnInfo],
         Values that mean missing beyond the usual ("Select", "N/A", ...).
     weights_id : int, optional
         Named in the header.
+    source_query : str, optional
+        A query in ``dialect`` whose rows are the leads, read as ``source`` (the query's
+        first common table expression; ``source`` must then be a plain name).
     """
     check_dialect(dialect)
+    if source_query is not None and not _PLAIN.fullmatch(source):
+        raise ValueError(f"source {source!r} must be a plain name to read a query under")
     columns = list(columns)
-    s = scoring(table, rules=rules, columns=columns, source=source,
-                fence=dialect == "postgres", reference=_reference(columns, as_of))
+    fence = dialect == "postgres"
+    s = scoring(table, rules=rules, columns=columns, source=source, fence=fence,
+                reference=_reference(columns, as_of), shared=True)
     outcome, created = _role(columns, "outcome"), _role(columns, "created_at")
     segment, amount = _role(columns, "segment"), _role(columns, "amount")
-    key = label_key_sql(quote(outcome)) if outcome else "CAST(NULL AS VARCHAR)"
+    text = "CAST(NULL AS VARCHAR)"
+    raw_outcome = f"CAST({quote(outcome)} AS VARCHAR)" if outcome else text
     month = (f"CAST(DATE_TRUNC('month', CAST({quote(created)} AS TIMESTAMP)) AS DATE)"
              if created else "CAST(NULL AS DATE)")
-    seg = (_segment(segment, PLACEHOLDERS + tuple(placeholders)) if segment
-           else "CAST(NULL AS VARCHAR)")
+    raw_segment = f"CAST({quote(segment)} AS VARCHAR)" if segment else text
     money = f"CAST({quote(amount)} AS DOUBLE)" if amount else "CAST(NULL AS DOUBLE)"
     keys = ", ".join(GRID_COLUMNS[:7])
+    raw_keys = ("profile_points, behavior_points, total, rule_class, raw_outcome, month, "
+                "raw_segment")
     ignored = (f"\nWHERE outcome <> {literal(IGNORED)}"
                if any(o == IGNORED for o in (outcomes or {})) else "")
-    sql = (
-        f"SELECT {keys},\n  COUNT(*) AS leads, CAST(COALESCE(SUM(amount), 0) AS DOUBLE) AS "
-        f"amount_sum, COUNT(amount) AS amount_n\nFROM (\n"
-        f"SELECT profile_points, behavior_points, total, rule_class,\n  "
-        f"{outcome_sql('_label', outcomes)} AS outcome,\n  month, segment, amount\nFROM (\n"
+    # Counted in two steps: by the raw outcome and segment text first; then the distinct
+    # outcome texts are read as labels (folding case, accents and punctuation: costly
+    # text functions, so once per distinct text instead of once per lead or cell) and
+    # the counts regrouped by what the labels mean.
+    keyed = (
+        f"SELECT {raw_keys},\n  COUNT(*) AS leads, CAST(COALESCE(SUM(amount), 0) AS DOUBLE) "
+        f"AS amount_sum, COUNT(amount) AS amount_n\nFROM (\n"
         f"SELECT {points_sql('profile')} AS profile_points,\n  "
         f"{points_sql('behavior')} AS behavior_points,\n  {points_sql('total')} AS total,\n  "
-        f"{rule_class_sql('auto_rule')} AS rule_class,\n  {key} AS _label,\n  "
-        f"{month} AS month,\n  {seg} AS segment,\n  {money} AS amount\n"
-        f"FROM (\n{s.sql}\n) AS scored_leads\n) AS keyed\n) AS counted{ignored}\n"
-        f"GROUP BY {keys}\nORDER BY {keys}")
+        f"{rule_class_sql('auto_rule')} AS rule_class,\n  {raw_outcome} AS raw_outcome,\n  "
+        f"{month} AS month,\n  {raw_segment} AS raw_segment,\n  {money} AS amount\n"
+        f"FROM (\n{s.sql}\n) AS scored_leads\n) AS per_lead\nGROUP BY {raw_keys}")
+    labels = (f"SELECT raw_outcome, {outcome_sql('_label', outcomes)} AS outcome\nFROM (\n"
+              f"SELECT raw_outcome, {label_key_sql('raw_outcome')} AS _label\nFROM (\n"
+              f"SELECT DISTINCT COALESCE(raw_outcome, '') AS raw_outcome FROM by_text\n"
+              f") AS texts\n) AS keys" + ("\nOFFSET 0" if fence else ""))
+    seg = _segment("k.raw_segment", PLACEHOLDERS + tuple(placeholders))
+    sql = (
+        f"WITH by_text AS (\n{keyed}\n),\nlabels AS (\n{labels}\n)\n"
+        f"SELECT {keys},\n  CAST(SUM(leads) AS BIGINT) AS leads, "
+        f"CAST(SUM(amount_sum) AS DOUBLE) AS amount_sum, "
+        f"CAST(SUM(amount_n) AS BIGINT) AS amount_n\nFROM (\n"
+        f"SELECT k.profile_points, k.behavior_points, k.total, k.rule_class, l.outcome, "
+        f"k.month,\n  {seg} AS segment,\n  k.leads, k.amount_sum, k.amount_n\n"
+        f"FROM by_text AS k\nJOIN labels AS l ON COALESCE(k.raw_outcome, '') = "
+        f"l.raw_outcome\n) AS counted{ignored}\nGROUP BY {keys}\nORDER BY {keys}")
+    body = transpile(sql, dialect)
+    if source_query is not None:  # in the source's own dialect: spliced in, not transpiled
+        body = f"WITH {source} AS (\n{source_query}\n),\n" + body.removeprefix("WITH ")
     return "\n".join(_notes(dialect, source, columns, s.recency, as_of, s.left_out,
-                            weights_id)) + "\n" + transpile(sql, dialect) + "\n"
+                            weights_id)) + "\n" + body + "\n"
 
 
 def _notes(dialect: str, source: str, columns: Sequence[ColumnInfo], recency: Sequence[str],

@@ -58,15 +58,38 @@ def _n(x: float) -> str:
     return str(v) if isinstance(v, int) else f"CAST({literal(repr(v))} AS DOUBLE)"
 
 
-def _text(field: str) -> str:
-    return f"LOWER(TRIM(CAST({quote(field)} AS VARCHAR)))"
+class Inputs:
+    """The per-row values the conditions test (a column's text lower-cased, its number,
+    a phone's digits), written inline, or, ``shared``, each computed once per row in an
+    inner ``SELECT`` and named there (:meth:`select`): repeated in every WHEN of every
+    CASE, engines without common-subexpression elimination (PostgreSQL) compute them
+    again each time, and text functions dominate the cost of a query over every lead."""
+
+    def __init__(self, shared: bool = False) -> None:
+        self.shared = shared
+        self.named: dict[str, str] = {}
+
+    def __call__(self, expr: str) -> str:
+        """``expr`` itself, or the name of its once-computed value."""
+        if not self.shared:
+            return expr
+        return self.named.setdefault(expr, f"calibrate_in_{len(self.named)}")
+
+    def select(self, source: str) -> str:
+        """The inner ``SELECT`` adding the named values to every row of ``source``."""
+        names = "".join(f",\n  {e} AS {n}" for e, n in self.named.items())
+        return f"SELECT *{names}\nFROM {source}"
 
 
-def _sql_condition(c: Condition, reference: str = TODAY) -> str:
+def _text(field: str, x: Inputs) -> str:
+    return x(f"LOWER(TRIM(CAST({quote(field)} AS VARCHAR)))")
+
+
+def _sql_condition(c: Condition, x: Inputs, reference: str = TODAY) -> str:
     """The SQL condition of one scoring or auto-qualify line; recency counts whole days
     to ``reference`` (an SQL date)."""
     if c.kind == "recency":  # whole days before the reference; a later date is 0 days ago
-        d = f"DATE_DIFF('day', CAST({quote(c.field)} AS DATE), {reference})"
+        d = x(f"DATE_DIFF('day', CAST({quote(c.field)} AS DATE), {reference})")
         return {"less than days ago": lambda: f"{d} < {_n(c.value)}",
                 "at least days ago": lambda: f"{d} >= {_n(c.value)}",
                 "between days ago": lambda: f"{d} >= {_n(c.value[0])} AND {d} < "
@@ -74,13 +97,13 @@ def _sql_condition(c: Condition, reference: str = TODAY) -> str:
                 "is empty": lambda: f"{quote(c.field)} IS NULL",
                 "is not empty": lambda: f"{quote(c.field)} IS NOT NULL"}[c.operator]()
     if c.kind == "numeric":
-        x = f"CAST({quote(c.field)} AS DOUBLE)"
-        return {"less than": lambda: f"{x} < {_n(c.value)}",
-                "at least": lambda: f"{x} >= {_n(c.value)}",
-                "between": lambda: f"{x} >= {_n(c.value[0])} AND {x} < {_n(c.value[1])}",
-                "is empty": lambda: f"{x} IS NULL",
-                "is not empty": lambda: f"{x} IS NOT NULL"}[c.operator]()
-    t = _text(c.field)
+        v = x(f"CAST({quote(c.field)} AS DOUBLE)")
+        return {"less than": lambda: f"{v} < {_n(c.value)}",
+                "at least": lambda: f"{v} >= {_n(c.value)}",
+                "between": lambda: f"{v} >= {_n(c.value[0])} AND {v} < {_n(c.value[1])}",
+                "is empty": lambda: f"{v} IS NULL",
+                "is not empty": lambda: f"{v} IS NOT NULL"}[c.operator]()
+    t = _text(c.field, x)
     if c.kind == "flag":
         return {"is true": lambda: f"{t} IN {_in(TRUE_WORDS)}",
                 "is false": lambda: f"{t} IN {_in(FALSE_WORDS)}",
@@ -93,10 +116,11 @@ def _sql_condition(c: Condition, reference: str = TODAY) -> str:
             "is empty": lambda: f"({t} IS NULL OR {t} = '')"}[c.operator]()
 
 
-def _axis_sql(lines: Sequence[Condition], axis: str, reference: str = TODAY) -> str:
+def _axis_sql(lines: Sequence[Condition], axis: str, x: Inputs, reference: str = TODAY
+              ) -> str:
     parts = []
     for attribute in dict.fromkeys(c.attribute for c in lines if c.score == axis):
-        whens = " ".join(f"WHEN {_sql_condition(c, reference)} THEN {int(c.points)}"
+        whens = " ".join(f"WHEN {_sql_condition(c, x, reference)} THEN {int(c.points)}"
                          for c in lines if c.attribute == attribute and c.score == axis
                          and c.points)
         if whens:
@@ -104,16 +128,20 @@ def _axis_sql(lines: Sequence[Condition], axis: str, reference: str = TODAY) -> 
     return "\n    + ".join(parts) if parts else "0"
 
 
+def _trimmed(col: str) -> str:
+    return f"TRIM(CAST({quote(col)} AS VARCHAR))"
+
+
 def _digits(col: str) -> str:
     """The digits of a phone, ignoring the usual separators (space - ( ) . + /)."""
-    x = f"TRIM(CAST({quote(col)} AS VARCHAR))"
+    x = _trimmed(col)
     for ch in (" ", "-", "(", ")", ".", "+", "/"):
         x = f"REPLACE({x}, {literal(ch)}, '')"
     return x
 
 
-def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str]
-              ) -> tuple[list[tuple[str, str]], list[str]]:
+def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str],
+              x: Inputs) -> tuple[list[tuple[str, str]], list[str]]:
     """(label, portable SQL condition) per auto-rule in force, and what could not be
     written portably. Mirrors :func:`calibrate.decide.rules._conditions` with plain string
     functions: no regular expressions, so fake-name patterns are left out."""
@@ -124,7 +152,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
     left_out: list[str] = []
 
     def low(col: str) -> str:
-        return f"LOWER(TRIM(CAST({quote(h[col])} AS VARCHAR)))"
+        return _text(h[col], x)
 
     def norm(values: Iterable[str]) -> list[str]:
         return list(dict.fromkeys(" ".join(str(v).lower().split()) for v in values
@@ -156,6 +184,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
             full = low("full_name")
             name = (f"CASE WHEN {full} IS NULL OR {full} = '' THEN {name} ELSE {full} END"
                     if name else full)
+        name = x(name)
         if fakes:
             out.append(("disqualified:fake_name", f"({name}) IN {_in(fakes)}"))
         if [p for p in rules.fake_name_patterns if p]:
@@ -163,7 +192,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
                             "letter repeated): they need regular expressions")
 
     if "phone" in has:
-        d = _digits(h["phone"])
+        d = x(_digits(h["phone"]))
         tests = []
         fakes_d = sorted({"".join(ch for ch in p if ch.isdigit()) for p in rules.fake_phones}
                          - {""})
@@ -175,7 +204,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
             tests.append(f"(LENGTH({d}) >= 7 AND {d} = REPEAT(SUBSTR({d}, 1, 1), "
                          f"LENGTH({d})))")
         if rules.min_phone_digits > 0:
-            tests.append(f"(TRIM(CAST({quote(h['phone'])} AS VARCHAR)) <> '' AND LENGTH({d}) < "
+            tests.append(f"({x(_trimmed(h['phone']))} <> '' AND LENGTH({d}) < "
                          f"{int(rules.min_phone_digits)})")
         if tests:
             out.append(("disqualified:fake_phone", " OR ".join(tests)))
@@ -247,14 +276,18 @@ class Scoring:
 
 def scoring(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
             rules: RuleSet | Mapping[str, Any] | None = None, columns: Any = None,
-            source: str = "leads", fence: bool = False, reference: str = TODAY) -> Scoring:
+            source: str = "leads", fence: bool = False, reference: str = TODAY,
+            shared: bool = False) -> Scoring:
     """One ``SELECT`` adding ``profile``, ``behavior``, ``auto_rule``, ``total`` and ``mql``
     to every row of table ``source``, in the neutral subset (see :func:`portable_sql`).
 
-    ``fence``: end the inner query with ``OFFSET 0`` (Postgres would otherwise inline it and
-    compute profile, behavior and auto_rule again per use, 4x slower). ``reference``: the
-    SQL date recency counts whole days to (default today).
+    ``fence``: end the inner queries with ``OFFSET 0`` (Postgres would otherwise inline
+    them and compute profile, behavior and auto_rule again per use, 4x slower).
+    ``reference``: the SQL date recency counts whole days to (default today). ``shared``:
+    compute each tested value once per row in an inner query (:class:`Inputs`; its
+    columns, named ``calibrate_in_N``, then come out too: for queries that aggregate).
     """
+    x = Inputs(shared)
     lines = conditions(table, columns)
     r = axis_ranges(table)
     rp, rb = r.get("profile", 0.0), r.get("behavior", 0.0)
@@ -267,15 +300,17 @@ def scoring(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
                                           else RuleSet.from_dict(rules))
     names = column_types(table, columns)
     header = headers(columns)
-    conds, left_out = _rule_sql(ruleset, names, header) if ruleset else ([], [])
+    conds, left_out = _rule_sql(ruleset, names, header, x) if ruleset else ([], [])
     rule_case = ("CASE " + " ".join(f"WHEN {c} THEN {literal(label)}" for label, c in conds)
                  + " ELSE NULL END") if conds else "CAST(NULL AS VARCHAR)"
-    mql = _mql_sql(thresholds, total, columns, header)
-    inner = (f"SELECT *,\n  ({_axis_sql(lines, 'profile', reference)}) AS profile,\n  "
-             f"({_axis_sql(lines, 'behavior', reference)}) AS behavior,\n  {rule_case} AS "
-             f"auto_rule\nFROM {_table(source)}")
-    if fence:
-        inner += "\nOFFSET 0"
+    mql = _mql_sql(thresholds, total, columns, header, x)
+    profile, behavior = (_axis_sql(lines, "profile", x, reference),
+                         _axis_sql(lines, "behavior", x, reference))
+    fenced = "\nOFFSET 0" if fence else ""
+    rows = (f"(\n{x.select(_table(source))}{fenced}\n) AS calibrate_inputs" if x.named
+            else _table(source))
+    inner = (f"SELECT *,\n  ({profile}) AS profile,\n  ({behavior}) AS behavior,\n  "
+             f"{rule_case} AS auto_rule\nFROM {rows}{fenced}")
     sql = (f"SELECT *, CAST({total} AS INTEGER) AS total,\n  CASE WHEN auto_rule LIKE "
            f"'disqualified:%' THEN FALSE WHEN auto_rule LIKE 'qualified:%' THEN TRUE "
            f"ELSE {mql} END AS mql\nFROM (\n{inner}\n) AS scored")
@@ -321,7 +356,7 @@ def _n_exact(x: float) -> str:
 
 
 def _mql_sql(thresholds: ThresholdsLike, total: str, columns: Any,
-             header: Mapping[str, str]) -> str:
+             header: Mapping[str, str], x: Inputs) -> str:
     """The threshold test (:mod:`calibrate.decide.mql`), per segment when the thresholds
     give segments their own bar or limit the definition to one."""
     bars = Thresholds.of(thresholds)
@@ -335,7 +370,7 @@ def _mql_sql(thresholds: ThresholdsLike, total: str, columns: Any,
                          "pass the store's columns")
     if seg_col is None:
         return _pass_sql(base, total)
-    s = f"LOWER(TRIM(CAST({quote(header.get(seg_col, seg_col))} AS VARCHAR)))"
+    s = _text(header.get(seg_col, seg_col), x)
     whens = [f"WHEN {s} = {literal(segment_key(k))} THEN {_pass_sql(t, total)}"
              for k, t in segments.items()]
     if only:
