@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/calibrate.duckdb
 PORT ?= 8501
 
-.PHONY: run test lint bench bench-quick bench-components bench-postgres sample clean postgresql java screenshots
+.PHONY: run test lint bench bench-quick bench-components bench-postgres bench-parquet sample clean postgresql java screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,12 @@ bench-components: $(VENV)/.installed-test
 bench-postgres: $(VENV)/.installed-test postgresql
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m benchmarks.run --sizes 1000000 --postgres
+
+# Issue 21 on Parquet: N leads as typed Parquet files (generated once), loaded in place.
+PARQUET_SIZES ?= 100000000
+bench-parquet: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m benchmarks.run --sizes $(PARQUET_SIZES) --parquet-in-place
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB).wal

@@ -1493,6 +1493,179 @@ def stage_postgres_in_place(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# ----------------------------------------------------------------- Parquet in place
+
+#: Leads generated (and typed) at once for :func:`typed_parquet`: ~2.5 GB peak RSS at 2M.
+PARQUET_CHUNK = 2_000_000
+#: The date formats the benchmark generator writes.
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y")
+
+
+def _typed_select(columns: list[Any]) -> str:
+    """DuckDB SELECT over the generator's all-text chunk ``_chunk``: each column typed as
+    in place needs it, by the stored column types of a small load of the same generator
+    (numbers as DOUBLE without "$ , %", dates as TIMESTAMP, placeholders NULL, the outcome
+    labels as written); the rule of tests/test_grid_sql.py ``warehouse``."""
+    from calibrate.sql import literal, quote
+    from calibrate.vocabulary import PLACEHOLDERS
+
+    missing = ", ".join(literal(p) for p in sorted({p.strip().lower() for p in PLACEHOLDERS}
+                                                   | {""}))
+    out = []
+    for c in columns:
+        if not c.source_name:
+            continue
+        col = quote(c.source_name)
+        if c.type == "numeric":
+            number = f"TRY_CAST(regexp_replace({col}, '[$€£%,\\s]', '', 'g') AS DOUBLE)"
+            expr = f"CASE WHEN isfinite({number}) THEN {number} END"
+        elif c.type == "date":
+            expr = "coalesce(" + ", ".join(f"try_strptime({col}, {literal(f)})"
+                                           for f in _DATE_FORMATS) + ")"
+        elif c.role == "outcome":
+            expr = col
+        else:
+            expr = f"CASE WHEN lower(trim({col})) IN ({missing}) THEN NULL ELSE {col} END"
+        out.append(f"{expr} AS {col}")
+    return "SELECT " + ", ".join(out) + " FROM _chunk"
+
+
+def typed_parquet(folder: Path, n: int, seed: int, chunk: int = PARQUET_CHUNK
+                  ) -> dict[str, Any]:
+    """``n`` leads of the benchmark generator (:mod:`calibrate.tools.sample`, its distinct
+    leads: no duplicate rows) as clean typed Parquet files in ``folder``, one per chunk of
+    ``chunk`` leads, written without any CSV: at most one chunk in memory (peak RSS ~1.2 GB
+    per million leads of ``chunk``). A complete folder (its ``_complete.json``) is reused."""
+    import resource
+    import tempfile
+
+    import duckdb
+
+    from calibrate.data import store
+    from calibrate.data.ingest import ingest
+    from calibrate.tools import sample
+    from calibrate.tools.sample.columns import DEFAULT_END
+    from calibrate.tools.sample.leads import lead_chunks
+
+    done = folder / "_complete.json"
+    if done.exists():
+        return {**json.loads(done.read_text()), "generated_seconds": None}
+    t = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.parquet"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as tmp:  # the column types, from a small load
+        small = Path(tmp) / "small.csv"
+        sample.write(small, n=20_000, seed=seed)
+        con = store.connect_memory()
+        ingest(con, small, replace=True)
+        select = _typed_select(store.read_columns(con))
+        con.close()
+    duck = duckdb.connect()
+    rows = 0
+    for i, (table, _, _) in enumerate(lead_chunks(n, seed, 24, DEFAULT_END, chunk)):
+        duck.register("_chunk", table)
+        part = folder / f"part-{i:05d}.parquet"
+        duck.execute(f"COPY ({select}) TO '{part}' (FORMAT parquet, COMPRESSION zstd)")
+        duck.unregister("_chunk")
+        rows += table.num_rows
+        del table
+    duck.close()
+    info = {"rows": rows, "files": len(list(folder.glob("*.parquet"))),
+            "bytes": sum(f.stat().st_size for f in folder.glob("*.parquet")),
+            "seed": seed, "chunk": chunk,
+            "generated_seconds": time.perf_counter() - t,
+            "generator_peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    done.write_text(json.dumps(info, indent=1))
+    return info
+
+
+def stage_parquet_path(spec: dict[str, Any]) -> dict[str, Any]:
+    """Issue 21, timed in a fresh process from its start: ``Workbench(db).ingest(folder,
+    in_place=True)`` on typed Parquet files (a sample read and fitted in memory, the count
+    grid counted by DuckDB over every file), until weights and grid are stored. Peak RSS:
+    the process's ``VmHWM`` (imports included)."""
+    import resource
+
+    started = float(spec["process_started"])  # time.time() just before the parent spawned us
+    t_import = time.perf_counter()
+    from calibrate import in_place as in_place_module
+    from calibrate.data.parquet_source import ParquetSource
+    from calibrate.workbench import Workbench
+
+    imports = time.perf_counter() - t_import
+    db = Path(spec["db"])
+    remove_db(db)
+    timer = SelfTimer()
+    timer.wrap(in_place_module, ["count_rows", "source_as_of", "source_grid"])
+    timer.wrap(ParquetSource, ["ingest_rows"])
+    try:
+        t0 = time.perf_counter()
+        with quiet():
+            wb = Workbench(db, keep_backups=0)
+            report = wb.ingest(spec["folder"], in_place=True)
+            wb.close()
+        end = time.perf_counter()
+        done_at = time.time()
+    finally:
+        timer.restore()
+    steps = {"count rows (Parquet metadata)": timer.times.get("count_rows", 0.0),
+             "read the sample (hash of each row) and ingest it":
+                 timer.times.get("ingest_rows", 0.0),
+             "newest date in the source": timer.times.get("source_as_of", 0.0),
+             "grid counted by DuckDB over every row": timer.times.get("source_grid", 0.0)}
+    steps["fit and the rest of ingest(in_place=True)"] = end - t0 - sum(steps.values())
+    wal = Path(f"{db}.wal")
+    return {"seconds_from_process_start": done_at - started, "seconds_in_ingest": end - t0,
+            "imports_seconds": imports, "steps": steps,
+            # VmHWM: this process's own peak. ru_maxrss is reported too, but Linux carries
+            # it over from the parent at fork and keeps it across exec.
+            "peak_rss": peak_rss(),
+            "ru_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "db_bytes": db.stat().st_size + (wal.stat().st_size if wal.exists() else 0),
+            "rows": int(report.record.rows), "rows_read": int(report.record.rows_read),
+            "files": len(report.record.files),
+            "auc": float(report.weights.metrics.get("auc", float("nan"))),
+            "grid_leads": int(report.grid.leads), "grid_cells": int(len(report.grid.frame))}
+
+
+def stage_parquet_in_place(spec: dict[str, Any]) -> dict[str, Any]:
+    """Issue 21 for Parquet: ``spec["n"]`` leads generated as clean typed Parquet files
+    (:func:`typed_parquet`, reused when complete), then loaded in place by a fresh process
+    (:func:`stage_parquet_path`) once the machine has settled. The target: 100M leads under
+    2 minutes and 8 GiB peak RSS."""
+    import subprocess
+
+    folder = Path(spec["folder"])
+    data = folder / f"typed_parquet_seed{int(spec.get('seed', 7))}"
+    out: dict[str, Any] = {"data": typed_parquet(data, int(spec["n"]), int(spec.get("seed", 7)),
+                                                 int(spec.get("chunk", PARQUET_CHUNK)))}
+    db = folder / "parquet_in_place.duckdb"
+    spec_path, out_path = folder / "parquet_path.spec.json", folder / "parquet_path.result.json"
+    out["idle_before"] = settle(float(spec.get("settle", SETTLE_SECONDS)))
+    spec_path.write_text(json.dumps({"folder": str(data), "db": str(db),
+                                     "process_started": time.time()}, indent=1))
+    out_path.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "benchmarks.stages", "parquet_path",
+                           str(spec_path), str(out_path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=spec.get("timeout"))
+    out["process_wall_seconds"] = time.perf_counter() - t
+    if not out_path.exists():
+        raise RuntimeError(f"the in-place process exited with {done.returncode}: "
+                           + done.stderr[-2000:])
+    result = json.loads(out_path.read_text())
+    if "error" in result:
+        raise RuntimeError(f"the in-place process failed: {result['error']}\n"
+                           + result.get("traceback", ""))
+    remove_db(db)  # its size is kept in db_bytes
+    out["in_place"] = result
+    out["peak_rss"] = result["peak_rss"]
+    return out
+
+
 # -------------------------------------------------------------------------- components
 
 
@@ -1513,6 +1686,7 @@ STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "thresholds": stage_thresholds, "browser": stage_browser, "startup": stage_startup,
     "components": stage_components, "drift": stage_drift, "backtest": stage_backtest,
     "postgres_in_place": stage_postgres_in_place, "postgres_path": stage_postgres_path,
+    "parquet_in_place": stage_parquet_in_place, "parquet_path": stage_parquet_path,
 }
 
 

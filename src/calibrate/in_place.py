@@ -1,19 +1,26 @@
-"""Leads loaded in place (issue 21): the rows stay in the database, calibrate keeps the rest.
+"""Leads loaded in place (issue 21): the rows stay where they are, calibrate keeps the rest.
 
 Why: some lead tables are too big, or too sensitive, to copy into a DuckDB file. Loaded in
 place, calibrate reads from the source only what the fit needs, a bounded set of rows
 (every row up to :data:`~calibrate.decide.backtest.MAX_FIT_LEADS`; above, a deterministic
-sample of that many, picked IN the source by ``ORDER BY md5(row as text) LIMIT cap``),
-loads them with the file path's own ingest into a temporary in-memory store (same
-cleaning, role guessing, outcome labels and checks) and fits there. The user's store then
-keeps the column roles, the weights, the count grid counted IN the source over every row
-(:func:`~calibrate.export.grid_sql.grid_sql`) and a :class:`Record` of the source (its URL
-without password): no lead rows, no ``leads`` table. Everything is read and computed before
-the first write, so a failure changes nothing.
+sample of that many, picked IN the source), loads them with the file path's own ingest
+into a temporary in-memory store (same cleaning, role guessing, outcome labels and checks)
+and fits there. The user's store then keeps the column roles, the weights, the count grid
+counted IN the source over every row (:func:`~calibrate.export.grid_sql.grid_sql`) and a
+:class:`Record` of the source: no lead rows, no ``leads`` table. Everything is read and
+computed before the first write, so a failure changes nothing.
+
+Two kinds of :class:`Source`: a PostgreSQL table or query (:class:`PostgresSource`; the
+sample is ``ORDER BY md5(row as text) LIMIT cap`` on the server) and Parquet files, a file,
+a folder or a glob (:class:`~calibrate.data.parquet_source.ParquetSource`; read by an
+in-memory DuckDB, the sample the ``cap`` rows of smallest ``hash(row)``). Above the cap
+the as-of date recency counts to is the newest date in the whole source, asked of it.
 
 A refit reads the source again the same way; a count grid for edited points is counted in
-the source again. The password comes from the URL given in this session (kept in memory
-only), ``PGPASSWORD`` or ``~/.pgpass``: never from, nor into, the store.
+the source again. For a database the password comes from the URL given in this session
+(kept in memory only), ``PGPASSWORD`` or ``~/.pgpass``: never from, nor into, the store.
+Parquet files are kept by absolute path, size and modification time: changed or gone, a
+refit says so and asks for a new load.
 """
 
 from __future__ import annotations
@@ -21,27 +28,140 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 
 from calibrate.data import store
-from calibrate.data.database import DatabaseSource, fetch_frame, no_rows, redact
+from calibrate.data.database import DatabaseSource, fetch_frame, is_database_url, no_rows, redact
+from calibrate.data.parquet_source import ParquetSource, open_parquet
 from calibrate.decide.grid import Grid, GridKey, store_grid, stored_grid
 from calibrate.errors import CalibrateError, InputError
 from calibrate.model.weights import Weights
+from calibrate.sql import quote
 
-__all__ = ["InPlaceReport", "Prepared", "Record", "count_rows", "kept_grid", "mapping_of",
-           "needs_rows", "prepare", "record_of", "sample_sql", "source_grid"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from calibrate.data.ingest import IngestReport
+
+__all__ = ["InPlaceReport", "PostgresSource", "Prepared", "Record", "Source", "count_rows",
+           "kept_grid", "mapping_of", "needs_rows", "prepare", "record_of", "sample_sql",
+           "source_as_of", "source_grid", "source_of"]
 
 #: The name the count grid query reads the source under (a CTE around the table or query).
 SOURCE_CTE = "calibrate_source"
 
 Compute = Callable[[duckdb.DuckDBPyConnection], Weights]
+
+#: What the fix says when the source's columns are not what the count grid query reads.
+CLEAN_FIX = ("In place, the columns must hold what the count grid query's header asks "
+             "(calibrate sql --what grid): clean numbers and dates, one row per lead. "
+             "Clean them in a view or a query, or load the leads without in place.")
+
+
+class Source(Protocol):
+    """A source read in place: what it is called, its rows as a query in its own
+    ``dialect``, and how to count, sample, read a small answer and load rows from it."""
+
+    kind: str  # what the record calls it: "postgresql", "parquet"
+    dialect: str  # the count grid query's dialect
+    picked: str  # how a sample above the cap is picked, as the summary says it
+
+    @property
+    def name(self) -> str: ...  # as messages name it (no password)
+
+    def where(self) -> dict[str, Any]: ...  # the record's fields naming it
+
+    def sql(self) -> str: ...
+
+    def count(self) -> int: ...
+
+    def sample_sql(self, rows: int, cap: int) -> str: ...
+
+    def fetch_frame(self, sql: str) -> pd.DataFrame: ...
+
+    def no_rows(self) -> InputError: ...
+
+    def ingest_rows(self, con: duckdb.DuckDBPyConnection, sql: str, *,
+                    progress: Callable[[str], None] | None = None,
+                    **options: Any) -> IngestReport: ...
+
+
+@dataclass(frozen=True)
+class PostgresSource:
+    """A PostgreSQL table or query as a :class:`Source` (read with ADBC,
+    :mod:`calibrate.data.database`)."""
+
+    db: DatabaseSource
+
+    kind = "postgresql"
+    dialect = "postgres"
+    picked = "md5 of each row"
+
+    @property
+    def name(self) -> str:
+        return self.db.name
+
+    @property
+    def url(self) -> str:
+        """The URL as given (with its password: kept in memory only)."""
+        return self.db.url.strip()
+
+    def where(self) -> dict[str, Any]:
+        return {"url": redact(self.db.url), "table": self.db.table, "query": self.db.query}
+
+    def sql(self) -> str:
+        return self.db.sql()
+
+    def count(self) -> int:
+        """How many rows the table or query holds (counted on the server)."""
+        frame = fetch_frame(self.db, f"SELECT count(*) AS n FROM ({self.sql()}) AS s")
+        return int(frame.iloc[0, 0])
+
+    def sample_sql(self, rows: int, cap: int) -> str:
+        """All the rows up to ``cap``; above, ``cap`` of them picked by the md5 of each
+        row's text, a deterministic uniform sample computed in the source."""
+        if rows <= cap:
+            return self.sql()
+        return (f"SELECT * FROM ({self.sql()}) AS s ORDER BY md5(CAST(s AS TEXT)) "
+                f"LIMIT {int(cap)}")
+
+    def fetch_frame(self, sql: str) -> pd.DataFrame:
+        return fetch_frame(self.db, sql)
+
+    def no_rows(self) -> InputError:
+        return no_rows(self.db)
+
+    def ingest_rows(self, con: duckdb.DuckDBPyConnection, sql: str, *,
+                    progress: Callable[[str], None] | None = None,
+                    **options: Any) -> IngestReport:
+        from calibrate.data.frames import ingest_database
+
+        return ingest_database(con, self.db, sql=sql, progress=progress, **options)
+
+
+SOURCES = (PostgresSource, ParquetSource)
+
+
+def source_of(data: Any, table: str | None = None, query: str | None = None) -> Source:
+    """What ``data`` names as a source read in place: a database URL (with ``table`` or
+    ``query``), Parquet files (a file, a folder, a glob), or a source already."""
+    if isinstance(data, SOURCES):
+        return data
+    if is_database_url(data) or table or query:
+        return PostgresSource(DatabaseSource(str(data), table, query))
+    if isinstance(data, str | os.PathLike):
+        return open_parquet(data)
+    raise CalibrateError("Only a database or Parquet files load in place.",
+                         fix="Give a postgresql:// URL with a table or a query, or Parquet "
+                             "files (a file, a folder, data/*.parquet); load a frame "
+                             "without in place.")
 
 
 def default_cap() -> int:
@@ -53,9 +173,10 @@ def default_cap() -> int:
 
 @dataclass(frozen=True)
 class Record:
-    """What the store keeps of a source loaded in place: where (``url`` without password,
-    ``table`` or ``query``), its rows and those read, when, and the load's options (so a
-    refit reads it the same way)."""
+    """What the store keeps of a source loaded in place: where (a database: ``url``
+    without password, ``table`` or ``query``; Parquet files: ``path`` as given and each
+    file's stamp), its rows and those read, when, and the load's options (so a refit reads
+    it the same way)."""
 
     url: str
     table: str | None
@@ -66,17 +187,32 @@ class Record:
     cap: int
     outcome: str | None = None
     mapping: str = ""  # the mapping file's TOML
-    as_of: str | None = None  # the date recency counts to (the newest date read)
+    as_of: str | None = None  # the date recency counts to (the newest date in the source)
+    kind: str = "postgresql"
+    path: str | None = None  # Parquet: the file, folder or glob, absolute
+    folder: bool = False  # Parquet: a folder (read with its hive partitions)
+    files: list[dict[str, Any]] = field(default_factory=list)  # Parquet: FileStamp's
 
     @property
     def name(self) -> str:
         """The source as messages name it (no password)."""
+        if self.kind == ParquetSource.kind:
+            return str(self.path)
         return DatabaseSource(self.url, self.table, self.query).name
 
-    def source(self, url: str | None = None) -> DatabaseSource:
-        """The source to read again: with ``url`` (the same server, signing in), else the
-        kept URL (the password then comes from ``PGPASSWORD`` or ``~/.pgpass``)."""
-        return DatabaseSource(url or self.url, self.table, self.query)
+    @property
+    def picked(self) -> str:
+        """How a sample above the cap was picked, as the summary says it."""
+        return (ParquetSource.picked if self.kind == ParquetSource.kind else
+                PostgresSource.picked)
+
+    def source(self, url: str | None = None) -> Source:
+        """The source to read again. A database: with ``url`` (the same server, signing
+        in), else the kept URL (the password then comes from ``PGPASSWORD`` or
+        ``~/.pgpass``). Parquet files: the same files, unchanged since (else a message)."""
+        if self.kind == ParquetSource.kind:
+            return ParquetSource.reopen(str(self.path), self.files, self.folder)
+        return PostgresSource(DatabaseSource(url or self.url, self.table, self.query))
 
     def to_json(self) -> str:
         """The record as the store's ``meta`` keeps it."""
@@ -93,75 +229,92 @@ def needs_rows(con: duckdb.DuckDBPyConnection, what: str) -> None:
     """Stop ``what`` (a step that reads lead rows) on a store loaded in place, saying why."""
     record = record_of(con)
     if record is not None:
+        again = ("calibrate ingest PATH (wb.ingest(path))" if record.kind == ParquetSource.kind
+                 else "calibrate ingest URL --table T (wb.ingest(url, table=...))")
         raise CalibrateError(
             f"{what} needs the lead rows, which stay in {record.name} (loaded in place).",
-            fix="Load them without in place to use it: calibrate ingest URL --table T "
-                "(wb.ingest(url, table=...)).",
+            fix=f"Load them without in place to use it: {again}.",
             app_fix="Load the leads without in place on the Data page to use it.")
 
 
 # ------------------------------------------------------------------ reading the source
 
 
-def count_rows(source: DatabaseSource) -> int:
-    """How many rows the table or query holds (counted on the server)."""
-    frame = fetch_frame(source, f"SELECT count(*) AS n FROM ({source.sql()}) AS s")
-    return int(frame.iloc[0, 0])
+def count_rows(source: Source) -> int:
+    """How many rows the source holds (counted in the source)."""
+    return source.count()
 
 
-def sample_sql(source: DatabaseSource, rows: int, cap: int) -> str:
-    """The rows to read: all of them up to ``cap``; above, ``cap`` of them picked by the
-    md5 of each row's text, a deterministic uniform sample computed in the source."""
-    if rows <= cap:
-        return source.sql()
-    return (f"SELECT * FROM ({source.sql()}) AS s ORDER BY md5(CAST(s AS TEXT)) "
-            f"LIMIT {int(cap)}")
+def sample_sql(source: Source, rows: int, cap: int) -> str:
+    """The rows to read: all of them up to ``cap``; above, a deterministic sample of
+    ``cap`` of them, picked in the source (:attr:`Source.picked`)."""
+    return source.sample_sql(rows, cap)
 
 
 @contextmanager
-def sample_store(source: DatabaseSource, *, cap: int, outcome: str | None, mapping: Any,
+def sample_store(source: Source, *, cap: int, outcome: str | None, mapping: Any,
                  progress: Callable[[str], None] | None = None
                  ) -> Iterator[tuple[duckdb.DuckDBPyConnection, int, Any]]:
     """A temporary in-memory store of the rows read (the file path's ingest), with the
     rows in the source and the ingest's report; closed afterwards."""
-    from calibrate.data.frames import ingest_database
-
     rows = count_rows(source)
     if rows == 0:
-        raise no_rows(source)
+        raise source.no_rows()
     con = store.connect_memory()
     try:
-        report = ingest_database(con, source, sql=sample_sql(source, rows, cap),
-                                 outcome=outcome, mapping=mapping, replace=True,
-                                 progress=progress)
+        report = source.ingest_rows(con, sample_sql(source, rows, cap), outcome=outcome,
+                                    mapping=mapping, replace=True, progress=progress)
         yield con, rows, report
     finally:
         con.close()
 
 
-def source_grid(source: DatabaseSource, weights: Weights, columns: list[Any], *,
+def _in_source(source: Source, sql: str, doing: str) -> pd.DataFrame:
+    """The answer of ``sql`` run in the source; a query the source cannot run on these
+    columns (text in a number column...) says ``doing`` failed and how to clean them."""
+    try:
+        return source.fetch_frame(sql)
+    except InputError as exc:
+        if "failed" not in exc.what:  # the server, the sign-in or the table: as said
+            raise
+        raise InputError(f"{doing} in {source.name} failed: {exc.what.split(': ', 1)[-1]}",
+                         fix=CLEAN_FIX) from None
+
+
+def source_as_of(source: Source, con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The newest date in the whole source of the columns
+    :func:`~calibrate.model.recency.data_as_of` reads in the store ``con`` of the rows read
+    (created, closed and behavior dates), asked of the source: the as-of date when only a
+    sample was read."""
+    import pandas as pd
+
+    physical = {r[0] for r in con.execute("DESCRIBE leads").fetchall()}
+    names = [c.source_name for c in store.read_columns(con)
+             if c.name in physical and c.type == "date" and c.source_name
+             and c.role in ("created_at", "closed_at", "behavior")]
+    if not names:
+        return None
+    sql = ("SELECT " + ", ".join(f"max(CAST({quote(n)} AS DATE)) AS d{i}"
+                                 for i, n in enumerate(names))
+           + f" FROM ({source.sql()}) AS s")
+    row = _in_source(source, sql, "Finding the newest date").iloc[0]
+    days = [pd.Timestamp(v).date() for v in row if v is not None and not pd.isna(v)]
+    return max(days) if days else None
+
+
+def source_grid(source: Source, weights: Weights, columns: list[Any], *,
                 as_of: dt.date | None, mapping: Any) -> Grid:
-    """The count grid of every row of ``source``, counted on its server by the portable
-    query (:func:`~calibrate.export.grid_sql.grid_sql`, postgres dialect)."""
+    """The count grid of every row of ``source``, counted in the source by the portable
+    query (:func:`~calibrate.export.grid_sql.grid_sql`, in the source's dialect)."""
     from calibrate.decide.workshop import rules_of
     from calibrate.export.grid_sql import grid_from_rows, grid_sql
 
     sql = grid_sql(weights.table, columns=columns, rules=rules_of(weights),
-                   source=SOURCE_CTE, dialect="postgres", as_of=as_of,
+                   source=SOURCE_CTE, dialect=source.dialect, as_of=as_of,
                    outcomes=mapping.outcomes if mapping else None,
                    placeholders=mapping.placeholders if mapping else (),
-                   weights_id=weights.id)
-    try:
-        rows = fetch_frame(source, f"WITH {SOURCE_CTE} AS (\n{source.sql()}\n)\n{sql}")
-    except InputError as exc:
-        if "failed" not in exc.what:  # the server, the sign-in or the table: as said
-            raise
-        raise InputError(
-            f"Counting the grid in {source.name} failed: {exc.what.split(': ', 1)[-1]}",
-            fix="In place, the columns must hold what the count grid query's header asks "
-                "(calibrate sql --what grid): clean numbers and dates, one row per lead. "
-                "Clean them in a view or a query, or load the leads without in place."
-        ) from None
+                   weights_id=weights.id, source_query=source.sql())
+    rows = _in_source(source, sql, "Counting the grid")
     try:
         return grid_from_rows(rows)
     except ValueError as exc:
@@ -187,7 +340,7 @@ class InPlaceReport:
         the rows read (the ingest report's lines)."""
         r = self.record
         read = ("all of them" if r.rows_read >= r.rows else
-                f"a sample picked in the source (md5 of each row, at most {r.cap:,})")
+                f"a sample picked in the source ({r.picked}, at most {r.cap:,})")
         m = self.weights.metrics
         lines = [f"Loaded in place from {r.name}: {r.rows:,} leads stay in the source; "
                  "no lead rows are stored.",
@@ -234,7 +387,7 @@ class Prepared:
         return InPlaceReport(self.record, self.weights, self.grid, self.sample)
 
 
-def prepare(source: DatabaseSource, compute: Compute, *, cap: int | None = None,
+def prepare(source: Source, compute: Compute, *, cap: int | None = None,
             outcome: str | None = None, mapping: Any = None, rules: Any = None,
             progress: Callable[[str], None] | None = None) -> Prepared:
     """Read ``source`` in place (a bounded sample, see the module docs), fit with
@@ -254,10 +407,13 @@ def prepare(source: DatabaseSource, compute: Compute, *, cap: int | None = None,
         weights = compute(con)
         weights.rules = rules
         columns = store.read_columns(con)
-        as_of = (data_as_of(con) if (weights.table["kind"] == "recency").any() else None)
-    record = Record(redact(source.url), source.table, source.query, rows, sample.rows_read,
-                    dt.datetime.now().isoformat(timespec="seconds"), cap, outcome,
-                    mapping_to_toml(mapping), as_of.isoformat() if as_of else None)
+        as_of = None
+        if (weights.table["kind"] == "recency").any():  # the whole source's newest date
+            as_of = data_as_of(con) if rows <= cap else source_as_of(source, con)
+    record = Record(**source.where(), rows=rows, rows_read=sample.rows_read,
+                    loaded_at=dt.datetime.now().isoformat(timespec="seconds"), cap=cap,
+                    outcome=outcome, mapping=mapping_to_toml(mapping),
+                    as_of=as_of.isoformat() if as_of else None)
     grid = source_grid(source, weights, columns, as_of=as_of, mapping=mapping)
     return Prepared(record, columns, weights, grid, sample, issues_json(sample.issues))
 

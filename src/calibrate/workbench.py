@@ -217,14 +217,18 @@ class Workbench:
         replace : bool, default True
             Replace the loaded leads (False appends; same columns, newer rows win).
         in_place : bool, default False
-            With a database URL: leave the leads where they are (:mod:`calibrate.in_place`).
-            Only a bounded set of rows is read, loaded and fitted in memory (all of them up
-            to ``in_place_cap``; above, that many picked in the source by the md5 of each
-            row); the count grid is counted in the source over every row. The store keeps
-            the columns, the weights, the grid and the source's URL without password, no
-            lead rows: :attr:`leads` is the source's count, a refit (:meth:`fit`) reads
-            the source again, and the steps that need lead rows (:meth:`drift`,
-            :meth:`quality`...) say so. It replaces what is loaded (``replace`` aside).
+            With a database URL, or Parquet files (a file, a folder of them, a glob such
+            as ``data/*.parquet``): leave the leads where they are
+            (:mod:`calibrate.in_place`). Only a bounded set of rows is read, loaded and
+            fitted in memory (all of them up to ``in_place_cap``; above, that many picked
+            in the source: the md5 of each row in PostgreSQL, DuckDB's hash of each row for
+            Parquet); the count grid is counted in the source over every row (Parquet: by
+            an in-memory DuckDB). The store keeps the columns, the weights, the grid and
+            where the source is (the URL without password; the files' paths, sizes and
+            modification times), no lead rows: :attr:`leads` is the source's count, a refit
+            (:meth:`fit`) reads the source again (Parquet files changed since: it says so),
+            and the steps that need lead rows (:meth:`drift`, :meth:`quality`...) say so.
+            It replaces what is loaded (``replace`` aside).
         in_place_cap : int, optional
             Rows read at most in place (default 250,000, the fit's sampling bound).
 
@@ -260,28 +264,25 @@ class Workbench:
         return ingest_any(self.con, data, outcome=outcome, mapping=mapping, replace=replace,
                           table=table, query=query)
 
-    def _ingest_in_place(self, url: Any, table: str | None, query: str | None, *,
+    def _ingest_in_place(self, data: Any, table: str | None, query: str | None, *,
                          outcome: str | None, mapping: Any, cap: int | None,
                          rules: Any = None,
                          compute: Callable[[Any], Weights] | None = None) -> InPlaceReport:
-        """Load (or reload, for a refit) a database source in place: everything is read
-        and computed first, then written (:mod:`calibrate.in_place`)."""
+        """Load (or reload, for a refit) a source in place, a database or Parquet files (or
+        the source a record names): everything is read and computed first, then written
+        (:mod:`calibrate.in_place`)."""
         from calibrate import in_place
         from calibrate.data.autobackup import backup_before_ingest
-        from calibrate.data.database import DatabaseSource, is_database_url, redact
         from calibrate.decide.workshop import suggested_weights
 
-        if not is_database_url(url):
-            raise CalibrateError("Only a database source loads in place.",
-                                 fix="Give a postgresql:// URL with a table or a query, or "
-                                     "load the file without in place.")
-        source = DatabaseSource(str(url), table, query)
+        source = in_place.source_of(data, table, query)
         prepared = in_place.prepare(source, compute or suggested_weights, cap=cap,
                                     outcome=outcome, mapping=mapping, rules=rules)
         if self.db is not None:
             self.last_backup = backup_before_ingest(self.con, True, self.db,
                                                     self.keep_backups)
-        self._source_urls[redact(source.url)] = source.url.strip()
+        if isinstance(source, in_place.PostgresSource):  # this session's URL, in memory
+            self._source_urls[source.where()["url"]] = source.url
         return prepared.save(self.con)
 
     def preview(self, path: str | os.PathLike[str], *, mapping: Any = None,
@@ -468,7 +469,7 @@ class Workbench:
 
         if (record := in_place.record_of(self.con)) is not None:  # read the source again
             return self._ingest_in_place(
-                self._source_url() or record.url, record.table, record.query,
+                record.source(self._source_url()), None, None,
                 outcome=record.outcome, mapping=in_place.mapping_of(record), cap=record.cap,
                 rules=rules, compute=compute).weights
         weights = compute(self.con)

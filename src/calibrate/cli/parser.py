@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--table", help="with a database URL: the table to read (schema.table)")
     p.add_argument("--query", help="with a database URL: the query to read instead")
     p.add_argument("--in-place", action="store_true",
-                   help="with a database URL: leave the leads in the database; read at "
+                   help="with a database URL or Parquet files (a file, a folder, a glob "
+                        "such as 'data/*.parquet'): leave the leads where they are; read at "
                         "most 250,000 rows (a sample picked in the source above that) to "
                         "fit, count the grid in the source, store no lead rows")
     p.add_argument("--outcome", help="the column holding won / lost / no decision / open")

@@ -1,0 +1,255 @@
+"""Leads in Parquet files read in place (issue 21): a file, a folder or a glob, read where
+they are by an in-memory DuckDB.
+
+Why: a folder of Parquet files is how a lake hands over a big lead table; copying 100M rows
+into a DuckDB file to fit on 250,000 of them is the cost loading in place avoids. The
+files are named by absolute path and stamped (size, modification time) when loaded, so a
+refit reads the same rows or says the files changed; nothing is ever written next to them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from calibrate.errors import CalibrateError, InputError
+from calibrate.sql import literal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from calibrate.data.ingest import IngestReport
+
+__all__ = ["FileStamp", "ParquetSource", "open_parquet"]
+
+#: Characters that make a path a glob (``data/*.parquet``).
+GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """One file of the source as it was when loaded: absolute path, bytes, mtime (ns)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp:
+        stat = path.stat()
+        return cls(str(path), int(stat.st_size), int(stat.st_mtime_ns))
+
+
+def _again(given: str) -> str:
+    return f"Load it again: calibrate ingest {given} --in-place (wb.ingest(path, in_place=True))."
+
+
+#: The same fix in the app's words (it loads Parquet in place only through the CLI or API).
+_AGAIN_IN_APP = ("Load the files again in place (the command line's calibrate ingest, or "
+                 "the Python API), or load leads on the Data page.")
+
+
+def _is_parquet(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(4) == b"PAR1"
+
+
+def _files(given: str) -> tuple[list[Path], bool]:
+    """The Parquet files ``given`` (absolute) names, sorted, and whether it is a folder;
+    an :class:`InputError` naming it when there are none or one is not Parquet."""
+    from calibrate.data.file_format import sniff_format
+    from calibrate.data.readers import parquet_files
+    from calibrate.data.table_formats import check_plain_folder, table_folder
+
+    p = Path(given)
+    if GLOB_CHARS & set(given):
+        files = sorted(Path(f) for f in glob.glob(given, recursive=True) if Path(f).is_file())
+        if not files:
+            raise InputError("No file matches this pattern.", file=given,
+                             fix="Check the folder and the pattern, e.g. data/*.parquet.")
+        folder = False
+    elif not p.exists():
+        raise InputError("The file does not exist.", file=given, fix="Check the path.",
+                         app_fix="Check the path.")
+    elif p.is_dir():
+        table = table_folder(p)
+        if table is not None:
+            raise InputError(
+                f"This folder is a {table.kind} table: its Parquet files include earlier "
+                "versions and deleted rows, so it cannot be read in place.", file=given,
+                fix="Load it without --in-place (its current version is read), or write "
+                    "its current version as plain Parquet files.")
+        check_plain_folder(p)
+        files = parquet_files(p)
+        if not files:
+            raise InputError("This folder holds no Parquet files.", file=given,
+                             fix="Give a Parquet file, a folder of Parquet files or a pattern "
+                                 "(data/*.parquet) to load in place.")
+        folder = True
+    else:
+        files, folder = [p], False
+    for f in files:
+        if f.stat().st_size == 0 or not _is_parquet(f):
+            kind = "empty (0 bytes)" if f.stat().st_size == 0 else sniff_format(f).upper()
+            raise InputError(
+                f"In place reads Parquet files only; this file is {kind}.", file=str(f),
+                fix="Load it without --in-place (calibrate ingest FILE), or write the "
+                    "leads as Parquet.")
+    return files, folder
+
+
+def open_parquet(path: str | os.PathLike[str]) -> ParquetSource:
+    """The Parquet source at ``path`` (a file, a folder of files, a glob), its files checked
+    and stamped now; an :class:`InputError` naming the path when it cannot be read so."""
+    given = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    files, folder = _files(given)
+    return ParquetSource(given, tuple(FileStamp.of(f) for f in files), folder)
+
+
+@dataclass(frozen=True)
+class ParquetSource:
+    """Leads in Parquet files, read in place by DuckDB (:mod:`calibrate.in_place`): the
+    path as given (absolute) and the stamp of each file it names."""
+
+    path: str
+    files: tuple[FileStamp, ...]
+    folder: bool = False
+
+    kind = "parquet"
+    dialect = "duckdb"
+    #: How a sample above the cap is picked, as the load's summary says it.
+    picked = "DuckDB's hash of each row"
+
+    @property
+    def name(self) -> str:
+        """The source as messages name it: its absolute path (or pattern)."""
+        return self.path
+
+    def where(self) -> dict[str, Any]:
+        """What the store's record keeps to read it again."""
+        return {"url": "", "table": None, "query": None, "kind": self.kind,
+                "path": self.path, "folder": self.folder,
+                "files": [dataclasses.asdict(f) for f in self.files]}
+
+    @classmethod
+    def reopen(cls, path: str, files: list[dict[str, Any]], folder: bool) -> ParquetSource:
+        """The source a record names, when its files are still as they were loaded; else an
+        :class:`InputError` naming the file that is gone or changed."""
+        kept = [FileStamp(**f) for f in files]
+        for f in kept:
+            p = Path(f.path)
+            if not p.is_file():
+                raise InputError("A file loaded in place is gone.", file=f.path,
+                                 fix=_again(path), app_fix=_AGAIN_IN_APP)
+            if FileStamp.of(p) != f:
+                raise InputError("A file loaded in place has changed since (its size or "
+                                 "modification time).", file=f.path, fix=_again(path),
+                                 app_fix=_AGAIN_IN_APP)
+        try:
+            now = [str(f) for f in _files(path)[0]]
+        except InputError:
+            now = []
+        if now and now != [f.path for f in kept]:
+            added = sorted(set(now) - {f.path for f in kept})
+            raise InputError(
+                "The files loaded in place have changed since: "
+                + (f"{len(added)} more now ({added[0]}...)." if added else "some are gone."),
+                file=path, fix=_again(path), app_fix=_AGAIN_IN_APP)
+        return cls(path, tuple(kept), folder)
+
+    def relation(self) -> str:
+        """DuckDB's ``read_parquet`` of the files, read as the file path reads them (a
+        folder: hive partitions, columns matched by name)."""
+        files = ", ".join(literal(f.path) for f in self.files)
+        options = (", hive_partitioning = true, union_by_name = true" if self.folder else
+                   ", union_by_name = true" if len(self.files) > 1 else "")
+        return f"read_parquet([{files}]{options})"
+
+    def sql(self) -> str:
+        """The rows, as a query."""
+        return f"SELECT * FROM {self.relation()}"
+
+    def sample_sql(self, rows: int, cap: int) -> str:
+        """All the rows up to ``cap``; above, ``cap`` of them, those with the smallest hash
+        of the whole row: the same rows on every run, whatever the thread count. The
+        cap-th smallest hash is found first (a top-N of hashes alone), then the rows at or
+        below it are read: a top-N of whole rows keeps ``cap`` rows per thread (6.7 GB for
+        10M leads on 2 threads against 0.7 GB so)."""
+        if rows <= cap:
+            return self.sql()
+        cap = int(cap)
+        bound = (f"(SELECT max(h) FROM (SELECT hash(r) AS h FROM ({self.sql()}) AS r "
+                 f"ORDER BY h LIMIT {cap}))")
+        return (f"SELECT s.* FROM ({self.sql()}) AS s WHERE hash(s) <= {bound} "
+                f"ORDER BY hash(s) LIMIT {cap}")
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB reading instants as UTC dates, as the file path does."""
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+        except duckdb.Error:  # no time zone support: instants are read as stored
+            pass
+        return con
+
+    def _failed(self, exc: duckdb.Error) -> InputError:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return InputError(f"Reading {self.name} failed: {detail}",
+                          fix="Check that the files are whole Parquet files with the same "
+                              "columns, then load them again.")
+
+    def fetch_frame(self, sql: str) -> pd.DataFrame:
+        """The rows of ``sql`` (a count, the count grid), read whole; DuckDB's errors as
+        an :class:`InputError` ``Reading PATH failed: ...``."""
+        con = self.connect()
+        try:
+            return con.execute(sql).df()
+        except duckdb.Error as exc:
+            raise self._failed(exc) from None
+        finally:
+            con.close()
+
+    def count(self) -> int:
+        """How many rows the files hold (from their metadata)."""
+        return int(self.fetch_frame(f"SELECT count(*) AS n FROM {self.relation()}").iloc[0, 0])
+
+    def no_rows(self) -> InputError:
+        """The message for files that hold no rows."""
+        return InputError("The Parquet files hold no rows.", file=self.name,
+                          fix="Write the leads again, one row per lead.")
+
+    def ingest_rows(self, con: duckdb.DuckDBPyConnection, sql: str, *,
+                    progress: Callable[[str], None] | None = None,
+                    **options: Any) -> IngestReport:
+        """Write the rows of ``sql`` to a Parquet file in a private temporary folder and load
+        it with the file path's ingest, under the source's name."""
+        from calibrate.data.ingest import ingest
+
+        say = progress or (lambda _msg: None)
+        say(f"reading from {self.name}")
+        with tempfile.TemporaryDirectory(prefix="calibrate-parquet-") as folder:
+            os.chmod(folder, 0o700)
+            path = Path(folder) / "leads.parquet"
+            duck = self.connect()
+            try:
+                duck.execute(f"COPY ({sql}) TO {literal(str(path))} (FORMAT parquet)")
+            except duckdb.Error as exc:
+                raise self._failed(exc) from None
+            finally:
+                duck.close()
+            try:
+                report = ingest(con, path, name=self.name, progress=progress, **options)
+            except CalibrateError as exc:  # name the source, not the temporary file
+                exc.file = self.name if exc.file else None
+                exc.what = exc.what.replace(str(path), self.name)
+                exc.args = (exc.message,)
+                raise
+        return dataclasses.replace(report, format="parquet", details={})

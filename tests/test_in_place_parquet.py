@@ -1,0 +1,249 @@
+"""Leads loaded in place from Parquet files (issue 21), read where they are by DuckDB: the
+same points, AUC and count grid as the file path, no lead rows in the DuckDB file, a folder
+and a glob, a deterministic sample above the cap, the as-of date of the whole source, a
+refit that notices changed files, the command line, and clear messages for bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from test_grid_sql import assert_same, warehouse
+from test_in_place import assert_no_lead_rows, points
+
+from calibrate import Workbench
+from calibrate.data.parquet_source import open_parquet
+from calibrate.errors import CalibrateError, InputError
+from calibrate.in_place import InPlaceReport, record_of
+
+from conftest import BANK_CSV, SAMPLE_CSV
+
+
+def to_parquet(rows: pd.DataFrame, path: Path) -> Path:
+    """``rows`` as a Parquet file written by plain DuckDB (typed as DuckDB reads them)."""
+    duck = duckdb.connect()
+    duck.register("_rows", rows)
+    duck.execute(f"COPY (SELECT * FROM _rows) TO '{path}' (FORMAT parquet)")
+    duck.close()
+    return path
+
+
+def typed(path: Path, by_file: Workbench) -> pd.DataFrame:
+    """The file's rows as in place needs them: clean numbers and dates, one row per lead."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False,
+                      sep=";" if path == BANK_CSV else ",")
+    if "lead_id" in raw.columns:
+        raw = raw.drop_duplicates("lead_id", keep="last")
+    return warehouse(raw, by_file.columns())
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[dict[str, tuple[Workbench, pd.DataFrame, Path]]]:
+    """For the sample and the bank export: the file path's workbench (loaded, fitted), the
+    typed rows and their Parquet file."""
+    folder = tmp_path_factory.mktemp("parquet_in_place")
+    out = {}
+    for name, path in (("sample", SAMPLE_CSV), ("bank", BANK_CSV)):
+        by_file = Workbench(folder / f"{name}-file.duckdb", keep_backups=0)
+        by_file.ingest(path)
+        by_file.fit()
+        rows = typed(path, by_file)
+        out[name] = (by_file, rows, to_parquet(rows, folder / f"{name}.parquet"))
+    yield out
+    for by_file, _, _ in out.values():
+        by_file.close()
+
+
+def same_as_file_path(report: InPlaceReport, in_place: Workbench, by_file: Workbench) -> None:
+    assert report.record.rows == report.record.rows_read == by_file.leads == in_place.leads
+    assert points(in_place).equals(points(by_file))
+    assert in_place.weights.metrics["auc"] == by_file.weights.metrics["auc"]
+    assert_same(in_place.grid(), by_file.grid())
+    assert [c.source_name for c in in_place.columns()] == [
+        c.source_name for c in by_file.columns()]
+
+
+@pytest.mark.parametrize("name", ["sample", "bank"])
+def test_in_place_gives_the_file_paths_points_auc_and_grid_without_lead_rows(made, name,
+                                                                             tmp_path):
+    by_file, _, parquet = made[name]
+    db = tmp_path / "in-place.duckdb"
+    with Workbench(db, keep_backups=0) as in_place:
+        report = in_place.ingest(parquet, in_place=True)
+        assert isinstance(report, InPlaceReport)
+        same_as_file_path(report, in_place, by_file)
+        record = record_of(in_place.con)
+        assert record.kind == "parquet" and record.path == str(parquet)
+        assert [f["path"] for f in record.files] == [str(parquet)]
+        assert record.files[0]["size"] == parquet.stat().st_size
+        assert report.summary().startswith(f"Loaded in place from {parquet}: ")
+    assert_no_lead_rows(db, by_file.leads)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT sum(leads) FROM grid_cells").fetchone()[0] == by_file.leads
+
+
+def test_a_folder_and_a_glob_of_parquet_files_read_as_one_source(made, tmp_path):
+    by_file, rows, _ = made["sample"]
+    folder = tmp_path / "leads"
+    folder.mkdir()
+    half = len(rows) // 2
+    to_parquet(rows.iloc[:half], folder / "part-0.parquet")
+    to_parquet(rows.iloc[half:], folder / "part-1.parquet")
+    for given in (folder, f"{folder}/*.parquet"):
+        with Workbench(tmp_path / "folder.duckdb", keep_backups=0) as wb:
+            report = wb.ingest(given, in_place=True)
+            same_as_file_path(report, wb, by_file)
+            assert len(record_of(wb.con).files) == 2
+            assert record_of(wb.con).folder == (given == folder)
+
+
+def test_above_the_cap_the_same_sample_is_read_on_every_run(made, tmp_path):
+    _, _, parquet = made["sample"]
+    got = []
+    for run in range(2):
+        with Workbench(tmp_path / f"capped-{run}.duckdb", keep_backups=0) as wb:
+            report = wb.ingest(parquet, in_place=True, in_place_cap=5_000)
+            assert report.record.rows == 50_000 and report.record.rows_read == 5_000
+            assert wb.leads == 50_000 and wb.grid().leads == 50_000
+            assert "sample picked in the source (DuckDB's hash of each row" in report.summary()
+            got.append(points(wb))
+            again = wb.fit()  # a refit reads the same rows: the same points
+            assert again.id != report.weights.id and points(wb).equals(got[-1])
+        assert_no_lead_rows(tmp_path / f"capped-{run}.duckdb", 50_000)
+    assert got[0].equals(got[1])
+    # The rows themselves, whatever the thread count.
+    source = open_parquet(parquet)
+    picked = []
+    for threads in (1, 7):
+        con = source.connect()
+        con.execute(f"SET threads = {threads}")
+        picked.append(con.execute(source.sample_sql(50_000, 5_000)).df())
+        con.close()
+    assert len(picked[0]) == 5_000 and picked[0].equals(picked[1])
+
+
+def test_above_the_cap_recency_counts_to_the_newest_date_in_the_whole_source(made, tmp_path):
+    """One lead's last activity is far newer than any other date and not among the rows
+    read: the as-of date is still that day (asked of the source), not the sample's."""
+    _, rows, _ = made["sample"]
+    rows = rows.copy()
+    created = pd.to_datetime(rows["created_at"])
+    rows["last_activity_date"] = created + pd.to_timedelta(
+        pd.Series(range(len(rows)), index=rows.index) % 40, unit="D")
+    newest = rows[["created_at", "closed_at", "last_activity_date"]].max().max()
+    late = pd.Timestamp(newest) + pd.Timedelta(days=90)
+    path = tmp_path / "recency.parquet"
+    for i in range(len(rows) - 1, 0, -97):  # a row that is not in the sample once changed
+        changed = rows.copy()
+        changed.iloc[i, changed.columns.get_loc("last_activity_date")] = late
+        to_parquet(changed, path)
+        source = open_parquet(path)
+        sample = source.fetch_frame(source.sample_sql(len(rows), 5_000))
+        if changed.iloc[i]["lead_id"] not in set(sample["lead_id"]):
+            break
+    with Workbench(tmp_path / "recency.duckdb", keep_backups=0) as wb:
+        report = wb.ingest(path, in_place=True, in_place_cap=5_000)
+        assert (wb.weights.table["kind"] == "recency").any()
+        assert report.record.as_of == late.date().isoformat()
+        assert dt.date.fromisoformat(report.record.as_of) > max(
+            pd.to_datetime(sample[c]).max().date()
+            for c in ("created_at", "closed_at", "last_activity_date"))
+
+
+def test_a_refit_reads_the_same_files_and_says_when_they_changed(made, tmp_path):
+    _, rows, _ = made["sample"]
+    folder = tmp_path / "leads"
+    folder.mkdir()
+    half = len(rows) // 2
+    first = to_parquet(rows.iloc[:half], folder / "part-0.parquet")
+    second = to_parquet(rows.iloc[half:], folder / "part-1.parquet")
+    db = tmp_path / "refit.duckdb"
+    with Workbench(db, keep_backups=0) as wb:
+        wb.ingest(folder, in_place=True)
+    with Workbench(db, keep_backups=0) as wb:  # a new session: the record reopens the files
+        assert wb.fit().id is not None and wb.leads == 50_000
+
+    def refit_says(*expected: str) -> None:
+        before = db.read_bytes()
+        with Workbench(db, keep_backups=0) as wb:
+            with pytest.raises(InputError) as caught:
+                wb.fit()
+        assert db.read_bytes() == before
+        message = caught.value.message
+        assert all(e in message for e in expected), message
+        assert "--in-place" in message and "Traceback" not in message
+
+    extra = to_parquet(rows.iloc[:10], folder / "part-2.parquet")
+    refit_says("have changed since", str(extra), str(folder))
+    extra.unlink()
+    to_parquet(rows.iloc[half:-1], second)
+    os.utime(second, ns=(1, 1))
+    refit_says("has changed since", str(second))
+    first.unlink()
+    refit_says("is gone", str(first))
+
+
+def test_the_command_line_loads_parquet_in_place(made, tmp_path):
+    _, _, parquet = made["sample"]
+    db = tmp_path / "cli.duckdb"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "calibrate.cli", *args, "--db", str(db)],
+                              capture_output=True, text=True, timeout=300)
+
+    done = run("ingest", str(parquet), "--in-place")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Loaded in place from {parquet}: 50,000 leads stay")
+    assert "50,000 rows read for the fit (all of them)" in done.stdout
+    assert "counted in the source" in done.stdout
+    assert_no_lead_rows(db, 50_000)
+    done = run("drift")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert f"needs the lead rows, which stay in {parquet}" in done.stderr
+    done = run("fit")
+    assert done.returncode == 0 and done.stdout.startswith("Fit on "), done.stderr
+    done = run("ingest", str(tmp_path / "nowhere.parquet"), "--in-place")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "does not exist" in done.stderr and "nowhere.parquet" in done.stderr
+
+
+@pytest.mark.parametrize("case", ["missing file", "not parquet", "empty folder",
+                                  "no match", "no outcome", "numbers as text"])
+def test_bad_input_says_what_is_wrong_naming_the_file_and_changes_nothing(made, tmp_path,
+                                                                          case):
+    _, rows, parquet = made["sample"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("no leads here")
+    text = rows.head(4000).copy()  # the load cleans "29%"; the grid query, as it is, cannot
+    text["email_open_rate"] = text["email_open_rate"].map(
+        lambda v: "" if pd.isna(v) else f"{v:g}%")
+    given, expected = {
+        "missing file": (tmp_path / "nowhere.parquet", "The file does not exist"),
+        "not parquet": (SAMPLE_CSV, "In place reads Parquet files only; this file is CSV"),
+        "empty folder": (empty, "This folder holds no Parquet files"),
+        "no match": (f"{empty}/*.parquet", "No file matches this pattern"),
+        "no outcome": (to_parquet(rows[["lead_id", "seniority"]], tmp_path / "no.parquet"),
+                       "outcome"),
+        "numbers as text": (to_parquet(text, tmp_path / "text.parquet"),
+                            "Counting the grid in "),
+    }[case]
+    db = tmp_path / "kept.duckdb"
+    with Workbench(db, keep_backups=0) as wb:
+        wb.ingest(parquet, in_place=True)
+    before = db.read_bytes()
+    with Workbench(db, keep_backups=0) as wb:
+        with pytest.raises(CalibrateError) as caught:
+            wb.ingest(given, in_place=True)
+    assert db.read_bytes() == before
+    message = caught.value.message
+    assert expected in message, message
+    assert os.path.basename(str(given)) in message, message
