@@ -41,7 +41,7 @@ from calibrate.decide.grid import GRID_COLUMNS, Grid, build_grid
 from calibrate.decide.workshop import rules_of, scored_sql, workshop_grid
 from calibrate.errors import CalibrateError
 from calibrate.export.grid_sql import grid_from_rows, grid_sql, label_key_sql
-from calibrate.export.score_sql import DIALECTS, portable_sql
+from calibrate.export.score_sql import DIALECTS, portable_sql, transpile
 from calibrate.model.recency import data_as_of
 from calibrate.tools.sample import generate
 from calibrate.vocabulary import PLACEHOLDERS
@@ -187,6 +187,7 @@ def pg(postgres_server: Server) -> Iterator[psycopg.Connection]:
 def test_duckdb_counts_the_samples_original_rows_as_calibrate_does(
         sample_bench: Workbench, sample_leads: str, duck: duckdb.DuckDBPyConnection) -> None:
     sql = sample_bench.grid_sql("duckdb", source=sample_leads)
+    assert "Not included" not in sql  # the fake-name patterns are written too
     got, want = in_duckdb(duck, sql), sample_bench.grid()
     assert_same(got, want)
     # Not vacuous: every rule class, outcome and segment, two years of months, amounts.
@@ -316,9 +317,12 @@ BOUNDARY = [
 ]
 
 
-def test_a_lead_on_a_boundary_counts_alike_in_every_engine(
-        sample: Fitted, duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection,
-        spark: SparkSession, tmp_path: Path) -> None:
+def built_on_one_lead(sample: Fitted, leads: list[tuple[str, dict[str, str], dict[str, str]]],
+                      table: str, duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection,
+                      spark: SparkSession, folder: Path) -> Grid:
+    """calibrate's grid of ``leads`` (as BOUNDARY: each one real lead changed), once the
+    query of each engine (DuckDB, Postgres, Spark) over the file's rows, changed as text
+    and held as warehouse table ``table``, counts the same grid."""
     con, weights, raw = sample
     rules = rules_of(weights)
     base = con.execute("SELECT lead_id FROM leads WHERE outcome = 'won' AND amount > 0 AND "
@@ -328,27 +332,94 @@ def test_a_lead_on_a_boundary_counts_alike_in_every_engine(
     stored = " UNION ALL ".join(
         f"SELECT * REPLACE ('{lead}' AS lead_id, "
         + ", ".join(f"{v} AS {k}" for k, v in changes.items())
-        + f") FROM leads WHERE lead_id = '{base}'" for lead, changes, _ in BOUNDARY)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW boundary AS {stored}")
-    want = build_grid(con, scored_sql(con, weights, rules, "boundary"))
-    con.execute("DROP VIEW boundary")
+        + f") FROM leads WHERE lead_id = '{base}'" for lead, changes, _ in leads)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW built AS {stored}")
+    want = build_grid(con, scored_sql(con, weights, rules, "built"))
+    con.execute("DROP VIEW built")
     # The query's side: the file's row, changed as its text.
     rows = pd.DataFrame([raw.loc[base].to_dict() | {"lead_id": lead} | text
-                         for lead, _, text in BOUNDARY])
-    table = load(duck, "boundary_leads", warehouse(rows, read_columns(con)))
+                         for lead, _, text in leads])
+    load(duck, table, warehouse(rows, read_columns(con)))
     copy_from_duckdb(pg, table, duck, table)
-    to_spark(spark, duck, table, tmp_path)
-    frame = want.frame
-    assert sorted(frame["rule_class"].astype(str)) == ["disqualified", "disqualified",
-                                                       "none", "qualified"]
-    assert sorted(frame["outcome"].astype(str)) == ["lost", "open", "won", "won"]
-    assert {dt.date(2025, 1, 1), dt.date(2025, 2, 1)} <= set(want.months)
+    to_spark(spark, duck, table, folder)
     for dialect, run in (("duckdb", lambda q: in_duckdb(duck, q)),
                          ("postgres", lambda q: in_postgres(pg, q)),
                          ("spark", lambda q: in_spark(spark, q))):
         sql = grid_sql(weights.table, columns=read_columns(con), rules=rules, source=table,
                        dialect=dialect)
+        assert "Not included" not in sql, dialect  # every auto-rule is written
         assert_same(run(sql), want)
+    return want
+
+
+def test_a_lead_on_a_boundary_counts_alike_in_every_engine(
+        sample: Fitted, duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection,
+        spark: SparkSession, tmp_path: Path) -> None:
+    want = built_on_one_lead(sample, BOUNDARY, "boundary_leads", duck, pg, spark, tmp_path)
+    frame = want.frame
+    assert sorted(frame["rule_class"].astype(str)) == ["disqualified", "disqualified",
+                                                       "none", "qualified"]
+    assert sorted(frame["outcome"].astype(str)) == ["lost", "open", "won", "won"]
+    assert {dt.date(2025, 1, 1), dt.date(2025, 2, 1)} <= set(want.months)
+
+
+#: Leads only a fake-name pattern disqualifies (the default patterns: no letter at all, a
+#: word starting with a keyboard row, a word of 3+ times one letter), or, on a boundary,
+#: does not: (lead id, first name, last name, disqualified).
+FAKE_NAMES = [
+    ("F1", "1234", "!!", True),
+    ("F2", "Asdf", "Smith", True),
+    ("F3", "Mary", "Qwerty", True),
+    ("F4", "Xxx", "Yyy", True),
+    ("F5", "Aaa", "Lee", True),
+    ("F6", "Aa", "Lee", False),  # two letters are a name
+    ("F7", "Zoë", "Ångström", False),  # accented letters are letters
+    ("F8", "José", "123", False),
+]
+
+
+def test_a_lead_only_a_fake_name_pattern_disqualifies_counts_alike_in_every_engine(
+        sample: Fitted, duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection,
+        spark: SparkSession, tmp_path: Path) -> None:
+    leads = [(lead, {"first_name": f"'{first}'", "last_name": f"'{last}'"},
+              {"first_name": first, "last_name": last}) for lead, first, last, _ in FAKE_NAMES]
+    want = built_on_one_lead(sample, leads, "fake_name_leads", duck, pg, spark, tmp_path)
+    counts = want.frame.groupby("rule_class", observed=True)["leads"].sum()
+    fake = sum(f[3] for f in FAKE_NAMES)
+    assert counts.to_dict() == {"disqualified": fake, "none": len(FAKE_NAMES) - fake}
+    # Not vacuous: without the patterns (only the listed fake names), none is fake.
+    con, weights, _ = sample
+    rules = rules_of(weights)
+    rules.fake_name_patterns = []
+    sql = grid_sql(weights.table, columns=read_columns(con), rules=rules,
+                   source="fake_name_leads")
+    assert set(in_duckdb(duck, sql).frame["rule_class"].astype(str)) == {"none"}
+    # Postgres is told what a letter is there.
+    sql = grid_sql(weights.table, columns=read_columns(con), rules=rules_of(weights),
+                   source="fake_name_leads", dialect="postgres")
+    assert "-- Note: A letter in the fake-name patterns is [[:alpha:]]" in sql
+
+
+def test_spark_runs_other_patterns_as_re2_does(spark: SparkSession) -> None:
+    """The patterns of tests/test_rules_export_postgres.py, in Java's regular expressions
+    through sqlglot's Spark text (its string literals read backslashes as escapes)."""
+    from test_rules_export_postgres import NAMES, PATTERNS
+
+    from calibrate.export.score_sql import _regex
+    from calibrate.sql import literal
+
+    names = ", ".join(f"({i}, {literal(n)})" for i, n in enumerate(NAMES))
+    with duckdb.connect() as con:
+        for p in PATTERNS:
+            t = _regex(p, "spark")
+            assert t is not None, p
+            query = (f"SELECT i, REGEXP_MATCHES(n, {literal('(?iu)' + t)}) AS m FROM (VALUES "
+                     f"{names}) AS v(i, n) ORDER BY i")
+            want = [m for _, m in con.execute(
+                query.replace(literal("(?iu)" + t), literal("(?i)" + p))).fetchall()]
+            got = [r["m"] for r in spark.sql(transpile(query, "spark")).collect()]
+            assert got == want, (p, t)
+    assert _regex(r"\bx", "spark") is None and _regex(r"[[:space:]]", "spark") is None
 
 
 def test_a_label_key_folds_case_accents_and_punctuation_as_calibrate_does() -> None:

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 import psycopg
 import pytest
+from test_rules_export import FAKE_RULES, boundary_table, fake_name_leads
 
 from calibrate import sql
 from calibrate.data import store
@@ -56,8 +57,7 @@ def calibrates(con: duckdb.DuckDBPyConnection, weights: Weights) -> pd.DataFrame
     its header), from the stored leads in DuckDB."""
     columns = store.read_columns(con)
     types = {c.name: c.type for c in columns if c.role != "ignore"}
-    # The portable SQL leaves out the fake-name patterns (they need regular expressions).
-    rule = rule_sql(RuleSet(fake_name_patterns=[]), types)
+    rule = rule_sql(RuleSet(), types)
     segment = next((c.name for c in columns if c.role == "segment"), None)
     extra = f", {sql.quote(segment)} AS {SEGMENT_HEADER}" if segment else ""
     own = con.execute(f"SELECT lead_id, {rule} AS rule{extra} FROM leads").df()
@@ -90,6 +90,7 @@ def test_postgres_sql_gives_calibrates_scores_on_a_real_server(
         sql = portable_sql(weights.table, thresholds=thresholds, rules=RuleSet(),
                            columns=columns, source=tables[every], dialect="postgres")
         assert sql.startswith("-- calibrate lead score (postgres)")
+        assert "Not included" not in sql  # the fake-name patterns are Postgres regexps
         got = query(pg, sql).set_index("lead_id").sort_index()  # rows come in any order
         assert got.index.is_unique and got.index.isin(want.index).all()
         assert every > 1 or len(got) == len(want)
@@ -114,6 +115,22 @@ def test_postgres_sql_gives_calibrates_scores_on_a_real_server(
                     .loc[only.index]).any()
 
 
+def test_postgres_sql_fake_name_patterns_disqualify_as_calibrates_rules(
+        pg: psycopg.Connection) -> None:
+    """The leads only a fake-name pattern disqualifies (tests/test_rules_export.py, which
+    holds them to calibrate's rules in DuckDB): Postgres's own regular expressions."""
+    leads = fake_name_leads()
+    with duckdb.connect() as duck:
+        duck.register("_l", leads)
+        duck.execute("CREATE TABLE fake_names AS SELECT * FROM _l")
+        copy_from_duckdb(pg, "fake_names", duck, "fake_names")
+    sql = portable_sql(boundary_table(), rules=RuleSet(), columns=list(leads.columns),
+                       source="fake_names", dialect="postgres")
+    assert "Not included" not in sql and " ~* " in sql
+    got = query(pg, f"SELECT lead_id, auto_rule FROM ({sql}) AS s ORDER BY lead_id")
+    assert got["auto_rule"].fillna("").tolist() == FAKE_RULES
+
+
 def test_the_server_is_private_and_quick(postgres_server: Server, pg: psycopg.Connection
                                          ) -> None:
     """Socket only (no TCP), in the private folder, with durability off."""
@@ -122,3 +139,31 @@ def test_the_server_is_private_and_quick(postgres_server: Server, pg: psycopg.Co
         "'unix_socket_directories', 'fsync', 'port')").fetchall())
     assert settings == {"listen_addresses": "", "fsync": "off", "port": "5432",
                         "unix_socket_directories": str(postgres_server.socket_dir)}
+
+
+#: RE2 patterns beyond the defaults that Postgres is given in its own syntax, and names
+#: to try them on (lower-cased, as the SQL's name is).
+PATTERNS = [r"^\d+$", r"[.\-_]{2}", r"^(mr|mrs)\.?\s", r"x{2,3}y", r"[^a-z ]", r"a.b$",
+            r"\w+@", r"(?i)TEST", r"[[:digit:]]{3}", r"^[]x]", r"\{", r"a|b$", r"[\s\d]z",
+            r"n(?:o|e)+t", r"^[^\p{L}\d]+$"]
+NAMES = ["123", "a..b", "mr. x", "mrs smith", "xxy", "xxxxy", "josé", "a\nb", "axb",
+         "ann@x", "a test", "9876", "]ab", "x", "{", "bob", "3z", "a z", "noot", "--!",
+         "ωμέγα", "a1b"]
+
+
+def test_postgres_runs_other_patterns_as_re2_does(pg: psycopg.Connection) -> None:
+    from calibrate.export.score_sql import _regex
+
+    with duckdb.connect() as duck:
+        for p in PATTERNS:
+            t = _regex(p, "postgres")
+            assert t is not None, p
+            want = [duck.execute("SELECT regexp_matches(?, ?)", [n, "(?i)" + p]).fetchone()[0]
+                    for n in NAMES]
+            got = [pg.execute("SELECT %s ~* %s", [n, t]).fetchone()[0] for n in NAMES]
+            if r"\p{L}" in p:  # [[:alpha:]] of this C-locale server: a to z (the header's
+                # note); Greek letters are no letters here
+                i = NAMES.index("ωμέγα")
+                assert (got.pop(i), want.pop(i)) == (True, False)
+            assert got == want, (p, t)
+    assert _regex(r"\bx", "postgres") is None and _regex(r"(?P<a>x)", "postgres") is None

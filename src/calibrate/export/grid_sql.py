@@ -15,8 +15,9 @@ leads:
 * points, total and auto-rule: the portable score
   (:func:`~calibrate.export.score_sql.scoring`), clipped and classed as the grid does
   (:func:`~calibrate.decide.grid.points_sql`, :func:`~calibrate.decide.grid.rule_class_sql`).
-  The fake-name patterns need regular expressions and are left out (the header says so): a
-  lead only they would disqualify counts as scored;
+  The fake-name patterns are regular expressions in the dialect's own syntax; a pattern the
+  dialect cannot run (e.g. ``\\pN`` in PostgreSQL or Snowflake) is left out and named in the
+  header, and a lead only it would disqualify counts as scored;
 * recency: whole days to each lead's reference date as the store counts them
   (:func:`~calibrate.model.recency.stored_reference`): its close date, else the as-of date
   given (the newest date loaded; today only when none is given);
@@ -192,7 +193,7 @@ def grid_sql(table: pd.DataFrame, *, columns: Sequence[ColumnInfo],
     columns = list(columns)
     fence = dialect == "postgres"
     s = scoring(table, rules=rules, columns=columns, source=source, fence=fence,
-                reference=_reference(columns, as_of), shared=True)
+                reference=_reference(columns, as_of), shared=True, dialect=dialect)
     outcome, created = _role(columns, "outcome"), _role(columns, "created_at")
     segment, amount = _role(columns, "segment"), _role(columns, "amount")
     text = "CAST(NULL AS VARCHAR)"
@@ -236,13 +237,15 @@ def grid_sql(table: pd.DataFrame, *, columns: Sequence[ColumnInfo],
     if source_query is not None:  # in the source's own dialect: spliced in, not transpiled
         body = f"WITH {source} AS (\n{source_query}\n),\n" + body.removeprefix("WITH ")
     return "\n".join(_notes(dialect, source, columns, s.recency, as_of, s.left_out,
-                            weights_id)) + "\n" + body + "\n"
+                            weights_id, s.notes)) + "\n" + body + "\n"
 
 
 def _notes(dialect: str, source: str, columns: Sequence[ColumnInfo], recency: Sequence[str],
-           as_of: dt.date | None, left_out: Sequence[str], weights_id: int | None
-           ) -> list[str]:
-    """The header comment: what the query counts and what the source columns must hold."""
+           as_of: dt.date | None, left_out: Sequence[str], weights_id: int | None,
+           notes: Sequence[str] = ()) -> list[str]:
+    """The header comment: what the query counts and what the source columns must hold;
+    ``left_out`` and ``notes``: the auto-rules not written, and written differently, in
+    ``dialect`` (:class:`~calibrate.export.score_sql.Scoring`)."""
     def named(role: str) -> str | None:
         header = _role(columns, role)
         return None if header is None else f'"{header}"'
@@ -277,6 +280,7 @@ def _notes(dialect: str, source: str, columns: Sequence[ColumnInfo], recency: Se
                     + (f"each lead's {closed}, else {to}" if closed else to)
                     + " (as the fit counts them); dates, a blank is no date.")
     body += [f"Not included: {x} (such a lead counts as scored)." for x in left_out]
+    body += [f"Note: {x[0].upper()}{x[1:]}" for x in notes]
     return (_comment(head) + column_notes() + _comment(body))
 
 

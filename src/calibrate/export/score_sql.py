@@ -10,6 +10,7 @@ the ``SELECT`` before transpiling, which the count grid's query
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -140,16 +141,220 @@ def _digits(col: str) -> str:
     return x
 
 
+#: Dialects whose regular expressions are RE2, as calibrate's own rules (DuckDB's) are.
+_RE2 = ("duckdb", "bigquery")
+#: RE2's ASCII POSIX classes that the other dialects are given as ranges.
+_POSIX_CLASSES = {"alpha": "A-Za-z", "digit": "0-9", "alnum": "0-9A-Za-z", "upper": "A-Z",
+                  "lower": "a-z", "xdigit": "0-9A-Fa-f"}
+_LETTER = re.compile(r"\\p(?:\{L\}|L)")  # \p{L} or \pL: a letter of any script
+#: What a letter (RE2's \p{L}) is where it is written [[:alpha:]].
+_POSIX_LETTERS = {
+    "postgres": "a letter in the fake-name patterns is [[:alpha:]], a letter of the "
+                "database's locale (its LC_CTYPE): a database in the C locale knows only "
+                "a to z, and takes a name written only in other letters (Ωμέγα) for one "
+                "with no letter.",
+    "snowflake": "a letter in the fake-name patterns is [[:alpha:]], a letter as "
+                 "Snowflake's regular expressions know them."}
+_BOUND = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+_ERE_SPECIAL = set(".[]()*+?{}|^$\\")
+
+
+def _regex(pattern: str, dialect: str) -> str | None:
+    r"""RE2 ``pattern`` (a fake-name pattern) in ``dialect``'s regular expressions, as
+    matched case-insensitively anywhere in a text; None when it holds what that dialect
+    cannot say (or this translation does not know), so that it is left out.
+
+    DuckDB and BigQuery are RE2: as written. PostgreSQL (ARE), Snowflake (POSIX ERE with
+    Perl's ``\d \s \w``) and Spark (Java) get a small, checked subset: literals and
+    escaped punctuation, ``. ^ $ | * + ? {n,m}``, groups (``(?:`` and an ``(?i)`` that the
+    whole match already implies), brackets with ranges, ``\d \s \w`` (and their negations
+    where the dialect has them) and ``\p{L}`` (any letter: ``[:alpha:]`` in PostgreSQL and
+    Snowflake, as their locale knows letters). RE2's ``.`` stops at a newline and its ``$``
+    is the end of the text: Postgres and Spark are told so. Anything else (``\b``,
+    ``\pN``, named groups, other flags, back references, non-greedy repeats in Snowflake,
+    repeats above 255 in the POSIX engines) gives None.
+    """
+    if dialect in _RE2:
+        return pattern
+    posix = dialect in ("postgres", "snowflake")
+    snowflake, spark = dialect == "snowflake", dialect == "spark"
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    repeat = False  # the previous piece is a repeat (a ? after it makes it non-greedy)
+    while i < n:
+        ch, after_repeat, repeat = pattern[i], repeat, False
+        if ch == "\\":
+            if letter := _LETTER.match(pattern, i):
+                out.append("[[:alpha:]]" if posix else r"\p{L}")
+                i = letter.end()
+                continue
+            c = pattern[i + 1: i + 2]
+            if c and (c in "dDsSwW" or (c in "ntrf" and not snowflake)):
+                out.append(ch + c)
+            elif c and c in string.punctuation:
+                out.append(ch + c if not snowflake or c in _ERE_SPECIAL else c)
+            else:
+                return None
+            i += 2
+        elif ch == "[":
+            bracket = _bracket(pattern, i, dialect)
+            if bracket is None:
+                return None
+            text, i = bracket
+            out.append(text)
+        elif ch == "(":
+            if pattern.startswith("(?i)", i):
+                i += 4  # the whole match is case-insensitive already
+                continue
+            for start, to in (("(?:", "(" if snowflake else "(?:"),
+                              ("(?i:", "(" if snowflake else "(?:"), ("(?", None), ("(", "(")):
+                if pattern.startswith(start, i):
+                    if to is None:
+                        return None
+                    out.append(to)
+                    i += len(start)
+                    break
+        elif ch in "*+?":
+            if ch == "?" and after_repeat:
+                if snowflake:
+                    return None
+            else:
+                repeat = True
+            out.append(ch)
+            i += 1
+        elif ch == "{":
+            bound = _BOUND.match(pattern, i)
+            if bound:
+                if posix and max(int(b) for b in bound.groups() if b) > 255:
+                    return None
+                out.append(bound.group())
+                repeat = True
+                i = bound.end()
+            else:
+                out.append("\\{")
+                i += 1
+        elif ch == "}":
+            out.append("}" if snowflake else "\\}")
+            i += 1
+        elif ch == ".":
+            out.append("." if snowflake else r"[^\n]")
+            i += 1
+        elif ch == "$" and spark:
+            out.append(r"\z")  # Java's $ also matches before a final line break
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _bracket(pattern: str, i: int, dialect: str) -> tuple[str, int] | None:
+    """The RE2 bracket expression at ``pattern[i]`` in ``dialect`` and the index after it
+    (None: not expressible); see :func:`_regex`."""
+    posix, snowflake = dialect in ("postgres", "snowflake"), dialect == "snowflake"
+    out = ["["]
+    i += 1
+    if pattern.startswith("^", i):
+        out.append("^")
+        i += 1
+    first = True
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "]" and not first:
+            out.append("]")
+            return "".join(out), i + 1
+        first = False
+        if ch == "]":  # a ] first is itself
+            out.append("]" if posix else "\\]")
+            i += 1
+        elif pattern.startswith("[:", i):
+            end = pattern.find(":]", i + 2)
+            ranges = _POSIX_CLASSES.get(pattern[i + 2: end]) if end > 0 else None
+            if ranges is None:
+                return None
+            out.append(ranges)
+            i = end + 2
+        elif ch == "\\":
+            if letter := _LETTER.match(pattern, i):
+                out.append("[:alpha:]" if posix else r"\p{L}")
+                i = letter.end()
+                continue
+            c = pattern[i + 1: i + 2]
+            if snowflake:  # a backslash is itself in a POSIX bracket
+                if not c or c not in string.punctuation or c in "]^-\\[":
+                    return None
+                out.append(c)
+            elif c and (c in "dsw" or c in "ntrf" or c in string.punctuation
+                        or (c in "DSW" and dialect == "spark")):
+                out.append(ch + c)
+            else:
+                return None
+            i += 2
+        elif ch == "[":
+            if snowflake and pattern[i + 1: i + 2] in (":", ".", "="):
+                return None
+            out.append("[" if snowflake else "\\[")
+            i += 1
+        elif ch == "&" and dialect == "spark":
+            out.append("\\&")  # && is an intersection in Java
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return None
+
+
+def _shown(pattern: str) -> str:
+    """A pattern quoted for a comment line: characters that are not printable (a line
+    break would end the comment) escaped, backslashes as written."""
+    return '"' + "".join(c if c.isprintable() else repr(c)[1:-1] for c in pattern) + '"'
+
+
+def _fake_name_match(name: str, patterns: Sequence[str], dialect: str
+                     ) -> tuple[str | None, list[str]]:
+    """The SQL condition that ``name`` (lower-cased, trimmed text) matches one of the
+    fake-name ``patterns`` (RE2, case-insensitive, anywhere) in ``dialect`` (None: none
+    can be said there), and the patterns left out.
+
+    Written so that sqlglot's transpiling gives each dialect's own search: DuckDB
+    ``regexp_matches`` as calibrate's rules; Postgres ``~*``; BigQuery ``REGEXP_CONTAINS``
+    with ``(?i)``; Spark ``RLIKE`` with ``(?iu)`` (sqlglot drops a flags argument); and
+    Snowflake ``REGEXP_INSTR(..., 'i') > 0``, passed through (its ``REGEXP_LIKE`` matches
+    the whole text). A blank name matches nothing, as calibrate's rules test no name.
+    """
+    kept: list[str] = []
+    lost: list[str] = []
+    for p in patterns:
+        t = _regex(p, dialect)
+        if t is None:
+            lost.append(p)
+        else:
+            kept.append(t)
+    if not kept:
+        return None, lost
+    group = "(" if dialect == "snowflake" else "(?:"
+    alts = "|".join(f"{group}{t})" for t in kept)
+    match = {"postgres": lambda: f"REGEXP_MATCHES({name}, {literal(alts)}, 'i')",
+             "snowflake": lambda: f"REGEXP_INSTR({name}, {literal(alts)}, 1, 1, 0, 'i') > 0",
+             "spark": lambda: f"REGEXP_MATCHES({name}, {literal('(?iu)' + alts)})",
+             }.get(dialect, lambda: f"REGEXP_MATCHES({name}, {literal('(?i)' + alts)})")()
+    return f"({name} <> '' AND {match})", lost
+
+
 def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str],
-              x: Inputs) -> tuple[list[tuple[str, str]], list[str]]:
-    """(label, portable SQL condition) per auto-rule in force, and what could not be
-    written portably. Mirrors :func:`calibrate.decide.rules._conditions` with plain string
-    functions: no regular expressions, so fake-name patterns are left out."""
+              x: Inputs, *, dialect: str = "duckdb"
+              ) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """(label, portable SQL condition) per auto-rule in force, what could not be written in
+    ``dialect``, and notes on what was written differently there. Mirrors
+    :func:`calibrate.decide.rules._conditions` with plain string functions, but for the
+    fake-name patterns: regular expressions, written in ``dialect``'s own
+    (:func:`_fake_name_match`); a pattern it cannot say is left out."""
     has = set(names)
     find = column_finder(has)
     h = {c: header.get(c, c) for c in has}
     out: list[tuple[str, str]] = []
     left_out: list[str] = []
+    notes: list[str] = []
 
     def low(col: str) -> str:
         return _text(h[col], x)
@@ -185,11 +390,17 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
             name = (f"CASE WHEN {full} IS NULL OR {full} = '' THEN {name} ELSE {full} END"
                     if name else full)
         name = x(name)
-        if fakes:
-            out.append(("disqualified:fake_name", f"({name}) IN {_in(fakes)}"))
-        if [p for p in rules.fake_name_patterns if p]:
-            left_out.append("fake-name patterns (names with no letters, keyboard mashes, one "
-                            "letter repeated): they need regular expressions")
+        fake = [f"({name}) IN {_in(fakes)}"] if fakes else []
+        patterns = [p for p in rules.fake_name_patterns if p]
+        match, lost = _fake_name_match(name, patterns, dialect)
+        fake += [match] if match else []
+        if dialect in _POSIX_LETTERS and any(_LETTER.search(p) for p in patterns
+                                             if p not in lost):
+            notes.append(_POSIX_LETTERS[dialect])
+        left_out += [f"the fake-name pattern {_shown(p)}, a regular expression {dialect} "
+                     "cannot run" for p in lost]
+        if fake:
+            out.append(("disqualified:fake_name", " OR ".join(fake)))
 
     if "phone" in has:
         d = x(_digits(h["phone"]))
@@ -233,7 +444,7 @@ def _rule_sql(rules: RuleSet, names: Mapping[str, str], header: Mapping[str, str
         col, values = find(key), norm(values)
         if col and values:
             out.append((f"qualified:{col}", f"{low(col)} IN {_in(values)}"))
-    return [(label, f"COALESCE({cond}, FALSE)") for label, cond in out], left_out
+    return [(label, f"COALESCE({cond}, FALSE)") for label, cond in out], left_out, notes
 
 
 def _pass_sql(t: Bar | None, total: str) -> str:
@@ -266,18 +477,20 @@ class Scoring:
     """The scoring ``SELECT`` in the neutral subset, not yet transpiled (:func:`scoring`).
 
     ``recency``: the activity dates scored by their days to a date (headers as written);
-    ``left_out``: auto-rules that could not be written portably, in words.
+    ``left_out``: auto-rules that could not be written portably, in words; ``notes``: what
+    the dialect's SQL does differently from calibrate's rules, in words.
     """
 
     sql: str
     recency: tuple[str, ...]
     left_out: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def scoring(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
             rules: RuleSet | Mapping[str, Any] | None = None, columns: Any = None,
             source: str = "leads", fence: bool = False, reference: str = TODAY,
-            shared: bool = False) -> Scoring:
+            shared: bool = False, dialect: str = "duckdb") -> Scoring:
     """One ``SELECT`` adding ``profile``, ``behavior``, ``auto_rule``, ``total`` and ``mql``
     to every row of table ``source``, in the neutral subset (see :func:`portable_sql`).
 
@@ -286,7 +499,10 @@ def scoring(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
     ``reference``: the SQL date recency counts whole days to (default today). ``shared``:
     compute each tested value once per row in an inner query (:class:`Inputs`; its
     columns, named ``calibrate_in_N``, then come out too: for queries that aggregate).
+    ``dialect``: the one the ``SELECT`` will be transpiled to; the fake-name patterns are
+    regular expressions written for it (:func:`_fake_name_match`).
     """
+    check_dialect(dialect)
     x = Inputs(shared)
     lines = conditions(table, columns)
     r = axis_ranges(table)
@@ -300,7 +516,8 @@ def scoring(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
                                           else RuleSet.from_dict(rules))
     names = column_types(table, columns)
     header = headers(columns)
-    conds, left_out = _rule_sql(ruleset, names, header, x) if ruleset else ([], [])
+    conds, left_out, notes = (_rule_sql(ruleset, names, header, x, dialect=dialect)
+                              if ruleset else ([], [], []))
     rule_case = ("CASE " + " ".join(f"WHEN {c} THEN {literal(label)}" for label, c in conds)
                  + " ELSE NULL END") if conds else "CAST(NULL AS VARCHAR)"
     mql = _mql_sql(thresholds, total, columns, header, x)
@@ -315,7 +532,7 @@ def scoring(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
            f"'disqualified:%' THEN FALSE WHEN auto_rule LIKE 'qualified:%' THEN TRUE "
            f"ELSE {mql} END AS mql\nFROM (\n{inner}\n) AS scored")
     dates = tuple(dict.fromkeys(c.field for c in lines if c.kind == "recency"))
-    return Scoring(sql, dates, tuple(left_out))
+    return Scoring(sql, dates, tuple(left_out), tuple(notes))
 
 
 def column_notes() -> list[str]:
@@ -341,13 +558,14 @@ def portable_sql(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
     """
     check_dialect(dialect)
     s = scoring(table, thresholds=thresholds, rules=rules, columns=columns, source=source,
-                fence=dialect == "postgres")
+                fence=dialect == "postgres", dialect=dialect)
     note = [f"-- calibrate lead score ({dialect}): adds profile, behavior, auto_rule, total "
             "and mql to every row.", *column_notes()]
     if s.recency:
         note.append("-- Dates score by whole days before today (CURRENT_DATE); they must "
                     "hold dates (2025-06-30), a blank is no date.")
     note += [f"-- Not included: {x}." for x in s.left_out]
+    note += [f"-- Note: {x}" for x in s.notes]
     return "\n".join(note) + "\n" + transpile(s.sql, dialect) + "\n"
 
 
