@@ -135,11 +135,16 @@ def test_above_the_cap_recency_counts_to_the_newest_date_in_the_whole_source(mad
     read: the as-of date is still that day (asked of the source), not the sample's."""
     _, rows, _ = made["sample"]
     rows = rows.copy()
+    dates = ["created_at", "closed_at", "last_activity_date"]
     created = pd.to_datetime(rows["created_at"])
     rows["last_activity_date"] = created + pd.to_timedelta(
         pd.Series(range(len(rows)), index=rows.index) % 40, unit="D")
-    newest = rows[["created_at", "closed_at", "last_activity_date"]].max().max()
-    late = pd.Timestamp(newest) + pd.Timedelta(days=90)
+    # All dates 90 days earlier, so that the planted one is newer and still in the past
+    # (the load clears dates after its day, and so does the as-of date asked of the source).
+    for c in dates:
+        rows[c] = pd.to_datetime(rows[c]) - pd.Timedelta(days=90)
+    newest = rows[dates].max().max()
+    late = pd.Timestamp(newest) + pd.Timedelta(days=2)
     path = tmp_path / "recency.parquet"
     for i in range(len(rows) - 1, 0, -97):  # a row that is not in the sample once changed
         changed = rows.copy()

@@ -257,3 +257,20 @@ def test_a_close_date_leak_in_the_activity_date_is_left_out_of_the_fit():
     (warning,) = weights.metrics["leakage"]
     assert warning.startswith(f"{DATE}: on its own it predicts the outcome")
     assert warning.endswith("(left out of the fit)")
+
+
+def test_an_as_of_date_the_store_keeps_comes_before_the_newest_loaded_date():
+    """Rows read in place are a sample: the store keeps the whole source's as-of date, and
+    every day count (the fit's, the grid's) goes to it; forgetting it restores the
+    newest loaded date."""
+    from calibrate.model.recency import data_as_of, reference_sql
+
+    with Workbench(keep_backups=0) as wb:
+        wb.ingest(recency_leads(600))
+        newest = data_as_of(wb.con)
+        later = newest + dt.timedelta(days=90)
+        store.set_as_of(wb.con, later)
+        assert data_as_of(wb.con) == later
+        assert later.isoformat() in reference_sql(wb.con)
+        store.set_as_of(wb.con, None)
+        assert data_as_of(wb.con) == newest

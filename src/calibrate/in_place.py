@@ -38,12 +38,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import duckdb
 
 from calibrate.data import store
+from calibrate.data.cleaning_plan import EARLIEST
 from calibrate.data.database import DatabaseSource, fetch_frame, is_database_url, no_rows, redact
 from calibrate.data.parquet_source import ParquetSource, open_parquet
 from calibrate.decide.grid import Grid, GridKey, store_grid, stored_grid
 from calibrate.errors import CalibrateError, InputError
 from calibrate.model.weights import Weights
-from calibrate.sql import quote
+from calibrate.sql import literal, quote
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -294,8 +295,16 @@ def source_as_of(source: Source, con: duckdb.DuckDBPyConnection) -> dt.date | No
              and c.role in ("created_at", "closed_at", "behavior")]
     if not names:
         return None
-    sql = ("SELECT " + ", ".join(f"max(CAST({quote(n)} AS DATE)) AS d{i}"
-                                 for i, n in enumerate(names))
+    # Only the dates the load keeps: it clears those after the day of the load or before 1990.
+    last = literal(f"{dt.datetime.now() + dt.timedelta(days=1):%Y-%m-%d %H:%M:%S}")
+    first = literal(f"{EARLIEST:%Y-%m-%d %H:%M:%S}")
+
+    def kept(n: str) -> str:
+        t = f"CAST({quote(n)} AS TIMESTAMP)"
+        return (f"max(CASE WHEN {t} <= CAST({last} AS TIMESTAMP) AND {t} >= "
+                f"CAST({first} AS TIMESTAMP) THEN CAST({quote(n)} AS DATE) END)")
+
+    sql = ("SELECT " + ", ".join(f"{kept(n)} AS d{i}" for i, n in enumerate(names))
            + f" FROM ({source.sql()}) AS s")
     row = _in_source(source, sql, "Finding the newest date").iloc[0]
     days = [pd.Timestamp(v).date() for v in row if v is not None and not pd.isna(v)]
@@ -404,12 +413,12 @@ def prepare(source: Source, compute: Compute, *, cap: int | None = None,
         mapping = load_mapping(mapping)
     with sample_store(source, cap=cap, outcome=outcome, mapping=mapping,
                       progress=progress) as (con, rows, sample):
+        if rows > cap:  # the fit counts days to the whole source's newest date, as the grid
+            store.set_as_of(con, source_as_of(source, con))
         weights = compute(con)
         weights.rules = rules
         columns = store.read_columns(con)
-        as_of = None
-        if (weights.table["kind"] == "recency").any():  # the whole source's newest date
-            as_of = data_as_of(con) if rows <= cap else source_as_of(source, con)
+        as_of = data_as_of(con) if (weights.table["kind"] == "recency").any() else None
     record = Record(**source.where(), rows=rows, rows_read=sample.rows_read,
                     loaded_at=dt.datetime.now().isoformat(timespec="seconds"), cap=cap,
                     outcome=outcome, mapping=mapping_to_toml(mapping),

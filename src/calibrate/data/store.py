@@ -10,6 +10,7 @@ writes behind :data:`WRITE_LOCK`; another process holding the file is reported a
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -513,6 +514,23 @@ def lead_count(con: duckdb.DuckDBPyConnection) -> int:
 
 #: The ``meta`` key of the record of leads loaded in place (:mod:`calibrate.in_place`).
 IN_PLACE_KEY = "in_place_source"
+#: Meta key of the as-of date when it is not the newest date of the stored leads: a store
+#: of rows read in place from a bigger source takes the source's (:func:`set_as_of`).
+AS_OF_KEY = "data_as_of"
+
+
+def set_as_of(con: duckdb.DuckDBPyConnection, day: dt.date | None) -> None:
+    """Keep ``day`` as the data's as-of date (None: forget it, the leads' newest date again),
+    which :func:`calibrate.model.recency.data_as_of` then gives."""
+    con.execute("DELETE FROM meta WHERE key = ?", [AS_OF_KEY])
+    if day is not None:
+        con.execute("INSERT INTO meta VALUES (?, ?)", [AS_OF_KEY, day.isoformat()])
+
+
+def stored_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The as-of date :func:`set_as_of` kept; None when none is."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [AS_OF_KEY]).fetchall()
+    return dt.date.fromisoformat(row[0][0]) if row else None
 
 
 def in_place(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:

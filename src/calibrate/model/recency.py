@@ -138,7 +138,13 @@ def is_record_keeping(label: str) -> bool:
 
 def data_as_of(con: duckdb.DuckDBPyConnection, source: str = "leads") -> dt.date | None:
     """The newest date of the created, closed and behavior date columns of table
-    ``source`` (the export's as-of date); None without any."""
+    ``source`` (the export's as-of date); None without any. A date the store keeps
+    (:func:`~calibrate.data.store.set_as_of`: the rows are a sample of a bigger source
+    read in place) comes first for ``leads``."""
+    from calibrate.data.store import stored_as_of
+
+    if source == "leads" and (kept := stored_as_of(con)) is not None:
+        return kept
     physical = {r[0] for r in con.execute(f"DESCRIBE {quote(source)}").fetchall()}
     names = [c.name for c in read_columns(con) if c.name in physical and c.type == "date"
              and c.role in ("created_at", "closed_at", "behavior")]
