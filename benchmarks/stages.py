@@ -1438,27 +1438,33 @@ def stage_postgres_path(spec: dict[str, Any]) -> dict[str, Any]:
                     float(spec.get("settle", SETTLE_SECONDS)))
 
 
-def _pg_child(spec: dict[str, Any], folder: Path, name: str,
-              timeout: float | None) -> dict[str, Any]:
-    """Run :func:`stage_postgres_path` in a fresh interpreter; its JSON result."""
+def _child(stage: str, spec: dict[str, Any], spec_path: Path, out_path: Path, what: str,
+           timeout: float | None) -> dict[str, Any]:
+    """Run stage ``stage`` on ``spec`` in a fresh interpreter (so that its peak RSS is its
+    own); its JSON result, or a RuntimeError saying how ``what`` failed."""
     import subprocess
 
-    spec_path, out_path = folder / f"pg_{name}.spec.json", folder / f"pg_{name}.result.json"
     spec_path.write_text(json.dumps(spec, indent=1))
     out_path.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
-    done = subprocess.run([sys.executable, "-m", "benchmarks.stages", "postgres_path",
+    done = subprocess.run([sys.executable, "-m", "benchmarks.stages", stage,
                            str(spec_path), str(out_path)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
     if not out_path.exists():
-        raise RuntimeError(f"the {name} path exited with {done.returncode}: "
-                           + done.stderr[-2000:])
+        raise RuntimeError(f"{what} exited with {done.returncode}: " + done.stderr[-2000:])
     result = json.loads(out_path.read_text())
     if "error" in result:
-        raise RuntimeError(f"the {name} path failed: {result['error']}\n"
+        raise RuntimeError(f"{what} failed: {result['error']}\n"
                            + result.get("traceback", ""))
     return result
+
+
+def _pg_child(spec: dict[str, Any], folder: Path, name: str,
+              timeout: float | None) -> dict[str, Any]:
+    """Run :func:`stage_postgres_path` in a fresh interpreter; its JSON result."""
+    return _child("postgres_path", spec, folder / f"pg_{name}.spec.json",
+                  folder / f"pg_{name}.result.json", f"the {name} path", timeout)
 
 
 def stage_postgres_in_place(spec: dict[str, Any]) -> dict[str, Any]:
@@ -1634,32 +1640,19 @@ def stage_parquet_in_place(spec: dict[str, Any]) -> dict[str, Any]:
     (:func:`typed_parquet`, reused when complete), then loaded in place by a fresh process
     (:func:`stage_parquet_path`) once the machine has settled. The target: 100M leads under
     2 minutes and 8 GiB peak RSS."""
-    import subprocess
 
     folder = Path(spec["folder"])
     data = folder / f"typed_parquet_seed{int(spec.get('seed', 7))}"
     out: dict[str, Any] = {"data": typed_parquet(data, int(spec["n"]), int(spec.get("seed", 7)),
                                                  int(spec.get("chunk", PARQUET_CHUNK)))}
     db = folder / "parquet_in_place.duckdb"
-    spec_path, out_path = folder / "parquet_path.spec.json", folder / "parquet_path.result.json"
     out["idle_before"] = settle(float(spec.get("settle", SETTLE_SECONDS)))
-    spec_path.write_text(json.dumps({"folder": str(data), "db": str(db),
-                                     "process_started": time.time()}, indent=1))
-    out_path.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
     t = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "benchmarks.stages", "parquet_path",
-                           str(spec_path), str(out_path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=spec.get("timeout"))
+    result = _child("parquet_path", {"folder": str(data), "db": str(db),
+                                     "process_started": time.time()},
+                    folder / "parquet_path.spec.json", folder / "parquet_path.result.json",
+                    "the in-place process", spec.get("timeout"))
     out["process_wall_seconds"] = time.perf_counter() - t
-    if not out_path.exists():
-        raise RuntimeError(f"the in-place process exited with {done.returncode}: "
-                           + done.stderr[-2000:])
-    result = json.loads(out_path.read_text())
-    if "error" in result:
-        raise RuntimeError(f"the in-place process failed: {result['error']}\n"
-                           + result.get("traceback", ""))
     remove_db(db)  # its size is kept in db_bytes
     out["in_place"] = result
     out["peak_rss"] = result["peak_rss"]
