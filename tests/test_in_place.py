@@ -275,3 +275,19 @@ def test_the_data_page_loads_in_place_and_says_what_stays_where(pg, pairs, tmp_p
     assert "stay in postgresql://" in shown and "on the Data page" in shown
     assert "--table" not in shown and SECRET not in shown
     assert SECRET.encode() not in db.read_bytes()  # (no lead rows: the tests above)
+
+
+@pytest.mark.parametrize("cap", [1, 100, 5_000, 49_999])
+def test_the_sample_is_the_rows_with_the_smallest_md5_whatever_the_bound(pg, pairs, cap):
+    """The bound that spares sorting the whole table loses none of the ``cap`` rows with
+    the smallest md5 of their text: the same rows as sorting them all (read with psycopg)."""
+    from calibrate.in_place import source_of
+
+    source = source_of(url(pg), "sample_leads", None)
+    picked = source.sample_sql(50_000, cap)
+    assert (" WHERE " in picked) == (cap < 40_000)  # near all the rows: no bound
+    with pg.connect("in_place_source") as con:
+        got = con.execute(f"SELECT lead_id FROM ({picked}) AS p").fetchall()
+        every = con.execute("SELECT lead_id FROM sample_leads AS s ORDER BY "
+                            "md5(CAST(s AS TEXT)) COLLATE \"C\" LIMIT %s", [cap]).fetchall()
+    assert got == every and len(got) == cap
