@@ -252,3 +252,21 @@ def test_bad_input_says_what_is_wrong_naming_the_file_and_changes_nothing(made, 
     message = caught.value.message
     assert expected in message, message
     assert os.path.basename(str(given)) in message, message
+
+
+def test_the_weights_page_says_its_level_counts_are_the_sampled_leads(made, tmp_path,
+                                                                     monkeypatch):
+    """Above the cap, a level's leads and wins count the rows read, not the source's: the
+    Weights page says so, with both numbers."""
+    from calibrate.data import store
+
+    from apptest import page
+
+    _, _, parquet = made["sample"]
+    db = tmp_path / "sampled.duckdb"
+    with Workbench(db, keep_backups=0) as wb:
+        wb.ingest(parquet, in_place=True, in_place_cap=5_000)
+    monkeypatch.setenv(store.ENV_DB, str(db))
+    at = page("weights")
+    shown = " ".join(c.value for c in at.caption)
+    assert "a sample of the 50k left in place" in shown and "the 5k leads read" in shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from calibrate.model.quality_text import (
+    counts_sentence,
     edits_sentence,
     fit_settings,
     headline,
@@ -79,3 +80,11 @@ def test_fit_settings_read_as_words_not_json():
     assert not any("{" in line or "}" in line for line in lines)
     assert fit_settings({"exclude_no_decision": True, "Cs": [0.5], "odd": 1})[:3] == [
         "No-decision leads left out of the fit", "Penalty strength fixed", "odd: 1"]
+
+
+def test_per_level_counts_of_a_sample_read_in_place_say_so_and_loaded_ones_say_nothing():
+    line = counts_sentence({"rows": 100_000_000, "rows_read": 250_000})
+    assert line is not None
+    assert "250k" in line and "100M" in line and "sample" in line
+    assert counts_sentence({"rows": 50_000, "rows_read": 50_000}) is None  # all read
+    assert counts_sentence({}) is None  # loaded leads: the weights say nothing of rows

@@ -160,6 +160,8 @@ def points_section(wb: Workbench, weights: Weights, exclude: bool) -> bool:
     table = point_intervals.with_intervals(weights.table)
     attempt = st.session_state.get(ROUND, 0)
     edits: Edits = {}
+    if sample := quality_text.counts_sentence(weights.data):
+        st.caption(sample)
     tabs = st.tabs(["Profile points", "Behavior points"])
     ready = None
     for axis, tab in zip(("profile", "behavior"), tabs, strict=True):
