@@ -88,3 +88,6 @@ def test_per_level_counts_of_a_sample_read_in_place_say_so_and_loaded_ones_say_n
     assert "250k" in line and "100M" in line and "sample" in line
     assert counts_sentence({"rows": 50_000, "rows_read": 50_000}) is None  # all read
     assert counts_sentence({}) is None  # loaded leads: the weights say nothing of rows
+    grid = "the count grid behind the thresholds"
+    cli = counts_sentence({"rows": 9, "rows_read": 3}, every=grid)
+    assert cli is not None and cli.endswith(f"; {grid} counts every lead.")

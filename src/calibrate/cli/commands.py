@@ -47,6 +47,10 @@ def _print_fit(weights) -> None:
     if (line := not_converged(weights)) is not None:
         print(f"warning: {line[0].lower()}{line[1:]} Raise max_iter (in Python: "
               "fit(..., max_iter=...) or LeadScorer(max_iter=...)).")
+    from calibrate.model.quality_text import counts_sentence
+
+    if sample := counts_sentence(weights.data, every="the count grid behind the thresholds"):
+        print(sample)
     table = weights.table
     for axis in ("profile", "behavior"):
         print(f"\n{axis.upper()} points")

@@ -60,16 +60,18 @@ def held_out_sentence(metrics: Mapping[str, Any], exclude_no_decision: bool = Fa
             "the points never saw them. Drawing names from a hat would score 50%.")
 
 
-def counts_sentence(data: Mapping[str, Any]) -> str | None:
+def counts_sentence(data: Mapping[str, Any], every: str = "the Thresholds page"
+                    ) -> str | None:
     """What the per-level leads and wins count when the fit read a sample of leads left in
-    place (``Weights.data``'s ``rows_read`` below its ``rows``); None otherwise, when they
-    count the loaded leads the fit learnt from."""
+    place (``Weights.data``'s ``rows_read`` below its ``rows``), and that ``every`` (where
+    the place names the count grid) counts every lead; None otherwise, when they count the
+    loaded leads the fit learnt from."""
     rows, read = data.get("rows"), data.get("rows_read")
     if fmt.is_missing(rows) or fmt.is_missing(read) or int(read) >= int(rows):
         return None
     return (f"Leads and wins per level count the fit's share of the {fmt.number(read)} "
-            f"leads read for it, a sample of the {fmt.number(rows)} left in place; the "
-            "Thresholds page counts every lead.")
+            f"leads read for it, a sample of the {fmt.number(rows)} left in place; "
+            f"{every} counts every lead.")
 
 
 def edits_sentence(edited_auc: float | None, suggested_auc: float | None,
