@@ -1602,6 +1602,8 @@ def stage_parquet_path(spec: dict[str, Any]) -> dict[str, Any]:
     imports = time.perf_counter() - t_import
     db = Path(spec["db"])
     remove_db(db)
+    if not spec.get("in_place", True):
+        return _parquet_copy(spec, db, started, imports)
     timer = SelfTimer()
     timer.wrap(in_place_module, ["count_rows", "source_as_of", "source_grid"])
     timer.wrap(ParquetSource, ["ingest_rows"])
@@ -1635,6 +1637,44 @@ def stage_parquet_path(spec: dict[str, Any]) -> dict[str, Any]:
             "grid_leads": int(report.grid.leads), "grid_cells": int(len(report.grid.frame))}
 
 
+#: Largest N at which the Parquet stage also times its peer, copying first (above it the
+#: copy would take a quarter of an hour and most of the disk's free space).
+PARQUET_COPY_MAX = 10_000_000
+
+
+def _parquet_copy(spec: dict[str, Any], db: Path, started: float, imports: float
+                  ) -> dict[str, Any]:
+    """The peer of the in-place load, in the same kind of fresh process: the same files
+    copied first (``Workbench(db).ingest(folder)``, every row cleaned and stored), fitted,
+    and the count grid built from the stored leads, until weights and grid are stored."""
+    from calibrate.workbench import Workbench
+
+    steps: dict[str, float] = {}
+    t0 = time.perf_counter()
+    with quiet():
+        wb = Workbench(db, keep_backups=0)
+        t = time.perf_counter()
+        wb.ingest(spec["folder"])
+        steps["ingest (every row read, cleaned and stored)"] = time.perf_counter() - t
+        t = time.perf_counter()
+        weights = wb.fit()
+        steps["fit"] = time.perf_counter() - t
+        t = time.perf_counter()
+        grid = wb.grid()
+        steps["grid"] = time.perf_counter() - t
+        rows = int(wb.leads)
+        wb.close()
+    end = time.perf_counter()
+    done_at = time.time()
+    wal = Path(f"{db}.wal")
+    return {"seconds_from_process_start": done_at - started, "seconds_in_ingest": end - t0,
+            "imports_seconds": imports, "steps": steps, "peak_rss": peak_rss(),
+            "db_bytes": db.stat().st_size + (wal.stat().st_size if wal.exists() else 0),
+            "rows": rows, "rows_read": rows, "files": 0,
+            "auc": float(weights.metrics.get("auc", float("nan"))),
+            "grid_leads": int(grid.leads), "grid_cells": int(len(grid.frame))}
+
+
 def stage_parquet_in_place(spec: dict[str, Any]) -> dict[str, Any]:
     """Issue 21 for Parquet: ``spec["n"]`` leads generated as clean typed Parquet files
     (:func:`typed_parquet`, reused when complete), then loaded in place by a fresh process
@@ -1656,6 +1696,15 @@ def stage_parquet_in_place(spec: dict[str, Any]) -> dict[str, Any]:
     remove_db(db)  # its size is kept in db_bytes
     out["in_place"] = result
     out["peak_rss"] = result["peak_rss"]
+    if int(spec["n"]) <= int(spec.get("copy_max", PARQUET_COPY_MAX)):  # the peer
+        settle(float(spec.get("settle", SETTLE_SECONDS)))
+        out["copy"] = _child("parquet_path", {"folder": str(data), "db": str(db),
+                                              "in_place": False,
+                                              "process_started": time.time()},
+                             folder / "parquet_copy.spec.json",
+                             folder / "parquet_copy.result.json", "the copy-first process",
+                             spec.get("timeout"))
+        remove_db(db)
     return out
 
 
