@@ -400,6 +400,32 @@ def test_a_lead_only_a_fake_name_pattern_disqualifies_counts_alike_in_every_engi
     assert "-- Note: A letter in the fake-name patterns is [[:alpha:]]" in sql
 
 
+#: Emails on the edges of the throwaway-domain rule (a default domain: mailinator.com),
+#: each with whether it is disqualified: (lead id, email, disqualified).
+EMAILS = [
+    ("E1", "ann@mailinator.com", True),
+    ("E2", "ann@inbox.mailinator.com", True),  # a subdomain
+    ("E3", "ann@a.b.mailinator.com", True),  # deeper
+    ("E4", "ANN@MAILINATOR.COM ", True),  # case and spaces
+    ("E5", "ann@notmailinator.com", False),  # another domain ending alike
+    ("E6", "ann@mailinator.com.example.org", False),  # the domain inside another
+    ("E7", "mailinator.com", False),  # no @: malformed, not throwaway (both disqualify)
+    ("E8", "ann@example.com", False),
+]
+
+
+def test_an_email_on_the_edge_of_a_throwaway_domain_counts_alike_in_every_engine(
+        sample: Fitted, duck: duckdb.DuckDBPyConnection, pg: psycopg.Connection,
+        spark: SparkSession, tmp_path: Path) -> None:
+    """The domain is tested on the text after the last @ (once per row): the same leads
+    disqualified as calibrate's own rule on each engine, and the right ones."""
+    leads = [(lead, {"email": f"'{email}'"}, {"email": email}) for lead, email, _ in EMAILS]
+    want = built_on_one_lead(sample, leads, "email_leads", duck, pg, spark, tmp_path)
+    counts = want.frame.groupby("rule_class", observed=True)["leads"].sum().to_dict()
+    # E1-E4 throwaway, E7 malformed; E5, E6 and E8 are not disqualified.
+    assert counts == {"disqualified": 5, "none": 3}
+
+
 def test_spark_runs_other_patterns_as_re2_does(spark: SparkSession) -> None:
     """The patterns of tests/test_rules_export_postgres.py, in Java's regular expressions
     through sqlglot's Spark text (its string literals read backslashes as escapes)."""
