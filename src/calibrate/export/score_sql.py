@@ -159,6 +159,17 @@ _BOUND = re.compile(r"\{(\d+)(?:,(\d*))?\}")
 _ERE_SPECIAL = set(".[]()*+?{}|^$\\")
 
 
+def _letter(pattern: str, i: int, posix: bool, *, bracket: bool) -> tuple[str, int] | None:
+    """RE2's any-letter class (``\\p{L}``, ``\\pL``) at ``pattern[i]``, as the dialect says it
+    (POSIX engines: ``[:alpha:]``, in a bracket or made one) and the index after it; None
+    when there is none there."""
+    found = _LETTER.match(pattern, i)
+    if found is None:
+        return None
+    said = ("[:alpha:]" if bracket else "[[:alpha:]]") if posix else r"\p{L}"
+    return said, found.end()
+
+
 def _regex(pattern: str, dialect: str) -> str | None:
     r"""RE2 ``pattern`` (a fake-name pattern) in ``dialect``'s regular expressions, as
     matched case-insensitively anywhere in a text; None when it holds what that dialect
@@ -184,9 +195,9 @@ def _regex(pattern: str, dialect: str) -> str | None:
     while i < n:
         ch, after_repeat, repeat = pattern[i], repeat, False
         if ch == "\\":
-            if letter := _LETTER.match(pattern, i):
-                out.append("[[:alpha:]]" if posix else r"\p{L}")
-                i = letter.end()
+            if letter := _letter(pattern, i, posix, bracket=False):
+                out.append(letter[0])
+                i = letter[1]
                 continue
             c = pattern[i + 1: i + 2]
             if c and (c in "dDsSwW" or (c in "ntrf" and not snowflake)):
@@ -275,9 +286,9 @@ def _bracket(pattern: str, i: int, dialect: str) -> tuple[str, int] | None:
             out.append(ranges)
             i = end + 2
         elif ch == "\\":
-            if letter := _LETTER.match(pattern, i):
-                out.append("[:alpha:]" if posix else r"\p{L}")
-                i = letter.end()
+            if letter := _letter(pattern, i, posix, bracket=True):
+                out.append(letter[0])
+                i = letter[1]
                 continue
             c = pattern[i + 1: i + 2]
             if snowflake:  # a backslash is itself in a POSIX bracket
