@@ -158,6 +158,8 @@ def test_above_the_cap_recency_counts_to_the_newest_date_in_the_whole_source(mad
         report = wb.ingest(path, in_place=True, in_place_cap=5_000)
         assert (wb.weights.table["kind"] == "recency").any()
         assert report.record.as_of == late.date().isoformat()
+        # The query handed on counts to the same day (the store has no rows to ask).
+        assert f"'{late.date().isoformat()}'" in wb.grid_sql("postgres")
         assert dt.date.fromisoformat(report.record.as_of) > max(
             pd.to_datetime(sample[c]).max().date()
             for c in ("created_at", "closed_at", "last_activity_date"))

@@ -297,10 +297,9 @@ def source_as_of(source: Source, con: duckdb.DuckDBPyConnection) -> dt.date | No
     sample was read."""
     import pandas as pd
 
-    physical = {r[0] for r in con.execute("DESCRIBE leads").fetchall()}
-    names = [c.source_name for c in store.read_columns(con)
-             if c.name in physical and c.type == "date" and c.source_name
-             and c.role in ("created_at", "closed_at", "behavior")]
+    from calibrate.model.recency import as_of_columns
+
+    names = [c.source_name for c in as_of_columns(con) if c.source_name]
     if not names:
         return None
     # Only the dates the load keeps: it clears those after the day of the load or before 1990.
@@ -453,10 +452,11 @@ def kept_grid(con: duckdb.DuckDBPyConnection, weights: Weights, rules: Any,
     grid = stored_grid(con, key)
     if grid is not None:
         return grid
+    from calibrate.model.recency import data_as_of
+
     record = record_of(con)
     assert record is not None
-    as_of = dt.date.fromisoformat(record.as_of) if record.as_of else None
-    grid = source_grid(record.source(url), weights, store.read_columns(con), as_of=as_of,
-                       mapping=mapping_of(record))
+    grid = source_grid(record.source(url), weights, store.read_columns(con),
+                       as_of=data_as_of(con), mapping=mapping_of(record))
     store_grid(con, key, grid)
     return grid

@@ -40,9 +40,9 @@ from calibrate.data.store import ColumnInfo, read_columns
 from calibrate.errors import CalibrateError
 from calibrate.sql import literal, quote
 
-__all__ = ["ALL_BEHAVIOR", "ActivitySource", "activity_sources", "as_of_date",
-           "assign_attributes", "data_as_of", "date_literal", "days_since", "days_since_sql",
-           "is_record_keeping", "reference_sql", "stored_reference"]
+__all__ = ["ALL_BEHAVIOR", "ActivitySource", "activity_sources", "as_of_columns",
+           "as_of_date", "assign_attributes", "data_as_of", "date_literal", "days_since",
+           "days_since_sql", "is_record_keeping", "reference_sql", "stored_reference"]
 
 #: The group of a date that names no channel ("Last Activity Date").
 ALL_BEHAVIOR = "all behavior"
@@ -136,18 +136,28 @@ def is_record_keeping(label: str) -> bool:
 # ----------------------------------------------------------------------------- reference
 
 
+def as_of_columns(con: duckdb.DuckDBPyConnection, source: str = "leads") -> list[ColumnInfo]:
+    """The columns the as-of date is the newest date of (:func:`data_as_of`): the created,
+    closed and behavior date columns that table ``source`` holds."""
+    physical = {r[0] for r in con.execute(f"DESCRIBE {quote(source)}").fetchall()}
+    return [c for c in read_columns(con) if c.name in physical and c.type == "date"
+            and c.role in ("created_at", "closed_at", "behavior")]
+
+
 def data_as_of(con: duckdb.DuckDBPyConnection, source: str = "leads") -> dt.date | None:
     """The newest date of the created, closed and behavior date columns of table
-    ``source`` (the export's as-of date); None without any. A date the store keeps
-    (:func:`~calibrate.data.store.set_as_of`: the rows are a sample of a bigger source
-    read in place) comes first for ``leads``."""
-    from calibrate.data.store import stored_as_of
+    ``source`` (the export's as-of date); None without any. For ``leads``, a date the
+    store keeps comes first (:func:`~calibrate.data.store.set_as_of`: the rows are a sample
+    of a bigger source read in place), and a store loaded in place (no lead rows) gives
+    its source's, as the load found it."""
+    from calibrate.data.store import in_place, stored_as_of
 
-    if source == "leads" and (kept := stored_as_of(con)) is not None:
-        return kept
-    physical = {r[0] for r in con.execute(f"DESCRIBE {quote(source)}").fetchall()}
-    names = [c.name for c in read_columns(con) if c.name in physical and c.type == "date"
-             and c.role in ("created_at", "closed_at", "behavior")]
+    if source == "leads":
+        if (kept := stored_as_of(con)) is not None:
+            return kept
+        if (record := in_place(con)) is not None:  # no lead rows here: the source's date
+            return dt.date.fromisoformat(record["as_of"]) if record.get("as_of") else None
+    names = [c.name for c in as_of_columns(con, source)]
     if not names:
         return None
     row = con.execute("SELECT " + ", ".join(f"max(CAST({quote(n)} AS DATE))" for n in names)
