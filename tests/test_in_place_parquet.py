@@ -272,3 +272,29 @@ def test_the_weights_page_says_its_level_counts_are_the_sampled_leads(made, tmp_
     at = page("weights")
     shown = " ".join(c.value for c in at.caption)
     assert "a sample of the 50k left in place" in shown and "the 5k leads read" in shown
+
+
+def test_a_mapping_s_outcome_labels_count_in_place_and_in_the_query_handed_on(made, tmp_path):
+    """Won deals written "Verbal Yes" (a label only the mapping knows): the grid counted in
+    place counts them won, and the grid query the store hands on (calibrate sql) reads the
+    label the same way, from the load's mapping."""
+    by_file, rows, _ = made["sample"]
+    outcome = next(c.source_name for c in by_file.columns() if c.role == "outcome")
+    rows = rows.copy()
+    won = rows[outcome].astype(str).str.strip().str.lower() == "won"
+    assert won.sum() > 0
+    rows.loc[won, outcome] = "Verbal Yes"
+    path = to_parquet(rows, tmp_path / "labels.parquet")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[outcomes]\nwon = ["Verbal Yes"]\n', encoding="utf-8")
+    def won_leads(frame: pd.DataFrame) -> int:
+        return int(frame.loc[frame["outcome"] == "won", "leads"].sum())
+
+    every_won = won_leads(by_file.grid().frame)  # the same leads won, whatever the label
+    with Workbench(tmp_path / "labels.duckdb", keep_backups=0) as wb:
+        wb.ingest(path, in_place=True, mapping=mapping)
+        assert won_leads(wb.grid().frame) == every_won
+        sql = wb.grid_sql("duckdb", source="labelled")
+    duck = duckdb.connect()
+    duck.execute(f"CREATE VIEW labelled AS SELECT * FROM read_parquet('{path}')")
+    assert won_leads(duck.execute(sql).df()) == every_won
