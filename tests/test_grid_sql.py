@@ -199,6 +199,27 @@ def test_duckdb_counts_the_samples_original_rows_as_calibrate_does(
     assert {"Closed - No Decision", "Closed Won", "In Progress"} <= {r[0] for r in raw}
 
 
+def test_the_query_reads_labels_with_the_mapping_the_leads_were_loaded_with(
+        sample: Fitted, duck: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """Won deals written "Verbal Yes", a label only the load's mapping file knows: the
+    query the store hands on reads it as won, as the load did (no choices remembered)."""
+    _, _, raw = sample
+    raw = raw.reset_index(drop=True) if "lead_id" in raw.columns else raw.reset_index()
+    raw.loc[raw["status"] == "Closed Won", "status"] = "Verbal Yes"
+    path = tmp_path / "verbal.csv"
+    raw.to_csv(path, index=False)
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[outcomes]\nwon = ["Verbal Yes"]\n', encoding="utf-8")
+    with Workbench(keep_backups=0) as wb:
+        wb.ingest(path, mapping=mapping)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            wb.fit()
+        table = load(duck, "verbal_leads", warehouse(raw.drop_duplicates(
+            "lead_id", keep="last"), read_columns(wb.con)))
+        assert_same(in_duckdb(duck, wb.grid_sql("duckdb", source=table)), wb.grid())
+
+
 def test_duckdb_counts_the_bank_exports_original_rows_as_calibrate_does(
         bank: Fitted, duck: duckdb.DuckDBPyConnection) -> None:
     con, weights, raw = bank  # unsaved weights: calibrate's grid is workshop_grid's

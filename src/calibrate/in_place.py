@@ -389,6 +389,7 @@ class Prepared:
         with store.transaction(con) as tx:
             tx.execute("DROP TABLE IF EXISTS leads")
             store.store_columns(tx, self.columns)
+            store.set_load_mapping(tx, self.record.mapping)
             tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                        [store.IN_PLACE_KEY, self.record.to_json()])
             tx.execute("INSERT INTO ingests VALUES (nextval('ingest_id_seq'), now(), ?, ?, "

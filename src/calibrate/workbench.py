@@ -783,7 +783,7 @@ class Workbench:
         >>> "FROM crm.leads" in sql, "GROUP BY" in sql
         (True, True)
         """
-        from calibrate import in_place
+        from calibrate.data.mappings import loaded_mapping
         from calibrate.decide.workshop import rules_of
         from calibrate.export.grid_sql import grid_sql
         from calibrate.model.recency import data_as_of
@@ -792,9 +792,8 @@ class Workbench:
         columns = store.read_columns(self.con)
         as_of = (data_as_of(self.con) if (weights.table["kind"] == "recency").any()
                  else None)
-        if (record := in_place.record_of(self.con)) is not None:  # the load's own mapping
-            mapping = in_place.mapping_of(record)
-        else:
+        mapping = loaded_mapping(self.con)  # the load's own
+        if mapping is None:  # leads loaded before it was kept: the choices remembered
             saved = self.saved_choices(c.source_name for c in columns if c.source_name)
             mapping = saved[0] if saved else None
         return grid_sql(weights.table, columns=columns, rules=rules_of(weights),

@@ -40,9 +40,16 @@ from calibrate.data.roles import (
     ColumnStats,
     Mapping,
     load_mapping,
+    mapping_to_toml,
     step_aside,
 )
-from calibrate.data.store import STAGING, WRITE_LOCK, store_columns, transaction
+from calibrate.data.store import (
+    STAGING,
+    WRITE_LOCK,
+    set_load_mapping,
+    store_columns,
+    transaction,
+)
 from calibrate.errors import InputError, is_disk_full
 from calibrate.sql import literal, quote
 
@@ -290,6 +297,7 @@ def _ingest(cur: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, p: P
                 say("storing")
                 _store(tx, plans, columns, mode)
                 store_columns(tx, columns)
+                set_load_mapping(tx, mapping_to_toml(mapping))
                 tx.execute(
                     "INSERT INTO ingests VALUES (nextval('ingest_id_seq'), now(), ?, ?, ?, ?)",
                     [name or str(p), rows, mode, issues_json(issues)],

@@ -16,7 +16,7 @@ from datetime import datetime
 import duckdb
 
 from calibrate.data.roles import Mapping, mapping_from_dict, mapping_to_toml
-from calibrate.data.store import WRITE_LOCK
+from calibrate.data.store import WRITE_LOCK, load_mapping_text
 
 _PREFIX = "mapping:"
 
@@ -46,6 +46,15 @@ def saved_mapping(con: duckdb.DuckDBPyConnection,
         return None
     data = json.loads(row[0])
     return mapping_from_dict(tomllib.loads(data["toml"]), "saved choices"), data["saved_at"]
+
+
+def loaded_mapping(con: duckdb.DuckDBPyConnection) -> Mapping | None:
+    """The mapping the stored leads were loaded with
+    (:func:`~calibrate.data.store.set_load_mapping`); None for leads loaded before it was
+    kept."""
+    text = load_mapping_text(con)
+    return None if text is None else mapping_from_dict(tomllib.loads(text),
+                                                        "the loaded leads' mapping")
 
 
 def mapping_from_choices(choices: Sequence[dict[str, str]], outcome: str,

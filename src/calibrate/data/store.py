@@ -533,6 +533,23 @@ def stored_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return dt.date.fromisoformat(row[0][0]) if row else None
 
 
+#: Meta key of the mapping (TOML) the stored leads were read with (:func:`set_load_mapping`).
+LOAD_MAPPING_KEY = "load_mapping"
+
+
+def set_load_mapping(con: duckdb.DuckDBPyConnection, toml: str) -> None:
+    """Keep the mapping file text the leads were loaded with: what the queries handed on
+    (calibrate sql) must read their labels and placeholders with."""
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [LOAD_MAPPING_KEY, toml])
+
+
+def load_mapping_text(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The mapping text :func:`set_load_mapping` kept; None for leads loaded before it was
+    kept."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [LOAD_MAPPING_KEY]).fetchall()
+    return row[0][0] if row else None
+
+
 def in_place(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The record of the source whose leads were loaded in place (they stay there: no
     ``leads`` table), as :mod:`calibrate.in_place` keeps it; None when rows are stored."""
