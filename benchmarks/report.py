@@ -216,7 +216,9 @@ def startup_limit(n: int) -> float | None:
 def startup_verdicts(n: int, stages: dict[str, Any]) -> list[Verdict]:
     """Issue 19, judged from its 50,000-lead sample up: a fresh server and browser on a
     database whose weights and count grid exist, the first MQL figure on screen within 2 s
-    (up to 100,000 leads) or 5 s (up to 1M); the Weights page's points table within 1 s."""
+    (up to 100,000 leads) or 5 s (up to 1M); the Weights page's points table within 1 s of
+    clicking Weights in the app's navigation (its first visit). Opening ``/weights`` in a
+    new tab loads the whole app again and is reported beside it, not judged."""
     out: list[Verdict] = []
     su = stages.get("startup")
     br = su.get("browser") if _ok(su) else None
@@ -225,24 +227,36 @@ def startup_verdicts(n: int, stages: dict[str, Any]) -> list[Verdict]:
             ("seconds", "App start-up: first MQL figure on screen within {cap} of opening "
                         "the app (a fresh server and browser, weights and count grid kept)",
              limit),
-            ("weights_seconds", "App start-up: the Weights page's points table on screen "
-                                "within {cap} of opening it (its first visit)",
-             WEIGHTS_SECONDS_MAX if limit is not None else None)):
+            ("weights_click_seconds", "App start-up: the Weights page's points table on "
+                                      "screen within {cap} of clicking Weights in the "
+                                      "app's navigation (its first visit)",
+             WEIGHTS_SECONDS_MAX if limit is not None else None),
+            ("weights_seconds", "App start-up: the Weights page opened in a new tab at "
+                                "/weights (the whole app loads again) → its points table "
+                                "on screen, reported", None)):
         text = target.format(cap=secs(cap) if cap is not None else "the issue's limit")
         if not _ok(br):
             out.append(Verdict(n, text, "–", "n/a", _why_not(su) or _why_not(br)))
             continue
-        got = br[key]
+        got = br.get(key)
+        if got is None:  # a run from before the measure existed
+            out.append(Verdict(n, text, "–", "n/a", "not measured in this run"))
+            continue
         measured = f"{secs(got)} (median of {len(br['rounds'])})"
         if cap is None:
-            out.append(Verdict(n, text, measured, "n/a", "issue 19 sets no limit above "
-                                                         f"{STARTUP_SECONDS_MAX[-1][0]:,} leads"))
+            why = ("issue 19 sets no limit above "
+                   f"{STARTUP_SECONDS_MAX[-1][0]:,} leads") if key != "weights_seconds" else (
+                "not judged: the limit is judged on the page opened from the navigation")
+            bare = br.get(f"bare_{key}")
+            if bare is not None:
+                why += f"; a bare Streamlit page with one table: {secs(bare)}"
+            out.append(Verdict(n, text, measured, "n/a", why))
             continue
         status, detail = ("PASS", "") if got <= cap else (
             "MISS", f"{secs(got - cap)} ({got / cap:.1f}x) over")
         bare = br.get(f"bare_{key}")
         if bare is not None:  # the peer: Streamlit's and the browser's own share
-            what = "one figure" if key == "seconds" else "one table"
+            what = "one figure" if key == "seconds" else "one table, opened the same way"
             detail = "; ".join(x for x in (detail, (
                 f"a bare Streamlit page with {what}, served and timed the same way in "
                 f"this run: {secs(bare)} ({got / bare:.2f}x; calibrate's own share "
@@ -514,7 +528,11 @@ def _stage_table(n: int, r: dict[str, Any]) -> list[str]:
         row("Start-up: opening the app → first chart on screen / page run finished",
             f"{secs(sb['chart_seconds'])} / {secs(sb['idle_seconds'])}", "", "", "", "", "",
             "")
-        row("Start-up: opening the Weights page (first visit) → points table on screen / "
+        if "weights_click_seconds" in sb:
+            row("Start-up: clicking Weights in the app's navigation (its first visit) → "
+                "points table on screen", secs(sb["weights_click_seconds"]), "", "", "", "",
+                "", "")
+        row("Start-up: opening the Weights page in a new tab → points table on screen / "
             "page run finished", f"{secs(sb['weights_seconds'])} / "
             f"{secs(sb['weights_idle_seconds'])}", "", "", "", "", "", "")
     else:
@@ -629,6 +647,11 @@ def _startup_breakdown(su: dict[str, Any] | None) -> list[str]:
             + (f"; the bare Streamlit page {secs(r['bare_seconds'])}"
                if "bare_seconds" in r else "") + ")"
             for r in sb["rounds"])
+        clicks = "; ".join(
+            f"**{secs(r['weights_click_seconds'])}**"
+            + (f" (the bare Streamlit table {secs(r['bare_weights_click_seconds'])})"
+               if "bare_weights_click_seconds" in r else "")
+            for r in sb["rounds"] if "weights_click_seconds" in r)
         weights = "; ".join(
             f"**{secs(r['weights_seconds'])}** (its script run ended "
             f"{secs(r.get('weights_run_end_seconds'))}, all drawn "
@@ -641,7 +664,10 @@ def _startup_breakdown(su: dict[str, Any] | None) -> list[str]:
             "the first animation frame showing the element, stamped in the page, with the "
             "moments Streamlit's page loaded, its websocket opened and the first script run "
             "ended as the page saw them; the machine settled before each). First MQL figure "
-            f"per round: {rounds}. The Weights page's points table (a second tab, after "
+            f"per round: {rounds}. "
+            + (f"Then a click on Weights in the app's navigation, from the click to its "
+               f"points table on screen: {clicks}. " if clicks else "")
+            + f"The Weights page's points table (a second tab, after "
             f"that): {weights}. The server's own start (`streamlit run` until it answers its "
             "health check) comes before the navigation and is not counted.")
     return lines

@@ -128,8 +128,9 @@ def test_a_first_view_draws_the_figures_and_keeps_the_charts_place(sample_db):
 
 @pytest.mark.browser
 def test_the_real_app_shows_the_figures_then_its_charts(sample_db, tmp_path):
-    """Opened fresh: the figures, then (a moment later, by the timer) the four charts;
-    then another page of the same tab draws its charts at once."""
+    """Opened fresh: the figures, then (a moment later, by the timer) the four charts.
+    Then the Weights page, opened from the navigation: its points table first, its charts
+    and sections by the timer; on a later visit, all of it at once."""
     db = tmp_path / "served.duckdb"
     shutil.copy(sample_db, db)
     with streamlit_server(db) as url, \
@@ -148,6 +149,19 @@ def test_the_real_app_shows_the_figures_then_its_charts(sample_db, tmp_path):
         nav = page.locator("[data-testid=stSidebarNav]")
         nav.get_by_role("link", name="Weights").click()
         page.get_by_role("heading", name="Weights").wait_for(timeout=60_000)
+        page.locator("[data-testid=stDataFrame] canvas").first.wait_for(timeout=60_000)
+        page.get_by_role("heading", name="No-decision leads").wait_for(timeout=60_000)
+        # the points of each axis (one in a tab not shown), lift and calibration (in an
+        # expander)
+        charts.nth(3).wait_for(state="attached", timeout=60_000)
         wait_idle(page, 60_000)
-        assert page.locator("[data-testid=stPlotlyChart]").count() >= 2  # at once
+        assert_no_exception(page)
+        nav.get_by_role("link", name="Thresholds").click()
+        charts.nth(3).wait_for(timeout=60_000)
+        wait_idle(page, 60_000)
+        nav.get_by_role("link", name="Weights").click()
+        page.get_by_role("heading", name="Weights").wait_for(timeout=60_000)
+        wait_idle(page, 60_000)  # a later visit: one run draws it all
+        assert page.get_by_role("heading", name="No-decision leads").count() == 1
+        assert page.locator("[data-testid=stPlotlyChart]").count() == 4
         assert_no_exception(page)

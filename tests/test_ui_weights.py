@@ -244,3 +244,39 @@ def test_unsaved_edits_can_be_discarded(sample_db):
     assert not any("not saved yet" in i.value for i in at.info)
     assert at.data_editor[1].key != key  # a fresh editor, without the edit
     assert _latest(sample_db).id == before
+
+
+def test_a_first_view_draws_the_points_tables_first_and_the_rest_after_the_delay(sample_db):
+    """Issue 19: opened from the app's navigation, the page's sections and charts held the
+    points tables back about 1.5 s while the browser loaded their code. The session's first
+    view draws the headline, the Save and reset bar and both tables; the charts and the
+    sections below come with the next run (the timer's, or any run after the delay)."""
+    import time
+
+    from calibrate.ui import state
+
+    at = page("weights", first_view=True)
+    assert at.subheader[0].value.startswith(RANKS)
+    assert len(at.data_editor) == 2
+    assert not at.get("plotly_chart")
+    assert not at.expander
+    assert "No-decision leads" not in [s.value for s in at.subheader]
+    time.sleep(state.CHARTS_DELAY)  # a run after the delay: the page's first view is over
+    at.run()
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 4  # the points of each axis, lift, calibration
+    assert page_module.ANALYSTS in [e.label for e in at.expander]
+    assert "No-decision leads" in [s.value for s in at.subheader]
+    at.run()  # and it stays complete
+    assert len(at.get("plotly_chart")) == 4
+
+
+def test_a_later_view_draws_everything_at_once(sample_db):
+    from calibrate.ui import state
+
+    at = page("weights", first_view=True)
+    at.session_state[state.view_flag("weights")] = True  # what the timer's rerun sets
+    at.run()
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 4
+    assert at.session_state[state.CHARTS]  # the session's other pages draw charts at once

@@ -92,9 +92,9 @@ def send_figures_first() -> None:
 #: Session state: this session's browser tab has plotly.js (it drew a chart), so a run
 #: draws its charts at once.
 CHARTS = "charts_loaded"
-_CHARTS_ASKED = "charts_asked"  # when the first view held its charts back (monotonic s)
-_CHARTS_INLINE = "charts_timer_inline"  # the page is calling the timer, not its timer
-#: Seconds between a first view's figures and its charts.
+_ASKED = "held_back_asked"  # {flag: when a first view held that part back (monotonic s)}
+_TIMER_INLINE = "held_back_timer_inline"  # the page is calling the timer, not its timer
+#: Seconds between what a first view draws and what it holds back.
 CHARTS_DELAY = 0.5
 
 
@@ -107,26 +107,55 @@ def charts_ready(space: int = 0) -> bool:
     (``space`` pixels high, so nothing below jumps); :data:`CHARTS_DELAY` seconds later a
     timer (a fragment's ``run_every``) reruns the app with its charts. Any run of the
     session from then on draws them at once. Call it once per run, where the charts go."""
-    if st.session_state.get(CHARTS):
+    return _held_back(CHARTS, space)
+
+
+def view_flag(page: str) -> str:
+    """The session-state flag :func:`rest_ready` sets once ``page`` has drawn everything."""
+    return f"view_complete_{page}"
+
+
+def rest_ready(page: str) -> bool:
+    """Whether this run of ``page`` may draw all of it, charts included, or only what its
+    user came for (the Weights page's points tables).
+
+    The session's first view of a page holds the rest back: each kind of element (a text
+    area, a multiselect, a chart) brings its own code for the browser to fetch and run
+    before anything beside it is drawn, about 1.5 s for the Weights page's sections on this
+    2-core machine. :data:`CHARTS_DELAY` seconds later the timer reruns the app with the
+    rest; later views of the page draw everything at once. Call it once per run, instead of
+    :func:`charts_ready`."""
+    ready = _held_back(view_flag(page))
+    if ready:
+        st.session_state[CHARTS] = True  # the rest includes the charts
+    return ready
+
+
+def _held_back(flag: str, space: int = 0) -> bool:
+    """Whether ``flag``'s part may be drawn in this run; if not, keep ``space`` pixels for
+    it and start the timer that reruns the app with it."""
+    if st.session_state.get(flag):
         return True
-    asked = st.session_state.setdefault(_CHARTS_ASKED, time.monotonic())
-    if time.monotonic() - asked >= CHARTS_DELAY:  # a run after the delay: the charts now
-        st.session_state[CHARTS] = True
+    asked = st.session_state.setdefault(_ASKED, {})
+    since = asked.setdefault(flag, time.monotonic())
+    if time.monotonic() - since >= CHARTS_DELAY:  # a run after the delay: the part now
+        st.session_state[flag] = True
         return True
     if space:
         st.container(height=space, border=False)
-    st.session_state[_CHARTS_INLINE] = True
+    st.session_state[_TIMER_INLINE] = True
     try:
-        _charts_timer()
+        _timer()
     finally:
-        st.session_state[_CHARTS_INLINE] = False
+        st.session_state[_TIMER_INLINE] = False
     return False
 
 
 @st.fragment(run_every=CHARTS_DELAY)
-def _charts_timer() -> None:
-    """Drawn (empty) by the first view; its timer's rerun turns the charts on and reruns
-    the app, which ends the timer (a run that draws no timer fragment drops it)."""
-    if not st.session_state.get(_CHARTS_INLINE):
-        st.session_state[CHARTS] = True
+def _timer() -> None:
+    """Drawn (empty) by a first view; its timer's rerun turns on what was held back and
+    reruns the app, which ends the timer (a run that draws no timer fragment drops it)."""
+    if not st.session_state.get(_TIMER_INLINE):
+        for flag in st.session_state.get(_ASKED, {}):
+            st.session_state[flag] = True
         st.rerun()

@@ -4,7 +4,9 @@ no-decision choice, workshop constraints and auto-rules; analysts' figures in an
 
 Nothing is refitted on a plain visit: the suggestion's figures come with the weights, edited
 points are measured on the fit's held-out leads (the first time in a process, that takes
-one fit), and the two no-decision fits run only when the comparison is asked for.
+one fit), and the two no-decision fits run only when the comparison is asked for. The
+session's first view draws the points tables first and the rest a moment later
+(:func:`calibrate.ui.state.rest_ready`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from calibrate.decide.workshop import rules_of
 from calibrate.errors import CalibrateError
 from calibrate.model import point_intervals, quality_text, revisions
 from calibrate.model.weights import Weights, not_converged
-from calibrate.ui import charts, state
+from calibrate.ui import charts as ui_charts
+from calibrate.ui import state
 from calibrate.workbench import Workbench
 
 ND_CHOICES = {"Count as not won": False, "Leave out of the fit": True}
@@ -153,9 +156,9 @@ def reset_controls(wb: Workbench, weights: Weights, levels: list[tuple[str, str]
         st.rerun()
 
 
-def points_section(wb: Workbench, weights: Weights, exclude: bool) -> bool:
+def points_section(wb: Workbench, weights: Weights, exclude: bool, charts: bool) -> None:
     """The action bar, then a tab per axis: its editable table (every column in view), and
-    under it the chart of its points, edits included. Whether this run draws charts."""
+    under it, when ``charts``, the chart of its points, edits included."""
     bar = st.container()  # filled once the editors have said what is edited
     table = point_intervals.with_intervals(weights.table)
     attempt = st.session_state.get(ROUND, 0)
@@ -163,20 +166,16 @@ def points_section(wb: Workbench, weights: Weights, exclude: bool) -> bool:
     if sample := quality_text.counts_sentence(weights.data):
         st.caption(sample)
     tabs = st.tabs(["Profile points", "Behavior points"])
-    ready = None
     for axis, tab in zip(("profile", "behavior"), tabs, strict=True):
         with tab:
             mine = edit_section(table, axis, f"edit_{axis}_{weights.id}_{attempt}")
-            # A session's first view draws the tables first: plotly.js comes a moment later.
-            ready = state.charts_ready() if ready is None else ready
-            if ready:
+            if charts:
                 shown = point_intervals.with_intervals(
                     revisions.with_edits(weights, mine).table)
-                st.plotly_chart(charts.weights_chart(shown, axis), key=f"wchart_{axis}")
+                st.plotly_chart(ui_charts.weights_chart(shown, axis), key=f"wchart_{axis}")
         edits |= mine
     with bar:
         actions(wb, weights, edits, exclude)
-    return bool(ready)
 
 
 def no_decision_section(wb: Workbench, exclude: bool) -> None:
@@ -257,9 +256,9 @@ def constraints_section(wb: Workbench, weights: Weights) -> None:
         st.rerun()
 
 
-def analysts_section(weights: Weights, shown: dict[str, Any], plots: bool = True) -> None:
-    """The figures an analyst checks, of the points in force, and the fit's settings (the
-    lift and calibration charts when ``plots``)."""
+def analysts_section(weights: Weights, shown: dict[str, Any]) -> None:
+    """The figures an analyst checks, of the points in force (the lift and calibration
+    charts among them), and the fit's settings."""
     with st.expander(ANALYSTS):
         metrics_row(shown)
         if revisions.is_edited(weights):
@@ -269,11 +268,11 @@ def analysts_section(weights: Weights, shown: dict[str, Any], plots: bool = True
         left, right = st.columns(2)
         deciles = pd.DataFrame(shown.get("deciles", []))
         calibration = pd.DataFrame(shown.get("calibration", []))
-        if plots and not deciles.empty:
-            left.plotly_chart(charts.lift_chart(deciles, shown.get("base_rate")),
+        if not deciles.empty:
+            left.plotly_chart(ui_charts.lift_chart(deciles, shown.get("base_rate")),
                               key="lift_chart")
-        if plots and not calibration.empty:
-            right.plotly_chart(charts.calibration_chart(calibration), key="calibration_chart")
+        if not calibration.empty:
+            right.plotly_chart(ui_charts.calibration_chart(calibration), key="calibration_chart")
         st.markdown("**How the points were fitted**")
         st.markdown("\n".join(f"- {fmt.md(line)}" for line in
                               quality_text.fit_settings(weights.options, weights.metrics)))
@@ -300,8 +299,13 @@ def render() -> None:
         st.warning(f"{line} An attribute that separates wins perfectly (see the possible "
                    "leaks) is the usual cause; more closed leads usually help.")
     shown = headline(wb, weights, exclude)
-    plots = points_section(wb, weights, exclude)
+    # The session's first view draws the points tables first; the charts and the sections
+    # below them come a moment later (their code would hold the tables back).
+    rest = state.rest_ready("weights")
+    points_section(wb, weights, exclude, charts=rest)
+    if not rest:
+        return
     no_decision_section(wb, exclude)
     constraints_section(wb, weights)
     rules_section(wb, weights)
-    analysts_section(weights, shown, plots)
+    analysts_section(weights, shown)
