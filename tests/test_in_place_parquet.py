@@ -298,3 +298,89 @@ def test_a_mapping_s_outcome_labels_count_in_place_and_in_the_query_handed_on(ma
     duck = duckdb.connect()
     duck.execute(f"CREATE VIEW labelled AS SELECT * FROM read_parquet('{path}')")
     assert won_leads(duck.execute(sql).df()) == every_won
+
+
+# ------------------------------------------------------------------ the Data page, in place
+
+
+def test_a_path_is_read_under_the_folders_the_app_allows(tmp_path):
+    from calibrate.data.parquet_source import ROOTS_ENV, parquet_roots, served_path
+
+    lake, other = tmp_path / "lake", tmp_path / "other"
+    (lake / "leads").mkdir(parents=True)
+    other.mkdir()
+    (lake / "out").symlink_to(other)
+    roots = parquet_roots({ROOTS_ENV: f"{lake}{os.pathsep}{tmp_path / 'more'}"})
+    assert roots == (lake.resolve(), (tmp_path / "more").resolve())
+    assert parquet_roots({}) == (Path.cwd().resolve(),)
+    assert served_path("leads", roots) == str(lake.resolve() / "leads")  # the first root
+    assert served_path(f" {lake} ", roots) == str(lake.resolve())  # a root itself
+    assert served_path("leads/*.parquet", roots) == str(lake.resolve() / "leads/*.parquet")
+    assert served_path(str(tmp_path / "more" / "x.parquet"), roots).endswith("more/x.parquet")
+    for outside in ("../other/x.parquet", str(other / "x.parquet"), "out/x.parquet",
+                    "out/*.parquet", str(tmp_path / "lake2")):  # .., elsewhere, a link
+        with pytest.raises(InputError, match="outside the folders") as caught:
+            served_path(outside, roots)
+        assert ROOTS_ENV in caught.value.fix
+    with pytest.raises(InputError, match="No path given"):
+        served_path("  ", roots)
+
+
+def test_the_data_page_loads_parquet_files_in_place(made, tmp_path, monkeypatch):
+    """Typed relative to the folder the app reads from: the same grid as the file path, the
+    source named as typed (not the server's folders), no lead rows stored."""
+    from calibrate.data import store
+    from calibrate.data.parquet_source import ROOTS_ENV
+
+    from apptest import assert_clean, page
+
+    by_file, _, parquet = made["sample"]
+    db = tmp_path / "app.duckdb"
+    monkeypatch.setenv(store.ENV_DB, str(db))
+    monkeypatch.setenv(ROOTS_ENV, str(parquet.parent))
+    at = page("data")
+    assert at.button(key="load_parquet").disabled  # nothing typed yet
+    at.text_input(key="pq_path").input(parquet.name).run()
+    at.button(key="load_parquet").click().run()
+    assert_clean(at)
+    assert not at.error
+    assert at.success[0].value.startswith(f"Loaded in place from {parquet.name}: 50,000 leads")
+    assert str(parquet.parent) not in at.success[0].value
+    grid, shown = by_file.grid(), " ".join(c.value for c in at.caption)
+    assert (f"Count grid: {len(grid.frame):,} cells over {grid.leads:,} leads, counted in "
+            "the source") in shown
+    assert f"held-out AUC {by_file.weights.metrics['auc']:.3f}" in shown
+    assert "no lead rows are stored" in at.success[0].value
+
+
+@pytest.mark.parametrize("typed", ["outside", "csv", "missing"])
+def test_the_data_page_says_why_parquet_files_cannot_load_and_changes_nothing(
+        made, tmp_path, monkeypatch, typed):
+    from calibrate.data import store
+    from calibrate.data.parquet_source import ROOTS_ENV
+
+    from apptest import assert_clean, page
+
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    (lake / "leads.csv").write_bytes(SAMPLE_CSV.read_bytes()[:5000])
+    db = tmp_path / "app.duckdb"
+    with Workbench(db, keep_backups=0) as wb:  # a store with leads already
+        wb.ingest(made["sample"][2], in_place=True)
+    before = db.read_bytes()
+    monkeypatch.setenv(store.ENV_DB, str(db))
+    monkeypatch.setenv(ROOTS_ENV, str(lake))
+    given = {"outside": "../elsewhere/leads.parquet", "csv": "leads.csv",
+             "missing": "no-such-folder/"}[typed]
+    at = page("data")
+    at.text_input(key="pq_path").input(given).run()
+    at.button(key="load_parquet").click().run()
+    assert_clean(at)
+    shown = at.error[0].value
+    assert given.rstrip("/") in shown
+    want = {"outside": f"add its folder to {ROOTS_ENV}", "csv": "Upload it as a file",
+            "missing": "does not exist"}[typed]
+    assert want in shown
+    assert "--in-place" not in shown and "calibrate ingest" not in shown
+    assert str(tmp_path) not in shown.replace(str(lake), "")  # only the allowed folder
+    assert db.read_bytes() == before

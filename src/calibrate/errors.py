@@ -51,7 +51,7 @@ class CalibrateError(Exception):
         the server's folders: ``names`` maps a server path to that name (an upload's own
         name), any other path is shown by its file name.
         """
-        if place == CLI:
+        if place == CLI or self.__dict__.get("_shown_in") == place:  # already in its words
             return self
         renames = {str(k): v for k, v in (names or {}).items()}
         for path in (self.file, getattr(self, "written", None)):
@@ -73,6 +73,7 @@ class CalibrateError(Exception):
         if getattr(self, "written", None):
             out.written = renames.get(self.written, self.written)
         out.args = (out.message,)
+        out._shown_in = place
         return out
 
     @property

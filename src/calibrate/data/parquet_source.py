@@ -13,7 +13,7 @@ import dataclasses
 import glob
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,10 +28,42 @@ if TYPE_CHECKING:
 
     from calibrate.data.ingest import IngestReport
 
-__all__ = ["FileStamp", "ParquetSource", "open_parquet"]
+__all__ = ["ROOTS_ENV", "FileStamp", "ParquetSource", "open_parquet", "parquet_roots",
+           "served_path"]
 
 #: Characters that make a path a glob (``data/*.parquet``).
 GLOB_CHARS = frozenset("*?[")
+#: The folders (``os.pathsep``-separated) the app may read Parquet files from in place.
+ROOTS_ENV = "CALIBRATE_PARQUET_ROOTS"
+
+
+def parquet_roots(env: Mapping[str, str] | None = None) -> tuple[Path, ...]:
+    """The folders the app reads Parquet files from in place: ``$CALIBRATE_PARQUET_ROOTS``
+    (resolved), else the folder the app runs in. The app reads server paths a browser
+    user types, so whoever runs it says where."""
+    given = (os.environ if env is None else env).get(ROOTS_ENV, "")
+    roots = [Path(r).expanduser().resolve() for r in given.split(os.pathsep) if r.strip()]
+    return tuple(roots) or (Path.cwd().resolve(),)
+
+
+def served_path(given: str, roots: Sequence[Path]) -> str:
+    """``given`` (a file, a folder or a glob; relative to the first root) as an absolute
+    path under one of ``roots``; an :class:`InputError` when it is empty or outside them.
+    Links and ``..`` are resolved first, so neither leads out."""
+    text = given.strip()
+    if not text:
+        raise InputError("No path given.", fix="Type the path of a Parquet file, a folder "
+                                                "of Parquet files or a pattern.")
+    path = Path(text) if os.path.isabs(text) else Path(roots[0]) / text
+    parts = path.parts
+    fixed = next((i for i, part in enumerate(parts) if GLOB_CHARS & set(part)), len(parts))
+    base = Path(*parts[:fixed]).resolve()  # the part before any pattern, links resolved
+    if not any(base == r or r in base.parents for r in roots):
+        raise InputError(
+            "This path is outside the folders this app reads Parquet files from.",
+            file=text, fix="Give a path under " + ", ".join(f"{r}" for r in roots)
+            + f", or ask whoever runs the app to add its folder to {ROOTS_ENV}.")
+    return str(base.joinpath(*parts[fixed:]))
 
 
 @dataclass(frozen=True)
@@ -52,9 +84,9 @@ def _again(given: str) -> str:
     return f"Load it again: calibrate ingest {given} --in-place (wb.ingest(path, in_place=True))."
 
 
-#: The same fix in the app's words (it loads Parquet in place only through the CLI or API).
-_AGAIN_IN_APP = ("Load the files again in place (the command line's calibrate ingest, or "
-                 "the Python API), or load leads on the Data page.")
+#: The same fix in the app's words.
+_AGAIN_IN_APP = ("Load the files again on the Data page (Parquet files on this server, in "
+                 "place), or load other leads there.")
 
 
 def _is_parquet(path: Path) -> bool:
@@ -86,7 +118,9 @@ def _files(given: str) -> tuple[list[Path], bool]:
                 f"This folder is a {table.kind} table: its Parquet files include earlier "
                 "versions and deleted rows, so it cannot be read in place.", file=given,
                 fix="Load it without --in-place (its current version is read), or write "
-                    "its current version as plain Parquet files.")
+                    "its current version as plain Parquet files.",
+                app_fix="Write its current version as plain Parquet files and load those, "
+                        "or upload it as a file on this page.")
         check_plain_folder(p)
         files = parquet_files(p)
         if not files:
@@ -102,7 +136,9 @@ def _files(given: str) -> tuple[list[Path], bool]:
             raise InputError(
                 f"In place reads Parquet files only; this file is {kind}.", file=str(f),
                 fix="Load it without --in-place (calibrate ingest FILE), or write the "
-                    "leads as Parquet.")
+                    "leads as Parquet.",
+                app_fix="Upload it as a file on this page instead, or write the leads as "
+                        "Parquet.")
     return files, folder
 
 

@@ -160,8 +160,8 @@ def forget_upload() -> None:
 def show_report(report: IngestReport | InPlaceReport, name: str) -> None:
     """What a load read, guessed and cleaned (an IngestReport), or what a load in place
     read, fitted and counted (an InPlaceReport: its summary, then its rows' cleaning)."""
-    if hasattr(report, "record"):  # in place
-        head, *lines = report.summary().splitlines()
+    if hasattr(report, "record"):  # in place: the source by the name the user gave
+        head, *lines = report.summary().replace(report.record.name, name).splitlines()
         st.success(fmt.md(head))
         st.caption(fmt.md("  \n".join(line.strip() for line in lines[:3])))
         report = report.sample
@@ -201,6 +201,8 @@ def load_section() -> None:
     upload_section()
     with st.expander("Or load from a database (PostgreSQL)"):
         database_section()
+    with st.expander("Or leave Parquet files on this server where they are (in place)"):
+        parquet_section()
     with st.expander("Or load the bundled sample"):
         st.write("50,000 B2B leads over 24 months, with won, lost, no-decision and open "
                  "outcomes (deliberately messy, like a real CRM export).")
@@ -253,6 +255,38 @@ def database_section() -> None:
         return
     st.session_state["last_report"] = (report, report.record.name if in_place
                                        else report.file)
+    if wb.last_backup is not None:
+        backups.remember(wb.last_backup)
+    st.rerun()
+
+
+def parquet_section() -> None:
+    """Load Parquet files on the app's server in place: a file, a folder or a pattern under
+    the folders whoever runs the app allows (:func:`parquet_roots`)."""
+    from calibrate.data.parquet_source import parquet_roots, served_path
+
+    roots = parquet_roots()
+    st.caption("The files stay where they are: the fit reads at most 250,000 rows and the "
+               "lead counts behind the sliders are counted over every row in the files. "
+               "The columns must hold clean numbers and dates, one row per lead. Folders "
+               "this app reads from: " + ", ".join(f"`{r}`" for r in roots)
+               + " (a path without a leading / starts in the first).")
+    given = st.text_input("File, folder or pattern", key="pq_path",
+                          placeholder="lake/leads/ or lake/leads/*.parquet")
+    if not st.button("Load in place", key="load_parquet", disabled=not given.strip()):
+        return
+    wb = state.workbench()
+    path = None
+    try:
+        path = served_path(given, roots)
+        with st.spinner(f"Reading {given.strip()}, fitting on the rows read and counting "
+                        "every lead there..."):
+            report = wb.ingest(path, in_place=True)
+    except CalibrateError as exc:  # files by the name typed, not the server's full path
+        show_error(exc, {path or given.strip(): given.strip()})
+        backups.show(wb.last_backup)
+        return
+    st.session_state["last_report"] = (report, given.strip())
     if wb.last_backup is not None:
         backups.remember(wb.last_backup)
     st.rerun()
