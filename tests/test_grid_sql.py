@@ -550,3 +550,70 @@ def test_the_cli_prints_a_query_duckdb_runs(
     assert main(["sql", "--db", db, "--dialect", "spark"]) == 0
     out = capsys.readouterr().out
     assert "spark-sql -f" in out and "`sales_team`" in out and out.rstrip().endswith(";")
+
+
+# ------------------------------------------------------------------ DuckDB's RE2 forms
+
+#: Phones and emails on the edges of the auto-rules' plain tests (digits: the trimmed text
+#: without space - ( ) . + /; an email's domain: the lower-cased trimmed text after its
+#: last @; well formed: the LIKE tests), which DuckDB's query writes as RE2 matches.
+EDGE_PHONES = [
+    None, "", "   ", "---", "\u00a0", "12-34-56", "123-456", "123-4567", " 123-4567 ",
+    "\u3000123456\u00a0", "12\u00a034567", "555-555-5555", "(555) 555-0100", "000-000-0000",
+    "0000000", "000000", "1-111-111-1111", "777-7777", "xxxxxxx", "x-x-x-x-x-x-x", "xxxxxx",
+    "\u0663\u0663\u0663\u0663\u0663\u0663\u0663", "+1 (212) 555-1234", "212-555-123",
+    "5551234", "555123", "555123\u00a0", "55-51234", "212.555.12345", "1234567890",
+    "12345678901", "+1-123-456-7890", "1\t234567", "abc555defg", "555-12x4",
+]
+EDGE_EMAILS = [
+    None, "", "   ", "ann@mailinator.com", "ann@inbox.mailinator.com", "ANN@MAILINATOR.COM ",
+    "\u3000ann@Mailinator.com\u00a0", "ann@notmailinator.com", "ann@mailinator.com.org",
+    "mailinator.com", "@mailinator.com", "a@b@mailinator.com", "ann@.mailinator.com",
+    "ann@mailinator.com.", "ann@mailinator..com", "ann@acme.com", "ann@x.acme.com",
+    "ann@acmexcom", "ann@my_co.io", "ann@myxco.io", "ann@a.my_co.io", "ann@corp",
+    "ann@a.corp", "ann@x@y.com", "ann@y.com", "a n@b.com", "a@b.c", "a@b.", "a@.b",
+    "@b.com", "a@b", "a@b..c", "a..b@c.d", "a@b.c\n", "a\tb@c.d", "a@b\u00a0c.d",
+    "İ@mailinator.com", "a@MAİLINATOR.COM", "a@\u212aaılınator.com",
+]
+
+
+def _rule_cases(dialect: str, rules: object, fast: bool) -> list[str]:
+    from calibrate.export.score_sql import Inputs, _rule_sql
+
+    names = dict.fromkeys(("email", "phone", "first_name", "last_name"), "")
+    conds, _, _ = _rule_sql(rules, names, {k: k for k in names}, Inputs(fast),
+                            dialect=dialect)
+    return [f"CASE WHEN {c} THEN '{label}' END" for label, c in conds]
+
+
+@pytest.mark.parametrize("min_digits", [0, 1, 7, 2000])
+def test_duckdbs_re2_phone_and_email_tests_are_the_plain_ones(min_digits: int) -> None:
+    """DuckDB's query tests phones and emails with RE2 (one search per lead instead of
+    new strings per lead); every other dialect with the plain text functions. Run both in
+    DuckDB (BigQuery's are plain and DuckDB reads them): the same leads fire each rule,
+    on edge cases and on random text."""
+    from calibrate.model.rule_settings import RuleSet
+
+    rules = RuleSet()
+    rules.competitor_domains = ["acme.com", "my_co.io", "x@y.com", "corp"]
+    rules.min_phone_digits = min_digits
+    rng = np.random.default_rng(min_digits)
+    phone_chars = list("0123455555 -().+/x\u00a0\u3000\t\u0663")
+    email_chars = list("aA@.. _%-\u00a0İ") + ["mailinator.com", "MAILINATOR.COM", "acme.com"]
+    phones = EDGE_PHONES + ["".join(rng.choice(phone_chars, rng.integers(0, 16)))
+                            for _ in range(3000)]
+    emails = EDGE_EMAILS + ["".join(rng.choice(email_chars, rng.integers(0, 8)))
+                            for _ in range(3000)]
+    n = max(len(phones), len(emails))
+    rows = pd.DataFrame({"phone": (phones * 2)[:n], "email": (emails * 2)[:n],
+                         "first_name": "Ann", "last_name": "Lee"})
+    fast, plain = _rule_cases("duckdb", rules, False), _rule_cases("bigquery", rules, False)
+    assert fast != plain and any("REGEXP_MATCHES" in c and "phone" in c for c in fast)
+    with duckdb.connect() as con:
+        con.register("edge", rows)
+        got = con.execute(f"SELECT {', '.join(fast)} FROM edge").fetchall()
+        want = con.execute(f"SELECT {', '.join(plain)} FROM edge").fetchall()
+    assert got == want
+    fired = {label for row in want for label in row if label}
+    assert {"disqualified:fake_phone", "disqualified:throwaway_email",
+            "disqualified:malformed_email", "disqualified:competitor"} <= fired

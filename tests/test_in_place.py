@@ -269,7 +269,7 @@ def test_the_data_page_loads_in_place_and_says_what_stays_where(pg, pairs, tmp_p
     assert at.success[0].value.startswith(
         f"Loaded in place from postgresql://{USER}@/in_place_source")
     assert "no lead rows are stored" in at.success[0].value
-    assert "50,000 rows read for the fit (all of them)" in at.caption[0].value
+    assert "50,000 rows read for the fit (all of them)" in " ".join(c.value for c in at.caption)
     # What needs the rows says so in the app's words, not the command line's.
     shown = " ".join(i.value for i in at.info)
     assert "stay in postgresql://" in shown and "on the Data page" in shown

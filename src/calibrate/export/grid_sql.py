@@ -59,6 +59,7 @@ from calibrate.decide.grid import (
 )
 from calibrate.export.score_sql import (
     TODAY,
+    _table,
     check_dialect,
     column_notes,
     scoring,
@@ -153,6 +154,14 @@ def _segment(raw: str, placeholders: Iterable[str]) -> str:
     return f"CASE WHEN LOWER({text}) IN {_in(words)} THEN NULL ELSE {text} END"
 
 
+def _labels(texts: str, outcomes: Mapping[str, Iterable[str]] | None, fence: bool) -> str:
+    """SQL: each distinct outcome text of query ``texts`` (column ``raw_outcome``, NULL as
+    '') and its outcome (:func:`outcome_sql` of its :func:`label_key_sql`)."""
+    return (f"SELECT raw_outcome, {outcome_sql('_label', outcomes)} AS outcome\nFROM (\n"
+            f"SELECT raw_outcome, {label_key_sql('raw_outcome')} AS _label\nFROM (\n"
+            f"{texts}\n) AS texts\n) AS keys" + ("\nOFFSET 0" if fence else ""))
+
+
 def grid_sql(table: pd.DataFrame, *, columns: Sequence[ColumnInfo],
              rules: RuleSet | Mapping[str, Any] | None = None, source: str = "leads",
              dialect: str = "duckdb", as_of: dt.date | None = None,
@@ -207,35 +216,57 @@ def grid_sql(table: pd.DataFrame, *, columns: Sequence[ColumnInfo],
                 "raw_segment")
     ignored = (f"\nWHERE outcome <> {literal(IGNORED)}"
                if any(o == IGNORED for o in (outcomes or {})) else "")
-    # Counted in two steps: by the raw outcome and segment text first; then the distinct
-    # outcome texts are read as labels (folding case, accents and punctuation: costly
-    # text functions, so once per distinct text instead of once per lead or cell) and
-    # the counts regrouped by what the labels mean.
-    keyed = (
-        f"SELECT {raw_keys},\n  COUNT(*) AS leads, CAST(COALESCE(SUM(amount), 0) AS DOUBLE) "
-        f"AS amount_sum, COUNT(amount) AS amount_n\nFROM (\n"
+    per_lead = (
         f"SELECT {points_sql('profile')} AS profile_points,\n  "
         f"{points_sql('behavior')} AS behavior_points,\n  {points_sql('total')} AS total,\n  "
         f"{rule_class_sql('auto_rule')} AS rule_class,\n  {raw_outcome} AS raw_outcome,\n  "
         f"{month} AS month,\n  {raw_segment} AS raw_segment,\n  {money} AS amount\n"
-        f"FROM (\n{s.sql}\n) AS scored_leads\n) AS per_lead\nGROUP BY {raw_keys}")
-    labels = (f"SELECT raw_outcome, {outcome_sql('_label', outcomes)} AS outcome\nFROM (\n"
-              f"SELECT raw_outcome, {label_key_sql('raw_outcome')} AS _label\nFROM (\n"
-              f"SELECT DISTINCT COALESCE(raw_outcome, '') AS raw_outcome FROM by_text\n"
-              f") AS texts\n) AS keys" + ("\nOFFSET 0" if fence else ""))
+        f"FROM (\n{s.sql}\n) AS scored_leads")
     seg = _segment("k.raw_segment", PLACEHOLDERS + tuple(placeholders))
-    sql = (
-        f"WITH by_text AS (\n{keyed}\n),\nlabels AS (\n{labels}\n)\n"
-        f"SELECT {keys},\n  CAST(SUM(leads) AS BIGINT) AS leads, "
-        f"CAST(SUM(amount_sum) AS DOUBLE) AS amount_sum, "
-        f"CAST(SUM(amount_n) AS BIGINT) AS amount_n\nFROM (\n"
-        f"SELECT k.profile_points, k.behavior_points, k.total, k.rule_class, l.outcome, "
-        f"k.month,\n  {seg} AS segment,\n  k.leads, k.amount_sum, k.amount_n\n"
-        f"FROM by_text AS k\nJOIN labels AS l ON COALESCE(k.raw_outcome, '') = "
-        f"l.raw_outcome\n) AS counted{ignored}\nGROUP BY {keys}\nORDER BY {keys}")
+    sums = ("CAST(SUM(leads) AS BIGINT) AS leads, CAST(SUM(amount_sum) AS DOUBLE) AS "
+            "amount_sum, CAST(SUM(amount_n) AS BIGINT) AS amount_n")
+    if dialect == "duckdb":
+        # Counted in one step: the distinct outcome texts of the source are read as labels
+        # first (folding case, accents and punctuation: costly text functions, so once per
+        # distinct text), then each lead is counted in its cell by what its label means.
+        # (Counting by the raw texts first and the cells from those counts, as below,
+        # costs DuckDB a second grouping of about as many rows as there are cells.)
+        texts = f"SELECT DISTINCT COALESCE({raw_outcome}, '') AS raw_outcome FROM {_table(source)}"
+        sql = (
+            f"WITH labels AS (\n{_labels(texts, outcomes, fence)}\n)\n"
+            f"SELECT {keys},\n  CAST(COUNT(*) AS BIGINT) AS leads, "
+            f"CAST(COALESCE(SUM(amount), 0) AS DOUBLE) AS amount_sum, "
+            f"CAST(COUNT(amount) AS BIGINT) AS amount_n\nFROM (\n"
+            f"SELECT k.profile_points, k.behavior_points, k.total, k.rule_class, l.outcome, "
+            f"k.month,\n  {seg} AS segment,\n  k.amount\nFROM (\n{per_lead}\n) AS k\n"
+            f"JOIN labels AS l ON COALESCE(k.raw_outcome, '') = l.raw_outcome\n"
+            f") AS counted{ignored}\nGROUP BY {keys}\nORDER BY {keys}")
+    else:
+        # Counted in two steps: by the raw outcome and segment text first; then the
+        # distinct outcome texts are read as labels (folding case, accents and
+        # punctuation: costly text functions, so once per distinct text instead of once
+        # per lead or cell) and the counts regrouped by what the labels mean. One pass
+        # over the leads: PostgreSQL would read the table twice to list its texts first.
+        keyed = (
+            f"SELECT {raw_keys},\n  COUNT(*) AS leads, CAST(COALESCE(SUM(amount), 0) AS "
+            f"DOUBLE) AS amount_sum, COUNT(amount) AS amount_n\nFROM (\n{per_lead}\n"
+            f") AS per_lead\nGROUP BY {raw_keys}")
+        texts = "SELECT DISTINCT COALESCE(raw_outcome, '') AS raw_outcome FROM by_text"
+        sql = (
+            f"WITH by_text AS (\n{keyed}\n),\nlabels AS (\n"
+            f"{_labels(texts, outcomes, fence)}\n)\n"
+            f"SELECT {keys},\n  {sums}\nFROM (\n"
+            f"SELECT k.profile_points, k.behavior_points, k.total, k.rule_class, l.outcome, "
+            f"k.month,\n  {seg} AS segment,\n  k.leads, k.amount_sum, k.amount_n\n"
+            f"FROM by_text AS k\nJOIN labels AS l ON COALESCE(k.raw_outcome, '') = "
+            f"l.raw_outcome\n) AS counted{ignored}\nGROUP BY {keys}\nORDER BY {keys}")
     body = transpile(sql, dialect)
     if source_query is not None:  # in the source's own dialect: spliced in, not transpiled
-        body = f"WITH {source} AS (\n{source_query}\n),\n" + body.removeprefix("WITH ")
+        # DuckDB would otherwise keep every row of a query read twice (the leads, and the
+        # distinct outcome texts) in memory.
+        hint = "NOT MATERIALIZED " if dialect == "duckdb" else ""
+        body = (f"WITH {source} AS {hint}(\n{source_query}\n),\n"
+                + body.removeprefix("WITH "))
     return "\n".join(_notes(dialect, source, columns, s.recency, as_of, s.left_out,
                             weights_id, s.notes)) + "\n" + body + "\n"
 
