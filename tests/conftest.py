@@ -210,7 +210,7 @@ def undated_grid(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[SparkSession]:
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     """A local Apache Spark session (PySpark, two threads, no UI, 4 shuffle partitions, 1 GB
     driver, on the loopback address, in UTC) for the session, stopped after it; ``JAVA_HOME``
     is set from the ``java`` on the path when unset. Fails, not skips, without Java 17+ or
@@ -245,6 +245,8 @@ def spark() -> Iterator[SparkSession]:
                            .config("spark.sql.session.timeZone", "UTC")
                            .config("spark.driver.bindAddress", "127.0.0.1")  # no network
                            .config("spark.driver.host", "127.0.0.1")
+                           .config("spark.sql.warehouse.dir",  # not in the project's folder
+                                   str(tmp_path_factory.mktemp("spark-warehouse")))
                            .getOrCreate())
         except Exception as e:  # the JVM did not start (an old Java, no memory)
             pytest.fail(f"Spark did not start with {java} (Spark 4 needs Java 17 or newer): "

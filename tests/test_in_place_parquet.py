@@ -353,7 +353,7 @@ def test_the_data_page_loads_parquet_files_in_place(made, tmp_path, monkeypatch)
     assert "no lead rows are stored" in at.success[0].value
 
 
-@pytest.mark.parametrize("typed", ["outside", "csv", "missing"])
+@pytest.mark.parametrize("typed", ["outside", "csv", "missing", "numbers as text"])
 def test_the_data_page_says_why_parquet_files_cannot_load_and_changes_nothing(
         made, tmp_path, monkeypatch, typed):
     from calibrate.data import store
@@ -364,6 +364,10 @@ def test_the_data_page_says_why_parquet_files_cannot_load_and_changes_nothing(
     lake = tmp_path / "lake"
     lake.mkdir()
     (lake / "leads.csv").write_bytes(SAMPLE_CSV.read_bytes()[:5000])
+    text = made["sample"][1].head(4000).copy()  # "29%": the grid query cannot read it
+    text["email_open_rate"] = text["email_open_rate"].map(
+        lambda v: "" if pd.isna(v) else f"{v:g}%")
+    to_parquet(text, lake / "text.parquet")
     db = tmp_path / "app.duckdb"
     with Workbench(db, keep_backups=0) as wb:  # a store with leads already
         wb.ingest(made["sample"][2], in_place=True)
@@ -371,7 +375,7 @@ def test_the_data_page_says_why_parquet_files_cannot_load_and_changes_nothing(
     monkeypatch.setenv(store.ENV_DB, str(db))
     monkeypatch.setenv(ROOTS_ENV, str(lake))
     given = {"outside": "../elsewhere/leads.parquet", "csv": "leads.csv",
-             "missing": "no-such-folder/"}[typed]
+             "missing": "no-such-folder/", "numbers as text": "text.parquet"}[typed]
     at = page("data")
     at.text_input(key="pq_path").input(given).run()
     at.button(key="load_parquet").click().run()
@@ -379,8 +383,9 @@ def test_the_data_page_says_why_parquet_files_cannot_load_and_changes_nothing(
     shown = at.error[0].value
     assert given.rstrip("/") in shown
     want = {"outside": f"add its folder to {ROOTS_ENV}", "csv": "Upload it as a file",
-            "missing": "does not exist"}[typed]
+            "missing": "does not exist",
+            "numbers as text": '"Lead counts in SQL" on the Export page'}[typed]
     assert want in shown
-    assert "--in-place" not in shown and "calibrate ingest" not in shown
+    assert "--in-place" not in shown and "calibrate " not in shown
     assert str(tmp_path) not in shown.replace(str(lake), "")  # only the allowed folder
     assert db.read_bytes() == before

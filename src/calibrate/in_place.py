@@ -10,17 +10,22 @@ counted IN the source over every row (:func:`~calibrate.export.grid_sql.grid_sql
 :class:`Record` of the source: no lead rows, no ``leads`` table. Everything is read and
 computed before the first write, so a failure changes nothing.
 
-Two kinds of :class:`Source`: a PostgreSQL table or query (:class:`PostgresSource`; the
-sample is ``ORDER BY md5(row as text) LIMIT cap`` on the server) and Parquet files, a file,
+Three kinds of :class:`Source`: a PostgreSQL table or query (:class:`PostgresSource`; the
+sample is ``ORDER BY md5(row as text) LIMIT cap`` on the server), Parquet files, a file,
 a folder or a glob (:class:`~calibrate.data.parquet_source.ParquetSource`; read by an
-in-memory DuckDB, the sample the ``cap`` rows of smallest ``hash(row)``). Above the cap
+in-memory DuckDB, the sample the ``cap`` rows of smallest ``hash(row)``) and a Spark table
+or Spark SQL query (:class:`~calibrate.data.spark_source.SparkSource`, on ``local[N]``,
+``spark://`` or Spark Connect's ``sc://``; the sample ``ORDER BY md5(to_json(struct(*)))
+LIMIT cap``, counted and sampled by Spark). Above the cap
 the as-of date recency counts to is the newest date in the whole source, asked of it.
 
 A refit reads the source again the same way; a count grid for edited points is counted in
 the source again. For a database the password comes from the URL given in this session
 (kept in memory only), ``PGPASSWORD`` or ``~/.pgpass``: never from, nor into, the store.
 Parquet files are kept by absolute path, size and modification time: changed or gone, a
-refit says so and asks for a new load.
+refit says so and asks for a new load. Spark is kept by its master URL without a Spark
+Connect token (the token comes from the URL given in this session, else
+``SPARK_CONNECT_AUTHENTICATE_TOKEN``) and the table or query.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from calibrate.data import store
 from calibrate.data.cleaning_plan import EARLIEST
 from calibrate.data.database import DatabaseSource, fetch_frame, is_database_url, no_rows, redact
 from calibrate.data.parquet_source import ParquetSource, open_parquet
+from calibrate.data.spark_source import SparkSource, is_spark_master
 from calibrate.decide.grid import Grid, GridKey, store_grid, stored_grid
 from calibrate.errors import CalibrateError, InputError
 from calibrate.model.weights import Weights
@@ -65,13 +71,18 @@ Compute = Callable[[duckdb.DuckDBPyConnection], Weights]
 CLEAN_FIX = ("In place, the columns must hold what the count grid query's header asks "
              "(calibrate sql --what grid): clean numbers and dates, one row per lead. "
              "Clean them in a view or a query, or load the leads without in place.")
+#: The same in the app's words.
+CLEAN_FIX_APP = ("In place, the columns must hold what the count grid query's header asks "
+                 "(\"Lead counts in SQL\" on the Export page): clean numbers and dates, one "
+                 "row per lead. Clean them in a view or a query, or load the leads without "
+                 "in place.")
 
 
 class Source(Protocol):
     """A source read in place: what it is called, its rows as a query in its own
     ``dialect``, and how to count, sample, read a small answer and load rows from it."""
 
-    kind: str  # what the record calls it: "postgresql", "parquet"
+    kind: str  # what the record calls it: "postgresql", "parquet", "spark"
     dialect: str  # the count grid query's dialect
     picked: str  # how a sample above the cap is picked, as the summary says it
 
@@ -155,22 +166,27 @@ class PostgresSource:
         return ingest_database(con, self.db, sql=sql, progress=progress, **options)
 
 
-SOURCES = (PostgresSource, ParquetSource)
+SOURCES = (PostgresSource, ParquetSource, SparkSource)
 
 
 def source_of(data: Any, table: str | None = None, query: str | None = None) -> Source:
     """What ``data`` names as a source read in place: a database URL (with ``table`` or
-    ``query``), Parquet files (a file, a folder, a glob), or a source already."""
+    ``query``), a Spark master URL (``local[*]``, ``spark://host:7077``,
+    ``sc://host:15002``, with ``table`` or ``query``), Parquet files (a file, a folder, a
+    glob), or a source already."""
     if isinstance(data, SOURCES):
         return data
+    if is_spark_master(data):
+        return SparkSource(str(data).strip(), table, query)
     if is_database_url(data) or table or query:
         return PostgresSource(DatabaseSource(str(data), table, query))
     if isinstance(data, str | os.PathLike):
         return open_parquet(data)
-    raise CalibrateError("Only a database or Parquet files load in place.",
-                         fix="Give a postgresql:// URL with a table or a query, or Parquet "
-                             "files (a file, a folder, data/*.parquet); load a frame "
-                             "without in place.")
+    raise CalibrateError("Only a database, Spark or Parquet files load in place.",
+                         fix="Give a postgresql:// URL or a Spark master (local[*], "
+                             "spark://host:7077, sc://host:15002) with a table or a query, "
+                             "or Parquet files (a file, a folder, data/*.parquet); load a "
+                             "frame without in place.")
 
 
 def default_cap() -> int:
@@ -183,7 +199,8 @@ def default_cap() -> int:
 @dataclass(frozen=True)
 class Record:
     """What the store keeps of a source loaded in place: where (a database: ``url``
-    without password, ``table`` or ``query``; Parquet files: ``path`` as given and each
+    without password, ``table`` or ``query``; Spark: ``url`` the master without token,
+    ``table`` or ``query``; Parquet files: ``path`` as given and each
     file's stamp), its rows and those read, when, and the load's options (so a refit reads
     it the same way)."""
 
@@ -207,20 +224,26 @@ class Record:
         """The source as messages name it (no password)."""
         if self.kind == ParquetSource.kind:
             return str(self.path)
+        if self.kind == SparkSource.kind:
+            return SparkSource(self.url, self.table, self.query).name
         return DatabaseSource(self.url, self.table, self.query).name
 
     @property
     def picked(self) -> str:
         """How a sample above the cap was picked, as the summary says it."""
-        return (ParquetSource.picked if self.kind == ParquetSource.kind else
-                PostgresSource.picked)
+        return {ParquetSource.kind: ParquetSource.picked,
+                SparkSource.kind: SparkSource.picked}.get(self.kind, PostgresSource.picked)
 
     def source(self, url: str | None = None) -> Source:
         """The source to read again. A database: with ``url`` (the same server, signing
         in), else the kept URL (the password then comes from ``PGPASSWORD`` or
-        ``~/.pgpass``). Parquet files: the same files, unchanged since (else a message)."""
+        ``~/.pgpass``). Parquet files: the same files, unchanged since (else a message).
+        Spark: the same master (``url``: as given in this session, with its token), the
+        same table or query."""
         if self.kind == ParquetSource.kind:
             return ParquetSource.reopen(str(self.path), self.files, self.folder)
+        if self.kind == SparkSource.kind:
+            return SparkSource(url or self.url, self.table, self.query)
         return PostgresSource(DatabaseSource(url or self.url, self.table, self.query))
 
     def to_json(self) -> str:
@@ -238,8 +261,10 @@ def needs_rows(con: duckdb.DuckDBPyConnection, what: str) -> None:
     """Stop ``what`` (a step that reads lead rows) on a store loaded in place, saying why."""
     record = record_of(con)
     if record is not None:
-        again = ("calibrate ingest PATH (wb.ingest(path))" if record.kind == ParquetSource.kind
-                 else "calibrate ingest URL --table T (wb.ingest(url, table=...))")
+        again = {ParquetSource.kind: "calibrate ingest PATH (wb.ingest(path))",
+                 SparkSource.kind: "export them from Spark (to Parquet files, say), then "
+                                   "calibrate ingest PATH (wb.ingest(path))",
+                 }.get(record.kind, "calibrate ingest URL --table T (wb.ingest(url, table=...))")
         raise CalibrateError(
             f"{what} needs the lead rows, which stay in {record.name} (loaded in place).",
             fix=f"Load them without in place to use it: {again}.",
@@ -287,7 +312,7 @@ def _in_source(source: Source, sql: str, doing: str) -> pd.DataFrame:
         if "failed" not in exc.what:  # the server, the sign-in or the table: as said
             raise
         raise InputError(f"{doing} in {source.name} failed: {exc.what.split(': ', 1)[-1]}",
-                         fix=CLEAN_FIX) from None
+                         fix=CLEAN_FIX, app_fix=CLEAN_FIX_APP) from None
 
 
 def source_as_of(source: Source, con: duckdb.DuckDBPyConnection) -> dt.date | None:
@@ -311,8 +336,14 @@ def source_as_of(source: Source, con: duckdb.DuckDBPyConnection) -> dt.date | No
         return (f"max(CASE WHEN {t} <= CAST({last} AS TIMESTAMP) AND {t} >= "
                 f"CAST({first} AS TIMESTAMP) THEN CAST({quote(n)} AS DATE) END)")
 
-    sql = ("SELECT " + ", ".join(f"{kept(n)} AS d{i}" for i, n in enumerate(names))
-           + f" FROM ({source.sql()}) AS s")
+    select = "SELECT " + ", ".join(f"{kept(n)} AS d{i}" for i, n in enumerate(names))
+    if source.dialect in ("duckdb", "postgres"):
+        sql = f"{select} FROM ({source.sql()}) AS s"
+    else:  # written in DuckDB's, over the source's own query spliced in as it is
+        from calibrate.export.score_sql import transpile
+
+        sql = (f"WITH {SOURCE_CTE} AS (\n{source.sql()}\n)\n"
+               + transpile(f"{select} FROM {SOURCE_CTE}", source.dialect))
     row = _in_source(source, sql, "Finding the newest date").iloc[0]
     days = [pd.Timestamp(v).date() for v in row if v is not None and not pd.isna(v)]
     return max(days) if days else None

@@ -206,10 +206,14 @@ class Workbench:
             A CRM export (CSV, Excel, Parquet, JSON), a folder of Parquet files (a Delta
             or Iceberg table's folder: its current version), a PostgreSQL server
             (``postgresql://user@host:port/database``, with ``table`` or ``query``) or a
-            frame; each goes through the same cleaning and guessing as a file.
+            frame; each goes through the same cleaning and guessing as a file. In place
+            only: a Spark master URL (``local[*]``, ``spark://host:7077``, Spark Connect's
+            ``sc://host:15002``) with ``table`` or ``query``.
         table, query : str, optional
             With a database URL: the table to read (``schema.table``), or a query. The
             password comes from the URL, ``PGPASSWORD`` or ``~/.pgpass`` and is never kept.
+            With a Spark master: a table of its catalog (``crm.leads``) or a Spark SQL
+            query; a Spark Connect ``token`` is used, never kept.
         outcome : str, optional
             The header of the outcome column, when the guess is not the right one.
         mapping : path or Mapping, optional
@@ -217,15 +221,17 @@ class Workbench:
         replace : bool, default True
             Replace the loaded leads (False appends; same columns, newer rows win).
         in_place : bool, default False
-            With a database URL, or Parquet files (a file, a folder of them, a glob such
-            as ``data/*.parquet``): leave the leads where they are
+            With a database URL, a Spark master, or Parquet files (a file, a folder of
+            them, a glob such as ``data/*.parquet``): leave the leads where they are
             (:mod:`calibrate.in_place`). Only a bounded set of rows is read, loaded and
             fitted in memory (all of them up to ``in_place_cap``; above, that many picked
-            in the source: the md5 of each row in PostgreSQL, DuckDB's hash of each row for
-            Parquet); the count grid is counted in the source over every row (Parquet: by
-            an in-memory DuckDB). The store keeps the columns, the weights, the grid and
-            where the source is (the URL without password; the files' paths, sizes and
-            modification times), no lead rows: :attr:`leads` is the source's count, a refit
+            in the source: the md5 of each row in PostgreSQL, of each row's JSON in Spark,
+            DuckDB's hash of each row for Parquet); the count grid is counted in the
+            source over every row (Parquet: by an in-memory DuckDB; Spark: by Spark, on
+            the running session when its master is the one named). The store keeps the
+            columns, the weights, the grid and where the source is (the URL without
+            password or token; the files' paths, sizes and modification times), no lead
+            rows: :attr:`leads` is the source's count, a refit
             (:meth:`fit`) reads the source again (Parquet files changed since: it says so),
             and the steps that need lead rows (:meth:`drift`, :meth:`quality`...) say so.
             It replaces what is loaded (``replace`` aside).
@@ -252,7 +258,17 @@ class Workbench:
         """
         from calibrate.data.autobackup import backup_before_ingest
         from calibrate.data.frames import ingest_any
+        from calibrate.data.spark_source import is_spark_master, redact_master
 
+        if is_spark_master(data) and not in_place:
+            raise CalibrateError(
+                f"Leads in Spark ({redact_master(data)}) load in place only: a table too big "
+                "for one machine stays in Spark, which counts and samples it.",
+                fix=f"Add --in-place: calibrate ingest {redact_master(data)} --table T "
+                    "--in-place (wb.ingest(master, table=..., in_place=True)); or export the "
+                    "leads to Parquet files and load those.",
+                app_fix="Load them in place from the command line or the Python API, or "
+                        "export them to Parquet files and load those.")
         if not (replace or in_place):
             self._need_rows("Adding leads to those loaded")
         if in_place:
@@ -281,8 +297,8 @@ class Workbench:
         if self.db is not None:
             self.last_backup = backup_before_ingest(self.con, True, self.db,
                                                     self.keep_backups)
-        if isinstance(source, in_place.PostgresSource):  # this session's URL, in memory
-            self._source_urls[source.where()["url"]] = source.url
+        if isinstance(source, in_place.PostgresSource | in_place.SparkSource):
+            self._source_urls[source.where()["url"]] = source.url  # this session's, in memory
         return prepared.save(self.con)
 
     def preview(self, path: str | os.PathLike[str], *, mapping: Any = None,

@@ -36,14 +36,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="load a CSV, Parquet or XLSX export of leads, a folder "
                                       "of Parquet files, a Delta or Iceberg table folder (its "
-                                      "current version), or a PostgreSQL table or query")
+                                      "current version), or a PostgreSQL table or query "
+                                      "(a Spark table or query: in place)")
     p.add_argument("file", help="the file or folder (Parquet files, or a Delta or Iceberg "
-                                "table), or a database URL "
-                                "(postgresql://user@host:port/database)")
-    p.add_argument("--table", help="with a database URL: the table to read (schema.table)")
-    p.add_argument("--query", help="with a database URL: the query to read instead")
+                                "table), a database URL "
+                                "(postgresql://user@host:port/database) or a Spark master "
+                                "(local[*], spark://host:7077, sc://host:15002)")
+    p.add_argument("--table", help="with a database URL or a Spark master: the table to read "
+                                   "(schema.table)")
+    p.add_argument("--query", help="with a database URL or a Spark master: the query to read "
+                                   "instead")
     p.add_argument("--in-place", action="store_true",
-                   help="with a database URL or Parquet files (a file, a folder, a glob "
+                   help="with a database URL, a Spark master or Parquet files (a file, a "
+                        "folder, a glob "
                         "such as 'data/*.parquet'): leave the leads where they are; read at "
                         "most 250,000 rows (a sample picked in the source above that) to "
                         "fit, count the grid in the source, store no lead rows")

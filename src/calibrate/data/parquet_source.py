@@ -267,7 +267,6 @@ class ParquetSource:
                     **options: Any) -> IngestReport:
         """Write the rows of ``sql`` to a Parquet file in a private temporary folder and load
         it with the file path's ingest, under the source's name."""
-        from calibrate.data.ingest import ingest
 
         say = progress or (lambda _msg: None)
         say(f"reading from {self.name}")
@@ -281,11 +280,23 @@ class ParquetSource:
                 raise self._failed(exc) from None
             finally:
                 duck.close()
-            try:
-                report = ingest(con, path, name=self.name, progress=progress, **options)
-            except CalibrateError as exc:  # name the source, not the temporary file
-                exc.file = self.name if exc.file else None
-                exc.what = exc.what.replace(str(path), self.name)
-                exc.args = (exc.message,)
-                raise
-        return dataclasses.replace(report, format="parquet", details={})
+            return ingest_sample(con, path, self.name, self.kind, progress=progress,
+                                 **options)
+
+
+def ingest_sample(con: duckdb.DuckDBPyConnection, path: Path, name: str, kind: str, *,
+                  progress: Callable[[str], None] | None = None,
+                  **options: Any) -> IngestReport:
+    """Load the rows a source in place wrote to the temporary Parquet file ``path`` with
+    the file path's ingest, reported and named as the source (``name``, format ``kind``),
+    never as the temporary file."""
+    from calibrate.data.ingest import ingest
+
+    try:
+        report = ingest(con, path, name=name, progress=progress, **options)
+    except CalibrateError as exc:  # name the source, not the temporary file
+        exc.file = name if exc.file else None
+        exc.what = exc.what.replace(str(path), name)
+        exc.args = (exc.message,)
+        raise
+    return dataclasses.replace(report, format=kind, details={})

@@ -1,0 +1,285 @@
+"""Leads loaded in place from Apache Spark (issue 21), on the tests' local Spark: the same
+points, AUC and count grid as the file path, no lead rows in the DuckDB file, a sample
+picked in Spark above the cap (the same rows whatever the partitions), a refit that reads
+Spark again, the command line on a Spark of its own, and clear messages for bad input.
+
+The sample's rows reach Spark as test_grid_sql's do (typed by pandas, written to Parquet by
+DuckDB, read by Spark as a view); Spark counts the whole sample once (the file path's
+equal), the first 12,000 leads elsewhere, to be quicker."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pandas as pd
+import pytest
+from test_grid_sql import assert_same, warehouse
+from test_in_place import assert_no_lead_rows, points
+
+from calibrate import Workbench
+from calibrate.data.spark_source import SparkSource, is_spark_master, redact_master
+from calibrate.errors import CalibrateError, InputError
+from calibrate.in_place import InPlaceReport, Record, record_of, source_as_of, source_of
+
+from conftest import SAMPLE_CSV
+
+if TYPE_CHECKING:  # pyspark loads with the spark fixture
+    from pyspark.sql import SparkSession
+
+TABLE = "global_temp.sample_leads"  # a dotted name, as a catalog's crm.leads
+TOKEN = "s3cret-T0ken"
+
+
+def to_parquet(rows: pd.DataFrame, path: Path) -> Path:
+    """``rows`` as a Parquet file written by plain DuckDB (typed as DuckDB reads them)."""
+    duck = duckdb.connect()
+    duck.register("_rows", rows)
+    duck.execute(f"COPY (SELECT * FROM _rows) TO '{path}' (FORMAT parquet)")
+    duck.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def made(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[tuple[Workbench, pd.DataFrame, Path, str]]:
+    """The file path's workbench (the sample loaded, fitted), the typed rows, their Parquet
+    file, and the master of the tests' Spark, whose views hold them: ``sample_leads`` (and
+    ``global_temp.sample_leads``), the first 12,000 as ``some_leads`` (quicker to count),
+    ``no_outcome`` and ``text_rates``."""
+    folder = tmp_path_factory.mktemp("spark_in_place")
+    by_file = Workbench(folder / "file.duckdb", keep_backups=0)
+    by_file.ingest(SAMPLE_CSV)
+    by_file.fit()
+    raw = pd.read_csv(SAMPLE_CSV, dtype=str, keep_default_na=False)
+    rows = warehouse(raw.drop_duplicates("lead_id", keep="last"), by_file.columns())
+    path = to_parquet(rows, folder / "sample.parquet")
+    some = to_parquet(rows.head(12_000), folder / "some.parquet")
+    spark.read.parquet(str(some)).createOrReplaceTempView("some_leads")
+    frame = spark.read.parquet(str(path))
+    frame.createOrReplaceTempView("sample_leads")
+    frame.createOrReplaceGlobalTempView("sample_leads")
+    frame.select("lead_id", "seniority").createOrReplaceTempView("no_outcome")
+    # The load cleans "29%"; the count grid query, run as it is, cannot.
+    spark.sql("SELECT lead_id, created_at, closed_at, status, seniority, industry, "
+              "concat(CAST(email_open_rate AS STRING), '%') AS email_open_rate "
+              "FROM sample_leads ORDER BY lead_id LIMIT 4000").createOrReplaceTempView(
+                  "text_rates")
+    yield by_file, rows, path, spark.sparkContext.master
+    by_file.close()
+
+
+def test_a_spark_master_names_the_source_and_its_token_is_never_kept():
+    assert all(is_spark_master(m) for m in ("local", "local[2]", "local[*]", " local[4] ",
+                                            "spark://h:7077", "sc://h:15002", "SC://h"))
+    assert not any(is_spark_master(m) for m in ("postgresql://h/db", "leads.parquet",
+                                                "local[x]", "localhost", None))
+    url = f"sc://spark.example:15002/;user_id=ana;token={TOKEN};x-api-key=k3y"
+    assert redact_master(url) == "sc://spark.example:15002/;user_id=ana"
+    source = source_of(url, "crm.leads")
+    assert isinstance(source, SparkSource) and source.url == url  # used, in memory
+    assert source.where() == {"url": "sc://spark.example:15002/;user_id=ana",
+                              "table": "crm.leads", "query": None, "kind": "spark"}
+    assert source.name == "Spark at sc://spark.example:15002/;user_id=ana (table crm.leads)"
+    assert source.sql() == "SELECT * FROM crm.leads"
+    assert source.sample_sql(10, 10) == source.sql()
+    assert "md5(to_json(struct(s.*)))" in source.sample_sql(11, 10)
+    assert source.sample_sql(11, 10).endswith(" LIMIT 10")
+    record = Record(**source.where(), rows=1, rows_read=1, loaded_at="", cap=10)
+    assert TOKEN not in record.to_json() and record.name == source.name
+    assert record.picked == SparkSource.picked
+    again = record.source(url)  # this session's URL, with its token
+    assert isinstance(again, SparkSource) and again.url == url
+    assert record.source().url == "sc://spark.example:15002/;user_id=ana"
+    with pytest.raises(InputError, match="a table or a query, one of them"):
+        source_of("local[2]")
+
+
+def test_in_place_gives_the_file_paths_points_auc_and_grid_without_lead_rows(made,
+                                                                             tmp_path):
+    by_file, _, _, master = made
+    db = tmp_path / "in-place.duckdb"
+    with Workbench(db, keep_backups=0) as wb:
+        report = wb.ingest(master, table=TABLE, in_place=True)
+        assert isinstance(report, InPlaceReport)
+        assert report.record.rows == report.record.rows_read == by_file.leads == wb.leads
+        assert points(wb).equals(points(by_file))
+        assert wb.weights.metrics["auc"] == by_file.weights.metrics["auc"]
+        assert_same(wb.grid(), by_file.grid())
+        assert [c.source_name for c in wb.columns()] == [
+            c.source_name for c in by_file.columns()]
+        record = record_of(wb.con)
+        assert (record.kind, record.url, record.table, record.query) == (
+            "spark", master, TABLE, None)
+        assert report.summary().startswith(
+            f"Loaded in place from Spark at {master} (table {TABLE}): 50,000 leads stay")
+        assert "50,000 rows read for the fit (all of them)" in report.summary()
+        with pytest.raises(CalibrateError) as caught:  # a step that reads lead rows
+            wb.drift()
+        assert f"which stay in Spark at {master}" in caught.value.message
+    assert_no_lead_rows(db, by_file.leads)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT sum(leads) FROM grid_cells").fetchone()[0] == by_file.leads
+
+
+def test_above_the_cap_the_same_sample_is_read_and_a_refit_reads_spark_again(made,
+                                                                            tmp_path):
+    """The table, then a query giving the same rows: the same sample, the same points; a
+    new session refits on the query, read in Spark again."""
+    _, _, _, master = made
+    got = []
+    for run, (table, query) in enumerate((("some_leads", None),
+                                          (None, "SELECT * FROM some_leads;"))):
+        db = tmp_path / f"capped-{run}.duckdb"
+        with Workbench(db, keep_backups=0) as wb:
+            report = wb.ingest(master, table=table, query=query, in_place=True,
+                               in_place_cap=3_000)
+            assert (report.record.table, report.record.query) == (table, query)
+            assert report.record.rows == 12_000 and report.record.rows_read == 3_000
+            assert wb.leads == 12_000 and wb.grid().leads == 12_000
+            assert "sample picked in the source (md5 of each row's JSON, in Spark" in (
+                report.summary())
+            got.append(points(wb))
+        assert_no_lead_rows(db, 12_000)
+    assert got[0].equals(got[1])
+    # A new session: the record reads Spark again, the same rows, the same points.
+    with Workbench(tmp_path / "capped-1.duckdb", keep_backups=0) as wb:
+        before = wb.weights.id
+        again = wb.fit()
+        assert again.id != before and wb.leads == 12_000 and points(wb).equals(got[1])
+        assert record_of(wb.con).rows_read == 3_000
+
+
+def test_the_sample_is_the_rows_with_the_smallest_md5_whatever_the_partitions(made, spark):
+    _, _, _, master = made
+    source = source_of(master, None, "SELECT * FROM some_leads")
+    picked = []
+    for parts in (1, 7):
+        spark.table("some_leads").repartition(parts).createOrReplaceTempView("shuffled")
+        shuffled = source_of(master, "shuffled")
+        picked.append([r.lead_id for r in spark.sql(
+            f"SELECT lead_id FROM ({shuffled.sample_sql(12_000, 300)}) AS p").collect()])
+    every = [r.lead_id for r in spark.sql(
+        "SELECT lead_id, md5(to_json(struct(*))) AS h FROM some_leads ORDER BY h"
+    ).collect()[:300]]
+    assert picked[0] == picked[1] == every and len(every) == 300
+    assert source.count() == 12_000
+
+
+def test_the_as_of_date_is_asked_of_spark(made):
+    """Above the cap the fit counts recency to the newest date in the whole source: the
+    query for it, written for DuckDB, runs in Spark's dialect."""
+    by_file, rows, _, master = made
+    got = source_as_of(source_of(master, TABLE), by_file.con)
+    dates = [c for c in ("created_at", "closed_at") if c in rows.columns]
+    assert dates and got == max(pd.to_datetime(rows[c]).max() for c in dates).date()
+
+
+@pytest.fixture(scope="module")
+def kept(made, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store loaded in place from Spark (capped, to be quick), for the bad inputs to
+    leave unchanged."""
+    _, _, _, master = made
+    db = tmp_path_factory.mktemp("spark_kept") / "kept.duckdb"
+    with Workbench(db, keep_backups=0) as wb:
+        wb.ingest(master, query="SELECT * FROM sample_leads LIMIT 3000", in_place=True)
+    return db
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("case", ["no such table", "no outcome", "numbers as text",
+                                  "no rows", "not in place", "no pyspark",
+                                  "unreachable connect", "unreachable standalone",
+                                  "another master", "no connect client"])
+def test_bad_input_says_what_is_wrong_naming_spark_and_changes_nothing(
+        made, kept, tmp_path, monkeypatch, case):
+    _, _, _, master = made
+    port = _closed_port()
+    listening = None
+    if case == "no connect client":
+        try:
+            import grpc  # noqa: F401
+            pytest.skip("Spark Connect's client is installed: it would retry a server "
+                        "that is not one")
+        except ImportError:
+            pass
+        listening = socket.socket()  # a port that answers: the client is what is missing
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+    connect = f"sc://127.0.0.1:{port}/;token={TOKEN}"
+    given, table, query, in_place, expected = {
+        "no such table": (master, "crm.leads", None, True,
+                          f"The table crm.leads does not exist in Spark at {master}"),
+        "no outcome": (master, None, "SELECT lead_id, seniority FROM no_outcome", True,
+                       "outcome"),
+        "numbers as text": (master, "text_rates", None, True,
+                            f"Counting the grid in Spark at {master}"),
+        "no rows": (master, None, "SELECT * FROM sample_leads WHERE 1 = 0", True,
+                    f"The query in Spark at {master} gives no rows"),
+        "not in place": (master, TABLE, None, False, "load in place only"),
+        "no pyspark": (master, TABLE, None, True, "needs PySpark, which is not installed"),
+        "unreachable connect": (connect, "crm.leads", None, True,
+                                f"Spark cannot be reached at sc://127.0.0.1:{port}/"),
+        "unreachable standalone": (f"spark://127.0.0.1:{port}", "crm.leads", None, True,
+                                   f"Spark cannot be reached at spark://127.0.0.1:{port}"),
+        "another master": ("local[3]", TABLE, None, True,
+                           f"already runs Spark on {master}"),
+        "no connect client": (connect, "crm.leads", None, True,
+                              "needs Spark Connect's client, which is not installed"),
+    }[case]
+    if case == "no pyspark":
+        for module in ("pyspark", "pyspark.sql"):
+            monkeypatch.setitem(sys.modules, module, None)
+    before = kept.read_bytes()
+    try:
+        with Workbench(kept, keep_backups=0) as wb:
+            with pytest.raises(CalibrateError) as caught:
+                wb.ingest(given, table=table, query=query, in_place=in_place)
+    finally:
+        if listening is not None:
+            listening.close()
+    assert kept.read_bytes() == before
+    message = caught.value.message
+    assert expected in message, message
+    assert "Spark" in message and TOKEN not in message
+    assert "Traceback" not in message and "\tat " not in message  # no JVM stack
+
+
+def test_the_command_line_loads_in_place_on_a_spark_of_its_own(made, tmp_path):
+    """A new process: no Spark runs there, calibrate starts a local one (a JVM) and reads a
+    Parquet file of 5,000 of the leads through Spark SQL. (A refit on a store's record, in
+    a new Workbench session, is the capped test's.)"""
+    _, rows, _, _ = made
+    db = tmp_path / "cli.duckdb"
+    parquet = to_parquet(rows.head(5_000), tmp_path / "part.parquet")
+    query = f"SELECT * FROM parquet.`{parquet}`"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "calibrate.cli", *args, "--db", str(db)],
+                              capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+    done = run("ingest", "local[1]", "--query", query, "--in-place")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Loaded in place from Spark at local[1] (a query): "
+                                  "5,000 leads stay"), done.stdout
+    assert "counted in the source" in done.stdout
+    assert_no_lead_rows(db, 5_000)
+    done = run("drift")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "needs the lead rows, which stay in Spark at local[1] (a query)" in done.stderr
+    done = run("ingest", "local[1]", "--table", "leads")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "load in place only" in done.stderr and "--in-place" in done.stderr
