@@ -283,3 +283,41 @@ def test_the_command_line_loads_in_place_on_a_spark_of_its_own(made, tmp_path):
     done = run("ingest", "local[1]", "--table", "leads")
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "load in place only" in done.stderr and "--in-place" in done.stderr
+
+
+def test_the_data_page_loads_from_spark_in_place(made, tmp_path, monkeypatch):
+    """The Spark section of the Data page: the tests' master and a table; the summary names
+    Spark; a table that does not exist says so in the app's words and changes nothing."""
+    from calibrate.data import store
+
+    from apptest import assert_clean, page
+
+    by_file, _, _, master = made
+    db = tmp_path / "app.duckdb"
+    monkeypatch.setenv(store.ENV_DB, str(db))
+    at = page("data")
+    assert at.button(key="load_spark").disabled  # no master typed yet
+    wal = db.with_suffix(".duckdb.wal")
+
+    def stored() -> tuple[bytes, bytes | None]:
+        return db.read_bytes(), wal.read_bytes() if wal.exists() else None
+
+    before = stored()
+    at.text_input(key="spark_master").input(master).run()
+    at.text_input(key="spark_table").input("no_such_leads").run()
+    at.button(key="load_spark").click().run()
+    assert_clean(at)
+    shown = at.error[0].value
+    assert "does not exist in Spark at" in shown and "no_such_leads" in shown
+    assert "--" not in shown and "calibrate " not in shown
+    assert stored() == before
+    assert not at.success
+    at.text_input(key="spark_table").input(TABLE).run()
+    at.button(key="load_spark").click().run()
+    assert_clean(at)
+    assert not at.error
+    assert at.success[0].value.replace("\\", "").startswith(  # Markdown's escapes as shown
+        f"Loaded in place from Spark at {master} (table {TABLE}): 50,000 leads stay")
+    grid = by_file.grid()
+    assert (f"Count grid: {len(grid.frame):,} cells over {grid.leads:,} leads, counted in "
+            "the source") in " ".join(c.value for c in at.caption)

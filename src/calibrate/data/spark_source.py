@@ -146,7 +146,8 @@ class SparkSource:
         if bool(self.table) == bool(self.query):
             raise InputError(
                 f"Say what to read from Spark at {self.master}: a table or a query, one of "
-                "them.", fix="Add --table catalog.table, or --query \"select ...\".")
+                "them.", fix="Add --table catalog.table, or --query \"select ...\".",
+                app_fix="Give a table (catalog.table) or a query.")
 
     @property
     def master(self) -> str:
@@ -256,7 +257,9 @@ class SparkSource:
                 f"This process already runs Spark on {master}, and Spark runs one session "
                 f"per process: it cannot also open {self.master}.",
                 fix=f"Give {master} as the master, or load from a new process (the "
-                    "command line: calibrate ingest MASTER --table T --in-place).")
+                    "command line: calibrate ingest MASTER --table T --in-place).",
+                app_fix=f"Give {master} as the master, or restart the app to use another "
+                        "Spark.")
         try:
             built = (spark_session.builder.master(self.url.strip()).appName("calibrate")
                      .config("spark.ui.showConsoleProgress", "false")

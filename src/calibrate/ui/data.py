@@ -203,6 +203,8 @@ def load_section() -> None:
         database_section()
     with st.expander("Or leave Parquet files on this server where they are (in place)"):
         parquet_section()
+    with st.expander("Or leave the leads in Apache Spark (in place)"):
+        spark_section()
     with st.expander("Or load the bundled sample"):
         st.write("50,000 B2B leads over 24 months, with won, lost, no-decision and open "
                  "outcomes (deliberately messy, like a real CRM export).")
@@ -211,10 +213,11 @@ def load_section() -> None:
             st.rerun()
 
 
-def _secret_url() -> str:
-    """The database URL kept in Streamlit's secrets (``[database] url = "..."``), if any."""
+def _secret(section: str, key: str) -> str:
+    """A value kept in Streamlit's secrets (``[database] url = "..."``, ``[spark] master``),
+    if any."""
     try:
-        return str(st.secrets.get("database", {}).get("url", ""))
+        return str(st.secrets.get(section, {}).get(key, ""))
     except (FileNotFoundError, KeyError, AttributeError, ValueError):
         return ""
 
@@ -222,7 +225,7 @@ def _secret_url() -> str:
 def database_section() -> None:
     """Load leads from a PostgreSQL table or query: the same cleaning as a file. The
     password stays in this session's memory; it is never stored."""
-    url = st.text_input("Server", value=_secret_url(), key="db_url",
+    url = st.text_input("Server", value=_secret("database", "url"), key="db_url",
                         placeholder="postgresql://user@host:5432/database")
     password = st.text_input("Password (if the URL or the server's settings do not give "
                              "it)", type="password", key="db_password")
@@ -287,6 +290,42 @@ def parquet_section() -> None:
         backups.show(wb.last_backup)
         return
     st.session_state["last_report"] = (report, given.strip())
+    if wb.last_backup is not None:
+        backups.remember(wb.last_backup)
+    st.rerun()
+
+
+def spark_section() -> None:
+    """Load leads in Apache Spark in place: a table of its catalog or a Spark SQL query, on
+    the Spark a master URL names. A Spark Connect token is best left to the server's
+    ``SPARK_CONNECT_AUTHENTICATE_TOKEN`` (PySpark reads it), not typed in the URL."""
+    from calibrate.data.spark_source import redact_master
+
+    st.caption("The leads stay in Spark: it counts them, picks at most 250,000 rows for the "
+               "fit and counts the leads behind the sliders over every row. The columns must "
+               "hold clean numbers and dates, one row per lead.")
+    master = st.text_input("Spark master", key="spark_master",
+                           placeholder="sc://spark-connect:15002, spark://host:7077 or local[*]")
+    how = st.radio("Read", ["A table", "A query"], horizontal=True, key="spark_how")
+    if how == "A table":
+        table, query = st.text_input("Table", key="spark_table",
+                                     placeholder="crm.leads"), None
+    else:
+        table, query = None, st.text_area("Query", key="spark_query",
+                                          placeholder="select * from crm.leads where ...")
+    if not st.button("Load from Spark", key="load_spark", disabled=not master.strip()):
+        return
+    wb = state.workbench()
+    try:
+        with st.spinner(f"Reading from Spark at {redact_master(master)}, fitting on the rows "
+                        "read and counting every lead there..."):
+            report = wb.ingest(master.strip(), table=table or None, query=query or None,
+                               in_place=True)
+    except CalibrateError as exc:
+        show_error(exc, {exc.file: exc.file} if exc.file else None)
+        backups.show(wb.last_backup)
+        return
+    st.session_state["last_report"] = (report, report.record.name)
     if wb.last_backup is not None:
         backups.remember(wb.last_backup)
     st.rerun()
