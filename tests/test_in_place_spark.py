@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from test_grid_sql import assert_same, warehouse
 from test_in_place import assert_no_lead_rows, points
+from test_in_place_parquet import to_parquet
 
 from calibrate import Workbench
 from calibrate.data.spark_source import SparkSource, is_spark_master, redact_master
@@ -35,15 +36,6 @@ if TYPE_CHECKING:  # pyspark loads with the spark fixture
 
 TABLE = "global_temp.sample_leads"  # a dotted name, as a catalog's crm.leads
 TOKEN = "s3cret-T0ken"
-
-
-def to_parquet(rows: pd.DataFrame, path: Path) -> Path:
-    """``rows`` as a Parquet file written by plain DuckDB (typed as DuckDB reads them)."""
-    duck = duckdb.connect()
-    duck.register("_rows", rows)
-    duck.execute(f"COPY (SELECT * FROM _rows) TO '{path}' (FORMAT parquet)")
-    duck.close()
-    return path
 
 
 @pytest.fixture(scope="module")
