@@ -26,7 +26,7 @@ from test_in_place_parquet import to_parquet
 
 from calibrate import Workbench
 from calibrate.data.spark_source import SparkSource, is_spark_master, redact_master
-from calibrate.errors import CalibrateError, InputError
+from calibrate.errors import APP, CalibrateError, InputError
 from calibrate.in_place import InPlaceReport, Record, record_of, source_as_of, source_of
 
 from conftest import SAMPLE_CSV
@@ -247,6 +247,10 @@ def test_bad_input_says_what_is_wrong_naming_spark_and_changes_nothing(
     assert expected in message, message
     assert "Spark" in message and TOKEN not in message
     assert "Traceback" not in message and "\tat " not in message  # no JVM stack
+    in_app = caught.value.shown_in(APP).message  # the app's words: no command-line flags
+    assert "--in-place" not in in_app and "--table" not in in_app, in_app
+    if case == "not in place":
+        assert "on the Data page" in in_app
 
 
 def test_the_command_line_loads_in_place_on_a_spark_of_its_own(made, tmp_path):

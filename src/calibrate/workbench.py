@@ -267,8 +267,8 @@ class Workbench:
                 fix=f"Add --in-place: calibrate ingest {redact_master(data)} --table T "
                     "--in-place (wb.ingest(master, table=..., in_place=True)); or export the "
                     "leads to Parquet files and load those.",
-                app_fix="Load them in place from the command line or the Python API, or "
-                        "export them to Parquet files and load those.")
+                app_fix="Load them with \"Or leave the leads in Apache Spark (in place)\" "
+                        "on the Data page, or export them to Parquet files and load those.")
         if not (replace or in_place):
             self._need_rows("Adding leads to those loaded")
         if in_place:

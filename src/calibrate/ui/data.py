@@ -7,8 +7,9 @@ import os
 import shutil
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pandas as pd
 import streamlit as st
@@ -40,6 +41,7 @@ from calibrate.ui import access, backups, state
 
 if TYPE_CHECKING:
     from calibrate.in_place import InPlaceReport
+    from calibrate.workbench import Workbench
 
 SAMPLE = Path("data/sample/leads.csv")
 #: The Data page's tables show every row (each column, each label), scrolling with the page.
@@ -222,6 +224,35 @@ def _secret(section: str, key: str) -> str:
         return ""
 
 
+def table_or_query(prefix: str) -> tuple[str | None, str | None]:
+    """What to read from a database or Spark: a table, or a query (the other is None)."""
+    how = st.radio("Read", ["A table", "A query"], horizontal=True, key=f"{prefix}_how")
+    if how == "A table":
+        return st.text_input("Table", key=f"{prefix}_table", placeholder="crm.leads") or None, None
+    return None, st.text_area("Query", key=f"{prefix}_query",
+                              placeholder="select * from crm.leads where ...") or None
+
+
+def load_source(doing: str, load: Callable[[Workbench], Any], shown_as: Callable[[Any], str],
+                names: dict[str, str] | None = None) -> None:
+    """Run ``load`` on the workbench under a spinner saying ``doing``; keep its report
+    (named ``shown_as(report)``) and the backup before it for the next run, and rerun; or
+    say why it did not load (files by ``names``, else the source as the error names it)."""
+    wb = state.workbench()
+    try:
+        with st.spinner(doing):
+            report = load(wb)
+    except CalibrateError as exc:
+        show_error(exc, names if names is not None else
+                   ({exc.file: exc.file} if exc.file else None))
+        backups.show(wb.last_backup)
+        return
+    st.session_state["last_report"] = (report, shown_as(report))
+    if wb.last_backup is not None:
+        backups.remember(wb.last_backup)
+    st.rerun()
+
+
 def database_section() -> None:
     """Load leads from a PostgreSQL table or query: the same cleaning as a file. The
     password stays in this session's memory; it is never stored."""
@@ -229,12 +260,7 @@ def database_section() -> None:
                         placeholder="postgresql://user@host:5432/database")
     password = st.text_input("Password (if the URL or the server's settings do not give "
                              "it)", type="password", key="db_password")
-    how = st.radio("Read", ["A table", "A query"], horizontal=True, key="db_how")
-    if how == "A table":
-        table, query = st.text_input("Table", key="db_table", placeholder="crm.leads"), None
-    else:
-        table, query = None, st.text_area("Query", key="db_query",
-                                          placeholder="select * from crm.leads where ...")
+    table, query = table_or_query("db")
     in_place = st.checkbox(
         "Leave the leads in the database (in place)", key="db_in_place",
         help="No lead rows are copied here: the fit reads at most 250,000 of them (a sample "
@@ -245,22 +271,12 @@ def database_section() -> None:
     replace = in_place or not st.checkbox(APPEND_LABEL, key="db_append", disabled=in_place)
     if not st.button("Load from the database", key="load_db", disabled=not url.strip()):
         return
-    wb = state.workbench()
-    try:
-        with st.spinner(f"Reading from {redact(url)}" + (
-                ", fitting on the rows read and counting every lead there..."
-                if in_place else "...")):
-            report = wb.ingest(with_password(url, password), table=table or None,
-                               query=query or None, replace=replace, in_place=in_place)
-    except CalibrateError as exc:
-        show_error(exc, {exc.file: exc.file} if exc.file else None)
-        backups.show(wb.last_backup)
-        return
-    st.session_state["last_report"] = (report, report.record.name if in_place
-                                       else report.file)
-    if wb.last_backup is not None:
-        backups.remember(wb.last_backup)
-    st.rerun()
+    load_source(
+        f"Reading from {redact(url)}" + (", fitting on the rows read and counting every "
+                                         "lead there..." if in_place else "..."),
+        lambda wb: wb.ingest(with_password(url, password), table=table, query=query,
+                             replace=replace, in_place=in_place),
+        lambda report: report.record.name if in_place else report.file)
 
 
 def parquet_section() -> None:
@@ -275,24 +291,17 @@ def parquet_section() -> None:
                "this app reads from: " + ", ".join(f"`{r}`" for r in roots)
                + " (a path without a leading / starts in the first).")
     given = st.text_input("File, folder or pattern", key="pq_path",
-                          placeholder="lake/leads/ or lake/leads/*.parquet")
-    if not st.button("Load in place", key="load_parquet", disabled=not given.strip()):
+                          placeholder="lake/leads/ or lake/leads/*.parquet").strip()
+    if not st.button("Load in place", key="load_parquet", disabled=not given):
         return
-    wb = state.workbench()
-    path = None
     try:
         path = served_path(given, roots)
-        with st.spinner(f"Reading {given.strip()}, fitting on the rows read and counting "
-                        "every lead there..."):
-            report = wb.ingest(path, in_place=True)
-    except CalibrateError as exc:  # files by the name typed, not the server's full path
-        show_error(exc, {path or given.strip(): given.strip()})
-        backups.show(wb.last_backup)
+    except CalibrateError as exc:
+        show_error(exc, {given: given})
         return
-    st.session_state["last_report"] = (report, given.strip())
-    if wb.last_backup is not None:
-        backups.remember(wb.last_backup)
-    st.rerun()
+    load_source(f"Reading {given}, fitting on the rows read and counting every lead "
+                "there...", lambda wb: wb.ingest(path, in_place=True), lambda _: given,
+                {path: given})  # files by the name typed, not the server's full path
 
 
 def spark_section() -> None:
@@ -305,30 +314,15 @@ def spark_section() -> None:
                "fit and counts the leads behind the sliders over every row. The columns must "
                "hold clean numbers and dates, one row per lead.")
     master = st.text_input("Spark master", key="spark_master",
-                           placeholder="sc://spark-connect:15002, spark://host:7077 or local[*]")
-    how = st.radio("Read", ["A table", "A query"], horizontal=True, key="spark_how")
-    if how == "A table":
-        table, query = st.text_input("Table", key="spark_table",
-                                     placeholder="crm.leads"), None
-    else:
-        table, query = None, st.text_area("Query", key="spark_query",
-                                          placeholder="select * from crm.leads where ...")
-    if not st.button("Load from Spark", key="load_spark", disabled=not master.strip()):
+                           placeholder="sc://spark-connect:15002, spark://host:7077 or "
+                                       "local[*]").strip()
+    table, query = table_or_query("spark")
+    if not st.button("Load from Spark", key="load_spark", disabled=not master):
         return
-    wb = state.workbench()
-    try:
-        with st.spinner(f"Reading from Spark at {redact_master(master)}, fitting on the rows "
-                        "read and counting every lead there..."):
-            report = wb.ingest(master.strip(), table=table or None, query=query or None,
-                               in_place=True)
-    except CalibrateError as exc:
-        show_error(exc, {exc.file: exc.file} if exc.file else None)
-        backups.show(wb.last_backup)
-        return
-    st.session_state["last_report"] = (report, report.record.name)
-    if wb.last_backup is not None:
-        backups.remember(wb.last_backup)
-    st.rerun()
+    load_source(f"Reading from Spark at {redact_master(master)}, fitting on the rows read "
+                "and counting every lead there...",
+                lambda wb: wb.ingest(master, table=table, query=query, in_place=True),
+                lambda report: report.record.name)
 
 
 def run_ingest(path: Path, mapping: Mapping | None, replace: bool,
