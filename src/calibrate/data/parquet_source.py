@@ -237,8 +237,9 @@ class ParquetSource:
         return con
 
     def _failed(self, exc: duckdb.Error) -> InputError:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return InputError(f"Reading {self.name} failed: {detail}",
+        from calibrate.data.table_formats import first_line
+
+        return InputError(f"Reading {self.name} failed: {first_line(exc)}",
                           fix="Check that the files are whole Parquet files with the same "
                               "columns, then load them again.")
 

@@ -118,10 +118,11 @@ def _importable(module: str) -> bool:
 
 
 def _detail(exc: BaseException) -> str:
-    """The first line of Spark's error (its error class and message, no JVM stack)."""
-    text = str(exc).strip() or type(exc).__name__
-    line = text.splitlines()[0].strip()
-    return line[:400]
+    """The first line of Spark's error (its error class and message, no JVM stack), at most
+    400 characters."""
+    from calibrate.data.table_formats import first_line
+
+    return first_line(exc).strip()[:400]
 
 
 @dataclass(frozen=True)
