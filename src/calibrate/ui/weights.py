@@ -21,8 +21,7 @@ from calibrate.decide.workshop import rules_of
 from calibrate.errors import CalibrateError
 from calibrate.model import point_intervals, quality_text, revisions
 from calibrate.model.weights import Weights, not_converged
-from calibrate.ui import charts as ui_charts
-from calibrate.ui import state
+from calibrate.ui import charts, state
 from calibrate.workbench import Workbench
 
 ND_CHOICES = {"Count as not won": False, "Leave out of the fit": True}
@@ -156,9 +155,9 @@ def reset_controls(wb: Workbench, weights: Weights, levels: list[tuple[str, str]
         st.rerun()
 
 
-def points_section(wb: Workbench, weights: Weights, exclude: bool, charts: bool) -> None:
+def points_section(wb: Workbench, weights: Weights, exclude: bool, plots: bool) -> None:
     """The action bar, then a tab per axis: its editable table (every column in view), and
-    under it, when ``charts``, the chart of its points, edits included."""
+    under it, when ``plots``, the chart of its points, edits included."""
     bar = st.container()  # filled once the editors have said what is edited
     table = point_intervals.with_intervals(weights.table)
     attempt = st.session_state.get(ROUND, 0)
@@ -169,10 +168,10 @@ def points_section(wb: Workbench, weights: Weights, exclude: bool, charts: bool)
     for axis, tab in zip(("profile", "behavior"), tabs, strict=True):
         with tab:
             mine = edit_section(table, axis, f"edit_{axis}_{weights.id}_{attempt}")
-            if charts:
+            if plots:
                 shown = point_intervals.with_intervals(
                     revisions.with_edits(weights, mine).table)
-                st.plotly_chart(ui_charts.weights_chart(shown, axis), key=f"wchart_{axis}")
+                st.plotly_chart(charts.weights_chart(shown, axis), key=f"wchart_{axis}")
         edits |= mine
     with bar:
         actions(wb, weights, edits, exclude)
@@ -269,10 +268,10 @@ def analysts_section(weights: Weights, shown: dict[str, Any]) -> None:
         deciles = pd.DataFrame(shown.get("deciles", []))
         calibration = pd.DataFrame(shown.get("calibration", []))
         if not deciles.empty:
-            left.plotly_chart(ui_charts.lift_chart(deciles, shown.get("base_rate")),
+            left.plotly_chart(charts.lift_chart(deciles, shown.get("base_rate")),
                               key="lift_chart")
         if not calibration.empty:
-            right.plotly_chart(ui_charts.calibration_chart(calibration), key="calibration_chart")
+            right.plotly_chart(charts.calibration_chart(calibration), key="calibration_chart")
         st.markdown("**How the points were fitted**")
         st.markdown("\n".join(f"- {fmt.md(line)}" for line in
                               quality_text.fit_settings(weights.options, weights.metrics)))
@@ -302,7 +301,7 @@ def render() -> None:
     # The session's first view draws the points tables first; the charts and the sections
     # below them come a moment later (their code would hold the tables back).
     rest = state.rest_ready("weights")
-    points_section(wb, weights, exclude, charts=rest)
+    points_section(wb, weights, exclude, plots=rest)
     if not rest:
         return
     no_decision_section(wb, exclude)
