@@ -259,6 +259,24 @@ def test_postgres_counts_the_same_grid_on_a_real_server(
         assert_same(in_postgres(pg, sql), wb.grid())
 
 
+def test_postgres_may_count_the_grid_in_parallel_without_scoring_twice(
+        sample_bench: Workbench, sample_leads: str, duck: duckdb.DuckDBPyConnection,
+        pg: psycopg.Connection) -> None:
+    """The plan PostgreSQL makes for the grid query: the leads scored once each, in an
+    inner query it keeps (inlined, it would compute every score per use, 4x slower), and
+    counted in parallel workers when the server would use them (as a big table makes it;
+    here the planner's costs say so). OFFSET 0 kept the scoring in the leader alone."""
+    copy_from_duckdb(pg, sample_leads, duck, sample_leads)
+    sql = sample_bench.grid_sql("postgres", source=sample_leads)
+    with pg.transaction():
+        for setting in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0",
+                        "min_parallel_table_scan_size = 0", "max_parallel_workers_per_gather = 2"):
+            pg.execute(f"SET LOCAL {setting}")
+        plan = "\n".join(r[0] for r in pg.execute("EXPLAIN " + sql).fetchall())
+    assert "Parallel Seq Scan" in plan and "Partial" in plan, plan
+    assert "Subquery Scan on calibrate_inputs" in plan and "Subquery Scan on scored" in plan
+
+
 # ------------------------------------------------------------------ Spark
 
 

@@ -201,7 +201,10 @@ def grid_sql(table: pd.DataFrame, *, columns: Sequence[ColumnInfo],
         raise ValueError(f"source {source!r} must be a plain name to read a query under")
     columns = list(columns)
     fence = dialect == "postgres"
-    s = scoring(table, rules=rules, columns=columns, source=source, fence=fence,
+    # Inner queries fenced by a volatile column, not OFFSET 0: PostgreSQL may then count
+    # the leads in parallel workers.
+    s = scoring(table, rules=rules, columns=columns, source=source,
+                fence="volatile" if fence else "",
                 reference=_reference(columns, as_of), shared=True, dialect=dialect)
     outcome, created = _role(columns, "outcome"), _role(columns, "created_at")
     segment, amount = _role(columns, "segment"), _role(columns, "amount")
