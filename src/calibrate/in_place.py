@@ -12,7 +12,8 @@ computed before the first write, so a failure changes nothing.
 
 Three kinds of :class:`Source`: a PostgreSQL table or query (:class:`PostgresSource`; the
 sample is ``ORDER BY md5(row as text) LIMIT cap`` on the server), Parquet files, a file,
-a folder or a glob (:class:`~calibrate.data.parquet_source.ParquetSource`; read by an
+a folder, a glob or a Delta or Iceberg table folder's current version
+(:class:`~calibrate.data.parquet_source.ParquetSource`; read by an
 in-memory DuckDB, the sample the ``cap`` rows of smallest ``hash(row)``) and a Spark table
 or Spark SQL query (:class:`~calibrate.data.spark_source.SparkSource`, on ``local[N]``,
 ``spark://`` or Spark Connect's ``sc://``; the sample ``ORDER BY md5(to_json(struct(*)))
@@ -23,7 +24,8 @@ A refit reads the source again the same way; a count grid for edited points is c
 the source again. For a database the password comes from the URL given in this session
 (kept in memory only), ``PGPASSWORD`` or ``~/.pgpass``: never from, nor into, the store.
 Parquet files are kept by absolute path, size and modification time: changed or gone, a
-refit says so and asks for a new load. Spark is kept by its master URL without a Spark
+refit says so and asks for a new load; a Delta or Iceberg table is kept with the version
+read, which a refit reads again. Spark is kept by its master URL without a Spark
 Connect token (the token comes from the URL given in this session, else
 ``SPARK_CONNECT_AUTHENTICATE_TOKEN``) and the table or query.
 """
@@ -173,7 +175,7 @@ def source_of(data: Any, table: str | None = None, query: str | None = None) -> 
     """What ``data`` names as a source read in place: a database URL (with ``table`` or
     ``query``), a Spark master URL (``local[*]``, ``spark://host:7077``,
     ``sc://host:15002``, with ``table`` or ``query``), Parquet files (a file, a folder, a
-    glob), or a source already."""
+    glob, a Delta or Iceberg table folder), or a source already."""
     if isinstance(data, SOURCES):
         return data
     if is_spark_master(data):
@@ -185,8 +187,8 @@ def source_of(data: Any, table: str | None = None, query: str | None = None) -> 
     raise CalibrateError("Only a database, Spark or Parquet files load in place.",
                          fix="Give a postgresql:// URL or a Spark master (local[*], "
                              "spark://host:7077, sc://host:15002) with a table or a query, "
-                             "or Parquet files (a file, a folder, data/*.parquet); load a "
-                             "frame without in place.")
+                             "or Parquet files (a file, a folder, data/*.parquet, a Delta or "
+                             "Iceberg table folder); load a frame without in place.")
 
 
 def default_cap() -> int:
@@ -201,8 +203,9 @@ class Record:
     """What the store keeps of a source loaded in place: where (a database: ``url``
     without password, ``table`` or ``query``; Spark: ``url`` the master without token,
     ``table`` or ``query``; Parquet files: ``path`` as given and each
-    file's stamp), its rows and those read, when, and the load's options (so a refit reads
-    it the same way)."""
+    file's stamp; a Delta or Iceberg table folder: also its ``table_format`` and the
+    ``version`` read, Delta's version or Iceberg's snapshot id), its rows and those read,
+    when, and the load's options (so a refit reads it the same way)."""
 
     url: str
     table: str | None
@@ -218,6 +221,8 @@ class Record:
     path: str | None = None  # Parquet: the file, folder or glob, absolute
     folder: bool = False  # Parquet: a folder (read with its hive partitions)
     files: list[dict[str, Any]] = field(default_factory=list)  # Parquet: FileStamp's
+    table_format: str | None = None  # a table folder: "Delta table", "Iceberg table"
+    version: int | None = None  # a table folder: the version (Delta), snapshot id (Iceberg)
 
     @property
     def name(self) -> str:
@@ -234,14 +239,24 @@ class Record:
         return {ParquetSource.kind: ParquetSource.picked,
                 SparkSource.kind: SparkSource.picked}.get(self.kind, PostgresSource.picked)
 
+    @property
+    def label(self) -> str:
+        """`` (Delta table, version 2)`` after the name of a table folder; else empty."""
+        from calibrate.data.table_formats import version_label
+
+        if self.table_format is None or self.version is None:
+            return ""
+        return f" ({version_label(self.table_format, self.version)})"
+
     def source(self, url: str | None = None) -> Source:
         """The source to read again. A database: with ``url`` (the same server, signing
         in), else the kept URL (the password then comes from ``PGPASSWORD`` or
         ``~/.pgpass``). Parquet files: the same files, unchanged since (else a message).
         Spark: the same master (``url``: as given in this session, with its token), the
-        same table or query."""
+        same table or query. A table folder: the version loaded, read again."""
         if self.kind == ParquetSource.kind:
-            return ParquetSource.reopen(str(self.path), self.files, self.folder)
+            return ParquetSource.reopen(str(self.path), self.files, self.folder,
+                                        self.table_format, self.version)
         if self.kind == SparkSource.kind:
             return SparkSource(url or self.url, self.table, self.query)
         return PostgresSource(DatabaseSource(url or self.url, self.table, self.query))
@@ -389,8 +404,8 @@ class InPlaceReport:
         read = ("all of them" if r.rows_read >= r.rows else
                 f"a sample picked in the source ({r.picked}, at most {r.cap:,})")
         m = self.weights.metrics
-        lines = [f"Loaded in place from {r.name}: {r.rows:,} leads stay in the source; "
-                 "no lead rows are stored.",
+        lines = [f"Loaded in place from {r.name}{r.label}: {r.rows:,} leads stay in the "
+                 "source; no lead rows are stored.",
                  f"  {r.rows_read:,} rows read for the fit ({read})",
                  f"  Fit: weights #{self.weights.id}, held-out AUC "
                  f"{m.get('auc', float('nan')):.3f}",

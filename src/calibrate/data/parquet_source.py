@@ -1,10 +1,19 @@
-"""Leads in Parquet files read in place (issue 21): a file, a folder or a glob, read where
-they are by an in-memory DuckDB.
+"""Leads in Parquet files read in place (issue 21): a file, a folder or a glob, or the
+current version of a Delta Lake or Apache Iceberg table folder, read where they are by an
+in-memory DuckDB.
 
 Why: a folder of Parquet files is how a lake hands over a big lead table; copying 100M rows
 into a DuckDB file to fit on 250,000 of them is the cost loading in place avoids. The
 files are named by absolute path and stamped (size, modification time) when loaded, so a
 refit reads the same rows or says the files changed; nothing is ever written next to them.
+
+A table folder also holds earlier versions' files, so its files are the ones its own log
+(Delta, with ``deltalake``) or metadata (Iceberg, with ``pyiceberg``) names for its current
+version, read by DuckDB's ``read_parquet`` over exactly that list; Delta's partition values,
+kept in the log and not in the files, are added from the log. A table whose current rows
+are not its files' rows (deletion vectors, delete files, column mapping, a column renamed
+since a file was written) is refused. The record keeps the version: a refit reads that
+version again (its files stay until vacuumed), whatever was written since.
 """
 
 from __future__ import annotations
@@ -20,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from calibrate.data.table_formats import AGAIN_IN_APP, TableFiles, again_in_place
 from calibrate.errors import CalibrateError, InputError
-from calibrate.sql import literal
+from calibrate.sql import literal, quote
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +45,8 @@ __all__ = ["ROOTS_ENV", "FileStamp", "ParquetSource", "open_parquet", "parquet_r
 GLOB_CHARS = frozenset("*?[")
 #: The folders (``os.pathsep``-separated) the app may read Parquet files from in place.
 ROOTS_ENV = "CALIBRATE_PARQUET_ROOTS"
+#: The column DuckDB names each row's file in, for a table's partition values.
+FILE_COLUMN = "__calibrate_file"
 
 
 def parquet_roots(env: Mapping[str, str] | None = None) -> tuple[Path, ...]:
@@ -80,15 +92,6 @@ class FileStamp:
         return cls(str(path), int(stat.st_size), int(stat.st_mtime_ns))
 
 
-def _again(given: str) -> str:
-    return f"Load it again: calibrate ingest {given} --in-place (wb.ingest(path, in_place=True))."
-
-
-#: The same fix in the app's words.
-_AGAIN_IN_APP = ("Load the files again on the Data page (Parquet files on this server, in "
-                 "place), or load other leads there.")
-
-
 def _is_parquet(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(4) == b"PAR1"
@@ -113,14 +116,11 @@ def _files(given: str) -> tuple[list[Path], bool]:
                          app_fix="Check the path.")
     elif p.is_dir():
         table = table_folder(p)
-        if table is not None:
+        if table is not None:  # read from its log or metadata instead (open_parquet)
             raise InputError(
-                f"This folder is a {table.kind} table: its Parquet files include earlier "
-                "versions and deleted rows, so it cannot be read in place.", file=given,
-                fix="Load it without --in-place (its current version is read), or write "
-                    "its current version as plain Parquet files.",
-                app_fix="Write its current version as plain Parquet files and load those, "
-                        "or upload it as a file on this page.")
+                f"This folder is a {table.kind}: its Parquet files include earlier versions "
+                "and deleted rows, so they cannot be read as plain Parquet files.",
+                file=given, fix=again_in_place(given), app_fix=AGAIN_IN_APP)
         check_plain_folder(p)
         files = parquet_files(p)
         if not files:
@@ -143,21 +143,59 @@ def _files(given: str) -> tuple[list[Path], bool]:
 
 
 def open_parquet(path: str | os.PathLike[str]) -> ParquetSource:
-    """The Parquet source at ``path`` (a file, a folder of files, a glob), its files checked
-    and stamped now; an :class:`InputError` naming the path when it cannot be read so."""
+    """The Parquet source at ``path`` (a file, a folder of files, a glob, or a Delta or
+    Iceberg table folder: its current version), its files checked and stamped now; an
+    :class:`InputError` naming the path when it cannot be read so."""
     given = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    if not GLOB_CHARS & set(given) and os.path.isdir(given):
+        from calibrate.data.table_formats import table_folder
+
+        table = table_folder(Path(given))
+        if table is not None:
+            return _open_table(given, table.kind, None)
     files, folder = _files(given)
     return ParquetSource(given, tuple(FileStamp.of(f) for f in files), folder)
+
+
+def _open_table(given: str, kind: str, version: int | None) -> ParquetSource:
+    """The table folder ``given`` read in place: the files of its current version (or of
+    ``version``, read before), stamped now, and the query reading exactly them."""
+    from calibrate.data.table_formats import DELTA, table_folder
+
+    table = table_folder(Path(given))
+    if table is None or table.kind != kind:
+        raise InputError(f"This folder is no longer a {kind}.", file=given,
+                         fix=again_in_place(given), app_fix=AGAIN_IN_APP)
+    if kind == DELTA:
+        from calibrate.data.delta_table import delta_files
+
+        found = delta_files(table.path, version)
+    else:
+        from calibrate.data.iceberg_table import iceberg_files
+
+        assert table.metadata is not None
+        found = iceberg_files(table.path, table.metadata, version)
+    if not found.files:
+        raise InputError(f"The {found.label} holds no rows.", file=given,
+                         fix="Load it once the table has rows.")
+    stamps = tuple(FileStamp.of(f) for f in found.files)
+    source = ParquetSource(given, stamps, table_format=kind, version=found.version)
+    return dataclasses.replace(source, select=source.projection(found))
 
 
 @dataclass(frozen=True)
 class ParquetSource:
     """Leads in Parquet files, read in place by DuckDB (:mod:`calibrate.in_place`): the
-    path as given (absolute) and the stamp of each file it names."""
+    path as given (absolute) and the stamp of each file it names. A Delta or Iceberg table
+    folder: also its ``table_format`` and the ``version`` (Delta) or snapshot id (Iceberg)
+    read, and ``select``, the columns read from its files (partition values added)."""
 
     path: str
     files: tuple[FileStamp, ...]
     folder: bool = False
+    table_format: str | None = None
+    version: int | None = None
+    select: str = "*"
 
     kind = "parquet"
     dialect = "duckdb"
@@ -169,26 +207,46 @@ class ParquetSource:
         """The source as messages name it: its absolute path (or pattern)."""
         return self.path
 
+    @property
+    def label(self) -> str | None:
+        """A table's format and version as summaries name it (``Delta table, version 2``);
+        None for plain Parquet files."""
+        from calibrate.data.table_formats import version_label
+
+        if self.table_format is None or self.version is None:
+            return None
+        return version_label(self.table_format, self.version)
+
     def where(self) -> dict[str, Any]:
         """What the store's record keeps to read it again."""
         return {"url": "", "table": None, "query": None, "kind": self.kind,
                 "path": self.path, "folder": self.folder,
-                "files": [dataclasses.asdict(f) for f in self.files]}
+                "files": [dataclasses.asdict(f) for f in self.files],
+                "table_format": self.table_format, "version": self.version}
 
     @classmethod
-    def reopen(cls, path: str, files: list[dict[str, Any]], folder: bool) -> ParquetSource:
+    def reopen(cls, path: str, files: list[dict[str, Any]], folder: bool,
+               table_format: str | None = None, version: int | None = None) -> ParquetSource:
         """The source a record names, when its files are still as they were loaded; else an
-        :class:`InputError` naming the file that is gone or changed."""
+        :class:`InputError` naming the file that is gone or changed. A table: the version
+        loaded, read again from its log or metadata (what was written since is not read)."""
         kept = [FileStamp(**f) for f in files]
         for f in kept:
             p = Path(f.path)
             if not p.is_file():
                 raise InputError("A file loaded in place is gone.", file=f.path,
-                                 fix=_again(path), app_fix=_AGAIN_IN_APP)
+                                 fix=again_in_place(path), app_fix=AGAIN_IN_APP)
             if FileStamp.of(p) != f:
                 raise InputError("A file loaded in place has changed since (its size or "
-                                 "modification time).", file=f.path, fix=_again(path),
-                                 app_fix=_AGAIN_IN_APP)
+                                 "modification time).", file=f.path, fix=again_in_place(path),
+                                 app_fix=AGAIN_IN_APP)
+        if table_format is not None:
+            source = _open_table(path, table_format, version)
+            if sorted(f.path for f in source.files) != sorted(f.path for f in kept):
+                raise InputError(f"The files of the {source.label} are not those loaded in "
+                                 "place.", file=path, fix=again_in_place(path),
+                                 app_fix=AGAIN_IN_APP)
+            return source
         try:
             now = [str(f) for f in _files(path)[0]]
         except InputError:
@@ -198,16 +256,54 @@ class ParquetSource:
             raise InputError(
                 "The files loaded in place have changed since: "
                 + (f"{len(added)} more now ({added[0]}...)." if added else "some are gone."),
-                file=path, fix=_again(path), app_fix=_AGAIN_IN_APP)
+                file=path, fix=again_in_place(path), app_fix=AGAIN_IN_APP)
         return cls(path, tuple(kept), folder)
 
     def relation(self) -> str:
         """DuckDB's ``read_parquet`` of the files, read as the file path reads them (a
-        folder: hive partitions, columns matched by name)."""
+        folder: hive partitions, columns matched by name; a table: its columns, with the
+        partition values its log keeps)."""
         files = ", ".join(literal(f.path) for f in self.files)
+        if self.table_format is not None:
+            return (f"(SELECT {self.select} FROM read_parquet([{files}], hive_partitioning "
+                    f"= false, union_by_name = true, filename = {literal(FILE_COLUMN)}))")
         options = (", hive_partitioning = true, union_by_name = true" if self.folder else
                    ", union_by_name = true" if len(self.files) > 1 else "")
         return f"read_parquet([{files}]{options})"
+
+    def projection(self, table: TableFiles) -> str:
+        """The columns of ``table`` in its schema's order, read from its files (by name): a
+        partition column is its value for the file each row is in, a column in none of the
+        files NULL (as the table reads it)."""
+        files = ", ".join(literal(f.path) for f in self.files)
+        con = self.connect()
+        try:
+            held = {r[0] for r in con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet([{files}], hive_partitioning = false, "
+                "union_by_name = true)").fetchall()}
+        except duckdb.Error as exc:
+            raise self._failed(exc) from None
+        finally:
+            con.close()
+        out = []
+        for name, duck in table.columns:
+            if name in table.partitions:
+                cases = {}
+                for f, value in zip(self.files, table.partitions[name], strict=True):
+                    cases.setdefault(value, []).append(literal(f.path))
+                whens = " ".join(f"WHEN {quote(FILE_COLUMN)} IN ({', '.join(paths)}) THEN "
+                                 f"{'NULL' if value is None else literal(value)}"
+                                 for value, paths in cases.items())
+                out.append(f"CAST(CASE {whens} END AS {duck}) AS {quote(name)}")
+            elif name in held:
+                out.append(quote(name))
+            elif duck is not None:
+                out.append(f"CAST(NULL AS {duck}) AS {quote(name)}")
+            else:
+                raise InputError(f"The {self.label}'s column {name} is in none of its files, "
+                                 "and of a type in place cannot read.", file=self.path,
+                                 fix=again_in_place(self.path), app_fix=AGAIN_IN_APP)
+        return ", ".join(out)
 
     def sql(self) -> str:
         """The rows, as a query."""
@@ -260,6 +356,9 @@ class ParquetSource:
 
     def no_rows(self) -> InputError:
         """The message for files that hold no rows."""
+        if self.label is not None:
+            return InputError(f"The {self.label} holds no rows.", file=self.name,
+                              fix="Load it once the table has rows.")
         return InputError("The Parquet files hold no rows.", file=self.name,
                           fix="Write the leads again, one row per lead.")
 

@@ -207,3 +207,75 @@ def sort_files(folder: Path, uris: list[str], *,
             except ValueError:
                 missing.append(str(path))
     return elsewhere, missing
+
+
+# ------------------------------------------------------------------ read in place
+
+#: DuckDB's type for a Delta or Iceberg primitive type's name (a partition value is cast
+#: to it, a column in none of the files is a NULL of it).
+_DUCK_TYPES = {"string": "VARCHAR", "long": "BIGINT", "integer": "INTEGER", "int": "INTEGER",
+               "short": "SMALLINT", "byte": "TINYINT", "float": "FLOAT", "double": "DOUBLE",
+               "boolean": "BOOLEAN", "binary": "BLOB", "date": "DATE",
+               "timestamp_ntz": "TIMESTAMP", "uuid": "UUID", "time": "TIME"}
+_DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
+
+
+def duck_type(kind: str, name: str) -> str | None:
+    """DuckDB's type for the primitive type ``name`` of a ``kind`` table (Delta's
+    ``timestamp`` is an instant, Iceberg's a local time: ``timestamptz`` is its instant);
+    None for a type without one (nested, fixed...)."""
+    name = name.strip().lower()
+    if name == "timestamp":
+        return "TIMESTAMPTZ" if kind == DELTA else "TIMESTAMP"
+    if name == "timestamptz":
+        return "TIMESTAMPTZ"
+    decimal = _DECIMAL.match(name)
+    if decimal:
+        return f"DECIMAL({decimal.group(1)}, {decimal.group(2)})"
+    return _DUCK_TYPES.get(name)
+
+
+def version_label(kind: str, version: int) -> str:
+    """A table version as summaries name it: ``Delta table, version 2``,
+    ``Iceberg table, snapshot 1234``."""
+    return f"{kind}, {'snapshot' if kind == ICEBERG else 'version'} {version}"
+
+
+@dataclass(frozen=True)
+class TableFiles:
+    """The data files of one version of a table whose rows are exactly those files' rows (no
+    deletion vectors, no delete files, no column mapping): what reading it in place needs.
+
+    ``columns`` are the table's columns in its schema's order with DuckDB's type (None when
+    it has none); ``partitions`` the value of each partition column kept in the log and not
+    in the files (Delta), one a file, as text DuckDB casts (None: NULL)."""
+
+    kind: str
+    version: int
+    files: tuple[Path, ...]
+    columns: tuple[tuple[str, str | None], ...]
+    partitions: dict[str, tuple[str | None, ...]]
+
+    @property
+    def label(self) -> str:
+        return version_label(self.kind, self.version)
+
+
+def read_in_place_fix(kind: str, folder: Path) -> tuple[str, str]:
+    """The fix (command line, app) when a table cannot be read from its files alone."""
+    return (f"Load it without --in-place (calibrate ingest {folder}: its current version is "
+            "read and stored), or write its current version as plain Parquet files and load "
+            "those in place.",
+            f"Write the {kind}'s current version as plain Parquet files and load those here "
+            "in place.")
+
+
+#: The fix in the app's words when files loaded in place are gone or changed.
+AGAIN_IN_APP = ("Load the files again on the Data page (Parquet files or a Delta or "
+                "Iceberg table on this server, in place), or load other leads there.")
+
+
+def again_in_place(given: str | Path) -> str:
+    """The fix when what was loaded in place is gone or changed: load it again."""
+    return (f"Load it again: calibrate ingest {given} --in-place "
+            "(wb.ingest(path, in_place=True)).")

@@ -203,7 +203,8 @@ def load_section() -> None:
     upload_section()
     with st.expander("Or load from a database (PostgreSQL)"):
         database_section()
-    with st.expander("Or leave Parquet files on this server where they are (in place)"):
+    with st.expander("Or leave Parquet files or a Delta or Iceberg table on this server where "
+                     "they are (in place)"):
         parquet_section()
     with st.expander("Or leave the leads in Apache Spark (in place)"):
         spark_section()
@@ -280,18 +281,22 @@ def database_section() -> None:
 
 
 def parquet_section() -> None:
-    """Load Parquet files on the app's server in place: a file, a folder or a pattern under
-    the folders whoever runs the app allows (:func:`parquet_roots`)."""
+    """Load Parquet files on the app's server in place: a file, a folder, a pattern or a
+    Delta or Iceberg table folder under the folders whoever runs the app allows
+    (:func:`parquet_roots`)."""
     from calibrate.data.parquet_source import parquet_roots, served_path
 
     roots = parquet_roots()
     st.caption("The files stay where they are: the fit reads at most 250,000 rows and the "
                "lead counts behind the sliders are counted over every row in the files. "
-               "The columns must hold clean numbers and dates, one row per lead. Folders "
+               "The columns must hold clean numbers and dates, one row per lead. A Delta "
+               "or Iceberg table folder is read at its current version, and a refit reads "
+               "that version again. Folders "
                "this app reads from: " + ", ".join(f"`{r}`" for r in roots)
                + " (a path without a leading / starts in the first).")
-    given = st.text_input("File, folder or pattern", key="pq_path",
-                          placeholder="lake/leads/ or lake/leads/*.parquet").strip()
+    given = st.text_input("File, folder, pattern or table folder", key="pq_path",
+                          placeholder="lake/leads/, lake/leads/*.parquet or "
+                                      "lake/leads_delta/").strip()
     if not st.button("Load in place", key="load_parquet", disabled=not given):
         return
     try:
