@@ -47,9 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--query", help="with a database URL or a Spark master: the query to read "
                                    "instead")
     p.add_argument("--in-place", action="store_true",
-                   help="with a database URL, a Spark master or Parquet files (a file, a "
-                        "folder, a glob "
-                        "such as 'data/*.parquet'): leave the leads where they are; read at "
+                   help="with a database URL, a Spark master, Parquet files (a file, a "
+                        "folder, a glob such as 'data/*.parquet') or a Delta or Iceberg "
+                        "table folder: leave the leads where they are; read at "
                         "most 250,000 rows (a sample picked in the source above that) to "
                         "fit, count the grid in the source, store no lead rows")
     p.add_argument("--outcome", help="the column holding won / lost / no decision / open")
