@@ -137,7 +137,9 @@ def test_above_the_cap_a_sample_is_read_and_the_grid_counts_every_row(pg, pairs,
         assert wb.leads == 50_000 and wb.grid().leads == 50_000
         assert report.weights.data["rows_read"] == 5_000
         first = points(wb)
-        assert "sample picked in the source" in report.summary()
+        assert ("sample picked in the source (md5 of each row's \"lead_id\", at most "
+                "5,000)") in report.summary()
+        assert record_of(wb.con).sample_key == "lead_id"
         # The sample is the same each time: a refit reads the same rows, same points.
         again = wb.fit()
         assert again.id != report.weights.id
@@ -290,4 +292,12 @@ def test_the_sample_is_the_rows_with_the_smallest_md5_whatever_the_bound(pg, pai
         got = con.execute(f"SELECT lead_id FROM ({picked}) AS p").fetchall()
         every = con.execute("SELECT lead_id FROM sample_leads AS s ORDER BY "
                             "md5(CAST(s AS TEXT)) COLLATE \"C\" LIMIT %s", [cap]).fetchall()
+    assert got == every and len(got) == cap
+    # By the lead id (what a load picks by when the source has one: the same as sorting
+    # every row by the md5 of its lead id).
+    by_id = source.sample_sql(50_000, cap, "lead_id")
+    with pg.connect("in_place_source") as con:
+        got = con.execute(f"SELECT lead_id FROM ({by_id}) AS p").fetchall()
+        every = con.execute("SELECT lead_id FROM sample_leads ORDER BY "
+                            "md5(lead_id::text) COLLATE \"C\" LIMIT %s", [cap]).fetchall()
     assert got == every and len(got) == cap

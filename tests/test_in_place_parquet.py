@@ -113,7 +113,9 @@ def test_above_the_cap_the_same_sample_is_read_on_every_run(made, tmp_path):
             report = wb.ingest(parquet, in_place=True, in_place_cap=5_000)
             assert report.record.rows == 50_000 and report.record.rows_read == 5_000
             assert wb.leads == 50_000 and wb.grid().leads == 50_000
-            assert "sample picked in the source (DuckDB's hash of each row" in report.summary()
+            assert ("sample picked in the source (DuckDB's hash of each row's \"lead_id\", "
+                    "at most 5,000)") in report.summary()
+            assert record_of(wb.con).sample_key == "lead_id"
             got.append(points(wb))
             again = wb.fit()  # a refit reads the same rows: the same points
             assert again.id != report.weights.id and points(wb).equals(got[-1])
@@ -128,6 +130,53 @@ def test_above_the_cap_the_same_sample_is_read_on_every_run(made, tmp_path):
         picked.append(con.execute(source.sample_sql(50_000, 5_000)).df())
         con.close()
     assert len(picked[0]) == 5_000 and picked[0].equals(picked[1])
+    # By the lead id: the 5,000 leads of smallest hash(lead_id), read by plain DuckDB.
+    with duckdb.connect() as duck:
+        want = sorted(r[0] for r in duck.execute(
+            f"SELECT lead_id FROM read_parquet('{parquet}') ORDER BY hash(lead_id) "
+            "LIMIT 5000").fetchall())
+    assert sorted(picked_rows(tmp_path / "capped-0.duckdb")) == want
+
+
+def picked_rows(db: Path) -> list[str]:
+    """The lead ids a store loaded in place fitted on, from its weights' sample report."""
+    from calibrate.in_place import record_of as record
+
+    with Workbench(db, keep_backups=0) as wb:
+        rec = record(wb.con)
+        source = open_parquet(rec.path)
+        con = source.connect()
+        try:
+            return [r[0] for r in con.execute(
+                f"SELECT lead_id FROM ({source.sample_sql(rec.rows, rec.cap, rec.sample_key)})"
+                ).fetchall()]
+        finally:
+            con.close()
+
+
+def test_the_sample_is_picked_by_the_lead_id_only_when_it_is_one(made, tmp_path):
+    """The column a sample is picked by: the mapping's lead id, else a column named like
+    one; not one that repeats (a company id: it would pick whole companies) or has blanks,
+    and then the whole row."""
+    from calibrate.data.roles import mapping_from_dict
+    from calibrate.in_place import sample_key
+
+    _, rows, _ = made["sample"]
+    rows = rows.iloc[:2_000].copy()
+    rows["company_id"] = [f"C{i % 40}" for i in range(len(rows))]
+    rows["crm_key"] = [f"K{i}" for i in range(len(rows))]
+
+    def key(frame: pd.DataFrame, mapping: dict | None = None) -> str | None:
+        path = to_parquet(frame, tmp_path / "keyed.parquet")
+        return sample_key(open_parquet(path),
+                          mapping_from_dict(mapping or {}, "test") if mapping else None)
+
+    assert key(rows) == "lead_id"
+    assert key(rows[["company_id", *[c for c in rows.columns if c != "lead_id"]]]) is None
+    assert key(rows, {"columns": {"crm_key": {"role": "lead_id"}}}) == "crm_key"
+    blank = rows.copy()
+    blank.loc[blank.index[7], "lead_id"] = None
+    assert key(blank) is None
 
 
 def test_above_the_cap_recency_counts_to_the_newest_date_in_the_whole_source(made, tmp_path):

@@ -97,7 +97,7 @@ class Source(Protocol):
 
     def count(self) -> int: ...
 
-    def sample_sql(self, rows: int, cap: int) -> str: ...
+    def sample_sql(self, rows: int, cap: int, key: str | None = None) -> str: ...
 
     def fetch_frame(self, sql: str) -> pd.DataFrame: ...
 
@@ -118,6 +118,8 @@ class PostgresSource:
     kind = "postgresql"
     dialect = "postgres"
     picked = "md5 of each row"
+    #: The same when a sample is picked by its lead id column ``{key}``.
+    picked_by = "md5 of each row's {key}"
 
     @property
     def name(self) -> str:
@@ -139,16 +141,18 @@ class PostgresSource:
         frame = fetch_frame(self.db, f"SELECT count(*) AS n FROM ({self.sql()}) AS s")
         return int(frame.iloc[0, 0])
 
-    def sample_sql(self, rows: int, cap: int) -> str:
+    def sample_sql(self, rows: int, cap: int, key: str | None = None) -> str:
         """All the rows up to ``cap``; above, the ``cap`` rows with the smallest md5 of
-        their text, a deterministic uniform sample computed in the source.
+        their column ``key`` (the lead id: :func:`sample_key`), else of their whole text,
+        a deterministic uniform sample computed in the source.
 
         Only the rows under a bound that a few more than ``cap`` rows pass (six standard
         deviations above) are sorted: PostgreSQL sorts a LIMIT in memory only when its
         rows fit in ``work_mem``, else the whole table on disk."""
         if rows <= cap:
             return self.sql()
-        h = 'md5(CAST(s AS TEXT)) COLLATE "C"'
+        of = "s" if key is None else f"s.{quote(key)}"
+        h = f'md5(CAST({of} AS TEXT)) COLLATE "C"'
         share = (cap + 6 * math.sqrt(cap) + 50) / rows
         where = (f" WHERE {h} < {literal(f'{int(share * 16**32):032x}')}"
                  if share < 1 else "")
@@ -223,6 +227,7 @@ class Record:
     files: list[dict[str, Any]] = field(default_factory=list)  # Parquet: FileStamp's
     table_format: str | None = None  # a table folder: "Delta table", "Iceberg table"
     version: int | None = None  # a table folder: the version (Delta), snapshot id (Iceberg)
+    sample_key: str | None = None  # the column a sample above the cap was picked by
 
     @property
     def name(self) -> str:
@@ -236,8 +241,11 @@ class Record:
     @property
     def picked(self) -> str:
         """How a sample above the cap was picked, as the summary says it."""
-        return {ParquetSource.kind: ParquetSource.picked,
-                SparkSource.kind: SparkSource.picked}.get(self.kind, PostgresSource.picked)
+        kind = {ParquetSource.kind: ParquetSource, SparkSource.kind: SparkSource
+                }.get(self.kind, PostgresSource)
+        if self.sample_key is None:
+            return kind.picked
+        return kind.picked_by.format(key=f'"{self.sample_key}"')
 
     @property
     def label(self) -> str:
@@ -294,26 +302,59 @@ def count_rows(source: Source) -> int:
     return source.count()
 
 
-def sample_sql(source: Source, rows: int, cap: int) -> str:
+def sample_sql(source: Source, rows: int, cap: int, key: str | None = None) -> str:
     """The rows to read: all of them up to ``cap``; above, a deterministic sample of
-    ``cap`` of them, picked in the source (:attr:`Source.picked`)."""
-    return source.sample_sql(rows, cap)
+    ``cap`` of them, picked in the source by the hash of column ``key`` (the lead id), else
+    of the whole row (:attr:`Source.picked`)."""
+    return source.sample_sql(rows, cap, key)
+
+
+#: The first rows read to choose the column a sample is picked by (:func:`sample_key`).
+PEEK_ROWS = 10_000
+
+
+def sample_key(source: Source, mapping: Any) -> str | None:
+    """The column a sample above the cap is picked by: the lead id (the mapping's, else
+    the first column named like one, "Lead ID") when it holds a different value in each
+    of the first :data:`PEEK_ROWS` rows; None (the whole row) when no column does.
+
+    Why: hashing one column costs a fraction of hashing every column of every row (the
+    whole text of a row in PostgreSQL, 4x), and a lead's rows are then all in the sample
+    or all out of it, so the load keeps the same last row of a duplicated id as over the
+    whole source. A column named like an id that repeats (a company id) is not taken: it
+    would pick whole companies."""
+    from calibrate.data.roles import guess_role
+
+    peek = _in_source(source, f"SELECT * FROM ({source.sql()}) AS s LIMIT {PEEK_ROWS}",
+                      "Reading the first rows")
+    names = [str(c) for c in peek.columns]
+    named = [n for n in names if mapping is not None and mapping.role_for(n) == "lead_id"]
+    if not named:
+        named = [n for n in names if guess_role(n)[0] == "lead_id"
+                 and (mapping is None or mapping.role_for(n) is None)]
+    for n in named:
+        values = peek[n]
+        if len(values) and values.notna().all() and values.nunique() == len(values):
+            return n
+    return None
 
 
 @contextmanager
 def sample_store(source: Source, *, cap: int, outcome: str | None, mapping: Any,
                  progress: Callable[[str], None] | None = None
-                 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, int, Any]]:
+                 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, int, Any, str | None]]:
     """A temporary in-memory store of the rows read (the file path's ingest), with the
-    rows in the source and the ingest's report; closed afterwards."""
+    rows in the source, the ingest's report and the column the sample was picked by (None:
+    all rows read, or picked by the whole row); closed afterwards."""
     rows = count_rows(source)
     if rows == 0:
         raise source.no_rows()
+    key = sample_key(source, mapping) if rows > cap else None
     con = store.connect_memory()
     try:
-        report = source.ingest_rows(con, sample_sql(source, rows, cap), outcome=outcome,
+        report = source.ingest_rows(con, sample_sql(source, rows, cap, key), outcome=outcome,
                                     mapping=mapping, replace=True, progress=progress)
-        yield con, rows, report
+        yield con, rows, report, key
     finally:
         con.close()
 
@@ -466,7 +507,7 @@ def prepare(source: Source, compute: Compute, *, cap: int | None = None,
     if not isinstance(mapping, Mapping):
         mapping = load_mapping(mapping)
     with sample_store(source, cap=cap, outcome=outcome, mapping=mapping,
-                      progress=progress) as (con, rows, sample):
+                      progress=progress) as (con, rows, sample, key):
         if rows > cap:  # the fit counts days to the whole source's newest date, as the grid
             store.set_as_of(con, source_as_of(source, con))
         weights = compute(con)
@@ -476,7 +517,7 @@ def prepare(source: Source, compute: Compute, *, cap: int | None = None,
     record = Record(**source.where(), rows=rows, rows_read=sample.rows_read,
                     loaded_at=dt.datetime.now().isoformat(timespec="seconds"), cap=cap,
                     outcome=outcome, mapping=mapping_to_toml(mapping),
-                    as_of=as_of.isoformat() if as_of else None)
+                    as_of=as_of.isoformat() if as_of else None, sample_key=key)
     grid = source_grid(source, weights, columns, as_of=as_of, mapping=mapping)
     return Prepared(record, columns, weights, grid, sample, issues_json(sample.issues))
 

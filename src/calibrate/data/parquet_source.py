@@ -201,6 +201,8 @@ class ParquetSource:
     dialect = "duckdb"
     #: How a sample above the cap is picked, as the load's summary says it.
     picked = "DuckDB's hash of each row"
+    #: The same when a sample is picked by its lead id column ``{key}``.
+    picked_by = "DuckDB's hash of each row's {key}"
 
     @property
     def name(self) -> str:
@@ -309,19 +311,21 @@ class ParquetSource:
         """The rows, as a query."""
         return f"SELECT * FROM {self.relation()}"
 
-    def sample_sql(self, rows: int, cap: int) -> str:
+    def sample_sql(self, rows: int, cap: int, key: str | None = None) -> str:
         """All the rows up to ``cap``; above, ``cap`` of them, those with the smallest hash
-        of the whole row: the same rows on every run, whatever the thread count. The
-        cap-th smallest hash is found first (a top-N of hashes alone), then the rows at or
-        below it are read: a top-N of whole rows keeps ``cap`` rows per thread (6.7 GB for
-        10M leads on 2 threads against 0.7 GB so)."""
+        of column ``key`` (the lead id: :func:`~calibrate.in_place.sample_key`), else of the
+        whole row: the same rows on every run, whatever the thread count. The cap-th
+        smallest hash is found first (a top-N of hashes alone: by ``key``, that column alone
+        is read), then the rows at or below it are read: a top-N of whole rows keeps ``cap``
+        rows per thread (6.7 GB for 10M leads on 2 threads against 0.7 GB so)."""
         if rows <= cap:
             return self.sql()
         cap = int(cap)
-        bound = (f"(SELECT max(h) FROM (SELECT hash(r) AS h FROM ({self.sql()}) AS r "
+        of = (lambda t: t) if key is None else (lambda t: f"{t}.{quote(key)}")
+        bound = (f"(SELECT max(h) FROM (SELECT hash({of('r')}) AS h FROM ({self.sql()}) AS r "
                  f"ORDER BY h LIMIT {cap}))")
-        return (f"SELECT s.* FROM ({self.sql()}) AS s WHERE hash(s) <= {bound} "
-                f"ORDER BY hash(s) LIMIT {cap}")
+        return (f"SELECT s.* FROM ({self.sql()}) AS s WHERE hash({of('s')}) <= {bound} "
+                f"ORDER BY hash({of('s')}) LIMIT {cap}")
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB reading instants as UTC dates, as the file path does."""

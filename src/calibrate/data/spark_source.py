@@ -139,6 +139,8 @@ class SparkSource:
     dialect = "spark"
     #: How a sample above the cap is picked, as the load's summary says it.
     picked = "md5 of each row's JSON, in Spark"
+    #: The same when a sample is picked by its lead id column ``{key}``.
+    picked_by = "md5 of each row's {key}, in Spark"
 
     def __post_init__(self) -> None:
         if not is_spark_master(self.url):
@@ -187,15 +189,18 @@ class SparkSource:
                              fix="Write it as the catalog names it, e.g. crm.leads.")
         return f"SELECT * FROM {table.sql(dialect='spark')}"
 
-    def sample_sql(self, rows: int, cap: int) -> str:
-        """All the rows up to ``cap``; above, the ``cap`` rows with the smallest md5 of the
-        row as JSON: the same rows on every run, whatever the partitions. Spark keeps the
-        ``cap`` smallest per partition (a top-N), it sorts no whole table. The hash is
-        a column of its own, :data:`HASH` (Spark sorts by no ``*``): :meth:`arrow` drops
-        it."""
+    def sample_sql(self, rows: int, cap: int, key: str | None = None) -> str:
+        """All the rows up to ``cap``; above, the ``cap`` rows with the smallest md5 of
+        column ``key`` (the lead id: :func:`~calibrate.in_place.sample_key`) as text, else
+        of the row as JSON: the same rows on every run, whatever the partitions. Spark
+        keeps the ``cap`` smallest per partition (a top-N), it sorts no whole table. The
+        hash is a column of its own, :data:`HASH` (Spark sorts by no ``*``): :meth:`arrow`
+        drops it."""
         if rows <= cap:
             return self.sql()
-        return (f"SELECT * FROM (SELECT s.*, md5(to_json(struct(s.*))) AS {HASH} FROM "
+        of = ("to_json(struct(s.*))" if key is None
+              else f"CAST(s.`{key.replace('`', '``')}` AS STRING)")
+        return (f"SELECT * FROM (SELECT s.*, md5({of}) AS {HASH} FROM "
                 f"({self.sql()}) AS s) AS h ORDER BY {HASH} LIMIT {int(cap)}")
 
     # ------------------------------------------------------------------ the session
