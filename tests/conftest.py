@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -259,3 +260,208 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     finally:
         if set_home:
             os.environ.pop("JAVA_HOME", None)
+
+
+def _spark_env(folder: Path) -> dict[str, str]:
+    """The environment to run the pip PySpark's own scripts (``bin/spark-submit``,
+    ``bin/spark-class``) with: its folder as ``SPARK_HOME``, ``JAVA_HOME`` from the ``java``
+    on the path, logs and an empty configuration folder in ``folder``, everything on the
+    loopback address. Fails, not skips, without PySpark, Java or the Spark Connect jar."""
+    import os
+    import shutil
+    import sys
+
+    try:
+        import pyspark
+    except ImportError as e:
+        pytest.fail(f"PySpark is needed for this test ({e}): `make test` installs it with the "
+                    "test extra, or run: .venv/bin/pip install 'pyspark[connect]>=4.0'",
+                    pytrace=False)
+    home = Path(pyspark.__file__).resolve().parent
+    java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")
+                        ) if os.environ.get("JAVA_HOME") else shutil.which("java")
+    if java is None:
+        pytest.fail("Java 17 or newer is needed for Spark and none was found (JAVA_HOME, PATH): "
+                    "`make test` installs it, or run: apt-get install openjdk-17-jre-headless",
+                    pytrace=False)
+    if not list((home / "jars").glob("spark-connect_*.jar")):
+        pytest.fail(f"The Spark Connect server's jar is not in {home / 'jars'}: PySpark 4 "
+                    "ships it; reinstall it: .venv/bin/pip install 'pyspark[connect]>=4.0'",
+                    pytrace=False)
+    (folder / "conf").mkdir(parents=True, exist_ok=True)  # no spark-defaults of the machine's
+    (folder / "logs").mkdir(exist_ok=True)
+    return {**os.environ, "SPARK_HOME": str(home),
+            "JAVA_HOME": os.environ.get("JAVA_HOME") or str(Path(java).resolve().parents[1]),
+            "SPARK_CONF_DIR": str(folder / "conf"), "SPARK_LOG_DIR": str(folder / "logs"),
+            "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_CONNECT_MODE": "0",
+            "PYSPARK_PYTHON": sys.executable}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Daemon:
+    """A Spark server process started here (in a process group of its own, its output in
+    ``log``), stopped with :meth:`stop`."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
+        import subprocess
+
+        self.name, self.log = name, log
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(command, env=env, cwd=log.parent, stdout=out,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_until(self, ready: Callable[[], bool], what: str, timeout: float = 180) -> None:
+        """Polls ``ready`` until it holds; fails with the log's end if the process ends or
+        ``timeout`` seconds pass first."""
+        import time
+
+        end = time.monotonic() + timeout
+        while not ready():
+            if self.process.poll() is not None or time.monotonic() > end:
+                tail = self.log.read_text(errors="replace")[-3000:]
+                self.stop()
+                pytest.fail(f"The {self.name} did not start ({what} not seen in {timeout:g} s; "
+                            f"exit code {self.process.returncode}). Its log ({self.log}):\n"
+                            f"{tail}", pytrace=False)
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """SIGTERM to the process group (the JVM and any launcher), SIGKILL after 30 s."""
+        import os
+        import signal
+        import subprocess
+
+        for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+            if self.process.poll() is not None:
+                return
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def _answers(port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def _connect_server(folder: Path, token: str | None = None) -> Iterator[int]:
+    """A real Spark Connect server (the pip PySpark's ``spark-submit`` running
+    ``SparkConnectServer`` on ``local[2]``, on a free loopback port, warehouse and logs in
+    ``folder``; with ``token``, it asks every client for it) while the block runs: its port.
+    Ready when its log says it started and the port answers. Its sessions' default time zone
+    is not UTC: calibrate sets its own session's."""
+    env = _spark_env(folder)
+    port = _free_port()
+    conf = {"spark.connect.grpc.binding.address": "127.0.0.1",
+            "spark.connect.grpc.binding.port": str(port),
+            "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4",
+            "spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1",
+            "spark.sql.warehouse.dir": str(folder / "warehouse"),
+            "spark.sql.session.timeZone": "America/Los_Angeles",
+            "spark.eventLog.enabled": "false"}
+    if token:
+        conf["spark.connect.authenticate.token"] = token
+    command = [str(Path(env["SPARK_HOME"]) / "bin" / "spark-submit"),
+               "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
+               "--name", "calibrate-tests-connect", "--master", "local[2]",
+               "--driver-memory", "1g"]
+    for key, value in conf.items():
+        command += ["--conf", f"{key}={value}"]
+    server = _Daemon("Spark Connect server", command, env, folder / "server.log")
+
+    def started() -> bool:
+        return ("Spark Connect server started at" in server.log.read_text(errors="replace")
+                and _answers(port))
+
+    try:
+        server.wait_until(started, "'Spark Connect server started at'")
+        yield port
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Spark Connect server for the session (:func:`_connect_server`), stopped after
+    it: its URL, ``sc://127.0.0.1:PORT``."""
+    with _connect_server(tmp_path_factory.mktemp("spark-connect")) as port:
+        yield f"sc://127.0.0.1:{port}"
+
+
+#: The token the ``spark_connect_token`` server asks for.
+CONNECT_TOKEN = "s3cret-T0ken"
+
+
+@pytest.fixture(scope="session")
+def spark_connect_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Spark Connect server for the session that asks every client for
+    :data:`CONNECT_TOKEN` (``spark.connect.authenticate.token``), stopped after it: its URL
+    without the token, ``sc://localhost:PORT/`` (PySpark's client sends a token without TLS
+    to localhost only)."""
+    with _connect_server(tmp_path_factory.mktemp("spark-connect-token"),
+                         CONNECT_TOKEN) as port:
+        yield f"sc://localhost:{port}/"
+
+
+@pytest.fixture(scope="session")
+def spark_standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A real Spark standalone cluster (the pip PySpark's ``spark-class`` running a
+    ``Master`` and one ``Worker``, 1 core and 1 GB, on free loopback ports, work and logs in
+    a temporary folder) for the session, stopped after it: its master URL,
+    ``spark://127.0.0.1:PORT``, and its web UI's JSON address. Ready when the web UI's JSON
+    shows the worker ALIVE."""
+    import json
+    import urllib.request
+
+    folder = tmp_path_factory.mktemp("spark-standalone")
+    env = {**_spark_env(folder), "SPARK_WORKER_DIR": str(folder / "work"),
+           "SPARK_DAEMON_MEMORY": "512m"}
+    port, ui = _free_port(), _free_port()
+    url, status = f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{ui}/json/"
+    spark_class = str(Path(env["SPARK_HOME"]) / "bin" / "spark-class")
+
+    def alive() -> int:
+        try:
+            with urllib.request.urlopen(status, timeout=2) as answer:
+                state = json.load(answer)
+        except (OSError, ValueError):
+            return -1
+        return sum(w.get("state") == "ALIVE" for w in state.get("workers", []))
+
+    master = _Daemon("Spark standalone master",
+                     [spark_class, "org.apache.spark.deploy.master.Master", "--host",
+                      "127.0.0.1", "--port", str(port), "--webui-port", str(ui)],
+                     env, folder / "master.log")
+    worker = None
+    try:
+        master.wait_until(lambda: alive() >= 0, f"its web UI at {status}")
+        worker = _Daemon("Spark standalone worker",
+                         [spark_class, "org.apache.spark.deploy.worker.Worker", url,
+                          "--host", "127.0.0.1", "--cores", "1", "--memory", "1g",
+                          "--webui-port", str(_free_port()), "--work-dir",
+                          str(folder / "work")], env, folder / "worker.log")
+        worker.wait_until(lambda: alive() >= 1, f"a worker ALIVE at {status}")
+        yield url, status
+    finally:
+        if worker is not None:
+            worker.stop()
+        master.stop()

@@ -1,7 +1,11 @@
 """Leads loaded in place from Apache Spark (issue 21), on the tests' local Spark: the same
 points, AUC and count grid as the file path, no lead rows in the DuckDB file, a sample
 picked in Spark above the cap (the same rows whatever the partitions), a refit that reads
-Spark again, the command line on a Spark of its own, and clear messages for bad input.
+Spark again, the command line on a Spark of its own, and clear messages for bad input. The
+same on a live Spark Connect server (the ``spark_connect`` fixture, ``sc://127.0.0.1:PORT``),
+read beside the local Spark: a table, a query through the token a second server asks for
+(``spark_connect_token``; no byte of the store keeps it), a refit, and bad input. (A
+standalone cluster: test_in_place_spark_cluster.)
 
 The sample's rows reach Spark as test_grid_sql's do (typed by pandas, written to Parquet by
 DuckDB, read by Spark as a view); Spark counts the whole sample once (the file path's
@@ -29,7 +33,7 @@ from calibrate.data.spark_source import SparkSource, is_spark_master, redact_mas
 from calibrate.errors import APP, CalibrateError, InputError
 from calibrate.in_place import InPlaceReport, Record, record_of, source_as_of, source_of
 
-from conftest import SAMPLE_CSV
+from conftest import CONNECT_TOKEN, SAMPLE_CSV
 
 if TYPE_CHECKING:  # pyspark loads with the spark fixture
     from pyspark.sql import SparkSession
@@ -135,8 +139,8 @@ def test_above_the_cap_the_same_sample_is_read_and_a_refit_reads_spark_again(mad
             assert (report.record.table, report.record.query) == (table, query)
             assert report.record.rows == 12_000 and report.record.rows_read == 3_000
             assert wb.leads == 12_000 and wb.grid().leads == 12_000
-            assert "sample picked in the source (md5 of each row's JSON, in Spark" in (
-                report.summary())
+            assert ("sample picked in the source (md5 of each row's \"lead_id\", in Spark, "
+                    "at most 3,000)") in report.summary()
             got.append(points(wb))
         assert_no_lead_rows(db, 12_000)
     assert got[0].equals(got[1])
@@ -162,6 +166,14 @@ def test_the_sample_is_the_rows_with_the_smallest_md5_whatever_the_partitions(ma
     ).collect()[:300]]
     assert picked[0] == picked[1] == every and len(every) == 300
     assert source.count() == 12_000
+    # By the lead id (what a load picks by when there is one): md5 of its text.
+    by_id = [[r.lead_id for r in spark.sql(
+        f"SELECT lead_id FROM ({source_of(master, view).sample_sql(12_000, 300, 'lead_id')}) "
+        "AS p").collect()] for view in ("some_leads", "shuffled")]
+    every = [r.lead_id for r in spark.sql(
+        "SELECT lead_id, md5(CAST(lead_id AS STRING)) AS h FROM some_leads ORDER BY h"
+    ).collect()[:300]]
+    assert by_id[0] == by_id[1] == every
 
 
 def test_the_as_of_date_is_asked_of_spark(made):
@@ -172,6 +184,118 @@ def test_the_as_of_date_is_asked_of_spark(made):
     dates = [c for c in ("created_at", "closed_at") if c in rows.columns]
     assert dates and got == max(pd.to_datetime(rows[c]).max() for c in dates).date()
 
+
+# ------------------------------------------------------------------ Spark Connect, live
+
+CONNECT_TABLE = "crm.leads"
+
+
+@pytest.fixture(scope="module")
+def connect(made, spark_connect: str) -> str:
+    """The tests' Spark Connect server (``sc://127.0.0.1:PORT``), its catalog holding
+    ``crm.leads``, the sample's rows written as a table of its warehouse by a Spark Connect
+    session of the test's own (while the tests' local Spark runs in this process too)."""
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    _, _, path, _ = made
+    session = ConnectSession.builder.remote(spark_connect).create()
+    try:
+        session.sql("CREATE DATABASE IF NOT EXISTS crm")
+        session.read.parquet(str(path)).write.mode("overwrite").saveAsTable(CONNECT_TABLE)
+    finally:
+        session.stop()
+    return spark_connect
+
+
+def test_spark_connect_in_place_gives_the_file_paths_points_auc_and_grid(made, connect,
+                                                                         spark, tmp_path):
+    """A table on a live Spark Connect server, read while the process runs a local Spark
+    too: the file path's points, AUC and count grid; the record keeps the URL."""
+    by_file, _, _, _ = made
+    db = tmp_path / "connect.duckdb"
+    with Workbench(db, keep_backups=0) as wb:
+        report = wb.ingest(connect, table=CONNECT_TABLE, in_place=True)
+        assert report.record.rows == report.record.rows_read == by_file.leads == wb.leads
+        assert points(wb).equals(points(by_file))
+        assert wb.weights.metrics["auc"] == by_file.weights.metrics["auc"]
+        assert_same(wb.grid(), by_file.grid())
+        record = record_of(wb.con)
+        assert (record.kind, record.url, record.table, record.query) == (
+            "spark", connect, CONNECT_TABLE, None)
+        assert report.summary().startswith(
+            f"Loaded in place from Spark at {connect} (table {CONNECT_TABLE}): 50,000 leads "
+            "stay")
+        assert "counted in the source" in report.summary()
+    assert_no_lead_rows(db, by_file.leads)
+    # The local Spark still runs classic, and the process is not switched to Spark Connect
+    # (a command line started from it would be).
+    assert "SPARK_CONNECT_MODE_ENABLED" not in os.environ
+    assert spark.sql("SELECT count(*) AS n FROM sample_leads").collect()[0].n == 50_000
+
+
+@pytest.fixture(scope="module")
+def connect_token(made, spark_connect_token: str) -> str:
+    """The tests' Spark Connect server that asks for :data:`CONNECT_TOKEN`
+    (``sc://localhost:PORT/``, no token), its catalog holding ``crm.leads``."""
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    _, _, path, _ = made
+    session = ConnectSession.builder.remote(
+        f"{spark_connect_token};token={CONNECT_TOKEN}").create()
+    try:
+        session.sql("CREATE DATABASE IF NOT EXISTS crm")
+        session.read.parquet(str(path)).write.mode("overwrite").saveAsTable(CONNECT_TABLE)
+    finally:
+        session.stop()
+    return spark_connect_token
+
+
+def test_spark_connect_with_a_token_reads_a_query_keeps_no_token_and_refits(
+        made, connect_token, tmp_path, monkeypatch):
+    """A query through a URL with the token a live server asks for (to localhost: PySpark's
+    client sends a token without TLS there only): the file path's points, AUC and grid; the
+    token in no byte of the store, the record or the summary. A new session without the
+    token: the server refuses, said as such, nothing changed; with it in
+    ``SPARK_CONNECT_AUTHENTICATE_TOKEN`` (as PySpark reads it) the refit reads the server
+    again."""
+    by_file, _, _, _ = made
+    monkeypatch.delenv("SPARK_CONNECT_AUTHENTICATE_TOKEN", raising=False)
+    given = f"{connect_token};token={CONNECT_TOKEN}"
+    query = f"SELECT * FROM {CONNECT_TABLE}"
+    db = tmp_path / "token.duckdb"
+
+    def stored() -> dict[str, bytes]:
+        return {f.name: f.read_bytes() for f in tmp_path.glob("token.duckdb*")}
+
+    with Workbench(db, keep_backups=0) as wb:
+        report = wb.ingest(given, query=query, in_place=True)
+        assert points(wb).equals(points(by_file))
+        assert wb.weights.metrics["auc"] == by_file.weights.metrics["auc"]
+        assert_same(wb.grid(), by_file.grid())
+        record = record_of(wb.con)
+        assert (record.url, record.table, record.query) == (connect_token, None, query)
+        assert report.summary().startswith(
+            f"Loaded in place from Spark at {connect_token} (a query): 50,000 leads stay")
+        assert CONNECT_TOKEN not in report.summary()
+        assert CONNECT_TOKEN not in record.to_json()
+    before = stored()
+    assert before and not any(CONNECT_TOKEN.encode() in b for b in before.values())
+    with Workbench(db, keep_backups=0) as wb, pytest.raises(InputError) as caught:
+        wb.fit()
+    message = caught.value.message
+    assert f"Spark Connect at {connect_token} refused the connection" in message, message
+    assert CONNECT_TOKEN not in message and "Traceback" not in message
+    assert "SPARK_CONNECT_AUTHENTICATE_TOKEN" in caught.value.fix
+    assert stored() == before
+    monkeypatch.setenv("SPARK_CONNECT_AUTHENTICATE_TOKEN", CONNECT_TOKEN)
+    with Workbench(db, keep_backups=0) as wb:
+        first = wb.weights.id
+        again = wb.fit()
+        assert again.id != first and wb.leads == by_file.leads
+        assert points(wb).equals(points(by_file))
+        assert wb.weights.metrics["auc"] == by_file.weights.metrics["auc"]
+        assert record_of(wb.con).url == connect_token
+    assert not any(CONNECT_TOKEN.encode() in b for b in stored().values())
 
 @pytest.fixture(scope="module")
 def kept(made, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -199,13 +323,9 @@ def test_bad_input_says_what_is_wrong_naming_spark_and_changes_nothing(
     _, _, _, master = made
     port = _closed_port()
     listening = None
-    if case == "no connect client":
-        try:
-            import grpc  # noqa: F401
-            pytest.skip("Spark Connect's client is installed: it would retry a server "
-                        "that is not one")
-        except ImportError:
-            pass
+    if case == "no connect client":  # grpcio is installed: hidden, as if it were not
+        for module in ("grpc", "grpc_status"):
+            monkeypatch.setitem(sys.modules, module, None)
         listening = socket.socket()  # a port that answers: the client is what is missing
         listening.bind(("127.0.0.1", 0))
         listening.listen()
@@ -251,6 +371,47 @@ def test_bad_input_says_what_is_wrong_naming_spark_and_changes_nothing(
     assert "--in-place" not in in_app and "--table" not in in_app, in_app
     if case == "not in place":
         assert "on the Data page" in in_app
+
+
+@pytest.mark.parametrize("case", ["no such table", "no outcome", "token without TLS",
+                                  "not a connect server"])
+def test_bad_input_on_spark_connect_says_what_is_wrong_and_changes_nothing(
+        connect, kept, case):
+    """The live server: a missing table, a query without the outcome column, a token to a
+    host the client then speaks TLS to (the server has none), and a port that answers but
+    is no Spark Connect server: an error naming the source, in seconds, the store
+    unchanged."""
+    port = connect.rsplit(":", 1)[1]
+    listening = None
+    if case == "not a connect server":
+        listening = socket.socket()
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = str(listening.getsockname()[1])
+    given, table, query, expected = {
+        "no such table": (connect, "crm.nope", None,
+                          f"The table crm.nope does not exist in Spark at {connect}"),
+        "no outcome": (connect, None, f"SELECT lead_id, seniority FROM {CONNECT_TABLE}",
+                       "outcome"),
+        "token without TLS": (f"sc://127.0.0.1:{port}/;token={TOKEN}", CONNECT_TABLE, None,
+                              f"Spark Connect at sc://127.0.0.1:{port}/ did not answer over "
+                              "TLS"),
+        "not a connect server": (f"sc://127.0.0.1:{port}", CONNECT_TABLE, None,
+                                 f"Spark Connect at sc://127.0.0.1:{port} did not answer"),
+    }[case]
+    before = kept.read_bytes()
+    try:
+        with Workbench(kept, keep_backups=0) as wb:
+            with pytest.raises(InputError) as caught:
+                wb.ingest(given, table=table, query=query, in_place=True)
+    finally:
+        if listening is not None:
+            listening.close()
+    assert kept.read_bytes() == before
+    message = caught.value.message
+    assert expected in message, message
+    assert f"127.0.0.1:{port}" in message and TOKEN not in message, message
+    assert "Traceback" not in message and "\tat " not in message
 
 
 def test_the_command_line_loads_in_place_on_a_spark_of_its_own(made, tmp_path):

@@ -10,9 +10,11 @@ dialect); only the sample and the small answers come back, as Arrow. The sample 
 to a Parquet file in a private temporary folder and loaded by the file path's own ingest.
 
 The session: the one already running in this process when its master is the one named (a
-notebook's, the tests'); else one is built (``SparkSession.builder.master(...)``, or
-``.remote(...)`` for Spark Connect) and kept for the process. Spark runs one classic session
-per process, so naming another master than the running one's is said as such. A Spark
+notebook's, the tests'); else one is built (``SparkSession.builder.master(...)``) and kept
+for the process. Spark runs one classic session per process, so naming another master than
+the running one's is said as such. A Spark Connect session is one of Spark Connect's own
+(beside a classic one, if one runs), per URL, in UTC, built once the server answers on the
+channel the URL asks for (a few seconds at most, not the client's minutes of retries). A Spark
 Connect URL may carry a ``token`` (``sc://host:15002/;token=...``): it is used, never kept;
 the store keeps the URL without it (:func:`redact_master`), and a refit in a new process
 reads the token from ``SPARK_CONNECT_AUTHENTICATE_TOKEN`` (as PySpark does) or from the URL
@@ -21,11 +23,16 @@ given again.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import logging
 import os
 import re
 import socket
 import tempfile
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +62,10 @@ _REACH_FIX = ("Check the host and port in the master URL (spark://host:7077, "
 
 #: The sample's hash column (dropped from the rows read).
 HASH = "calibrate_row_md5"
+#: PySpark's loggers that print each SQL error, with the server's JVM stack, as it is raised.
+ERROR_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
+#: PySpark's warning on a pandas newer than it has been tested with (no pandas API is used).
+PANDAS_NOTE = "PySpark does not yet fully support pandas"
 
 _sessions: dict[str, Any] = {}  # sessions built here, by master URL (given, with any token)
 
@@ -117,11 +128,44 @@ def _importable(module: str) -> bool:
         return False
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """PySpark's error loggers off while calibrate runs its SQL: they print a failing query's
+    JVM stack to the terminal before the error is raised, and calibrate says the error
+    itself, naming the source (:meth:`SparkSource._problem`). PySpark's note on pandas
+    (:data:`PANDAS_NOTE`) is not shown either."""
+    loggers = [logging.getLogger(name) for name in ERROR_LOGGERS]
+    were = [lg.disabled for lg in loggers]
+    for lg in loggers:
+        lg.disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", PANDAS_NOTE, FutureWarning)
+            yield
+    finally:
+        for lg, was in zip(loggers, were, strict=True):
+            lg.disabled = was
+
+
+def _close_at_exit(session: Any) -> None:
+    """Closes a Spark Connect session's channel, without a call to the server. Left open,
+    PySpark's client asks the server to clear its ML cache as the process exits, retrying
+    for ten minutes when the server has gone by then; the server ends idle sessions
+    itself."""
+    with contextlib.suppress(Exception):
+        session.client.close()
+
+
 def _detail(exc: BaseException) -> str:
     """The first line of Spark's error (its error class and message, no JVM stack), at most
-    400 characters."""
+    400 characters; for a gRPC error (Spark Connect), its status and details."""
     from calibrate.data.table_formats import first_line
 
+    text = str(exc)
+    status = re.search(r"status = StatusCode\.(\w+)", text)
+    if status:
+        said = re.search(r'details = "([^"\n]*)"', text)
+        return (status.group(1) + (f": {said.group(1)}" if said else ""))[:400]
     return first_line(exc).strip()[:400]
 
 
@@ -237,21 +281,7 @@ class SparkSource:
         if not self.url.strip().startswith("local"):
             self._reach()
         if self.connect:
-            missing = [m for m in ("grpc", "grpc_status", "google.rpc")
-                       if not _importable(m)]
-            try:
-                if missing:  # said before PySpark's own check, which may exit the process
-                    raise ImportError(f"No module named {missing[0]!r}")
-                built = spark_session.builder.remote(self.url.strip()).getOrCreate()
-            except ImportError as exc:  # grpcio and the rest of Spark Connect's client
-                raise InputError(
-                    f"Reading {self.name} needs Spark Connect's client, which is not "
-                    f"installed: {_detail(exc)}",
-                    fix="Install it in calibrate's environment: pip install "
-                        "'pyspark[connect]>=4.0'.") from None
-            except Exception as exc:
-                raise InputError(f"Spark Connect at {self.master} did not answer: "
-                                 f"{self._scrub(_detail(exc))}", fix=_REACH_FIX) from None
+            built = self._connect_session()
             _sessions[self.url.strip()] = built
             return built
         running = self._running(spark_session)
@@ -278,6 +308,72 @@ class SparkSource:
         _sessions[self.url.strip()] = built
         return built
 
+    def _connect_session(self) -> Any:
+        """A new Spark Connect session on the server the URL names, in UTC.
+
+        Built with Spark Connect's own session class, not ``SparkSession.builder.remote``:
+        that one refuses to start while a classic session runs in the process (a notebook's,
+        the tests') and marks the whole process as Spark Connect, and its ``getOrCreate``
+        hands back the first server's session for any URL. The server is asked first, for
+        a few seconds, whether it answers on the channel the URL asks for: PySpark's client
+        otherwise retries for minutes."""
+        missing = [m for m in ("grpc", "grpc_status", "google.rpc", "zstandard")
+                   if not _importable(m)]
+        try:
+            if missing:  # said before PySpark's own check, which may exit the process
+                raise ImportError(f"No module named {missing[0]!r}")
+            import grpc
+
+            with _quiet():
+                from pyspark.sql.connect.client import DefaultChannelBuilder
+                from pyspark.sql.connect.session import SparkSession as ConnectSession
+        except ImportError as exc:  # grpcio and the rest of Spark Connect's client
+            raise InputError(
+                f"Reading {self.name} needs Spark Connect's client, which is not "
+                f"installed: {_detail(exc)}",
+                fix="Install it in calibrate's environment: pip install "
+                    "'pyspark[connect]>=4.0'.") from None
+        try:
+            channel = DefaultChannelBuilder(self.url.strip())
+        except Exception as exc:  # a parameter the client does not read
+            raise InputError(f"{self.master!r} is not a Spark Connect URL: "
+                             f"{self._scrub(_detail(exc))}",
+                             fix="Give sc://host:15002, with ;name=value parameters.") from None
+        self._answers(grpc, channel)
+        try:
+            built = (ConnectSession.builder.remote(self.url.strip())
+                     .config("spark.sql.session.timeZone", "UTC")  # instants as UTC dates
+                     .create())
+        except Exception as exc:
+            raise self._refused(exc) or InputError(
+                f"Spark Connect at {self.master} did not answer: "
+                f"{self._scrub(_detail(exc))}", fix=_REACH_FIX) from None
+        atexit.register(_close_at_exit, built)  # after the client's own: runs before it
+        return built
+
+    def _answers(self, grpc: Any, channel: Any) -> None:
+        """An :class:`InputError` unless a gRPC server answers on the channel the URL asks
+        for within :data:`REACH_TIMEOUT` seconds. A token makes PySpark's client speak TLS
+        (to any host but ``localhost``), which a server without TLS never answers."""
+        opened = channel.toChannel()
+        try:
+            grpc.channel_ready_future(opened).result(timeout=REACH_TIMEOUT)
+        except grpc.FutureTimeoutError:
+            if channel.secure and not channel.use_ssl and channel.host != "localhost":
+                raise InputError(
+                    f"Spark Connect at {self.master} did not answer over TLS within "
+                    f"{REACH_TIMEOUT:g} s: with a token, Spark Connect's client speaks TLS "
+                    "to any host but localhost.",
+                    fix="For a server on this machine without TLS, give the host as "
+                        "localhost (sc://localhost:15002/;token=...); else check that the "
+                        "server (or a proxy in front of it) serves TLS.") from None
+            raise InputError(
+                f"Spark Connect at {self.master} did not answer within {REACH_TIMEOUT:g} s"
+                + (" over TLS" if channel.secure else "") + ": the port is open, but no "
+                "Spark Connect server answers there.", fix=_REACH_FIX) from None
+        finally:
+            opened.close()
+
     @staticmethod
     def _running(spark_session: Any) -> Any:
         """The classic session running in this process (this thread's, else the default
@@ -293,7 +389,11 @@ class SparkSource:
 
     @staticmethod
     def _stopped(session: Any) -> bool:
+        """Whether a kept session can no longer run: a classic one stopped, a Spark
+        Connect one closed."""
         try:
+            if getattr(session, "is_stopped", False):  # Spark Connect
+                return True
             context = getattr(session, "_sc", None)
             return context is not None and context._jsc is None
         except Exception:
@@ -311,8 +411,22 @@ class SparkSource:
 
     # ------------------------------------------------------------------ reading
 
+    def _refused(self, exc: Exception) -> InputError | None:
+        """The message for a Spark Connect server that refuses the client (no token, a
+        wrong one, no right), else None."""
+        text = str(exc)
+        if not re.search(r"UNAUTHENTICATED|PERMISSION_DENIED", text):
+            return None
+        return InputError(
+            f"Spark Connect at {self.master} refused the connection: "
+            f"{self._scrub(_detail(exc))}",
+            fix="Give the server's token in the URL (sc://host:15002/;token=...) or in "
+                "SPARK_CONNECT_AUTHENTICATE_TOKEN, and check that it lets you read.")
+
     def _problem(self, exc: Exception) -> InputError:
         """Spark's error as a message a user can act on, naming the source."""
+        if (refused := self._refused(exc)) is not None:
+            return refused
         text = self._scrub(str(exc))
         detail = self._scrub(_detail(exc))
         if re.search(r"TABLE_OR_VIEW_NOT_FOUND|Table or view not found|"
@@ -338,14 +452,15 @@ class SparkSource:
         :class:`InputError` naming the source."""
         spark = self.session()
         try:
-            frame = spark.sql(sql)
-            if HASH in frame.columns:  # the sample's order, not a column of the leads
-                frame = frame.drop(HASH)
-            if hasattr(frame, "toArrow"):  # PySpark 4: Arrow all the way
-                return frame.toArrow()
-            import pyarrow as pa
+            with _quiet():
+                frame = spark.sql(sql)
+                if HASH in frame.columns:  # the sample's order, not a column of the leads
+                    frame = frame.drop(HASH)
+                if hasattr(frame, "toArrow"):  # PySpark 4: Arrow all the way
+                    return frame.toArrow()
+                import pyarrow as pa
 
-            return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+                return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
         except CalibrateError:
             raise
         except Exception as exc:  # AnalysisException, a Py4J or gRPC error
