@@ -28,6 +28,23 @@ SAMPLE_CSV = ROOT / "data" / "sample" / "leads.csv"
 TRUTH_JSON = ROOT / "data" / "sample" / "truth.json"
 
 
+#: Test files that take minutes (live Spark servers and clusters, browsers), run first:
+#: ``make test`` hands whole files to its workers in collection order (``--dist
+#: loadfile``), and a long file collected last runs alone at the end.
+SLOW_FIRST = ("test_in_place_spark_cluster.py", "test_in_place_spark.py", "test_grid_sql.py",
+              "test_startup.py", "test_in_place_tables.py", "test_in_place.py")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """The files of :data:`SLOW_FIRST` first, each file's tests in their own order."""
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """The bundled sample is generated (deterministically) rather than committed."""
     if not SAMPLE_CSV.exists():
@@ -217,7 +234,6 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     is set from the ``java`` on the path when unset. Fails, not skips, without Java 17+ or
     PySpark: `make test` installs both (the Makefile's ``java`` target, the test extra)."""
     import os
-    import shutil
     import warnings
 
     try:
@@ -225,12 +241,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     except ImportError as e:
         pytest.fail(f"PySpark is needed for this test ({e}): `make test` installs it with the "
                     "test extra, or run: .venv/bin/pip install 'pyspark>=4.0'", pytrace=False)
-    java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")
-                        ) if os.environ.get("JAVA_HOME") else shutil.which("java")
-    if java is None:
-        pytest.fail("Java 17 or newer is needed for Spark and none was found (JAVA_HOME, PATH): "
-                    "`make test` installs it, or run: apt-get install openjdk-17-jre-headless",
-                    pytrace=False)
+    java = find_java()
     set_home = "JAVA_HOME" not in os.environ
     if set_home:
         os.environ["JAVA_HOME"] = str(Path(java).resolve().parents[1])
@@ -262,13 +273,27 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
             os.environ.pop("JAVA_HOME", None)
 
 
+def find_java() -> str:
+    """The ``java`` Spark runs with (``JAVA_HOME``'s, else the path's); the test fails,
+    not skips, saying how to install it, when there is none."""
+    import os
+    import shutil
+
+    home = os.environ.get("JAVA_HOME")
+    java = shutil.which("java", path=os.path.join(home, "bin")) if home else shutil.which("java")
+    if java is None:
+        pytest.fail("Java 17 or newer is needed for Spark and none was found (JAVA_HOME, PATH): "
+                    "`make test` installs it, or run: apt-get install openjdk-17-jre-headless",
+                    pytrace=False)
+    return java
+
+
 def _spark_env(folder: Path) -> dict[str, str]:
     """The environment to run the pip PySpark's own scripts (``bin/spark-submit``,
     ``bin/spark-class``) with: its folder as ``SPARK_HOME``, ``JAVA_HOME`` from the ``java``
     on the path, logs and an empty configuration folder in ``folder``, everything on the
     loopback address. Fails, not skips, without PySpark, Java or the Spark Connect jar."""
     import os
-    import shutil
     import sys
 
     try:
@@ -278,12 +303,7 @@ def _spark_env(folder: Path) -> dict[str, str]:
                     "test extra, or run: .venv/bin/pip install 'pyspark[connect]>=4.0'",
                     pytrace=False)
     home = Path(pyspark.__file__).resolve().parent
-    java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")
-                        ) if os.environ.get("JAVA_HOME") else shutil.which("java")
-    if java is None:
-        pytest.fail("Java 17 or newer is needed for Spark and none was found (JAVA_HOME, PATH): "
-                    "`make test` installs it, or run: apt-get install openjdk-17-jre-headless",
-                    pytrace=False)
+    java = find_java()
     if not list((home / "jars").glob("spark-connect_*.jar")):
         pytest.fail(f"The Spark Connect server's jar is not in {home / 'jars'}: PySpark 4 "
                     "ships it; reinstall it: .venv/bin/pip install 'pyspark[connect]>=4.0'",

@@ -314,6 +314,34 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+def _listening() -> socket.socket:
+    """A port on this machine that accepts connections and answers nothing."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    return listening
+
+
+def refused(kept: Path, given: str, table: str | None, query: str | None, in_place: bool,
+            listening: socket.socket | None, error: type[CalibrateError] = CalibrateError
+            ) -> CalibrateError:
+    """The error loading ``given`` into the store ``kept`` gives (closing ``listening``
+    after), with the store's bytes unchanged and no JVM stack or token in the message."""
+    before = kept.read_bytes()
+    try:
+        with Workbench(kept, keep_backups=0) as wb:
+            with pytest.raises(error) as caught:
+                wb.ingest(given, table=table, query=query, in_place=in_place)
+    finally:
+        if listening is not None:
+            listening.close()
+    assert kept.read_bytes() == before
+    message = caught.value.message
+    assert "Traceback" not in message and "\tat " not in message, message  # no JVM stack
+    assert TOKEN not in message, message
+    return caught.value
+
+
 @pytest.mark.parametrize("case", ["no such table", "no outcome", "numbers as text",
                                   "no rows", "not in place", "no pyspark",
                                   "unreachable connect", "unreachable standalone",
@@ -326,9 +354,7 @@ def test_bad_input_says_what_is_wrong_naming_spark_and_changes_nothing(
     if case == "no connect client":  # grpcio is installed: hidden, as if it were not
         for module in ("grpc", "grpc_status"):
             monkeypatch.setitem(sys.modules, module, None)
-        listening = socket.socket()  # a port that answers: the client is what is missing
-        listening.bind(("127.0.0.1", 0))
-        listening.listen()
+        listening = _listening()  # a port that answers: the client is what is missing
         port = listening.getsockname()[1]
     connect = f"sc://127.0.0.1:{port}/;token={TOKEN}"
     given, table, query, in_place, expected = {
@@ -354,20 +380,11 @@ def test_bad_input_says_what_is_wrong_naming_spark_and_changes_nothing(
     if case == "no pyspark":
         for module in ("pyspark", "pyspark.sql"):
             monkeypatch.setitem(sys.modules, module, None)
-    before = kept.read_bytes()
-    try:
-        with Workbench(kept, keep_backups=0) as wb:
-            with pytest.raises(CalibrateError) as caught:
-                wb.ingest(given, table=table, query=query, in_place=in_place)
-    finally:
-        if listening is not None:
-            listening.close()
-    assert kept.read_bytes() == before
-    message = caught.value.message
+    error = refused(kept, given, table, query, in_place, listening)
+    message = error.message
     assert expected in message, message
-    assert "Spark" in message and TOKEN not in message
-    assert "Traceback" not in message and "\tat " not in message  # no JVM stack
-    in_app = caught.value.shown_in(APP).message  # the app's words: no command-line flags
+    assert "Spark" in message
+    in_app = error.shown_in(APP).message  # the app's words: no command-line flags
     assert "--in-place" not in in_app and "--table" not in in_app, in_app
     if case == "not in place":
         assert "on the Data page" in in_app
@@ -384,9 +401,7 @@ def test_bad_input_on_spark_connect_says_what_is_wrong_and_changes_nothing(
     port = connect.rsplit(":", 1)[1]
     listening = None
     if case == "not a connect server":
-        listening = socket.socket()
-        listening.bind(("127.0.0.1", 0))
-        listening.listen()
+        listening = _listening()
         port = str(listening.getsockname()[1])
     given, table, query, expected = {
         "no such table": (connect, "crm.nope", None,
@@ -399,19 +414,9 @@ def test_bad_input_on_spark_connect_says_what_is_wrong_and_changes_nothing(
         "not a connect server": (f"sc://127.0.0.1:{port}", CONNECT_TABLE, None,
                                  f"Spark Connect at sc://127.0.0.1:{port} did not answer"),
     }[case]
-    before = kept.read_bytes()
-    try:
-        with Workbench(kept, keep_backups=0) as wb:
-            with pytest.raises(InputError) as caught:
-                wb.ingest(given, table=table, query=query, in_place=True)
-    finally:
-        if listening is not None:
-            listening.close()
-    assert kept.read_bytes() == before
-    message = caught.value.message
+    message = refused(kept, given, table, query, True, listening, InputError).message
     assert expected in message, message
-    assert f"127.0.0.1:{port}" in message and TOKEN not in message, message
-    assert "Traceback" not in message and "\tat " not in message
+    assert f"127.0.0.1:{port}" in message, message
 
 
 def test_the_command_line_loads_in_place_on_a_spark_of_its_own(made, tmp_path):
