@@ -659,8 +659,8 @@ def scoring(table: pd.DataFrame, *, thresholds: ThresholdsLike = None,
     behavior and auto_rule again per use, 4x slower): ``"offset"`` ends them with
     ``OFFSET 0``; ``"volatile"`` adds a column ``calibrate_fence_N`` of ``CLOCK_TIMESTAMP()``
     to each instead (a subquery with a volatile function in its columns is not inlined
-    either, and unlike ``OFFSET 0`` it may run in parallel workers: 1.8x faster on 2 cores
-    for the count grid; for queries that select their columns).
+    either, and unlike ``OFFSET 0`` it may run in parallel workers; for queries that
+    select their columns, as the count grid does).
     ``reference``: the SQL date recency counts whole days to (default today). ``shared``:
     compute each tested value once per row in an inner query (:class:`Inputs`; its
     columns, named ``calibrate_in_N``, then come out too: for queries that aggregate).
