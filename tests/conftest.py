@@ -29,8 +29,9 @@ TRUTH_JSON = ROOT / "data" / "sample" / "truth.json"
 
 
 #: Test files that take minutes (live Spark servers and clusters, browsers), run first:
-#: ``make test`` hands whole files to its workers in collection order (``--dist
-#: loadfile``), and a long file collected last runs alone at the end.
+#: ``make test`` hands whole files to its workers in collection order (``--dist loadfile
+#: --no-loadscope-reorder``; by default xdist sends the files with most tests first), and a
+#: long file sent last runs alone at the end.
 SLOW_FIRST = ("test_in_place_spark_cluster.py", "test_in_place_spark.py", "test_grid_sql.py",
               "test_startup.py", "test_in_place_tables.py", "test_in_place.py")
 

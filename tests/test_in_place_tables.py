@@ -24,11 +24,11 @@ from test_in_place import assert_no_lead_rows, points
 from test_in_place_parquet import typed
 from test_table_formats import (
     add_delete_file,
+    delete_rows,
     every_parquet_row,
     iceberg_table,
     lead_rows,
     table_path,
-    z85,
 )
 
 from calibrate import Workbench
@@ -227,27 +227,11 @@ def deletion_vector_table(folder: Path) -> Path:
     """A Delta table with a deletion vector on its one file (delta-rs writes none itself:
     the commit is written as the protocol describes it, as tests/test_table_formats.py
     does; delta-rs reads it)."""
-    import time
-
     from deltalake import write_deltalake
-    from pyroaring import BitMap
 
     write_deltalake(folder, lead_rows(0, 40),
                     configuration={"delta.enableDeletionVectors": "true"})
-    log = folder / "_delta_log"
-    add = next(json.loads(line)["add"] for line in
-               (log / "00000000000000000000.json").read_text().splitlines() if '"add"' in line)
-    raw = ((1681511377).to_bytes(4, "little") + (1).to_bytes(8, "little")
-           + (0).to_bytes(4, "little") + BitMap([1, 4, 30]).serialize())
-    vector = {"storageType": "i", "pathOrInlineDv": z85(raw), "sizeInBytes": len(raw),
-              "cardinality": 3}
-    now = int(time.time() * 1000)
-    (log / "00000000000000000001.json").write_text(
-        json.dumps({"remove": {"path": add["path"], "deletionTimestamp": now,
-                               "dataChange": True, "extendedFileMetadata": True,
-                               "partitionValues": {}, "size": add["size"]}}) + "\n"
-        + json.dumps({"add": {**add, "modificationTime": now, "deletionVector": vector}})
-        + "\n")
+    delete_rows(folder, [1, 4, 30])
     return folder
 
 

@@ -120,20 +120,16 @@ def test_an_overwritten_partitioned_delta_table_loads_the_new_rows(tmp_path, con
     assert stored(tmp_path / "calibrate.duckdb") == expected(new)
 
 
-def test_a_delta_table_with_deletion_vectors_loads_without_the_deleted_rows(tmp_path, con):
-    """Rows deleted by a deletion vector (Databricks' default) stay in their Parquet file;
-    delta-rs writes none itself, so the commit is written as the protocol describes it: the
-    file removed and added again with an inline vector of the deleted row positions."""
-    from deltalake import write_deltalake
+def delete_rows(folder: Path, gone: list[int]) -> None:
+    """Delete the rows at positions ``gone`` of the one file of version 0 of the Delta table
+    ``folder`` with a deletion vector, in version 1. delta-rs writes none itself, so the
+    commit is written as the protocol describes it: the file removed and added again with an
+    inline vector of the deleted row positions."""
     from pyroaring import BitMap
 
-    folder = tmp_path / "dv"
-    rows = lead_rows(0, 40)
-    write_deltalake(folder, rows, configuration={"delta.enableDeletionVectors": "true"})
     log = folder / "_delta_log"
     add = next(json.loads(line)["add"] for line in
                (log / "00000000000000000000.json").read_text().splitlines() if '"add"' in line)
-    gone = [1, 4, 30]
     # Magic number, then a 64-bit roaring bitmap: one 32-bit bitmap, its key 0.
     raw = ((1681511377).to_bytes(4, "little") + (1).to_bytes(8, "little")
            + (0).to_bytes(4, "little") + BitMap(gone).serialize())
@@ -146,6 +142,19 @@ def test_a_delta_table_with_deletion_vectors_loads_without_the_deleted_rows(tmp_
                                "partitionValues": {}, "size": add["size"]}}) + "\n"
         + json.dumps({"add": {**add, "modificationTime": now, "deletionVector": vector}})
         + "\n")
+
+
+def test_a_delta_table_with_deletion_vectors_loads_without_the_deleted_rows(tmp_path, con):
+    """Rows deleted by a deletion vector (Databricks' default) stay in their Parquet file;
+    delta-rs writes none itself, so the commit is written as the protocol describes it: the
+    file removed and added again with an inline vector of the deleted row positions."""
+    from deltalake import write_deltalake
+
+    folder = tmp_path / "dv"
+    rows = lead_rows(0, 40)
+    write_deltalake(folder, rows, configuration={"delta.enableDeletionVectors": "true"})
+    gone = [1, 4, 30]
+    delete_rows(folder, gone)
     report = ingest(con, folder)
     assert report.details == {"version": 1} and report.rows_loaded == 37
     con.close()
