@@ -56,7 +56,7 @@ run: $(VENV)/.installed $(DB)
 
 test: $(VENV)/.installed-test /usr/bin/chromium postgresql java
 	$(BIN)/ruff check src tests app.py benchmarks notebooks
-	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder --durations=15
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
 screenshots: $(VENV)/.installed-test /usr/bin/chromium
 	CALIBRATE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \

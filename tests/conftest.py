@@ -28,24 +28,6 @@ SAMPLE_CSV = ROOT / "data" / "sample" / "leads.csv"
 TRUTH_JSON = ROOT / "data" / "sample" / "truth.json"
 
 
-#: Test files that take minutes (live Spark servers and clusters, browsers), run first:
-#: ``make test`` hands whole files to its workers in collection order (``--dist loadfile
-#: --no-loadscope-reorder``; by default xdist sends the files with most tests first), and a
-#: long file sent last runs alone at the end.
-SLOW_FIRST = ("test_in_place_spark_cluster.py", "test_in_place_spark.py", "test_grid_sql.py",
-              "test_startup.py", "test_in_place_tables.py", "test_in_place.py")
-
-
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
-    """The files of :data:`SLOW_FIRST` first, each file's tests in their own order."""
-    def rank(item: pytest.Item) -> int:
-        name = item.path.name
-        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
-
-    items.sort(key=rank)  # stable: the rest keep their order
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     """The bundled sample is generated (deterministically) rather than committed."""
     if not SAMPLE_CSV.exists():

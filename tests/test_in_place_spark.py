@@ -195,16 +195,21 @@ def connect(made, spark_connect: str) -> str:
     """The tests' Spark Connect server (``sc://127.0.0.1:PORT``), its catalog holding
     ``crm.leads``, the sample's rows written as a table of its warehouse by a Spark Connect
     session of the test's own (while the tests' local Spark runs in this process too)."""
+    write_table(spark_connect, made[2])
+    return spark_connect
+
+
+def write_table(url: str, path: Path) -> None:
+    """The rows of Parquet file ``path`` as the table :data:`CONNECT_TABLE` of the Spark
+    Connect server at ``url``, written by a session of the test's own."""
     from pyspark.sql.connect.session import SparkSession as ConnectSession
 
-    _, _, path, _ = made
-    session = ConnectSession.builder.remote(spark_connect).create()
+    session = ConnectSession.builder.remote(url).create()
     try:
         session.sql("CREATE DATABASE IF NOT EXISTS crm")
         session.read.parquet(str(path)).write.mode("overwrite").saveAsTable(CONNECT_TABLE)
     finally:
         session.stop()
-    return spark_connect
 
 
 def test_spark_connect_in_place_gives_the_file_paths_points_auc_and_grid(made, connect,
@@ -237,16 +242,7 @@ def test_spark_connect_in_place_gives_the_file_paths_points_auc_and_grid(made, c
 def connect_token(made, spark_connect_token: str) -> str:
     """The tests' Spark Connect server that asks for :data:`CONNECT_TOKEN`
     (``sc://localhost:PORT/``, no token), its catalog holding ``crm.leads``."""
-    from pyspark.sql.connect.session import SparkSession as ConnectSession
-
-    _, _, path, _ = made
-    session = ConnectSession.builder.remote(
-        f"{spark_connect_token};token={CONNECT_TOKEN}").create()
-    try:
-        session.sql("CREATE DATABASE IF NOT EXISTS crm")
-        session.read.parquet(str(path)).write.mode("overwrite").saveAsTable(CONNECT_TABLE)
-    finally:
-        session.stop()
+    write_table(f"{spark_connect_token};token={CONNECT_TOKEN}", made[2])
     return spark_connect_token
 
 
